@@ -1,0 +1,383 @@
+/* main: the command line. Thin: options, the recipe, then a build or a tool. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "filecache.h"
+#include "graph.h"
+#include "key.h"
+#include "proc.h"
+#include "recipe.h"
+#include "state.h"
+#include "util.h"
+
+#define VERSION "0.1.0"
+#define STATE_DIR ".sindri-build"
+#define FILECACHE STATE_DIR "/files"
+
+struct opts {
+	const char *dir, *file, *tool;
+	struct build_opts b;
+	struct strv targets, vars;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: sindri-build [-C dir] [-f file] [-j N] [-k N] [-n] [-v] [-q] [-d explain] [-t tool]\n"
+	      "                    [target...] [NAME=value...]\n"
+	      "\n"
+	      "options:\n"
+	      "  -C dir      change to dir before doing anything\n"
+	      "  -f file     recipe file (default: sindri-build.lua)\n"
+	      "  -j N        run N jobs in parallel (default: number of CPUs)\n"
+	      "  -k N        keep going until N tasks fail (0: never stop; default 1)\n"
+	      "  -n          dry run: say what would run, run nothing, write nothing\n"
+	      "  -v          print commands, task output and Lua tracebacks\n"
+	      "  -q          quiet: only errors\n"
+	      "  -d explain  say why each task runs\n"
+	      "  -t tool     run a tool: targets graph key explain stats clean (-t list for the list)\n"
+	      "  --help, --version\n",
+	      f);
+}
+
+static const char *const tools[][2] = {
+	{"targets", "list the tasks with their aliases and descriptions"},
+	{"graph", "print the task graph in Graphviz dot"},
+	{"key", "print the key of each target (read-only)"},
+	{"explain", "say why each task of the targets would run (read-only)"},
+	{"stats", "runs, last and mean duration of each task"},
+	{"clean", "remove the outputs of the targets (all tasks if none) and forget their runs"},
+};
+
+static int is_var(const char *s)
+{
+	const char *eq = strchr(s, '=');
+
+	if (!eq || eq == s)
+		return 0;
+	for (const char *p = s; p < eq; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (p > s && *p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	long n;
+	char *end;
+	int c;
+
+	o->b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (o->b.jobs < 1)
+		o->b.jobs = 1;
+	o->b.keep_going = 1;
+	/* '+': options end at the first operand, as in samurai */
+	while ((c = getopt_long(argc, argv, "+C:f:j:k:nvqd:t:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C': o->dir = optarg; break;
+		case 'f': o->file = optarg; break;
+		case 'j':
+		case 'k':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || n < 0 || n > 100000 || (c == 'j' && n < 1))
+				return error("invalid -%c value '%s': give a whole number%s", c, optarg, c == 'j' ? " >= 1" : "");
+			if (c == 'j')
+				o->b.jobs = (int)n;
+			else
+				o->b.keep_going = (int)n;
+			break;
+		case 'n': o->b.dry_run = 1; break;
+		case 'v': o->b.verbose = 1; break;
+		case 'q': o->b.quiet = 1; break;
+		case 'd':
+			if (strcmp(optarg, "explain") == 0) {
+				o->b.explain = 1;
+			} else if (strcmp(optarg, "list") == 0) {
+				puts("debugging modes:\n  explain  say why each task runs");
+				exit(0);
+			} else {
+				return error("unknown debug mode '%s' (-d list shows them)", optarg);
+			}
+			break;
+		case 't': o->tool = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': puts(VERSION); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (is_var(argv[i]))
+			strv_push(&o->vars, argv[i]);
+		else
+			strv_push(&o->targets, argv[i]);
+	}
+	return 0;
+}
+
+static int resolve_targets(struct graph *g, const struct strv *names, struct task ***out, size_t *n)
+{
+	const struct strv *use = names->n ? names : &g->defaults;
+
+	*out = xcalloc(use->n + 1, sizeof(**out));
+	*n = 0;
+	if (!use->n)
+		return error("no target given and the recipe has no default; 'sindri-build -t targets' lists them");
+	for (size_t i = 0; i < use->n; i++) {
+		struct task *t = graph_find(g, use->v[i]);
+		if (!t) {
+			struct buf b = BUF_INIT;
+			graph_suggest(g, use->v[i], &b);
+			error("unknown target '%s'%s", use->v[i], b.data ? b.data : "");
+			buf_release(&b);
+			return -1;
+		}
+		(*out)[(*n)++] = t;
+	}
+	return 0;
+}
+
+static int tool_targets(struct graph *g)
+{
+	for (size_t i = 0; i < g->ntasks; i++) {
+		struct task *t = g->tasks[i];
+		printf("%s", t->name);
+		if (t->desc)
+			printf(": %s", t->desc);
+		for (size_t j = 0; j < t->aliases.n; j++)
+			printf("%s%s", j ? ", " : " (also: ", t->aliases.v[j]);
+		if (t->aliases.n)
+			putchar(')');
+		putchar('\n');
+	}
+	return 0;
+}
+
+static int tool_graph(struct graph *g, struct task **targets, size_t n, int all)
+{
+	struct task **plan;
+	size_t nplan;
+
+	if (all) {
+		plan = g->tasks;
+		nplan = g->ntasks;
+	} else if (graph_plan(g, targets, n, &plan, &nplan) < 0) {
+		return 2;
+	}
+	puts("digraph sindri_build {\n  rankdir=\"LR\"\n  node [fontsize=10, shape=box, height=0.25]");
+	for (size_t i = 0; i < nplan; i++) {
+		printf("  \"%s\"\n", plan[i]->name);
+		for (size_t j = 0; j < plan[i]->deps.n; j++)
+			printf("  \"%s\" -> \"%s\"\n", plan[i]->depv[j]->name, plan[i]->name);
+	}
+	puts("}");
+	if (!all)
+		free(plan);
+	return 0;
+}
+
+static void print_stat(const struct taskrec *rec, void *arg)
+{
+	(void)arg;
+	printf("%-32s %6u %10.3f %10.3f\n", rec->name, rec->runs, (double)rec->last_ns / 1e9,
+	       rec->runs ? (double)rec->total_ns / rec->runs / 1e9 : 0.0);
+}
+
+static int tool_stats(struct state *st)
+{
+	printf("%-32s %6s %10s %10s\n", "task", "runs", "last (s)", "mean (s)");
+	state_each(st, print_stat, NULL);
+	return 0;
+}
+
+/* keys_and_reasons: compute keys in plan order without running anything; explain and key share it. */
+static int tool_explain(struct graph *g, struct task **targets, size_t n, struct state *st, const struct keyenv *ke,
+                        int keys_only)
+{
+	struct task **plan;
+	size_t nplan;
+	int ret = 0;
+
+	if (graph_plan(g, targets, n, &plan, &nplan) < 0)
+		return 2;
+	for (size_t i = 0; i < nplan; i++)
+		plan[i]->mark = 0;
+	for (size_t i = 0; i < nplan; i++) {
+		struct task *t = plan[i];
+		struct buf why = BUF_INIT;
+		int r;
+
+		if (task_key(t, ke) < 0) {
+			ret = 1;
+			break;
+		}
+		if (keys_only)
+			continue;
+		r = task_decide(t, st, ke, &why);
+		for (size_t j = 0; j < t->deps.n; j++)
+			if (t->depv[j]->mark)
+				buf_addf(&why, "dependency '%s' would run first\n", t->depv[j]->name), r = r < 0 ? r : 1;
+		if (r < 0) {
+			ret = 1;
+		} else if (r == 0) {
+			printf("%s: up to date\n", t->name);
+		} else {
+			t->mark = 1;
+			printf("%s: would run:\n", t->name);
+			for (char *line = strtok(why.data, "\n"); line; line = strtok(NULL, "\n"))
+				printf("  %s\n", line);
+		}
+		buf_release(&why);
+	}
+	if (keys_only && !ret) {
+		for (size_t i = 0; i < n; i++) {
+			char hex[HASH_HEX_LEN + 1];
+			hash_hex(&targets[i]->key, hex);
+			printf(n > 1 ? "%s %s\n" : "%s\n", hex, targets[i]->name);
+		}
+	}
+	free(plan);
+	return ret;
+}
+
+static int tool_clean(struct graph *g, struct task **targets, size_t n, int all, struct state *st)
+{
+	struct task **plan;
+	size_t nplan;
+	int ret = 0;
+
+	if (all) {
+		plan = g->tasks;
+		nplan = g->ntasks;
+	} else {
+		plan = targets;
+		nplan = n;
+	}
+	for (size_t i = 0; i < nplan; i++) {
+		struct task *t = plan[i];
+		for (size_t j = 0; j < t->outputs.n; j++) {
+			if (unlink(t->outputs.v[j]) == 0)
+				printf("removed '%s'\n", t->outputs.v[j]);
+			else if (errno != ENOENT && errno != EISDIR)
+				ret = error("cannot remove '%s':", t->outputs.v[j]);
+		}
+		if (state_get(st, t->name) && state_forget(st, t->name) < 0)
+			ret = -1;
+	}
+	return ret < 0 ? 1 : 0;
+}
+
+static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke)
+{
+	struct task **targets = NULL;
+	size_t n = 0;
+	struct state *st = NULL;
+	int ret = 2, writes = strcmp(o->tool, "clean") == 0;
+	int need_targets = strcmp(o->tool, "key") == 0 || strcmp(o->tool, "explain") == 0;
+
+	if (strcmp(o->tool, "list") == 0) {
+		puts("tools:");
+		for (size_t i = 0; i < LEN(tools); i++)
+			printf("  %-8s %s\n", tools[i][0], tools[i][1]);
+		return 0;
+	}
+	if (strcmp(o->tool, "targets") == 0)
+		return tool_targets(g);
+	if ((need_targets || o->targets.n) && resolve_targets(g, &o->targets, &targets, &n) < 0)
+		goto out;
+	if (strcmp(o->tool, "graph") == 0) {
+		ret = tool_graph(g, targets, n, o->targets.n == 0);
+		goto out;
+	}
+	size_t i;
+	for (i = 0; i < LEN(tools) && strcmp(tools[i][0], o->tool) != 0; i++)
+		;
+	if (i == LEN(tools)) {
+		error("unknown tool '%s' (-t list shows them)", o->tool);
+		goto out;
+	}
+	st = state_open(STATE_DIR, writes ? STATE_WRITE : 0);
+	if (!st)
+		goto out;
+	ke->fc = filecache_load(FILECACHE);
+	if (strcmp(o->tool, "stats") == 0)
+		ret = tool_stats(st);
+	else if (strcmp(o->tool, "clean") == 0)
+		ret = tool_clean(g, targets, n, o->targets.n == 0, st);
+	else
+		ret = tool_explain(g, targets, n, st, ke, strcmp(o->tool, "key") == 0);
+out:
+	if (st)
+		state_close(st);
+	free(targets);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct graph g;
+	struct recipe *r = NULL;
+	struct keyenv ke = {AT_FDCWD, NULL, NULL};
+	struct task **targets = NULL;
+	size_t n = 0;
+	int ret = 2;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return 2;
+	if (o.dir && chdir(o.dir) < 0) {
+		error("cannot change to directory '%s':", o.dir);
+		return 2;
+	}
+	if (!o.file)
+		o.file = "sindri-build.lua";
+	if (access(o.file, F_OK) < 0) {
+		error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
+		return 2;
+	}
+	graph_init(&g);
+	r = recipe_new(&g, &o.vars, o.b.verbose);
+	if (recipe_load(r, o.file) < 0 || graph_resolve(&g) < 0)
+		goto out;
+	signals_install();
+	ke.stop = signals_flag();
+	if (o.tool) {
+		ret = run_tool(&o, &g, &ke);
+		goto out;
+	}
+	if (resolve_targets(&g, &o.targets, &targets, &n) < 0)
+		goto out;
+	/* a dependency cycle is a recipe error: report it before the state is touched */
+	struct task **plan;
+	size_t nplan;
+	if (graph_plan(&g, targets, n, &plan, &nplan) < 0)
+		goto out;
+	free(plan);
+	struct state *st = state_open(STATE_DIR, o.b.dry_run ? 0 : STATE_WRITE);
+	if (!st)
+		goto out;
+	ke.fc = filecache_load(FILECACHE);
+	ret = build_run(&g, targets, n, st, &ke, &o.b);
+	if (!o.b.dry_run && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
+		ret = 2;
+	state_close(st);
+out:
+	filecache_free(ke.fc);
+	free(targets);
+	recipe_free(r);
+	graph_release(&g);
+	strv_release(&o.targets);
+	strv_release(&o.vars);
+	return ret;
+}

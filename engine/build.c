@@ -1,0 +1,500 @@
+/* build: the scheduler. Keys are computed when a task's deps are done (their outputs may be its inputs). */
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "graph.h"
+#include "key.h"
+#include "proc.h"
+#include "state.h"
+#include "status.h"
+#include "util.h"
+
+enum tstate { T_WAIT, T_READY, T_QUEUED, T_RUNNING, T_RAN, T_UPTODATE, T_FAILED };
+
+struct running {
+	struct task *t;
+	struct job job;
+	int64_t start_wall, start_mono;
+	char *cmd;
+};
+
+struct sched {
+	const struct build_opts *o;
+	struct state *st;
+	const struct keyenv *ke;
+	struct status status;
+	struct task **ready, **queue;
+	size_t nready, nqueue;
+	struct running *run;
+	size_t nrun;
+	size_t failures;
+	int stopping;
+};
+
+static void shell_quote(struct buf *b, const char *s)
+{
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == strlen(s)) {
+		buf_adds(b, s);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_adds(b, "'\\''");
+		else
+			buf_addc(b, *s);
+	}
+	buf_addc(b, '\'');
+}
+
+char *task_cmdline(const struct task *t)
+{
+	struct buf b = BUF_INIT;
+
+	switch (t->run) {
+	case RUN_ARGV:
+		for (size_t i = 0; i < t->argv.n; i++) {
+			if (i)
+				buf_addc(&b, ' ');
+			shell_quote(&b, t->argv.v[i]);
+		}
+		break;
+	case RUN_SHELL:
+		buf_adds(&b, t->shell);
+		break;
+	case RUN_FUNC:
+		buf_addf(&b, "(%s function)", t->ops && t->ops->kind ? t->ops->kind : "lua");
+		break;
+	case RUN_NONE:
+		break;
+	}
+	return buf_detach(&b);
+}
+
+int task_decide(struct task *t, const struct state *st, const struct keyenv *ke, struct buf *why)
+{
+	const struct taskrec *rec = state_get(st, t->name);
+	struct hash128 outd;
+	int r;
+
+	if (t->flags & TASK_ALWAYS) {
+		buf_adds(why, "it always runs (always = true)\n");
+		return 1;
+	}
+	if (!rec) {
+		/* A type whose results carry their key (an image label) is current without our record. */
+		if (t->ops && t->ops->check && !t->outputs.n) {
+			struct buf tmp = BUF_INIT;
+			r = t->ops->check(t, &tmp);
+			buf_release(&tmp);
+			if (r < 0)
+				return -1;
+			if (r == 1)
+				return 0;
+		}
+		buf_adds(why, "it was never built (no record of a successful run)\n");
+		return 1;
+	}
+	if (!hash_eq(&rec->key, &t->key)) {
+		struct buf blob = BUF_INIT;
+		struct keyparts *old = NULL;
+		if (state_get_blob(st, t->name, &blob) == 0)
+			old = keyparts_decode(blob.data, blob.len);
+		if (!old || keyparts_explain(old, t->parts, why, 20) == 0)
+			buf_adds(why, "its key changed\n");
+		keyparts_free(old);
+		buf_release(&blob);
+		return 1;
+	}
+	struct buf miss = BUF_INIT;
+	r = task_outputs_digest(t, ke, &outd, &miss);
+	if (r < 0) {
+		buf_release(&miss);
+		return -1;
+	}
+	if (r == 1) {
+		buf_addf(why, "%s\n", miss.data);
+		buf_release(&miss);
+		return 1;
+	}
+	buf_release(&miss);
+	if (!hash_eq(&outd, &rec->outputs)) {
+		buf_adds(why, "an output was changed since the last run\n");
+		return 1;
+	}
+	if (t->ops && t->ops->check) {
+		size_t before = why->len;
+		r = t->ops->check(t, why);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			if (why->len == before)
+				buf_adds(why, "its results are gone");
+			buf_addc(why, '\n');
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void push(struct task ***v, size_t *n, struct task *t)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = t;
+}
+
+/* complete: t is done (ran or up to date): release its dependents. */
+static void complete(struct sched *s, struct task *t)
+{
+	for (size_t i = 0; i < t->nrdeps; i++) {
+		struct task *r = t->rdeps[i];
+		if (--r->pending == 0 && r->state == T_WAIT) {
+			r->state = T_READY;
+			push(&s->ready, &s->nready, r);
+		}
+	}
+}
+
+static void fail(struct sched *s, struct task *t)
+{
+	t->state = T_FAILED;
+	s->failures++;
+	if (s->o->keep_going && s->failures >= (size_t)s->o->keep_going)
+		s->stopping = 1;
+}
+
+/* record: the commit point of a successful run: side blob first, then the checksummed log record. */
+static int record(struct sched *s, struct task *t, int64_t dur)
+{
+	const struct taskrec *old = state_get(s->st, t->name);
+	struct taskrec rec = {0};
+	struct buf why = BUF_INIT, blob = BUF_INIT;
+	int r = task_outputs_digest(t, s->ke, &rec.outputs, &why);
+
+	if (r != 0) {
+		if (r == 1)
+			error("task '%s' did not produce its declared output: %s", t->name, why.data);
+		buf_release(&why);
+		return -1;
+	}
+	buf_release(&why);
+	keyparts_encode(t->parts, &blob);
+	if (state_put_blob(s->st, t->name, blob.data, blob.len) < 0)
+		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
+	buf_release(&blob);
+	rec.name = t->name;
+	rec.key = t->key;
+	rec.end_ns = now_ns();
+	rec.last_ns = dur;
+	rec.total_ns = (old ? old->total_ns : 0) + dur;
+	rec.runs = (old ? old->runs : 0) + 1;
+	return state_record(s->st, &rec);
+}
+
+static void finished(struct sched *s, struct task *t, int status, const char *cmd, const char *out, size_t n,
+                     int64_t dur)
+{
+	int ok = status == 0;
+
+	if (ok && t->ops && t->ops->finish && t->ops->finish(t) < 0)
+		ok = 0;
+	if (ok && !s->o->dry_run && record(s, t, dur) < 0)
+		ok = 0;
+	status_finish(&s->status, t->name, ok, ok ? NULL : cmd, out, n);
+	if (!ok) {
+		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM)
+			status_line(&s->status, "sindri-build: task '%s' failed with exit status %d", t->name, status);
+		fail(s, t);
+		return;
+	}
+	t->state = T_RAN;
+	complete(s, t);
+}
+
+static void explain(struct sched *s, struct task *t, const char *why)
+{
+	struct buf b = BUF_INIT;
+
+	for (const char *p = why; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		buf_addf(&b, "explain %s: %.*s\n", t->name, (int)n, p);
+		p += n + (nl != NULL);
+	}
+	if (b.len)
+		b.data[--b.len] = '\0';
+	if (b.len)
+		status_line(&s->status, "%s", b.data);
+	buf_release(&b);
+}
+
+static int any_dep_ran(const struct task *t)
+{
+	for (size_t i = 0; i < t->deps.n; i++)
+		if (t->depv[i]->state == T_RAN)
+			return 1;
+	return 0;
+}
+
+/* evaluate: compute the key of a ready task and decide. */
+static void evaluate(struct sched *s, struct task *t)
+{
+	struct buf why = BUF_INIT;
+	int r;
+
+	if (s->o->dry_run && any_dep_ran(t)) {
+		/* In a dry run a dependency did not really run, so our inputs are not what they will be. */
+		for (size_t i = 0; i < t->deps.n; i++)
+			if (t->depv[i]->state == T_RAN)
+				buf_addf(&why, "dependency '%s' would run first\n", t->depv[i]->name);
+		r = 1;
+		if (task_key(t, s->ke) < 0)
+			memset(&t->key, 0, sizeof(t->key));
+	} else if (task_key(t, s->ke) < 0) {
+		r = -1;
+	} else {
+		r = task_decide(t, s->st, s->ke, &why);
+	}
+	if (r < 0) {
+		s->status.finished++;
+		s->status.failed++;
+		fail(s, t);
+	} else if (r == 0) {
+		t->state = T_UPTODATE;
+		s->status.finished++;
+		s->status.uptodate++;
+		complete(s, t);
+	} else {
+		if (s->o->explain)
+			explain(s, t, why.data ? why.data : "");
+		t->state = T_QUEUED;
+		push(&s->queue, &s->nqueue, t);
+	}
+	buf_release(&why);
+}
+
+static int pool_full(const struct task *t)
+{
+	return t->poolp && t->poolp->depth > 0 && t->poolp->running >= t->poolp->depth;
+}
+
+/* start: run t now (in-process tasks run to completion here). */
+static void start(struct sched *s, struct task *t)
+{
+	char *cmd;
+	int64_t t0 = mono_ns();
+
+	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t) < 0) {
+		s->status.started++;
+		s->status.running++;
+		status_finish(&s->status, t->name, 0, NULL, NULL, 0);
+		fail(s, t);
+		return;
+	}
+	cmd = task_cmdline(t);
+	if (t->run == RUN_NONE || s->o->dry_run) {
+		if (t->run == RUN_NONE && !s->o->dry_run) {
+			/* a grouping task: nothing to run, its key is recorded so the next run can skip it */
+			if (record(s, t, 0) < 0) {
+				fail(s, t);
+				free(cmd);
+				return;
+			}
+			s->status.finished++;
+			s->status.uptodate++;
+			t->state = T_RAN;
+			complete(s, t);
+		} else {
+			status_start(&s->status, t->name, cmd);
+			finished(s, t, 0, cmd, NULL, 0, 0);
+		}
+		free(cmd);
+		return;
+	}
+	int console = t->poolp && t->poolp->console;
+	if (console || t->run == RUN_FUNC)
+		status_pause(&s->status);
+	status_start(&s->status, t->name, cmd);
+	if (console || t->run == RUN_FUNC)
+		status_pause(&s->status);
+	if (t->run == RUN_FUNC) {
+		int rc = t->ops && t->ops->run ? t->ops->run(t) : 1;
+		finished(s, t, rc, cmd, NULL, 0, mono_ns() - t0);
+		free(cmd);
+		return;
+	}
+	char shbin[] = "/bin/sh", dashc[] = "-c";
+	char *sh[] = {shbin, dashc, t->shell, NULL};
+	char **argv = t->run == RUN_SHELL ? sh : NULL;
+	if (!argv) {
+		argv = xmalloc((t->argv.n + 1) * sizeof(*argv));
+		memcpy(argv, t->argv.v, t->argv.n * sizeof(*argv));
+		argv[t->argv.n] = NULL;
+	}
+	struct running r = {t, {0}, now_ns(), t0, cmd};
+	int rc = proc_spawn(&r.job, argv, console);
+	if (argv != sh)
+		free(argv);
+	if (rc < 0) {
+		finished(s, t, 127, cmd, NULL, 0, 0);
+		free(cmd);
+		return;
+	}
+	if (t->poolp)
+		t->poolp->running++;
+	t->state = T_RUNNING;
+	s->run = xreallocarray(s->run, s->nrun + 1, sizeof(*s->run));
+	s->run[s->nrun++] = r;
+}
+
+static void reap(struct sched *s, size_t i, int status)
+{
+	struct running r = s->run[i];
+
+	s->run[i] = s->run[--s->nrun];
+	if (r.t->poolp)
+		r.t->poolp->running--;
+	if (signals_caught())
+		status = status ? status : 128 + signals_caught();
+	if (signals_caught()) {
+		/* an interrupted task records nothing: the last success stays */
+		status_finish(&s->status, r.t->name, 0, NULL, NULL, 0);
+		s->status.failed--;
+		r.t->state = T_FAILED;
+	} else {
+		finished(s, r.t, status, r.cmd, r.job.out.data, r.job.out.len, mono_ns() - r.start_mono);
+	}
+	proc_release(&r.job);
+	free(r.cmd);
+}
+
+/* wait_jobs: poll the running jobs' output and the signal pipe; reap those that exited. */
+static void wait_jobs(struct sched *s)
+{
+	struct pollfd *pfd = xmalloc((s->nrun + 1) * sizeof(*pfd));
+	size_t n = 0;
+	int nofd = 0, status;
+
+	pfd[n].fd = signals_fd();
+	pfd[n++].events = POLLIN;
+	for (size_t i = 0; i < s->nrun; i++) {
+		if (s->run[i].job.fd >= 0) {
+			pfd[n].fd = s->run[i].job.fd;
+			pfd[n++].events = POLLIN;
+		} else {
+			nofd = 1;
+		}
+	}
+	if (poll(pfd, n, nofd ? 20 : -1) > 0) {
+		n = 1;
+		for (size_t i = 0; i < s->nrun; i++)
+			if (s->run[i].job.fd >= 0 && pfd[n++].revents)
+				proc_read(&s->run[i].job);
+	}
+	free(pfd);
+	for (size_t i = 0; i < s->nrun;) {
+		if (s->run[i].job.fd < 0 && proc_reap(&s->run[i].job, &status))
+			reap(s, i, status);
+		else
+			i++;
+	}
+}
+
+static void interrupt(struct sched *s)
+{
+	int sig = signals_caught();
+	int status;
+
+	s->stopping = 1;
+	for (size_t i = 0; i < s->nrun; i++)
+		proc_kill(&s->run[i].job, sig == SIGINT ? SIGINT : SIGTERM);
+	while (s->nrun) {
+		status = proc_wait(&s->run[0].job);
+		reap(s, 0, status);
+	}
+}
+
+int build_run(struct graph *g, struct task *const *targets, size_t ntargets, struct state *st,
+              const struct keyenv *ke, const struct build_opts *o)
+{
+	struct sched s = {0};
+	struct task **plan;
+	size_t nplan;
+	int code;
+
+	if (graph_plan(g, targets, ntargets, &plan, &nplan) < 0)
+		return 2;
+	s.o = o;
+	s.st = st;
+	s.ke = ke;
+	status_init(&s.status, o->quiet, o->verbose);
+	s.status.total = nplan;
+	for (size_t i = 0; i < nplan; i++) {
+		struct task *t = plan[i];
+		t->state = T_WAIT;
+		t->pending = 0;
+		t->nrdeps = 0;
+	}
+	for (size_t i = 0; i < nplan; i++) {
+		struct task *t = plan[i];
+		for (size_t j = 0; j < t->deps.n; j++) {
+			struct task *d = t->depv[j];
+			int dup = 0;
+			for (size_t k = 0; k < j; k++)
+				dup |= t->depv[k] == d;
+			if (dup)
+				continue;
+			t->pending++;
+			if (d->nrdeps == d->caprdeps) {
+				d->caprdeps = d->caprdeps ? d->caprdeps * 2 : 4;
+				d->rdeps = xreallocarray(d->rdeps, d->caprdeps, sizeof(*d->rdeps));
+			}
+			d->rdeps[d->nrdeps++] = t;
+		}
+		if (!t->pending) {
+			t->state = T_READY;
+			push(&s.ready, &s.nready, t);
+		}
+	}
+
+	for (;;) {
+		if (signals_caught()) {
+			interrupt(&s);
+			break;
+		}
+		/* ready tasks are evaluated in plan order: a FIFO keeps the output stable */
+		for (size_t i = 0; i < s.nready && !s.stopping && !signals_caught(); i++)
+			evaluate(&s, s.ready[i]);
+		s.nready = 0;
+		size_t kept = 0;
+		for (size_t i = 0; i < s.nqueue; i++) {
+			struct task *t = s.queue[i];
+			if (s.stopping || signals_caught() || (int)s.nrun >= o->jobs || pool_full(t)) {
+				s.queue[kept++] = t;
+				continue;
+			}
+			start(&s, t);
+		}
+		s.nqueue = s.stopping ? 0 : kept;
+		if (s.nready)
+			continue;
+		if (!s.nrun)
+			break;
+		wait_jobs(&s);
+	}
+
+	if (signals_caught())
+		code = 128 + signals_caught();
+	else
+		code = s.failures ? 1 : 0;
+	status_summary(&s.status, signals_caught() != 0);
+	free(plan);
+	free(s.ready);
+	free(s.queue);
+	free(s.run);
+	return code;
+}

@@ -1,0 +1,31 @@
+/* build: deciding which tasks must run and running them, in parallel, in dependency order. */
+#ifndef SB_BUILD_H
+#define SB_BUILD_H
+
+#include <stddef.h>
+
+struct buf;
+struct graph;
+struct keyenv;
+struct state;
+struct task;
+
+struct build_opts {
+	int jobs;       /* -j: jobs at once (>= 1) */
+	int keep_going; /* -k: stop starting tasks after this many failures; 0: never stop */
+	int dry_run;    /* -n: decide and print, run nothing, write nothing */
+	int quiet, verbose;
+	int explain;    /* -d explain: print why each task runs */
+};
+
+/* task_decide: after task_key, decide whether t must run: 0 up to date, 1 must run (the reasons, one per line, are
+ * appended to why), -1 error. Reads the state, never writes it. */
+int task_decide(struct task *t, const struct state *st, const struct keyenv *ke, struct buf *why);
+/* task_cmdline: the task's command as one printable line (argv joined with shell quoting). Caller frees. */
+char *task_cmdline(const struct task *t);
+/* build_run: bring targets up to date. Returns the exit code: 0 all done, 1 a task failed, 128+n on signal n.
+ * st may be read-only only when o->dry_run. */
+int build_run(struct graph *g, struct task *const *targets, size_t ntargets, struct state *st,
+              const struct keyenv *ke, const struct build_opts *o);
+
+#endif

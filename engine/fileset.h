@@ -1,0 +1,53 @@
+/* fileset: expand input patterns (files, whole trees, globs) into a sorted list of files with stat data. */
+#ifndef SB_FILESET_H
+#define SB_FILESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+/* The stat data that decides whether a cached content hash can be trusted. */
+struct filestat {
+	uint64_t size;
+	int64_t mtime_ns, ctime_ns;
+	uint64_t ino, dev;
+	uint32_t mode;
+};
+
+/* One file: path relative to the root, '/'-separated, no "./" prefix. Owned by its fileset. */
+struct fileent {
+	char *path;
+	struct filestat st;
+};
+
+/* A set of files sorted bytewise by path, without duplicates. */
+struct fileset {
+	struct fileent *v;
+	size_t n, cap;
+};
+
+void fileset_init(struct fileset *fs);
+/* fileset_release: frees every path and the array. */
+void fileset_release(struct fileset *fs);
+
+/* filestat_from: fill a filestat from a struct stat. */
+struct stat;
+void filestat_from(struct filestat *fst, const struct stat *st);
+
+/*
+ * fileset_expand: add to fs every file below rootfd matched by one of pats and by none of excl, then sort and
+ * deduplicate. Pattern forms (leading "./" ignored): "a/b.c" a file, which must exist; "dir/" or "dir" naming a
+ * directory: every file below it, recursively; a glob with '*', '?', '[...]' within one path segment and "**" as a
+ * whole segment for any number of directories ("src/" "**" "/" "*.c"). Globs may match nothing. An exclude that
+ * matches a directory prunes it. Symlinks to files count as files (their target's stat); symlinks to directories are
+ * not followed while walking. Absolute paths and ".." segments are rejected. Returns 0, or -1 with a one-line reason
+ * appended to err ("no such file or directory 'x'"), leaving fs unchanged.
+ */
+int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
+                   const char *const *excl, size_t nexcl, struct buf *err);
+
+/* glob_match: 1 when path matches pat (as above: '*', '?', '[...]', '[!...]', '**' segments, '\\' escapes), else 0. */
+int glob_match(const char *pat, const char *path);
+
+#endif

@@ -1,0 +1,126 @@
+/* graph: tasks, their dependencies, aliases, pools and defaults; planning a build in dependency order. */
+#ifndef SB_GRAPH_H
+#define SB_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+
+struct buf;
+struct keyparts;
+struct task;
+
+/* A list of owned strings. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+void strv_push(struct strv *sv, const char *s);
+void strv_release(struct strv *sv);
+/* strv_cmp_sort: sort in place, bytewise. */
+void strv_sort(struct strv *sv);
+
+enum task_flags {
+	TASK_ALWAYS = 1 << 0, /* run every time, never skipped */
+};
+
+enum run_kind {
+	RUN_NONE,  /* nothing to run: a grouping task, up to date when its deps are */
+	RUN_ARGV,  /* spawn argv (PATH lookup), no shell */
+	RUN_SHELL, /* spawn /bin/sh -c shell */
+	RUN_FUNC,  /* call ops->run in-process */
+};
+
+/*
+ * A task type plugs into the engine through these callbacks; any may be NULL. ctx is the type's context pointer given
+ * to graph_add. Each returns 0 on success or -1 after printing an error, unless said otherwise.
+ */
+struct task_ops {
+	const char *kind;
+	/* add_key: add the type's own key parts (called after the engine's parts; the dep keys are final). */
+	int (*add_key)(struct task *t, struct keyparts *kp);
+	/* check: are the results of a run with key t->key still in place? 1 yes; 0 no, with the reason in why; -1 error. */
+	int (*check)(struct task *t, struct buf *why);
+	/* prepare: just before a run (not in dry runs): may set t->run/argv/shell from the now-known key. */
+	int (*prepare)(struct task *t);
+	/* run: the in-process run for RUN_FUNC; returns the exit status (0 success). */
+	int (*run)(struct task *t);
+	/* finish: after a successful run: confirm the results (e.g. the image carries its key). */
+	int (*finish)(struct task *t);
+	/* release: free t->udata. */
+	void (*release)(struct task *t);
+};
+
+struct pool {
+	char *name;
+	int depth;   /* at most this many jobs at once; 0: unlimited */
+	int console; /* jobs own the terminal: stdin/stdout/stderr inherited, status line paused */
+	int running;
+};
+
+struct task {
+	char *name;
+	char *desc;           /* one line for -t targets; not part of the key */
+	char *defn;           /* canonical text of the definition: hashed as the "recipe" key part */
+	struct strv deps;     /* names, as declared */
+	struct strv inputs;   /* patterns, see fileset_expand */
+	struct strv excludes;
+	struct strv env;      /* names of environment variables whose value (or absence) is keyed */
+	struct strv vars;     /* "NAME=value" pairs of recipe variables that are keyed */
+	struct strv outputs;  /* files that must exist after a run */
+	struct strv aliases;
+	enum run_kind run;
+	struct strv argv;
+	char *shell;
+	char *pool;           /* NULL: the default pool */
+	unsigned flags;
+	char *where;          /* "file:line" of the definition, for messages */
+	const struct task_ops *ops;
+	void *udata;          /* the type's data, freed by ops->release */
+
+	/* Filled by graph_resolve and the build. */
+	struct task **depv;
+	struct pool *poolp;
+	struct hash128 key;
+	struct keyparts *parts; /* owned; NULL until the key is computed */
+	int mark;               /* scratch for graph walks */
+	int state;              /* build state, see build.c */
+	int pending;            /* deps not yet finished */
+	struct task **rdeps;    /* tasks that depend on this one, within the plan */
+	size_t nrdeps, caprdeps;
+};
+
+struct graph {
+	struct task **tasks; /* in definition order */
+	size_t ntasks, cap;
+	struct pool **pools;
+	size_t npools;
+	struct strv defaults;
+	/* name and alias lookup */
+	struct gslot *slots;
+	size_t nslots, used;
+};
+
+void graph_init(struct graph *g);
+/* graph_release: frees every task (calling ops->release) and pool. */
+void graph_release(struct graph *g);
+/* task_new: a zeroed task with the given name, owned by the caller until graph_add. */
+struct task *task_new(const char *name);
+/* task_free: free a task that was not added to a graph (calls ops->release). */
+void task_free(struct task *t);
+/* graph_add: take ownership of t. -1 with an error naming both definitions when the name or an alias is taken. */
+int graph_add(struct graph *g, struct task *t);
+/* graph_find: the task with this name or alias, or NULL. */
+struct task *graph_find(const struct graph *g, const char *name);
+/* graph_pool: the pool with this name, created (depth 0) if missing; "console" is depth 1 and owns the terminal. */
+struct pool *graph_pool(struct graph *g, const char *name);
+/* graph_resolve: link deps and pools. -1 with "task 'x' (file:line) depends on unknown task 'y'; did you mean 'z'?" */
+int graph_resolve(struct graph *g);
+/* graph_suggest: append " (did you mean 'x'?)" to b when a name or alias is close to name. */
+void graph_suggest(const struct graph *g, const char *name, struct buf *b);
+/* graph_plan: the tasks needed for targets, each after its deps. -1 with the cycle printed ("a -> b -> a"). The
+ * caller frees *plan. */
+int graph_plan(struct graph *g, struct task *const *targets, size_t ntargets, struct task ***plan, size_t *nplan);
+
+#endif

@@ -1,0 +1,59 @@
+/* key: a task's key as a list of named parts (for explain), its XXH3-128 digest, and the diff of two part lists. */
+#ifndef SB_KEY_H
+#define SB_KEY_H
+
+#include <stddef.h>
+
+#include "hash.h"
+
+struct buf;
+struct filecache;
+struct task;
+
+/* One named part of a key: name and value live in the owner's arena (offsets), so adding a part never mallocs. */
+struct keypart {
+	size_t name, value; /* offsets into keyparts.arena; value is (size_t)-1 when none */
+	struct hash128 h;
+};
+
+struct keyparts {
+	struct keypart *v;
+	size_t n, cap;
+	struct buf *arena;
+};
+
+/* keyparts_new: an empty list; free with keyparts_free (NULL is fine). */
+struct keyparts *keyparts_new(void);
+void keyparts_free(struct keyparts *kp);
+/* keyparts_add: add a part; value (may be NULL) is a short text shown by explain, cut at 200 bytes. */
+void keyparts_add(struct keyparts *kp, const char *name, const struct hash128 *h, const char *value);
+/* keyparts_addstr: add a part whose hash is that of value (NULL: absent, hashed distinctly from ""). */
+void keyparts_addstr(struct keyparts *kp, const char *name, const char *value);
+/* keyparts_name / keyparts_value: the strings of part i (value NULL when none). */
+const char *keyparts_name(const struct keyparts *kp, size_t i);
+const char *keyparts_value(const struct keyparts *kp, size_t i);
+/* keyparts_digest: the key: XXH3-128 over every (name, hash) in order. */
+struct hash128 keyparts_digest(const struct keyparts *kp);
+/* keyparts_encode: a text form for the state's side blob. */
+void keyparts_encode(const struct keyparts *kp, struct buf *out);
+/* keyparts_decode: the inverse; NULL when data is malformed. */
+struct keyparts *keyparts_decode(const char *data, size_t n);
+/* keyparts_explain: append one line per difference from old to now ("input 'x' modified", ...), at most max lines
+ * then a count of the rest. Returns how many differences there are. */
+size_t keyparts_explain(const struct keyparts *old, const struct keyparts *now, struct buf *out, size_t max);
+
+/* What computing a key needs from the build. */
+struct keyenv {
+	int rootfd;             /* the project root: inputs and outputs are relative to it */
+	struct filecache *fc;   /* content hashes by stat data */
+	volatile int *stop;     /* set by a signal: abandon hashing */
+};
+
+/* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input
+ * files and the type's parts. -1 after printing an error naming the task (e.g. a missing input). */
+int task_key(struct task *t, const struct keyenv *ke);
+/* task_outputs_digest: digest of t's declared outputs (path + content). 0; 1 with the missing output's path in
+ * why when one is missing; -1 on a read error. Zero hash when there are no outputs. */
+int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why);
+
+#endif

@@ -1,0 +1,34 @@
+/* status: what the user sees during a build: the [done/total] line, failures, explanations, the summary. */
+#ifndef SB_STATUS_H
+#define SB_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct status {
+	int tty;            /* stdout is a terminal: rewrite the status line in place */
+	int quiet, verbose;
+	int color;          /* a terminal and NO_COLOR unset */
+	const char *fmt;    /* SINDRI_STATUS, with ninja's % codes */
+	int64_t start_ns;
+	size_t total, started, finished, running, ran, uptodate, failed;
+	int line_open;      /* the in-place line holds text that a newline must end */
+};
+
+/* status_init: read NO_COLOR and SINDRI_STATUS, detect a terminal. */
+void status_init(struct status *s, int quiet, int verbose);
+/* status_start: a task starts running: print the status line; with verbose, cmd follows on its own line. */
+void status_start(struct status *s, const char *name, const char *cmd);
+/* status_finish: a task ran: on failure print FAILED with its command and output; output also shown when verbose. */
+void status_finish(struct status *s, const char *name, int ok, const char *cmd, const char *out, size_t n);
+/* status_line: print a line of its own (explanations, warnings), ending the in-place line first. */
+void status_line(struct status *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* status_pause: end the in-place line before a console job writes to the terminal. */
+void status_pause(struct status *s);
+/* status_summary: the closing line: what ran, what was up to date, wall time. */
+void status_summary(struct status *s, int interrupted);
+/* status_format: expand fmt's % codes (%s started, %t total, %f finished, %r running, %u unstarted, %p percent,
+ * %e elapsed seconds, %%) into out (size n). */
+void status_format(const struct status *s, const char *fmt, char *out, size_t n);
+
+#endif

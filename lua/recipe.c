@@ -1,0 +1,666 @@
+/* recipe: the recipe API in Lua. Recipes only declare: the graph and every decision live in C. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "graph.h"
+#include "hash.h"
+#include "proc.h"
+#include "recipe.h"
+#include "util.h"
+
+struct recipe {
+	lua_State *L;
+	struct graph *g;
+	const struct strv *cmdvars;
+	int verbose;
+	struct strv srcnames; /* recipe files read so far, and their text, for hashing function sources */
+	struct strv srctexts;
+};
+
+/* An in-process task: a Lua function kept in the registry. */
+struct luafn {
+	struct recipe *r;
+	int ref;
+};
+
+static struct recipe *ctx(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+const char *recipe_var(const struct recipe *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	/* the last NAME=value on the command line wins, as in make */
+	for (size_t i = r->cmdvars->n; i-- > 0;) {
+		const char *v = r->cmdvars->v[i];
+		if (strncmp(v, name, n) == 0 && v[n] == '=')
+			return v + n + 1;
+	}
+	return getenv(name);
+}
+
+/* msgh: the message handler of every protected call: a traceback when verbose. */
+static int msgh(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	const char *msg = lua_tostring(L, 1);
+
+	if (!msg)
+		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	if (r->verbose)
+		luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+/* pcall: call the function below nargs arguments with the traceback handler; prints the error. */
+static int pcall(struct recipe *r, int nargs, int nres)
+{
+	lua_State *L = r->L;
+	int base = lua_gettop(L) - nargs;
+
+	lua_pushlightuserdata(L, r);
+	lua_pushcclosure(L, msgh, 1);
+	lua_insert(L, base);
+	int rc = lua_pcall(L, nargs, nres, base);
+	lua_remove(L, base);
+	if (rc != LUA_OK) {
+		error("%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* strings: read a string or a list of strings from field idx into sv. */
+static void strings(lua_State *L, int idx, const char *task, const char *field, struct strv *sv)
+{
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		strv_push(sv, lua_tostring(L, idx));
+		return;
+	}
+	if (!lua_istable(L, idx))
+		luaL_error(L, "task '%s': field '%s' must be a string or a list of strings, not a %s", task, field,
+		           luaL_typename(L, idx));
+	lua_Integer n = luaL_len(L, idx);
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, idx, i);
+		if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+			luaL_error(L, "task '%s': item %d of field '%s' must be a string, not a %s", task, (int)i, field,
+			           luaL_typename(L, -1));
+		strv_push(sv, lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+}
+
+static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
+{
+	(void)L;
+	hasher_add(ud, p, n);
+	return 0;
+}
+
+/* source_text: the text of a recipe file, read once. NULL when it cannot be read. */
+static const char *source_text(struct recipe *r, const char *path)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < r->srcnames.n; i++)
+		if (strcmp(r->srcnames.v[i], path) == 0)
+			return r->srctexts.v[i];
+	if (read_file(path, &b) < 0)
+		return NULL;
+	strv_push(&r->srcnames, path);
+	strv_push(&r->srctexts, b.data ? b.data : "");
+	buf_release(&b);
+	return r->srctexts.v[r->srctexts.n - 1];
+}
+
+/* hash_source: hash lines first..last of the function's file. Bytecode would do, but Lua's dump keeps the line
+ * numbers even when stripped, and a function must keep its key when an edit above it moves it down. */
+static int hash_source(struct recipe *r, lua_State *L, int idx, struct hasher *h)
+{
+	lua_Debug ar;
+	const char *text, *p, *end;
+	int line = 1;
+
+	lua_pushvalue(L, idx);
+	if (!lua_getinfo(L, ">S", &ar) || ar.source[0] != '@' || ar.linedefined <= 0)
+		return -1;
+	text = source_text(r, ar.source + 1);
+	if (!text)
+		return -1;
+	for (p = text; *p && line < ar.linedefined; p++)
+		line += *p == '\n';
+	for (end = p; *end && line <= ar.lastlinedefined; end++)
+		line += *end == '\n';
+	if (line <= ar.lastlinedefined)
+		return -1;
+	hasher_addstr(h, "source");
+	hasher_addu64(h, (uint64_t)(end - p));
+	hasher_add(h, p, (size_t)(end - p));
+	return 0;
+}
+
+static void hash_value(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth);
+
+/* hash_function: a function's source text (its bytecode if it has no file) and the values of its upvalues. */
+static void hash_function(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_iscfunction(L, idx)) {
+		hasher_addstr(h, "cfunction");
+		return;
+	}
+	if (hash_source(r, L, idx, h) < 0) {
+		lua_pushvalue(L, idx);
+		lua_dump(L, dump_writer, h, 1);
+		lua_pop(L, 1);
+	}
+	for (int i = 1;; i++) {
+		const char *name = lua_getupvalue(L, idx, i);
+		if (!name)
+			break;
+		hasher_addstr(h, name);
+		if (strcmp(name, "_ENV") != 0)
+			hash_value(r, L, -1, h, depth + 1);
+		lua_pop(L, 1);
+	}
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* hash_value: the value an upvalue holds; tables by sorted keys, a few levels deep. */
+static void hash_value(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth)
+{
+	idx = lua_absindex(L, idx);
+	hasher_addu64(h, (uint64_t)lua_type(L, idx));
+	if (depth > 4)
+		return;
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING:
+	case LUA_TNUMBER:
+		hasher_addstr(h, lua_tostring(L, idx));
+		break;
+	case LUA_TBOOLEAN:
+		hasher_addu64(h, (uint64_t)lua_toboolean(L, idx));
+		break;
+	case LUA_TFUNCTION:
+		hash_function(r, L, idx, h, depth);
+		break;
+	case LUA_TTABLE: {
+		struct strv keys = {0};
+		lua_pushnil(L);
+		while (lua_next(L, idx)) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {
+				lua_pushvalue(L, -1);
+				strv_push(&keys, lua_tostring(L, -1));
+				lua_pop(L, 1);
+			}
+		}
+		qsort(keys.v, keys.n, sizeof(*keys.v), cmp_keys);
+		for (size_t i = 0; i < keys.n; i++) {
+			hasher_addstr(h, keys.v[i]);
+			lua_getfield(L, idx, keys.v[i]);
+			if (lua_isnil(L, -1)) {
+				lua_pop(L, 1);
+				lua_Integer n;
+				if (lua_stringtonumber(L, keys.v[i])) {
+					n = lua_tointeger(L, -1);
+					lua_pop(L, 1);
+					lua_geti(L, idx, n);
+				} else {
+					lua_pushnil(L);
+				}
+			}
+			hash_value(r, L, -1, h, depth + 1);
+			lua_pop(L, 1);
+		}
+		strv_release(&keys);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static int lua_task_run(struct task *t)
+{
+	struct luafn *f = t->udata;
+	lua_State *L = f->r->L;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
+	lua_pushstring(L, t->name);
+	if (pcall(f->r, 1, 1) < 0)
+		return 1;
+	int rc = 0;
+	if (lua_isboolean(L, -1))
+		rc = !lua_toboolean(L, -1);
+	else if (lua_isinteger(L, -1))
+		rc = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	return rc;
+}
+
+static void lua_task_release(struct task *t)
+{
+	free(t->udata);
+	t->udata = NULL;
+}
+
+static const struct task_ops lua_fn_ops = {
+	.kind = "lua",
+	.run = lua_task_run,
+	.release = lua_task_release,
+};
+
+static const char *const task_fields[] = {
+	"desc", "deps", "inputs", "exclude", "env", "vars", "outputs", "run", "always", "alias", "pool", NULL,
+};
+
+static void defn_list(struct buf *b, const char *field, const struct strv *sv)
+{
+	if (!sv->n)
+		return;
+	buf_adds(b, field);
+	buf_addc(b, '=');
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i)
+			buf_addc(b, ' ');
+		buf_addf(b, "%zu:%s", strlen(sv->v[i]), sv->v[i]);
+	}
+	buf_addc(b, '\n');
+}
+
+/* task_def: the second call of `task "name" { ... }`. The task is built on the Lua side first and handed to the
+ * graph only when complete, so a Lua error cannot leak it (its owner is a userdata with __gc). */
+static int task_gc(lua_State *L)
+{
+	struct task **tp = lua_touserdata(L, 1);
+
+	if (*tp)
+		task_free(*tp);
+	*tp = NULL;
+	return 0;
+}
+
+static int task_def(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	const char *name = lua_tostring(L, lua_upvalueindex(2));
+	struct task **tp, *t;
+	struct buf defn = BUF_INIT;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	tp = lua_newuserdatauv(L, sizeof(*tp), 0);
+	*tp = NULL;
+	if (luaL_newmetatable(L, "sindri-build.task")) {
+		lua_pushcfunction(L, task_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	*tp = t = task_new(name);
+	luaL_where(L, 1);
+	t->where = xstrdup(lua_tostring(L, -1));
+	lua_pop(L, 1);
+	if (strlen(t->where) >= 2 && str_has_suffix(t->where, ": "))
+		t->where[strlen(t->where) - 2] = '\0';
+
+	/* unknown fields are errors: a typo must not silently drop an input */
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		size_t i = 0;
+		while (k && task_fields[i] && strcmp(task_fields[i], k) != 0)
+			i++;
+		if (!k || !task_fields[i])
+			return luaL_error(L, "task '%s': unknown field '%s' (known: desc, deps, inputs, exclude, env, vars, "
+			                  "outputs, run, always, alias, pool)", name, k ? k : luaL_typename(L, -2));
+		lua_pop(L, 1);
+	}
+	static const struct {
+		const char *field;
+		size_t off;
+	} lists[] = {
+		{"deps", offsetof(struct task, deps)}, {"inputs", offsetof(struct task, inputs)},
+		{"exclude", offsetof(struct task, excludes)}, {"env", offsetof(struct task, env)},
+		{"outputs", offsetof(struct task, outputs)}, {"alias", offsetof(struct task, aliases)},
+	};
+	for (size_t i = 0; i < LEN(lists); i++) {
+		if (lua_getfield(L, 1, lists[i].field) != LUA_TNIL)
+			strings(L, -1, name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
+		lua_pop(L, 1);
+	}
+	if (lua_getfield(L, 1, "vars") != LUA_TNIL) {
+		/* names first (t owns them, so a Lua error cannot leak), then each becomes NAME=value */
+		strings(L, -1, name, "vars", &t->vars);
+		for (size_t i = 0; i < t->vars.n; i++) {
+			const char *v = recipe_var(r, t->vars.v[i]);
+			if (v) {
+				char *kv = xasprintf("%s=%s", t->vars.v[i], v);
+				free(t->vars.v[i]);
+				t->vars.v[i] = kv;
+			}
+		}
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, 1, "desc") != LUA_TNIL)
+		t->desc = xstrdup(luaL_checkstring(L, -1));
+	lua_pop(L, 1);
+	if (lua_getfield(L, 1, "pool") != LUA_TNIL)
+		t->pool = xstrdup(luaL_checkstring(L, -1));
+	lua_pop(L, 1);
+	lua_getfield(L, 1, "always");
+	if (lua_toboolean(L, -1))
+		t->flags |= TASK_ALWAYS;
+	lua_pop(L, 1);
+
+	buf_adds(&defn, "kind=task\n");
+	switch (lua_getfield(L, 1, "run")) {
+	case LUA_TNIL:
+		t->run = RUN_NONE;
+		break;
+	case LUA_TSTRING:
+		t->run = RUN_SHELL;
+		t->shell = xstrdup(lua_tostring(L, -1));
+		buf_addf(&defn, "run=sh %s\n", t->shell);
+		break;
+	case LUA_TTABLE:
+		t->run = RUN_ARGV;
+		strings(L, -1, name, "run", &t->argv);
+		if (!t->argv.n)
+			return luaL_error(L, "task '%s': field 'run' is an empty list; give a command", name);
+		defn_list(&defn, "run=argv", &t->argv);
+		break;
+	case LUA_TFUNCTION: {
+		struct hasher h;
+		char hex[HASH_HEX_LEN + 1];
+		struct luafn *f = xmalloc(sizeof(*f));
+		hasher_init(&h);
+		hash_function(r, L, -1, &h, 0);
+		struct hash128 fh = hasher_final(&h);
+		hash_hex(&fh, hex);
+		buf_addf(&defn, "run=lua %s\n", hex);
+		f->r = r;
+		lua_pushvalue(L, -1);
+		f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		t->run = RUN_FUNC;
+		t->ops = &lua_fn_ops;
+		t->udata = f;
+		break;
+	}
+	default:
+		return luaL_error(L, "task '%s': field 'run' must be a list (argv), a string (shell) or a function, not "
+		                  "a %s", name, luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+	defn_list(&defn, "deps", &t->deps);
+	defn_list(&defn, "inputs", &t->inputs);
+	defn_list(&defn, "exclude", &t->excludes);
+	defn_list(&defn, "env", &t->env);
+	defn_list(&defn, "outputs", &t->outputs);
+	if (t->pool)
+		buf_addf(&defn, "pool=%s\n", t->pool);
+	if (t->flags & TASK_ALWAYS)
+		buf_adds(&defn, "always=1\n");
+	t->defn = buf_detach(&defn);
+
+	*tp = NULL;
+	if (graph_add(r->g, t) < 0) {
+		*tp = t;
+		return luaL_error(L, "task name '%s' is defined twice", name);
+	}
+	return 0;
+}
+
+/* task "name" returns the function that takes the definition table. */
+static int l_task(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+
+	if (!*name || strpbrk(name, " \t\n"))
+		return luaL_error(L, "bad task name '%s': use a non-empty name without spaces", name);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 1);
+	lua_pushcclosure(L, task_def, 2);
+	return 1;
+}
+
+static int l_default(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+
+	strings(L, 1, "default", "default", &r->g->defaults);
+	return 0;
+}
+
+static int l_var(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	const char *v = recipe_var(r, luaL_checkstring(L, 1));
+
+	if (v)
+		lua_pushstring(L, v);
+	else
+		lua_pushvalue(L, 2);
+	return 1;
+}
+
+static int pool_def(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	const char *name = lua_tostring(L, lua_upvalueindex(2));
+	struct pool *p;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_getfield(L, 1, "depth");
+	lua_Integer depth = luaL_checkinteger(L, -1);
+	if (depth < 0)
+		return luaL_error(L, "pool '%s': depth must be 0 (unlimited) or more", name);
+	p = graph_pool(r->g, name);
+	if (!p->console)
+		p->depth = (int)depth;
+	return 0;
+}
+
+static int l_pool(lua_State *L)
+{
+	luaL_checkstring(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 1);
+	lua_pushcclosure(L, pool_def, 2);
+	return 1;
+}
+
+/* argv_of: a Lua list of strings as a NULL-terminated argv in a strv (the caller releases sv). */
+static char **argv_of(lua_State *L, int idx, struct strv *sv)
+{
+	strings(L, idx, "sb", "argv", sv);
+	if (!sv->n)
+		luaL_error(L, "empty command");
+	strv_push(sv, "");
+	free(sv->v[sv->n - 1]);
+	sv->v[sv->n - 1] = NULL;
+	return sv->v;
+}
+
+/* sb.run{argv...}: run a command with the terminal; returns true, or false and the exit status. */
+static int l_run(lua_State *L)
+{
+	struct strv sv = {0};
+	char **argv;
+	int rc;
+
+	if (lua_type(L, 1) == LUA_TSTRING) {
+		char shbin[] = "/bin/sh", dashc[] = "-c";
+		char *sh[] = {shbin, dashc, (char *)lua_tostring(L, 1), NULL};
+		rc = proc_run(sh, NULL);
+	} else {
+		argv = argv_of(L, 1, &sv);
+		rc = proc_run(argv, NULL);
+		sv.n--;
+		strv_release(&sv);
+	}
+	lua_pushboolean(L, rc == 0);
+	lua_pushinteger(L, rc);
+	return 2;
+}
+
+/* sb.capture{argv...}: run a command, return its stdout and exit status. */
+static int l_capture(lua_State *L)
+{
+	struct strv sv = {0};
+	struct buf out = BUF_INIT;
+	char **argv;
+	int rc;
+
+	if (lua_type(L, 1) == LUA_TSTRING) {
+		char shbin[] = "/bin/sh", dashc[] = "-c";
+		char *sh[] = {shbin, dashc, (char *)lua_tostring(L, 1), NULL};
+		rc = proc_run(sh, &out);
+	} else {
+		argv = argv_of(L, 1, &sv);
+		rc = proc_run(argv, &out);
+		sv.n--;
+		strv_release(&sv);
+	}
+	lua_pushlstring(L, out.data ? out.data : "", out.len);
+	buf_release(&out);
+	lua_pushinteger(L, rc);
+	return 2;
+}
+
+static int l_exists(lua_State *L)
+{
+	lua_pushboolean(L, access(luaL_checkstring(L, 1), F_OK) == 0);
+	return 1;
+}
+
+static const luaL_Reg api[] = {
+	{"task", l_task}, {"default", l_default}, {"var", l_var}, {"pool", l_pool}, {NULL, NULL},
+};
+
+static const luaL_Reg sb_lib[] = {
+	{"run", l_run}, {"capture", l_capture}, {"exists", l_exists}, {NULL, NULL},
+};
+
+/* Globals: API names cannot be replaced, and reading an undefined global is an error (a typo, not a nil). */
+static int g_index(lua_State *L)
+{
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+		return 1;
+	return luaL_error(L, "undefined global '%s'", lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
+}
+
+static int g_newindex(lua_State *L)
+{
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+		return luaL_error(L, "cannot redefine '%s': it is part of the recipe API", lua_tostring(L, 2));
+	lua_settop(L, 3);
+	lua_rawset(L, 1);
+	return 0;
+}
+
+struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbose)
+{
+	static const luaL_Reg libs[] = {
+		{LUA_GNAME, luaopen_base}, {LUA_LOADLIBNAME, luaopen_package}, {LUA_COLIBNAME, luaopen_coroutine},
+		{LUA_TABLIBNAME, luaopen_table}, {LUA_IOLIBNAME, luaopen_io}, {LUA_OSLIBNAME, luaopen_os},
+		{LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},
+	};
+	struct recipe *r = xcalloc(1, sizeof(*r));
+	lua_State *L = luaL_newstate();
+
+	if (!L)
+		fatal("cannot create a Lua state: out of memory");
+	r->L = L;
+	r->g = g;
+	r->cmdvars = cmdvars;
+	r->verbose = verbose;
+	for (size_t i = 0; i < LEN(libs); i++) {
+		luaL_requiref(L, libs[i].name, libs[i].func, 1);
+		lua_pop(L, 1);
+	}
+	/* recipes load Lua modules, never C ones */
+	lua_getglobal(L, "package");
+	lua_pushstring(L, "");
+	lua_setfield(L, -2, "cpath");
+	lua_pop(L, 1);
+
+	/* the API table: global functions and the sb module, all with the context as upvalue */
+	lua_newtable(L);
+	lua_pushlightuserdata(L, r);
+	luaL_setfuncs(L, api, 1);
+	luaL_newlibtable(L, sb_lib);
+	lua_pushlightuserdata(L, r);
+	luaL_setfuncs(L, sb_lib, 1);
+	lua_setfield(L, -2, "sb");
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
+
+	lua_pushglobaltable(L);
+	lua_newtable(L);
+	lua_pushvalue(L, -3);
+	lua_pushcclosure(L, g_index, 1);
+	lua_setfield(L, -2, "__index");
+	lua_pushvalue(L, -3);
+	lua_pushcclosure(L, g_newindex, 1);
+	lua_setfield(L, -2, "__newindex");
+	lua_setmetatable(L, -2);
+	lua_pop(L, 2);
+	return r;
+}
+
+int recipe_load(struct recipe *r, const char *path)
+{
+	lua_State *L = r->L;
+	char *chunk = xasprintf("@%s", path);
+	struct buf text = BUF_INIT;
+	int rc;
+
+	if (read_file(path, &text) < 0) {
+		free(chunk);
+		return error("cannot read recipe file '%s':", path);
+	}
+	rc = luaL_loadbufferx(L, text.data, text.len, chunk, "t");
+	free(chunk);
+	buf_release(&text);
+	if (rc != LUA_OK) {
+		error("%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		return -1;
+	}
+	return pcall(r, 0, 0);
+}
+
+struct lua_State *recipe_lua(struct recipe *r)
+{
+	return r->L;
+}
+
+struct graph *recipe_graph(struct recipe *r)
+{
+	return r->g;
+}
+
+void recipe_free(struct recipe *r)
+{
+	if (!r)
+		return;
+	lua_close(r->L);
+	strv_release(&r->srcnames);
+	strv_release(&r->srctexts);
+	free(r);
+}

@@ -1,0 +1,64 @@
+# lib.sh: the shell test library. Each test file sources it, calls `check` per assertion and `finish` at the end.
+# SB is the sindri-build binary under test.
+set -u
+: "${SB:?SB must name the sindri-build binary}"
+T_NAME=$(basename "$0" .sh)
+T_PASS=0
+T_FAIL=0
+T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sb-$T_NAME.XXXXXX")
+T_OUT=$(mktemp "${TMPDIR:-/tmp}/sb-$T_NAME-out.XXXXXX")
+trap 'rm -rf "$T_ROOT" "$T_OUT"' EXIT
+cd "$T_ROOT" || exit 1
+
+# check DESC CMD...: CMD must succeed.
+check() {
+	desc=$1
+	shift
+	if "$@"; then
+		T_PASS=$((T_PASS + 1))
+	else
+		T_FAIL=$((T_FAIL + 1))
+		echo "FAIL: $T_NAME: $desc" >&2
+		[ -f "$T_OUT" ] && sed 's/^/  | /' "$T_OUT" >&2
+	fi
+}
+
+# sb ARGS...: run sindri-build, output in $T_OUT, exit code in $RC.
+sb() {
+	"$SB" "$@" >"$T_OUT" 2>&1
+	RC=$?
+	return 0
+}
+
+# ran: the names of the tasks the last run started, space-separated, sorted.
+ran() {
+	sed -n 's/^\[[0-9]*\/[0-9]*\] //p' "$T_OUT" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# ran_is EXPECTED: the last run started exactly these tasks (space-separated, sorted).
+ran_is() {
+	got=$(ran)
+	[ "$got" = "$1" ] || { echo "  expected ran '$1', got '$got'" >&2; return 1; }
+}
+
+rc_is() {
+	[ "$RC" = "$1" ] || { echo "  expected exit $1, got $RC" >&2; return 1; }
+}
+
+out_has() {
+	grep -q -- "$1" "$T_OUT" || { echo "  output lacks '$1'" >&2; return 1; }
+}
+
+out_lacks() {
+	! grep -q -- "$1" "$T_OUT" || { echo "  output has '$1'" >&2; return 1; }
+}
+
+# snapshot DIR: a listing of every file with its checksum, to prove a directory did not change.
+snapshot() {
+	(cd "$1" 2>/dev/null && find . -type f -exec cksum {} + | sort) || echo missing
+}
+
+finish() {
+	echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+}

@@ -1,0 +1,126 @@
+# t0001: what changes a task's key and what does not.
+. "$(dirname "$0")/../lib/lib.sh"
+
+mkdir -p src/sub
+echo one >src/a.c
+echo two >src/sub/b.c
+echo note >src/readme.tmp
+cat >sindri-build.lua <<'LUA'
+local mode = var("MODE", "debug")
+task "compile" {
+  inputs = { "src/**/*.c", "src/" },
+  exclude = { "**/*.tmp" },
+  env = { "CC_FLAGS" },
+  vars = { "LEVEL" },
+  outputs = { "out/compiled" },
+  run = "mkdir -p out && cat src/a.c src/sub/b.c > out/compiled && echo " .. mode .. " >> out/compiled",
+}
+task "link" {
+  deps = { "compile" },
+  inputs = { "out/compiled" },
+  outputs = { "out/linked" },
+  run = { "cp", "out/compiled", "out/linked" },
+}
+task "other" { run = { "true" } }
+default "link"
+LUA
+
+sb
+check "first run runs both" ran_is "compile link"
+check "first run exits 0" rc_is 0
+sb
+check "second run runs nothing" ran_is ""
+check "no-op says so" out_has "no work to do"
+
+touch src/a.c src/sub/b.c
+sb
+check "touch does not rerun" ran_is ""
+
+echo changed >src/a.c
+sb
+check "content change reruns compile and link" ran_is "compile link"
+
+echo changed-again >src/readme.tmp
+sb
+check "an excluded file does not count" ran_is ""
+
+mv src/sub/b.c src/sub/c.c
+sb -d explain
+check "a rename reruns compile" out_has "input 'src/sub/c.c' added"
+check "a rename is explained as a removal too" out_has "input 'src/sub/b.c' removed"
+mv src/sub/c.c src/sub/b.c
+sb
+
+CC_FLAGS=-O2 sb -d explain
+check "setting a declared env var reruns" ran_is "compile link"
+check "explain names the env var" out_has "environment variable CC_FLAGS changed"
+CC_FLAGS=-O2 sb
+check "same env value: no rerun" ran_is ""
+sb -d explain
+check "removing the env var reruns" ran_is "compile link"
+check "explain says it is unset" out_has "'-O2' -> '(unset)'"
+
+UNRELATED=1 sb
+check "an undeclared env var does not count" ran_is ""
+
+sb -d explain MODE=release
+check "a variable used in the command reruns" ran_is "compile link"
+check "explain says the definition changed" out_has "definition in the recipe changed"
+sb -d explain MODE=release LEVEL=3
+check "a declared variable reruns" out_has "variable LEVEL"
+sb MODE=release LEVEL=3
+check "same variables: no rerun" ran_is ""
+MODE=release LEVEL=3 sb
+check "variables from the environment are the same variables" ran_is ""
+
+# An edit elsewhere in the recipe file leaves these keys alone.
+sed 's/task "other" { run = { "true" } }/task "other" { run = { "false" } }\n-- a comment/' sindri-build.lua >r.tmp && mv r.tmp sindri-build.lua
+sb MODE=release LEVEL=3
+check "an edit to another task does not rerun" ran_is ""
+sed 's/"cp", "out\/compiled"/"cp", "-p", "out\/compiled"/' sindri-build.lua >r.tmp && mv r.tmp sindri-build.lua
+sb -d explain MODE=release LEVEL=3
+check "an edit to this task reruns only it" ran_is "link"
+
+rm out/linked
+sb -d explain MODE=release LEVEL=3
+check "a deleted output reruns its task" ran_is "link"
+check "explain names the missing output" out_has "output 'out/linked' is missing"
+echo tampered >out/linked
+sb -d explain MODE=release LEVEL=3
+check "a modified output reruns its task" ran_is "link"
+
+# Restat-like pruning: compile reruns with the same result, link does not.
+echo changed >src/a.c
+sb MODE=release LEVEL=3
+touch src/a.c
+sb MODE=release LEVEL=3
+check "same bytes after touch: nothing runs" ran_is ""
+
+# A Lua function task: its code and upvalues are the key.
+cat >sindri-build.lua <<'LUA'
+local greeting = var("GREETING", "hello")
+task "fn" {
+  outputs = { "fn.out" },
+  run = function(name)
+    local f = assert(io.open("fn.out", "w"))
+    f:write(greeting, " from ", name, "\n")
+    f:close()
+  end,
+}
+default "fn"
+LUA
+sb
+check "a function task runs" ran_is "fn"
+check "the function wrote its output" grep -q "hello from fn" fn.out
+sb
+check "a function task is skipped when unchanged" ran_is ""
+sb GREETING=hi
+check "an upvalue change reruns the function task" ran_is "fn"
+sed 's/" from "/" by "/' sindri-build.lua >r.tmp && mv r.tmp sindri-build.lua
+sb GREETING=hi
+check "a code change reruns the function task" ran_is "fn"
+printf '\n\n-- moved down\n' | cat - sindri-build.lua >r.tmp && mv r.tmp sindri-build.lua
+sb GREETING=hi
+check "moving the function in the file does not rerun it" ran_is ""
+
+finish
