@@ -311,6 +311,7 @@ static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke)
 	if (!st)
 		goto out;
 	ke->fc = filecache_load(FILECACHE);
+	ke->readonly = !writes;
 	if (strcmp(o->tool, "stats") == 0)
 		ret = tool_stats(st);
 	else if (strcmp(o->tool, "clean") == 0)
@@ -329,7 +330,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {AT_FDCWD, NULL, NULL};
+	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0};
 	struct task **targets = NULL;
 	size_t n = 0;
 	int ret = 2;
@@ -363,11 +364,18 @@ int main(int argc, char **argv)
 	size_t nplan;
 	if (graph_plan(&g, targets, n, &plan, &nplan) < 0)
 		goto out;
+	for (size_t i = 0; i < nplan; i++) {
+		if (plan[i]->ops && plan[i]->ops->preflight && plan[i]->ops->preflight(plan[i]) < 0) {
+			free(plan);
+			goto out;
+		}
+	}
 	free(plan);
 	struct state *st = state_open(STATE_DIR, o.b.dry_run ? 0 : STATE_WRITE);
 	if (!st)
 		goto out;
 	ke.fc = filecache_load(FILECACHE);
+	ke.readonly = o.b.dry_run;
 	ret = build_run(&g, targets, n, st, &ke, &o.b);
 	if (!o.b.dry_run && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
 		ret = 2;

@@ -89,7 +89,7 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 		/* A type whose results carry their key (an image label) is current without our record. */
 		if (t->ops && t->ops->check && !t->outputs.n) {
 			struct buf tmp = BUF_INIT;
-			r = t->ops->check(t, &tmp);
+			r = t->ops->check(t, ke, &tmp);
 			buf_release(&tmp);
 			if (r < 0)
 				return -1;
@@ -128,7 +128,7 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 	}
 	if (t->ops && t->ops->check) {
 		size_t before = why->len;
-		r = t->ops->check(t, why);
+		r = t->ops->check(t, ke, why);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -200,7 +200,7 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 {
 	int ok = status == 0;
 
-	if (ok && t->ops && t->ops->finish && t->ops->finish(t) < 0)
+	if (ok && t->ops && t->ops->finish && t->ops->finish(t, s->ke) < 0)
 		ok = 0;
 	if (ok && !s->o->dry_run && record(s, t, dur) < 0)
 		ok = 0;
@@ -288,7 +288,7 @@ static void start(struct sched *s, struct task *t)
 	char *cmd;
 	int64_t t0 = mono_ns();
 
-	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t) < 0) {
+	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t, s->ke) < 0) {
 		s->status.started++;
 		s->status.running++;
 		status_finish(&s->status, t->name, 0, NULL, NULL, 0);

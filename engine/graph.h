@@ -8,6 +8,7 @@
 #include "hash.h"
 
 struct buf;
+struct keyenv;
 struct keyparts;
 struct task;
 
@@ -38,16 +39,19 @@ enum run_kind {
  */
 struct task_ops {
 	const char *kind;
+	/* preflight: before the state is opened, check what the type needs (e.g. the Docker engine answers). */
+	int (*preflight)(struct task *t);
 	/* add_key: add the type's own key parts (called after the engine's parts; the dep keys are final). */
-	int (*add_key)(struct task *t, struct keyparts *kp);
+	int (*add_key)(struct task *t, struct keyparts *kp, const struct keyenv *ke);
 	/* check: are the results of a run with key t->key still in place? 1 yes; 0 no, with the reason in why; -1 error. */
-	int (*check)(struct task *t, struct buf *why);
+	int (*check)(struct task *t, const struct keyenv *ke, struct buf *why);
 	/* prepare: just before a run (not in dry runs): may set t->run/argv/shell from the now-known key. */
-	int (*prepare)(struct task *t);
+	int (*prepare)(struct task *t, const struct keyenv *ke);
 	/* run: the in-process run for RUN_FUNC; returns the exit status (0 success). */
 	int (*run)(struct task *t);
-	/* finish: after a successful run: confirm the results (e.g. the image carries its key). */
-	int (*finish)(struct task *t);
+	/* finish: after a successful run: confirm the results (e.g. the image carries its key). May recompute t->key
+	 * and t->parts when the run itself settled a part (an external base image pulled by the build). */
+	int (*finish)(struct task *t, const struct keyenv *ke);
 	/* release: free t->udata. */
 	void (*release)(struct task *t);
 };

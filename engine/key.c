@@ -339,7 +339,7 @@ int task_key(struct task *t, const struct keyenv *ke)
 
 	keyparts_free(t->parts);
 	t->parts = kp;
-	if (t->ops && t->ops->add_key && t->ops->add_key(t, kp) < 0) {
+	if (t->ops && t->ops->add_key && t->ops->add_key(t, kp, ke) < 0) {
 		t->parts = NULL;
 		keyparts_free(kp);
 		return -1;

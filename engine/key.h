@@ -47,6 +47,7 @@ struct keyenv {
 	int rootfd;             /* the project root: inputs and outputs are relative to it */
 	struct filecache *fc;   /* content hashes by stat data */
 	volatile int *stop;     /* set by a signal: abandon hashing */
+	int readonly;           /* a dry run or a read-only tool: task types must not change anything either */
 };
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input

@@ -79,7 +79,7 @@ static int pcall(struct recipe *r, int nargs, int nres)
 }
 
 /* strings: read a string or a list of strings from field idx into sv. */
-static void strings(lua_State *L, int idx, const char *task, const char *field, struct strv *sv)
+void recipe_strings(lua_State *L, int idx, const char *task, const char *field, struct strv *sv)
 {
 	if (lua_type(L, idx) == LUA_TSTRING) {
 		strv_push(sv, lua_tostring(L, idx));
@@ -282,8 +282,8 @@ static void defn_list(struct buf *b, const char *field, const struct strv *sv)
 	buf_addc(b, '\n');
 }
 
-/* task_def: the second call of `task "name" { ... }`. The task is built on the Lua side first and handed to the
- * graph only when complete, so a Lua error cannot leak it (its owner is a userdata with __gc). */
+/* A task under construction is owned by a userdata whose __gc frees it, so a Lua error cannot leak it; it is
+ * handed to the graph only when complete. */
 static int task_gc(lua_State *L)
 {
 	struct task **tp = lua_touserdata(L, 1);
@@ -294,40 +294,64 @@ static int task_gc(lua_State *L)
 	return 0;
 }
 
-static int task_def(lua_State *L)
+struct task *recipe_newtask(lua_State *L, const char *name)
 {
-	struct recipe *r = ctx(L);
-	const char *name = lua_tostring(L, lua_upvalueindex(2));
-	struct task **tp, *t;
-	struct buf defn = BUF_INIT;
+	struct task **tp = lua_newuserdatauv(L, sizeof(*tp), 0);
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	tp = lua_newuserdatauv(L, sizeof(*tp), 0);
 	*tp = NULL;
 	if (luaL_newmetatable(L, "sindri-build.task")) {
 		lua_pushcfunction(L, task_gc);
 		lua_setfield(L, -2, "__gc");
 	}
 	lua_setmetatable(L, -2);
-	*tp = t = task_new(name);
+	*tp = task_new(name);
 	luaL_where(L, 1);
-	t->where = xstrdup(lua_tostring(L, -1));
+	(*tp)->where = xstrdup(lua_tostring(L, -1));
 	lua_pop(L, 1);
-	if (strlen(t->where) >= 2 && str_has_suffix(t->where, ": "))
-		t->where[strlen(t->where) - 2] = '\0';
+	size_t n = strlen((*tp)->where);
+	if (n >= 2 && str_has_suffix((*tp)->where, ": "))
+		(*tp)->where[n - 2] = '\0';
+	return *tp;
+}
 
-	/* unknown fields are errors: a typo must not silently drop an input */
+void recipe_addtask(lua_State *L, int guard)
+{
+	struct recipe *r = ctx(L);
+	struct task **tp = lua_touserdata(L, guard);
+	struct task *t = *tp;
+
+	*tp = NULL;
+	if (graph_add(r->g, t) < 0) {
+		*tp = t;
+		luaL_error(L, "task name '%s' is defined twice", t->name);
+	}
+}
+
+void recipe_check_fields(lua_State *L, int idx, const char *kind, const char *name, const char *const *fields)
+{
 	lua_pushnil(L);
-	while (lua_next(L, 1)) {
+	while (lua_next(L, idx)) {
 		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
 		size_t i = 0;
-		while (k && task_fields[i] && strcmp(task_fields[i], k) != 0)
+		while (k && fields[i] && strcmp(fields[i], k) != 0)
 			i++;
-		if (!k || !task_fields[i])
-			return luaL_error(L, "task '%s': unknown field '%s' (known: desc, deps, inputs, exclude, env, vars, "
-			                  "outputs, run, always, alias, pool)", name, k ? k : luaL_typename(L, -2));
+		if (!k || !fields[i]) {
+			struct buf b = BUF_INIT;
+			for (i = 0; fields[i]; i++)
+				buf_addf(&b, "%s%s", i ? ", " : "", fields[i]);
+			luaL_where(L, 1);
+			lua_pushfstring(L, "%s '%s': unknown field '%s' (known: %s)", kind, name,
+			                k ? k : luaL_typename(L, -3), b.data);
+			buf_release(&b);
+			lua_concat(L, 2);
+			lua_error(L);
+		}
 		lua_pop(L, 1);
 	}
+}
+
+void recipe_common(lua_State *L, int idx, struct task *t)
+{
 	static const struct {
 		const char *field;
 		size_t off;
@@ -336,14 +360,16 @@ static int task_def(lua_State *L)
 		{"exclude", offsetof(struct task, excludes)}, {"env", offsetof(struct task, env)},
 		{"outputs", offsetof(struct task, outputs)}, {"alias", offsetof(struct task, aliases)},
 	};
+	struct recipe *r = ctx(L);
+
 	for (size_t i = 0; i < LEN(lists); i++) {
-		if (lua_getfield(L, 1, lists[i].field) != LUA_TNIL)
-			strings(L, -1, name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
+		if (lua_getfield(L, idx, lists[i].field) != LUA_TNIL)
+			recipe_strings(L, -1, t->name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
 		lua_pop(L, 1);
 	}
-	if (lua_getfield(L, 1, "vars") != LUA_TNIL) {
+	if (lua_getfield(L, idx, "vars") != LUA_TNIL) {
 		/* names first (t owns them, so a Lua error cannot leak), then each becomes NAME=value */
-		strings(L, -1, name, "vars", &t->vars);
+		recipe_strings(L, -1, t->name, "vars", &t->vars);
 		for (size_t i = 0; i < t->vars.n; i++) {
 			const char *v = recipe_var(r, t->vars.v[i]);
 			if (v) {
@@ -354,19 +380,55 @@ static int task_def(lua_State *L)
 		}
 	}
 	lua_pop(L, 1);
-	if (lua_getfield(L, 1, "desc") != LUA_TNIL)
+	if (lua_getfield(L, idx, "desc") != LUA_TNIL)
 		t->desc = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);
-	if (lua_getfield(L, 1, "pool") != LUA_TNIL)
+	if (lua_getfield(L, idx, "pool") != LUA_TNIL)
 		t->pool = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);
-	lua_getfield(L, 1, "always");
+	lua_getfield(L, idx, "always");
 	if (lua_toboolean(L, -1))
 		t->flags |= TASK_ALWAYS;
 	lua_pop(L, 1);
+}
 
+void recipe_defn_common(struct buf *defn, const struct task *t)
+{
+	defn_list(defn, "deps", &t->deps);
+	defn_list(defn, "inputs", &t->inputs);
+	defn_list(defn, "exclude", &t->excludes);
+	defn_list(defn, "env", &t->env);
+	defn_list(defn, "outputs", &t->outputs);
+	if (t->pool)
+		buf_addf(defn, "pool=%s\n", t->pool);
+	if (t->flags & TASK_ALWAYS)
+		buf_adds(defn, "always=1\n");
+}
+
+static int task_def(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	const char *name = lua_tostring(L, lua_upvalueindex(2));
+	struct buf defn = BUF_INIT;
+	struct task *t;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	t = recipe_newtask(L, name);
+	/* unknown fields are errors: a typo must not silently drop an input */
+	recipe_check_fields(L, 1, "task", name, task_fields);
+	recipe_common(L, 1, t);
+
+	/* no Lua error may be raised while defn is live: type errors are found first */
+	int type = lua_getfield(L, 1, "run");
+	if (type == LUA_TTABLE)
+		recipe_strings(L, -1, name, "run", &t->argv);
+	if (type == LUA_TTABLE && !t->argv.n)
+		return luaL_error(L, "task '%s': field 'run' is an empty list; give a command", name);
+	if (type != LUA_TNIL && type != LUA_TSTRING && type != LUA_TTABLE && type != LUA_TFUNCTION)
+		return luaL_error(L, "task '%s': field 'run' must be a list (argv), a string (shell) or a function, not "
+		                  "a %s", name, luaL_typename(L, -1));
 	buf_adds(&defn, "kind=task\n");
-	switch (lua_getfield(L, 1, "run")) {
+	switch (type) {
 	case LUA_TNIL:
 		t->run = RUN_NONE;
 		break;
@@ -377,9 +439,6 @@ static int task_def(lua_State *L)
 		break;
 	case LUA_TTABLE:
 		t->run = RUN_ARGV;
-		strings(L, -1, name, "run", &t->argv);
-		if (!t->argv.n)
-			return luaL_error(L, "task '%s': field 'run' is an empty list; give a command", name);
 		defn_list(&defn, "run=argv", &t->argv);
 		break;
 	case LUA_TFUNCTION: {
@@ -399,27 +458,11 @@ static int task_def(lua_State *L)
 		t->udata = f;
 		break;
 	}
-	default:
-		return luaL_error(L, "task '%s': field 'run' must be a list (argv), a string (shell) or a function, not "
-		                  "a %s", name, luaL_typename(L, -1));
 	}
 	lua_pop(L, 1);
-	defn_list(&defn, "deps", &t->deps);
-	defn_list(&defn, "inputs", &t->inputs);
-	defn_list(&defn, "exclude", &t->excludes);
-	defn_list(&defn, "env", &t->env);
-	defn_list(&defn, "outputs", &t->outputs);
-	if (t->pool)
-		buf_addf(&defn, "pool=%s\n", t->pool);
-	if (t->flags & TASK_ALWAYS)
-		buf_adds(&defn, "always=1\n");
+	recipe_defn_common(&defn, t);
 	t->defn = buf_detach(&defn);
-
-	*tp = NULL;
-	if (graph_add(r->g, t) < 0) {
-		*tp = t;
-		return luaL_error(L, "task name '%s' is defined twice", name);
-	}
+	recipe_addtask(L, 2);
 	return 0;
 }
 
@@ -440,7 +483,7 @@ static int l_default(lua_State *L)
 {
 	struct recipe *r = ctx(L);
 
-	strings(L, 1, "default", "default", &r->g->defaults);
+	recipe_strings(L, 1, "default", "default", &r->g->defaults);
 	return 0;
 }
 
@@ -485,7 +528,7 @@ static int l_pool(lua_State *L)
 /* argv_of: a Lua list of strings as a NULL-terminated argv in a strv (the caller releases sv). */
 static char **argv_of(lua_State *L, int idx, struct strv *sv)
 {
-	strings(L, idx, "sb", "argv", sv);
+	recipe_strings(L, idx, "sb", "argv", sv);
 	if (!sv->n)
 		luaL_error(L, "empty command");
 	strv_push(sv, "");
@@ -643,6 +686,22 @@ int recipe_load(struct recipe *r, const char *path)
 		return -1;
 	}
 	return pcall(r, 0, 0);
+}
+
+void recipe_register(struct recipe *r, const char *name, int (*fn)(struct lua_State *L))
+{
+	lua_State *L = r->L;
+
+	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
+	lua_pushlightuserdata(L, r);
+	lua_pushcclosure(L, fn, 1);
+	lua_setfield(L, -2, name);
+	lua_pop(L, 1);
+}
+
+struct recipe *recipe_of(struct lua_State *L)
+{
+	return ctx(L);
 }
 
 struct lua_State *recipe_lua(struct recipe *r)

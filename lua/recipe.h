@@ -18,6 +18,27 @@ const char *recipe_var(const struct recipe *r, const char *name);
 struct lua_State *recipe_lua(struct recipe *r);
 /* recipe_graph: the graph tasks are added to. */
 struct graph *recipe_graph(struct recipe *r);
+/* For modules that add to the API (lua/image.c, ...). Functions registered with recipe_register get the recipe as
+ * upvalue 1; recipe_of reads it back inside them. */
+struct buf;
+struct task;
+/* recipe_register: add fn to the API under name (a global that recipes cannot reassign). */
+void recipe_register(struct recipe *r, const char *name, int (*fn)(struct lua_State *L));
+/* recipe_of: the recipe of an API function registered with recipe_register. */
+struct recipe *recipe_of(struct lua_State *L);
+/* recipe_newtask: a new task owned by a guard userdata pushed on the stack (freed if a Lua error comes first); its
+ * where is the calling line. */
+struct task *recipe_newtask(struct lua_State *L, const char *name);
+/* recipe_addtask: hand the guarded task at stack index guard to the graph (raises on a duplicate name). */
+void recipe_addtask(struct lua_State *L, int guard);
+/* recipe_check_fields: raise "<kind> 'name': unknown field 'x' (known: ...)" for a key of table idx not in fields. */
+void recipe_check_fields(struct lua_State *L, int idx, const char *kind, const char *name, const char *const *fields);
+/* recipe_common: read the fields every task kind shares (desc deps inputs exclude env vars outputs always alias pool). */
+void recipe_common(struct lua_State *L, int idx, struct task *t);
+/* recipe_defn_common: append the keyed common fields to a definition text. */
+void recipe_defn_common(struct buf *defn, const struct task *t);
+/* recipe_strings: read a string or a list of strings at idx into sv, raising a message naming task and field. */
+void recipe_strings(struct lua_State *L, int idx, const char *task, const char *field, struct strv *sv);
 /* recipe_free: close the Lua state. Free the graph after this: in-process tasks hold references into the state. */
 void recipe_free(struct recipe *r);
 

@@ -3,6 +3,14 @@
 # SB: the sindri-build binary; UNIT_DIR: where the unit test binaries are. ONLY=pattern runs matching tests.
 : "${SB:?}" "${UNIT_DIR:?}"
 here=$(cd "$(dirname "$0")" && pwd)
+# The Docker tests need an engine and the busybox:local base image; set them up when we can (root).
+if [ "$(id -u)" = 0 ] && [ -f "$here/lib/docker-setup.sh" ]; then
+	if ! sh "$here/lib/docker-setup.sh" >"${TMPDIR:-/tmp}/sb-docker-setup.log" 2>&1; then
+		cat "${TMPDIR:-/tmp}/sb-docker-setup.log"
+		echo "run.sh: the Docker engine could not be set up"
+		[ "${CI:-}" = true ] && exit 1
+	fi
+fi
 pass=0
 fail=0
 failed=""
