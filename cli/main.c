@@ -11,6 +11,7 @@
 #include "build.h"
 #include "filecache.h"
 #include "graph.h"
+#include "image_lua.h"
 #include "key.h"
 #include "proc.h"
 #include "recipe.h"
@@ -349,6 +350,7 @@ int main(int argc, char **argv)
 	}
 	graph_init(&g);
 	r = recipe_new(&g, &o.vars, o.b.verbose);
+	image_lua_open(r);
 	if (recipe_load(r, o.file) < 0 || graph_resolve(&g) < 0)
 		goto out;
 	signals_install();

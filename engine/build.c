@@ -88,13 +88,20 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 	if (!rec) {
 		/* A type whose results carry their key (an image label) is current without our record. */
 		if (t->ops && t->ops->check && !t->outputs.n) {
-			struct buf tmp = BUF_INIT;
-			r = t->ops->check(t, ke, &tmp);
-			buf_release(&tmp);
+			size_t before = why->len;
+			r = t->ops->check(t, ke, why);
 			if (r < 0)
 				return -1;
-			if (r == 1)
+			if (r == 1) {
+				why->len = before;
+				if (why->data)
+					why->data[before] = '\0';
 				return 0;
+			}
+			if (why->len > before) {
+				buf_addc(why, '\n');
+				return 1;
+			}
 		}
 		buf_adds(why, "it was never built (no record of a successful run)\n");
 		return 1;

@@ -207,9 +207,11 @@ int read_file(const char *path, struct buf *b)
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) == 0 && st.st_size > 0)
-		buf_grow(b, (size_t)st.st_size);
+		buf_grow(b, (size_t)st.st_size + 1);
 	for (;;) {
-		buf_grow(b, 65536);
+		/* the size from fstat is usually right: grow only when the space left is short */
+		if (!b->data || b->cap - b->len - 1 < 4096)
+			buf_grow(b, 65536);
 		n = read(fd, b->data + b->len, b->cap - b->len - 1);
 		if (n < 0) {
 			if (errno == EINTR)

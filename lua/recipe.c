@@ -401,8 +401,8 @@ void recipe_defn_common(struct buf *defn, const struct task *t)
 	defn_list(defn, "outputs", &t->outputs);
 	if (t->pool)
 		buf_addf(defn, "pool=%s\n", t->pool);
-	if (t->flags & TASK_ALWAYS)
-		buf_adds(defn, "always=1\n");
+	/* `always` and no_cache say when to run, not what the result is: not keyed, so a deliberate rebuild with the
+	 * same inputs leaves dependents alone */
 }
 
 static int task_def(lua_State *L)

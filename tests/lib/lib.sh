@@ -7,7 +7,37 @@ T_PASS=0
 T_FAIL=0
 T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sb-$T_NAME.XXXXXX")
 T_OUT=$(mktemp "${TMPDIR:-/tmp}/sb-$T_NAME-out.XXXXXX")
-trap 'rm -rf "$T_ROOT" "$T_OUT"' EXIT
+T_CLEANUP=""
+trap 'eval "$T_CLEANUP"; rm -rf "$T_ROOT" "$T_OUT"' EXIT
+# at_exit CMD: run CMD when the test ends, however it ends (removing images, containers, ...).
+at_exit() {
+	T_CLEANUP="$T_CLEANUP
+$*"
+}
+
+# DOCKER: Debian's client, which speaks the engine's API and has BuildKit built in.
+DOCKER=${DOCKER:-$(command -v /usr/bin/docker || command -v docker)}
+export DOCKER
+
+# need_docker: skip this test file (outside CI) when no engine answers; under CI=true that is a failure.
+need_docker() {
+	if ! "$DOCKER" version >/dev/null 2>&1 || ! "$DOCKER" image inspect busybox:local >/dev/null 2>&1; then
+		if [ "${CI:-}" = true ]; then
+			echo "$T_NAME: no Docker engine or no busybox:local image under CI" >&2
+			echo "$T_NAME: 0 passed, 1 failed"
+			exit 1
+		fi
+		echo "$T_NAME: skipped: no Docker engine (run tests/lib/docker-setup.sh as root)"
+		echo "$T_NAME: 0 passed, 0 failed"
+		exit 0
+	fi
+}
+
+# image_id REF: the image ID, or "none".
+image_id() {
+	id=$("$DOCKER" image inspect -f '{{.Id}}' "$1" 2>/dev/null)
+	echo "${id:-none}"
+}
 cd "$T_ROOT" || exit 1
 
 # check DESC CMD...: CMD must succeed.

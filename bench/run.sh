@@ -1,0 +1,293 @@
+#!/bin/sh
+# bench/run.sh: sindri-build's speed as ratios against peers run on the same files in the same run.
+#   sh bench/run.sh [--quick] [--out DIR]
+# Uses $SB (default ./sindri-build); builds nothing. Needs ninja, hyperfine, xxhsum, valgrind, /usr/bin/time.
+# A benchmark is not a test: it exits 0 whatever it measures, and prints MISS where a target is not met.
+# See docs/performance.md for what each number means.
+set -u
+
+usage() {
+	echo "usage: sh bench/run.sh [--quick] [--out DIR]"
+	echo "  --quick    fewer runs, no callgrind of the 100k-file no-op"
+	echo "  --out DIR  keep the hyperfine JSON, callgrind profiles and the table in DIR"
+	echo "  SB=path    the sindri-build to measure (default ./sindri-build)"
+}
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
+
+QUICK=0
+OUT=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+SB=${SB:-./sindri-build}
+case $SB in /*) ;; *) SB=$(pwd)/$SB ;; esac
+[ -x "$SB" ] || die "no sindri-build at '$SB': build it with 'make -f Makefile.bootstrap' or set SB=path"
+for t in ninja hyperfine xxhsum valgrind callgrind_annotate awk find xargs cat; do
+	command -v "$t" >/dev/null 2>&1 || die "'$t' is not installed (apt-get install -y ninja-build hyperfine xxhash valgrind)"
+done
+[ -x /usr/bin/time ] || die "/usr/bin/time is not installed (apt-get install -y time)"
+if [ -n "$OUT" ]; then
+	mkdir -p "$OUT" || die "cannot create '$OUT'"
+	OUT=$(cd "$OUT" && pwd)
+fi
+
+if [ $QUICK = 1 ]; then
+	NOOP_S_W=2 NOOP_S_R=10 NOOP_L_W=1 NOOP_L_R=3 COLD_S_W=1 COLD_S_R=5 COLD_L_W=1 COLD_L_R=3 CG_LARGE=0
+else
+	NOOP_S_W=5 NOOP_S_R=50 NOOP_L_W=3 NOOP_L_R=15 COLD_S_W=3 COLD_S_R=20 COLD_L_W=2 COLD_L_R=8 CG_LARGE=1
+fi
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/sb-bench.XXXXXX") || die "cannot create a temp dir"
+trap 'rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
+TABLE=$W/table.tsv
+: >"$TABLE"
+
+# ---- helpers ----------------------------------------------------------------------------------------------------------
+
+# calc EXPR [name=value...]: evaluate an awk expression.
+calc() {
+	e=$1
+	shift
+	n=$#
+	for a; do
+		set -- "$@" -v "$a"
+	done
+	shift "$n"
+	awk "$@" "BEGIN { print $e }"
+}
+
+# csv_get FILE COMMAND-NAME COLUMN: one value from hyperfine's --export-csv.
+csv_get() {
+	awk -F, -v n="$2" -v f="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == f) c = i; next } $1 == n { print $c }' "$1"
+}
+
+# row METRIC SB PEER RATIO TARGET STATUS: add a line to the final table.
+row() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$TABLE"
+}
+
+# judge VALUE OP LIMIT: PASS or MISS (OP is <= or >=).
+judge() {
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { ok = (op == "<=") ? (v <= l) : (v >= l); print ok ? "PASS" : "MISS" }'
+}
+
+# hf NAME ARGS...: hyperfine with JSON (kept) and CSV (parsed) exports named NAME.
+hf() {
+	n=$1
+	shift
+	hyperfine --style basic --export-json "$W/$n.json" --export-csv "$W/$n.csv" "$@" 2>&1 | sed 's/^/  /'
+}
+
+# ---- the run ----------------------------------------------------------------------------------------------------------
+
+say "setup"
+echo "  date        $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "  machine     $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc) CPUs," \
+	"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
+echo "  sindri-build $("$SB" --version 2>&1 | head -1) ($SB, $(ldd "$SB" 2>/dev/null | grep -c '=>') shared libraries)"
+echo "  ninja       $(ninja --version)"
+echo "  hyperfine   $(hyperfine --version | awk '{ print $2 }')"
+echo "  xxhsum      $(xxhsum --version 2>&1 | awk 'NR == 1 { print $2 }')"
+echo "  mode        $([ $QUICK = 1 ] && echo quick || echo full), work dir $W"
+
+say "generating the trees"
+make_tree small sindri
+make_tree large small
+FILES_small=$(files_of small) BYTES_small=$(bytes_of small)
+FILES_large=$(files_of large) BYTES_large=$(bytes_of large)
+echo "  sindri-shaped: $FILES_small files, $BYTES_small bytes"
+echo "  small files:   $FILES_large files, $BYTES_large bytes"
+
+# Warm the page cache for both sides, then build each tree once with each tool.
+for t in small large; do
+	(cd "$W/$t" && find tree -type f -print0 | xargs -0 cat >/dev/null)
+done
+sleep 3 # the files must be older than the stat cache's racy window before sindri-build first hashes them
+for t in small large; do
+	(cd "$W/$t" && ninja >"$W/ninja.out" 2>&1) || { cat "$W/ninja.out"; die "ninja failed in $t"; }
+	(cd "$W/$t" && ninja -n) | grep -q "no work to do" || echo "  !! ninja in $t is not a no-op after one build"
+	settle "$W/$t"
+done
+
+# ---- 1. no-op ---------------------------------------------------------------------------------------------------------
+
+noop() { # noop TREE LABEL WARMUP RUNS TARGET
+	t=$1
+	say "no-op, $2: sindri-build vs ninja (hyperfine -N, $3 warmup, $4 runs)"
+	touch "$W/marker"
+	sleep 1
+	(cd "$W/$t" && hf "noop-$t" -N --warmup "$3" --runs "$4" -n sindri-build "$SB" -n ninja "ninja")
+	changed=$(cd "$W/$t" && find .sindri-build stamp-sb stamp-ninja .ninja_log -newer "$W/marker" 2>/dev/null | tr '\n' ' ')
+	[ -n "$changed" ] && echo "  note: files written during the no-op runs: $changed"
+	sbm=$(csv_get "$W/noop-$t.csv" sindri-build mean)
+	nim=$(csv_get "$W/noop-$t.csv" ninja mean)
+	ratio=$(calc 's / n' s="$sbm" n="$nim")
+	printf '  sindri-build %.2f ms, ninja %.2f ms: ratio %.2fx (target <= %.2fx)\n' \
+		"$(calc 's * 1000' s="$sbm")" "$(calc 'n * 1000' n="$nim")" "$ratio" "$5"
+	row "no-op $2, mean time" "$(calc 'sprintf("%.2f ms", s * 1000)' s="$sbm")" \
+		"$(calc 'sprintf("%.2f ms", n * 1000)' n="$nim") ninja" "$(calc 'sprintf("%.2fx", r)' r="$ratio")" \
+		"<= ${5}x" "$(judge "$ratio" '<=' "$5")"
+}
+# What every run pays before reading a file: exec, the dynamic loader, library constructors, exit.
+say "process start: sindri-build --version vs ninja --version (hyperfine -N)"
+hf start -N --warmup "$NOOP_S_W" --runs "$NOOP_S_R" -n sindri-build "$SB --version" -n ninja "ninja --version"
+sbm=$(csv_get "$W/start.csv" sindri-build mean)
+nim=$(csv_get "$W/start.csv" ninja mean)
+row "process start (--version)" "$(calc 'sprintf("%.2f ms", s * 1000)' s="$sbm")" \
+	"$(calc 'sprintf("%.2f ms", n * 1000)' n="$nim") ninja" "$(calc 'sprintf("%.2fx", s / n)' s="$sbm" n="$nim")" "-" "info"
+
+noop small "$FILES_small files" $NOOP_S_W $NOOP_S_R 1.0
+noop large "$FILES_large files" $NOOP_L_W $NOOP_L_R 1.2
+
+# ---- 2. cold hashing --------------------------------------------------------------------------------------------------
+
+cold() { # cold TREE LABEL WARMUP RUNS BYTES
+	t=$1
+	bytes=$5
+	say "cold hashing, $2: first sindri-build run after rm -rf .sindri-build vs cat vs xxhsum -H2 (page cache warm)"
+	(cd "$W/$t" && hf "cold-$t" --warmup "$3" --runs "$4" --prepare 'rm -rf .sindri-build' \
+		-n cat 'find tree -type f -print0 | xargs -0 cat >/dev/null' \
+		-n xxhsum 'find tree -type f -print0 | xargs -0 xxhsum -H2 >/dev/null' \
+		-n sindri-build "'$SB' -q")
+	sbm=$(csv_get "$W/cold-$t.csv" sindri-build mean)
+	catm=$(csv_get "$W/cold-$t.csv" cat mean)
+	xxm=$(csv_get "$W/cold-$t.csv" xxhsum mean)
+	for who in sb:$sbm cat:$catm xxhsum:$xxm; do
+		printf '  %-12s %8.2f ms  %8.1f MB/s\n' "${who%%:*}" "$(calc 'm * 1000' m="${who#*:}")" \
+			"$(calc 'b / m / 1e6' b="$bytes" m="${who#*:}")"
+	done
+	rc=$(calc 'c / s' c="$catm" s="$sbm")
+	rx=$(calc 'x / s' x="$xxm" s="$sbm")
+	printf '  throughput ratio sindri-build/cat %.2fx (target >= 0.90x), sindri-build/xxhsum %.2fx\n' "$rc" "$rx"
+	mbs() { calc 'sprintf("%.0f MB/s", b / m / 1e6)' b="$bytes" m="$1"; }
+	row "cold hash $2, throughput" "$(mbs "$sbm")" "$(mbs "$catm") cat" "$(calc 'sprintf("%.2fx", r)' r="$rc")" \
+		">= 0.90x" "$(judge "$rc" '>=' 0.9)"
+	row "cold hash $2, vs XXH128" "$(mbs "$sbm")" "$(mbs "$xxm") xxhsum" "$(calc 'sprintf("%.2fx", r)' r="$rx")" \
+		"-" "info"
+}
+cold small "$FILES_small files" $COLD_S_W $COLD_S_R "$BYTES_small"
+cold large "$FILES_large files" $COLD_L_W $COLD_L_R "$BYTES_large"
+
+# ---- 3. peak RSS ------------------------------------------------------------------------------------------------------
+
+rss() { # rss DIR CMD...: peak resident set size in KB
+	d=$1
+	shift
+	(cd "$d" && /usr/bin/time -f %M -o "$W/rss" "$@" >/dev/null 2>&1)
+	tail -n 1 "$W/rss"
+}
+
+say "peak RSS at $FILES_large files (/usr/bin/time -f %M)"
+settle "$W/large"
+rss_noop=$(rss "$W/large" "$SB")
+rss_ninja=$(rss "$W/large" ninja)
+rm -rf "$W/large/.sindri-build"
+rss_cold=$(rss "$W/large" "$SB")
+settle "$W/large"
+printf '  sindri-build no-op %d KB, cold %d KB; ninja no-op %d KB\n' "$rss_noop" "$rss_cold" "$rss_ninja"
+for r in "no-op:$rss_noop" "cold:$rss_cold"; do
+	kb=${r#*:}
+	row "peak RSS ${r%%:*} $FILES_large files" "$(calc 'sprintf("%.1f MB", k / 1024)' k="$kb")" \
+		"$(calc 'sprintf("%.1f MB", k / 1024)' k="$rss_ninja") ninja no-op" \
+		"$(calc 'sprintf("%.2fx", k / n)' k="$kb" n="$rss_ninja")" "<= 64 MB" "$(judge "$kb" '<=' 65536)"
+done
+
+# ---- 4. callgrind -----------------------------------------------------------------------------------------------------
+
+ir() { # ir OUTFILE: total instructions from a callgrind profile
+	awk '/^(summary|totals):/ { print $2; exit }' "$1"
+}
+
+callgrind() { # callgrind TREE LABEL TARGET
+	t=$1
+	say "callgrind instruction count of the no-op, $2 (user space only: the kernel's share of stat() is not counted)"
+	settle "$W/$t"
+	(cd "$W/$t" && valgrind --tool=callgrind --callgrind-out-file="$W/cg-sb-$t.out" "$SB" >"$W/cg.log" 2>&1)
+	grep -q "no work to do" "$W/cg.log" || echo "  !! the sindri-build run under callgrind was not a no-op"
+	(cd "$W/$t" && valgrind --tool=callgrind --callgrind-out-file="$W/cg-ninja-$t.out" ninja >"$W/cg.log" 2>&1)
+	s=$(ir "$W/cg-sb-$t.out")
+	n=$(ir "$W/cg-ninja-$t.out")
+	ratio=$(calc 's / n' s="$s" n="$n")
+	printf '  sindri-build %s Ir, ninja %s Ir: ratio %.2fx\n' "$s" "$n" "$ratio"
+	row "no-op $2, callgrind Ir" "$(calc 'sprintf("%.1f M", s / 1e6)' s="$s")" \
+		"$(calc 'sprintf("%.1f M", n / 1e6)' n="$n") ninja" "$(calc 'sprintf("%.2fx", r)' r="$ratio")" \
+		"<= ${3}x" "$(judge "$ratio" '<=' "$3")"
+	echo "  top functions of the sindri-build no-op by own instructions (callgrind_annotate --inclusive=no):"
+	callgrind_annotate --inclusive=no "$W/cg-sb-$t.out" 2>/dev/null |
+		awk '/file:function/ { on = 1; getline; next } on && NF { print "    " $0; if (++k == 12) exit }'
+	echo "  ... and by inclusive instructions (callees included):"
+	# callgrind_annotate repeats some functions without their object: keep the lines naming one, skip the startup frames.
+	callgrind_annotate --inclusive=yes "$W/cg-sb-$t.out" 2>/dev/null |
+		awk '/file:function/ { on = 1; getline; next }
+		     on && / \[/ && !/below main|libc_start|ld-linux/ { print "    " $0; if (++k == 14) exit }'
+}
+callgrind small "$FILES_small files" 1.0
+if [ $CG_LARGE = 1 ]; then
+	callgrind large "$FILES_large files" 1.2
+else
+	row "no-op $FILES_large files, callgrind Ir" "-" "-" "-" "<= 1.2x" "skipped (--quick)"
+fi
+
+# ---- 5. system calls -------------------------------------------------------------------------------------------------
+
+# The no-op is mostly kernel time, which callgrind does not see: count the system calls each side makes.
+syscalls() { # syscalls TREE LABEL
+	t=$1
+	(cd "$W/$t" && strace -f -c -o "$W/st-sb-$t" "$SB" >/dev/null 2>&1)
+	(cd "$W/$t" && strace -f -c -o "$W/st-ninja-$t" ninja >/dev/null 2>&1)
+	s=$(awk '$NF == "total" { print $4 }' "$W/st-sb-$t")
+	n=$(awk '$NF == "total" { print $4 }' "$W/st-ninja-$t")
+	[ -n "$s" ] && [ -n "$n" ] || return 0
+	echo "  $2: sindri-build $s system calls, ninja $n; sindri-build's most frequent:"
+	awk '$NF != "total" && $1 ~ /^[0-9.]+$/ { print $4, $NF }' "$W/st-sb-$t" | sort -rn | head -6 |
+		awk '{ printf "    %8d  %s\n", $1, $2 }'
+	row "no-op $2, system calls" "$s" "$n ninja" "$(calc 'sprintf("%.2fx", s / n)' s="$s" n="$n")" "-" "info"
+}
+if command -v strace >/dev/null 2>&1; then
+	say "system calls of the no-op (strace -f -c)"
+	settle "$W/small"
+	syscalls small "$FILES_small files"
+	syscalls large "$FILES_large files"
+fi
+
+# ---- the table --------------------------------------------------------------------------------------------------------
+
+say "results ($(date -u '+%Y-%m-%d'), $(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc) CPUs$([ $QUICK = 1 ] && echo ', --quick'))"
+{
+	printf 'metric\tsindri-build\tpeer\tratio\ttarget\tstatus\n'
+	cat "$TABLE"
+} | awk -F'\t' '
+	{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR }
+	END {
+		for (r = 1; r <= n; r++) {
+			line = ""
+			for (i = 1; i <= 6; i++)
+				line = line sprintf(i < 6 ? "%-" w[i] "s  " : "%s", cell[r, i])
+			if (cell[r, 6] == "MISS")
+				line = line "   <<<<< MISS"
+			print (cell[r, 6] == "MISS" ? ">> " : "   ") line
+			if (r == 1) { gsub(/./, "-", line); print "   " line }
+		}
+	}' | tee "$W/table.txt"
+misses=$(awk -F'\t' '$6 == "MISS"' "$TABLE" | wc -l | tr -d ' ')
+if [ "$misses" -gt 0 ]; then
+	echo
+	echo "   $misses target(s) MISSED (marked >> above). Ratios compare tools on the same files in the same run."
+fi
+
+if [ -n "$OUT" ]; then
+	cp "$W"/*.json "$W"/cg-*.out "$W"/st-* "$W/table.txt" "$OUT"/ 2>/dev/null
+	echo "   hyperfine JSON, callgrind profiles and the table are in $OUT"
+fi
+exit 0

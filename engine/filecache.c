@@ -1,0 +1,351 @@
+/* filecache: the stat cache, an open-addressing table whose loaded entries point into the one buffer read from disk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include "filecache.h"
+#include "util.h"
+
+/*
+ * The file, integers little-endian so a cache moved between machines is read or rejected, never misread:
+ *   header  "SBFC", u32 version, u64 record count
+ *   records u32 path length, u32 mode, u64 size, i64 mtime_ns, i64 ctime_ns, u64 ino, u64 dev, u64 hash.lo,
+ *           u64 hash.hi, i64 hashed_at_ns, then the path and a NUL, so that loaded paths are used in place
+ *   trailer u64 XXH64 (seed 0) of every byte before it
+ */
+#define FC_MAGIC "SBFC"
+#define FC_VERSION 1
+#define HDR_SIZE 16
+#define REC_SIZE 72
+#define SUM_SIZE 8
+
+enum {
+	ENT_USED = 1 << 0,  /* looked up by this process: kept on save without a stat */
+	ENT_OWNED = 1 << 1, /* path was allocated here, not a pointer into the loaded file */
+};
+
+struct fcent {
+	const char *path;
+	uint64_t h; /* XXH3-64 of path, kept so growing the table never rehashes strings */
+	struct filestat st;
+	struct hash128 hash;
+	int64_t hashed_at;
+	uint32_t len;
+	uint32_t flags;
+};
+
+struct filecache {
+	struct buf file; /* the loaded cache file */
+	struct fcent *ent;
+	size_t n, cap;
+	/* Linear probing over entry indices + 1 (0 is empty): 4-byte slots keep the table small at a low load. */
+	uint32_t *slot;
+	size_t nslot; /* a power of two, more than twice n */
+	int dirty;
+	size_t hits, hashed;
+};
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static unsigned char *put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+	return p + 4;
+}
+
+static unsigned char *put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	return put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* find: the slot holding path, or the empty slot where it would go. */
+static uint32_t *find(const struct filecache *fc, uint64_t h, const char *path, uint32_t len)
+{
+	size_t mask = fc->nslot - 1, i;
+
+	for (i = (size_t)h & mask;; i = (i + 1) & mask) {
+		uint32_t s = fc->slot[i];
+		const struct fcent *e;
+
+		if (!s)
+			return &fc->slot[i];
+		e = &fc->ent[s - 1];
+		if (e->h == h && e->len == len && memcmp(e->path, path, len) == 0)
+			return &fc->slot[i];
+	}
+}
+
+static void resize(struct filecache *fc, size_t nslot)
+{
+	size_t i;
+
+	free(fc->slot);
+	fc->slot = xcalloc(nslot, sizeof(*fc->slot));
+	fc->nslot = nslot;
+	for (i = 0; i < fc->n; i++) {
+		size_t j = (size_t)fc->ent[i].h & (nslot - 1);
+		while (fc->slot[j])
+			j = (j + 1) & (nslot - 1);
+		fc->slot[j] = (uint32_t)(i + 1);
+	}
+}
+
+/* reserve: room for n entries without growing the array; the slots always outnumber twice the array's capacity. */
+static void reserve(struct filecache *fc, size_t n)
+{
+	size_t nslot = fc->nslot ? fc->nslot : 1024;
+
+	if (n > UINT32_MAX / 4)
+		fatal("file cache: too many entries (%zu)", n);
+	if (n > fc->cap) {
+		fc->cap = n;
+		fc->ent = xreallocarray(fc->ent, fc->cap, sizeof(*fc->ent));
+	}
+	while (nslot <= 2 * fc->cap)
+		nslot *= 2;
+	if (nslot != fc->nslot)
+		resize(fc, nslot);
+}
+
+/* add: a new entry for path, which must not be in the table. Returns it, valid until the next add. */
+static struct fcent *add(struct filecache *fc, const char *path, uint32_t len, uint64_t h, uint32_t flags)
+{
+	struct fcent *e;
+
+	if (fc->n == fc->cap)
+		reserve(fc, fc->cap ? 2 * fc->cap : 64);
+	*find(fc, h, path, len) = (uint32_t)(fc->n + 1);
+	e = &fc->ent[fc->n++];
+	memset(e, 0, sizeof(*e));
+	e->path = path;
+	e->len = len;
+	e->h = h;
+	e->flags = flags;
+	return e;
+}
+
+static void clear(struct filecache *fc)
+{
+	size_t i;
+
+	for (i = 0; i < fc->n; i++)
+		if (fc->ent[i].flags & ENT_OWNED)
+			free((char *)fc->ent[i].path);
+	fc->n = 0;
+	if (fc->slot)
+		memset(fc->slot, 0, fc->nslot * sizeof(*fc->slot));
+}
+
+/* parse: index the records of fc->file. Returns NULL, or what is wrong with the file. */
+static const char *parse(struct filecache *fc, uint32_t *version)
+{
+	const unsigned char *d = (const unsigned char *)fc->file.data;
+	size_t len = fc->file.len, off = HDR_SIZE, end, i;
+	uint64_t count;
+
+	if (len >= 4 && memcmp(d, FC_MAGIC, 4) != 0)
+		return "not a file cache";
+	if (len < HDR_SIZE + SUM_SIZE)
+		return "truncated";
+	*version = get32(d + 4);
+	if (*version != FC_VERSION)
+		return "unsupported version";
+	end = len - SUM_SIZE;
+	if (XXH64(d, end, 0) != get64(d + end))
+		return "checksum mismatch (corrupt or truncated)";
+	count = get64(d + 8);
+	if (count > (end - HDR_SIZE) / (REC_SIZE + 1))
+		return "bad record count";
+	reserve(fc, (size_t)count + (size_t)count / 8);
+	for (i = 0; i < count; i++) {
+		const unsigned char *r = d + off;
+		const char *path = (const char *)r + REC_SIZE;
+		uint32_t plen;
+		struct fcent *e;
+		uint64_t h;
+
+		if (end - off < REC_SIZE)
+			return "truncated record";
+		plen = get32(r);
+		if (end - off - REC_SIZE < (size_t)plen + 1 || path[plen] != '\0' || memchr(path, '\0', plen))
+			return "bad path in record";
+		h = XXH3_64bits(path, plen);
+		if (*find(fc, h, path, plen))
+			return "duplicate path";
+		e = add(fc, path, plen, h, 0);
+		e->st.mode = get32(r + 4);
+		e->st.size = get64(r + 8);
+		e->st.mtime_ns = (int64_t)get64(r + 16);
+		e->st.ctime_ns = (int64_t)get64(r + 24);
+		e->st.ino = get64(r + 32);
+		e->st.dev = get64(r + 40);
+		e->hash.lo = get64(r + 48);
+		e->hash.hi = get64(r + 56);
+		e->hashed_at = (int64_t)get64(r + 64);
+		off += REC_SIZE + (size_t)plen + 1;
+	}
+	if (off != end)
+		return "trailing bytes after the last record";
+	return NULL;
+}
+
+struct filecache *filecache_load(const char *path)
+{
+	struct filecache *fc = xcalloc(1, sizeof(*fc));
+	uint32_t version = FC_VERSION;
+	const char *why;
+
+	if (read_file(path, &fc->file) < 0) {
+		if (errno != ENOENT)
+			warn("ignoring file cache '%s', every input will be hashed again:", path);
+		buf_release(&fc->file);
+		reserve(fc, 0);
+		return fc;
+	}
+	why = parse(fc, &version);
+	if (!why) {
+		reserve(fc, 0);
+		return fc;
+	}
+	if (version != FC_VERSION)
+		warn("ignoring file cache '%s' of version %u (this build writes %u); it will be rebuilt", path, version,
+		     FC_VERSION);
+	else
+		warn("ignoring file cache '%s': %s; it will be rebuilt", path, why);
+	clear(fc);
+	buf_release(&fc->file);
+	reserve(fc, 0);
+	/* Replace the bad file on the next save even when nothing new gets hashed. */
+	fc->dirty = 1;
+	return fc;
+}
+
+static int trusted(const struct fcent *e, const struct filestat *st)
+{
+	int64_t changed = st->mtime_ns > st->ctime_ns ? st->mtime_ns : st->ctime_ns;
+
+	return e->st.size == st->size && e->st.mtime_ns == st->mtime_ns && e->st.ctime_ns == st->ctime_ns &&
+	       e->st.ino == st->ino && e->st.dev == st->dev && changed < e->hashed_at - FILECACHE_RACY_NS;
+}
+
+int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out)
+{
+	size_t len = strlen(path);
+	uint64_t h = XXH3_64bits(path, len);
+	uint32_t s;
+	struct fcent *e;
+	int64_t t;
+
+	if (len > UINT32_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	s = *find(fc, h, path, (uint32_t)len);
+	e = s ? &fc->ent[s - 1] : NULL;
+	if (e && trusted(e, st)) {
+		e->flags |= ENT_USED;
+		*out = e->hash;
+		fc->hits++;
+		return 0;
+	}
+	/* Taken before reading: a write racing with the read then lands after hashed_at and is not trusted. */
+	t = now_ns();
+	if (hash_file(rootfd, path, out) < 0)
+		return -1;
+	if (!e)
+		e = add(fc, xstrndup(path, len), (uint32_t)len, h, ENT_OWNED);
+	e->st = *st;
+	e->hash = *out;
+	e->hashed_at = t;
+	e->flags |= ENT_USED;
+	fc->dirty = 1;
+	fc->hashed++;
+	return 0;
+}
+
+int filecache_dirty(const struct filecache *fc)
+{
+	return fc->dirty;
+}
+
+int filecache_save(struct filecache *fc, const char *path, int rootfd)
+{
+	size_t i, size = HDR_SIZE + SUM_SIZE;
+	uint64_t count = 0;
+	unsigned char *data, *p;
+	int ret = 0;
+
+	if (!fc->dirty)
+		return 0;
+	for (i = 0; i < fc->n; i++)
+		size += REC_SIZE + fc->ent[i].len + 1;
+	p = data = xmalloc(size);
+	memcpy(p, FC_MAGIC, 4);
+	p = put32(p + 4, FC_VERSION);
+	p += 8; /* the count, known at the end */
+	for (i = 0; i < fc->n; i++) {
+		const struct fcent *e = &fc->ent[i];
+		struct stat st;
+
+		/* An entry this run did not use may be for a deleted file; an unrelated stat error keeps it. */
+		if (!(e->flags & ENT_USED) && fstatat(rootfd, e->path, &st, 0) < 0 &&
+		    (errno == ENOENT || errno == ENOTDIR))
+			continue;
+		p = put32(p, e->len);
+		p = put32(p, e->st.mode);
+		p = put64(p, e->st.size);
+		p = put64(p, (uint64_t)e->st.mtime_ns);
+		p = put64(p, (uint64_t)e->st.ctime_ns);
+		p = put64(p, e->st.ino);
+		p = put64(p, e->st.dev);
+		p = put64(p, e->hash.lo);
+		p = put64(p, e->hash.hi);
+		p = put64(p, (uint64_t)e->hashed_at);
+		memcpy(p, e->path, e->len);
+		p += e->len;
+		*p++ = '\0';
+		count++;
+	}
+	put64(data + 8, count);
+	p = put64(p, XXH64(data, (size_t)(p - data), 0));
+	if (write_file_atomic(path, data, (size_t)(p - data)) < 0)
+		ret = error("cannot write file cache '%s':", path);
+	else
+		fc->dirty = 0;
+	free(data);
+	return ret;
+}
+
+void filecache_stats(const struct filecache *fc, size_t *hits, size_t *hashed)
+{
+	if (hits)
+		*hits = fc->hits;
+	if (hashed)
+		*hashed = fc->hashed;
+}
+
+void filecache_free(struct filecache *fc)
+{
+	if (!fc)
+		return;
+	clear(fc);
+	free(fc->ent);
+	free(fc->slot);
+	buf_release(&fc->file);
+	free(fc);
+}

@@ -1,0 +1,586 @@
+/* fileset: expand input patterns into a sorted, deduplicated list of files, walking with directory fds. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileset.h"
+#include "util.h"
+
+/*
+ * The walker matches a glob one directory level at a time as a small NFA over the pattern's segments: bit i of a state
+ * set means "segment i is next", bit nseg means "the whole pattern matched". A state set fits a uint64_t, which bounds
+ * the segments after the first wildcard; far more than any real pattern needs.
+ */
+#define MAX_SEGS 63
+
+/* Walking below a matched directory takes every file, so no state set is needed; 0 is never a live state set. */
+#define WALK_ALL 0
+
+struct seg {
+	const char *p;
+	size_t n;
+	int starstar; /* the whole segment is "**" */
+	int literal;  /* no wildcard or escape: compare bytes */
+};
+
+/* An exclude pattern, normalized; dironly when it was written with a trailing '/'. */
+struct excl {
+	char *pat;
+	int dironly;
+};
+
+struct walker {
+	struct fileset *fs;
+	struct buf path; /* the relative path of the directory being read, with a trailing '/' unless at the root */
+	const struct excl *ex;
+	size_t nex;
+	struct seg seg[MAX_SEGS];
+	size_t nseg;
+	int dironly; /* the pattern ended in '/': its last segment matches directories only */
+	struct buf *err;
+};
+
+void fileset_init(struct fileset *fs)
+{
+	fs->v = NULL;
+	fs->n = fs->cap = 0;
+}
+
+void fileset_release(struct fileset *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		free(fs->v[i].path);
+	free(fs->v);
+	fileset_init(fs);
+}
+
+void filestat_from(struct filestat *fst, const struct stat *st)
+{
+	fst->size = (uint64_t)st->st_size;
+	fst->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	fst->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	fst->ino = (uint64_t)st->st_ino;
+	fst->dev = (uint64_t)st->st_dev;
+	fst->mode = (uint32_t)st->st_mode;
+}
+
+static void fileset_add(struct fileset *fs, const char *path, size_t len, const struct stat *st)
+{
+	struct fileent *e;
+
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap ? fs->cap * 2 : 256;
+		fs->v = xreallocarray(fs->v, fs->cap, sizeof(*fs->v));
+	}
+	e = &fs->v[fs->n++];
+	e->path = xstrndup(path, len);
+	filestat_from(&e->st, st);
+}
+
+/* class_match: p is at '['. 1 or 0 for whether c is in the class, with *end after its ']'; -1 when the class is not
+ * closed within the segment, in which case the '[' is an ordinary character. */
+static int class_match(const char *p, const char *pe, unsigned char c, const char **end)
+{
+	const char *q = p + 1;
+	int neg = 0, hit = 0, first = 1;
+
+	if (q < pe && (*q == '!' || *q == '^')) {
+		neg = 1;
+		q++;
+	}
+	/* A ']' right after the opening (or the negation) is a member, as in POSIX. */
+	while (q < pe && (*q != ']' || first)) {
+		unsigned char lo, hi;
+
+		first = 0;
+		if (*q == '\\' && q + 1 < pe)
+			q++;
+		lo = (unsigned char)*q++;
+		hi = lo;
+		if (q + 1 < pe && *q == '-' && q[1] != ']') {
+			q++;
+			if (*q == '\\' && q + 1 < pe)
+				q++;
+			hi = (unsigned char)*q++;
+		}
+		if (lo <= c && c <= hi)
+			hit = 1;
+	}
+	if (q >= pe)
+		return -1;
+	*end = q + 1;
+	return hit ^ neg;
+}
+
+/* seg_match: one pattern segment [p, pe) against one name [s, se); neither contains '/'. */
+static int seg_match(const char *p, const char *pe, const char *s, const char *se)
+{
+	const char *star_p = NULL, *star_s = NULL;
+	const char *end;
+
+	while (s < se) {
+		if (p < pe) {
+			switch (*p) {
+			case '*':
+				while (p < pe && *p == '*')
+					p++;
+				if (p == pe)
+					return 1;
+				star_p = p;
+				star_s = s;
+				continue;
+			case '?':
+				p++;
+				s++;
+				continue;
+			case '[':
+				switch (class_match(p, pe, (unsigned char)*s, &end)) {
+				case 1:
+					p = end;
+					s++;
+					continue;
+				case -1:
+					if (*s == '[') {
+						p++;
+						s++;
+						continue;
+					}
+					break;
+				}
+				break;
+			case '\\':
+				if (p + 1 < pe)
+					p++;
+				/* fall through */
+			default:
+				if (*p == *s) {
+					p++;
+					s++;
+					continue;
+				}
+				break;
+			}
+		}
+		/* Mismatch: let the last '*' swallow one more character and retry, the classic linear wildcard match. */
+		if (!star_p)
+			return 0;
+		p = star_p;
+		s = ++star_s;
+	}
+	while (p < pe && *p == '*')
+		p++;
+	return p == pe;
+}
+
+static const char *seg_end(const char *p)
+{
+	const char *q = strchr(p, '/');
+
+	return q ? q : p + strlen(p);
+}
+
+static int is_starstar(const char *p, const char *pe)
+{
+	return pe - p == 2 && p[0] == '*' && p[1] == '*';
+}
+
+int glob_match(const char *pat, const char *path)
+{
+	for (;;) {
+		const char *pe = seg_end(pat), *se;
+
+		if (is_starstar(pat, pe)) {
+			if (!*pe)
+				return *path != '\0'; /* a trailing "**" needs at least one segment below */
+			pat = pe + 1;
+			/* Zero directories first, then let "**" take one more segment of path each time. */
+			for (;;) {
+				if (glob_match(pat, path))
+					return 1;
+				path = strchr(path, '/');
+				if (!path)
+					return 0;
+				path++;
+			}
+		}
+		se = seg_end(path);
+		if (!seg_match(pat, pe, path, se))
+			return 0;
+		if (!*pe || !*se)
+			return !*pe && !*se;
+		pat = pe + 1;
+		path = se + 1;
+	}
+}
+
+/*
+ * normalize: copy pat to out without a leading "./", empty or "." segments or a trailing '/', which sets *dironly.
+ * The root itself normalizes to "". Rejects absolute paths and ".." segments.
+ */
+static int normalize(const char *pat, struct buf *out, int *dironly, struct buf *err)
+{
+	const char *p = pat;
+
+	buf_grow(out, strlen(pat));
+	buf_reset(out);
+	*dironly = 0;
+	if (!*pat) {
+		buf_adds(err, "empty file pattern; use '.' for the whole project");
+		return -1;
+	}
+	if (*pat == '/') {
+		buf_addf(err, "absolute path '%s' not allowed; patterns are relative to the project root", pat);
+		return -1;
+	}
+	while (*p) {
+		const char *e = seg_end(p);
+		size_t n = (size_t)(e - p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			buf_addf(err, "pattern '%s' leaves the project root with '..'", pat);
+			return -1;
+		}
+		if (n && !(n == 1 && *p == '.')) {
+			if (out->len)
+				buf_addc(out, '/');
+			buf_add(out, p, n);
+		}
+		*dironly = *e == '/' || (n == 1 && *p == '.');
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int has_wildcard(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '*' || p[i] == '?' || p[i] == '[' || p[i] == '\\')
+			return 1;
+	return 0;
+}
+
+static int excluded(const struct walker *w, const char *path, int isdir)
+{
+	size_t i;
+
+	for (i = 0; i < w->nex; i++)
+		if ((isdir || !w->ex[i].dironly) && glob_match(w->ex[i].pat, path))
+			return 1;
+	return 0;
+}
+
+/* excluded_below: whether an exclude matches one of the directories that lead to path (which must be writable). */
+static int excluded_below(const struct walker *w, char *path)
+{
+	char *s;
+
+	for (s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		int hit = excluded(w, path, 1);
+		*s = '/';
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+static uint64_t closure(const struct walker *w, uint64_t set)
+{
+	size_t i;
+
+	/* Ascending order lets "**" followed by "**" pass through both. */
+	for (i = 0; i < w->nseg; i++)
+		if (set >> i & 1 && w->seg[i].starstar)
+			set |= (uint64_t)1 << (i + 1);
+	return set;
+}
+
+static uint64_t step(const struct walker *w, uint64_t set, const char *name, size_t len)
+{
+	uint64_t next = 0;
+	size_t i;
+
+	for (i = 0; i < w->nseg; i++) {
+		const struct seg *sg = &w->seg[i];
+
+		if (!(set >> i & 1))
+			continue;
+		if (sg->starstar)
+			next |= (uint64_t)1 << i;
+		else if (sg->literal ? sg->n == len && memcmp(sg->p, name, len) == 0
+		                     : seg_match(sg->p, sg->p + sg->n, name, name + len))
+			next |= (uint64_t)1 << (i + 1);
+	}
+	return next ? closure(w, next) : 0;
+}
+
+static int walk_error(struct walker *w, const char *what)
+{
+	int saved = errno;
+	size_t n = w->path.len;
+
+	if (n && w->path.data[n - 1] == '/')
+		n--;
+	buf_addf(w->err, "cannot %s '%.*s': %s", what, (int)n, n ? w->path.data : ".", strerror(saved));
+	return -1;
+}
+
+/* walk: read the directory open as fd (taking ownership) whose path is in w->path, with state set `set`. */
+static int walk(struct walker *w, int fd, uint64_t set)
+{
+	uint64_t accept = (uint64_t)1 << w->nseg;
+	size_t base = w->path.len;
+	struct dirent *de;
+	DIR *d = fdopendir(fd);
+	int dfd, ret = 0;
+
+	if (!d) {
+		close(fd);
+		return walk_error(w, "read directory");
+	}
+	dfd = dirfd(d);
+	while ((errno = 0, de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		uint64_t next = WALK_ALL;
+		struct stat st;
+		int isdir, islink;
+
+		if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+			continue;
+		if (set != WALK_ALL && !(next = step(w, set, name, len)))
+			continue;
+		w->path.len = base;
+		buf_add(&w->path, name, len);
+		/* d_type spares a stat for directories and lets excluded files go unstat'ed. */
+		switch (de->d_type) {
+		case DT_DIR:
+			isdir = 1;
+			break;
+		case DT_REG:
+			if (excluded(w, w->path.data, 0))
+				continue;
+			/* fall through */
+		case DT_LNK:
+		case DT_UNKNOWN:
+			if (fstatat(dfd, name, &st, de->d_type == DT_UNKNOWN ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
+				/* Gone since readdir, or a dangling symlink: neither is an input. */
+				if (errno == ENOENT || errno == ENOTDIR)
+					continue;
+				ret = walk_error(w, "stat");
+				goto out;
+			}
+			islink = de->d_type == DT_LNK;
+			if (S_ISLNK(st.st_mode)) {
+				islink = 1;
+				if (fstatat(dfd, name, &st, 0) < 0)
+					continue;
+			}
+			/* A symlink to a directory is not followed: it could loop or leave the tree. */
+			isdir = !islink && S_ISDIR(st.st_mode);
+			if (!isdir && !S_ISREG(st.st_mode))
+				continue;
+			break;
+		default:
+			continue;
+		}
+		if (de->d_type != DT_REG && excluded(w, w->path.data, isdir))
+			continue;
+		if (!isdir) {
+			if (set == WALK_ALL || ((next & accept) && !w->dironly))
+				fileset_add(w->fs, w->path.data, w->path.len, &st);
+			continue;
+		}
+		/* A matched directory takes everything below it; otherwise carry the live states down. */
+		if (set == WALK_ALL || (next & accept))
+			next = WALK_ALL;
+		buf_addc(&w->path, '/');
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+				continue;
+			ret = walk_error(w, "open directory");
+			goto out;
+		}
+		if (walk(w, fd, next) < 0) {
+			ret = -1;
+			goto out;
+		}
+	}
+	if (errno) {
+		w->path.len = base;
+		ret = walk_error(w, "read directory");
+	}
+out:
+	closedir(d);
+	w->path.len = base;
+	if (w->path.data)
+		w->path.data[base] = '\0';
+	return ret;
+}
+
+/* walk_from: open the directory at w->path (followed if a symlink: the pattern named it) and walk it. */
+static int walk_from(struct walker *w, uint64_t set, int rootfd, int missing_ok)
+{
+	int fd;
+
+	fd = openat(rootfd, w->path.len ? w->path.data : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (missing_ok && (errno == ENOENT || errno == ENOTDIR))
+			return 0;
+		return walk_error(w, "open directory");
+	}
+	if (w->path.len)
+		buf_addc(&w->path, '/');
+	return walk(w, fd, set);
+}
+
+static int expand_literal(struct walker *w, int rootfd, const char *orig)
+{
+	const char *path = w->path.len ? w->path.data : ".";
+	struct stat st;
+
+	if (fstatat(rootfd, path, &st, 0) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			buf_addf(w->err, "no such file or directory '%s'", orig);
+			return -1;
+		}
+		buf_addf(w->err, "cannot stat '%s': %s", orig, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (w->path.len && (excluded_below(w, w->path.data) || excluded(w, w->path.data, 1)))
+			return 0;
+		return walk_from(w, WALK_ALL, rootfd, 0);
+	}
+	if (w->dironly) {
+		buf_addf(w->err, "not a directory '%s'", orig);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		buf_addf(w->err, "not a regular file '%s'", orig);
+		return -1;
+	}
+	if (!excluded_below(w, w->path.data) && !excluded(w, w->path.data, 0))
+		fileset_add(w->fs, w->path.data, w->path.len, &st);
+	return 0;
+}
+
+/* expand_glob: w->path holds the normalized pattern; walk from its longest wildcard-free directory prefix. */
+static int expand_glob(struct walker *w, int rootfd, const char *orig)
+{
+	char *pat = xstrdup(w->path.data);
+	const char *p = pat, *rest = pat;
+	int ret;
+
+	/* The base is every segment before the first one with a wildcard. */
+	for (;;) {
+		const char *e = seg_end(p);
+		if (has_wildcard(p, (size_t)(e - p)) || !*e)
+			break;
+		p = e + 1;
+		rest = p;
+	}
+	w->nseg = 0;
+	for (p = rest; *p;) {
+		const char *e = seg_end(p);
+		struct seg *sg;
+
+		if (w->nseg == MAX_SEGS) {
+			buf_addf(w->err, "pattern '%s' has more than %d segments after its first wildcard", orig, MAX_SEGS);
+			free(pat);
+			return -1;
+		}
+		sg = &w->seg[w->nseg++];
+		sg->p = p;
+		sg->n = (size_t)(e - p);
+		sg->starstar = is_starstar(p, e);
+		sg->literal = !has_wildcard(p, sg->n);
+		p = *e ? e + 1 : e;
+	}
+	w->path.len = rest > pat ? (size_t)(rest - pat) - 1 : 0;
+	w->path.data[w->path.len] = '\0';
+	if (w->path.len) {
+		buf_addc(&w->path, '/');
+		if (excluded_below(w, w->path.data)) {
+			free(pat);
+			return 0;
+		}
+		w->path.data[--w->path.len] = '\0';
+	}
+	ret = walk_from(w, closure(w, 1), rootfd, 1);
+	free(pat);
+	return ret;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct fileent *)a)->path, ((const struct fileent *)b)->path);
+}
+
+static void sort_dedupe(struct fileset *fs)
+{
+	size_t i, j;
+
+	for (i = 1; i < fs->n; i++)
+		if (strcmp(fs->v[i - 1].path, fs->v[i].path) >= 0)
+			break;
+	if (i >= fs->n)
+		return;
+	qsort(fs->v, fs->n, sizeof(*fs->v), cmp_ent);
+	for (i = j = 1; i < fs->n; i++) {
+		if (strcmp(fs->v[j - 1].path, fs->v[i].path) == 0)
+			free(fs->v[i].path);
+		else
+			fs->v[j++] = fs->v[i];
+	}
+	fs->n = j;
+}
+
+int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
+                   const char *const *excl, size_t nexcl, struct buf *err)
+{
+	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err};
+	struct excl *ex = xcalloc(nexcl, sizeof(*ex));
+	size_t old = fs->n, i;
+	int ret = 0;
+
+	for (i = 0; i < nexcl; i++) {
+		if (normalize(excl[i], &w.path, &ex[i].dironly, err) < 0) {
+			ret = -1;
+			goto out;
+		}
+		ex[i].pat = xstrdup(w.path.data);
+	}
+	w.ex = ex;
+	w.nex = nexcl;
+	for (i = 0; i < npats && ret == 0; i++) {
+		if (normalize(pats[i], &w.path, &w.dironly, err) < 0)
+			ret = -1;
+		else if (has_wildcard(w.path.data, w.path.len))
+			ret = expand_glob(&w, rootfd, pats[i]);
+		else
+			ret = expand_literal(&w, rootfd, pats[i]);
+	}
+out:
+	if (ret < 0) {
+		for (i = old; i < fs->n; i++)
+			free(fs->v[i].path);
+		fs->n = old;
+	} else {
+		sort_dedupe(fs);
+	}
+	for (i = 0; i < nexcl; i++)
+		free(ex[i].pat);
+	free(ex);
+	buf_release(&w.path);
+	return ret;
+}

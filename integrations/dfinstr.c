@@ -1,0 +1,502 @@
+/* dfinstr: what FROM, ARG, ENV, COPY, ADD and RUN mean for the stages, variables and context reads of a build. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dfparse.h"
+#include "dockerignore.h"
+#include "util.h"
+
+static void add_image(struct parser *p, const char *ref)
+{
+	struct dockerfile *df = p->df;
+	struct dfimage *im;
+
+	GROW(df->images, df->nimages, p->cap_images);
+	im = &df->images[df->nimages++];
+	im->stage = df->nstages - 1;
+	im->line = p->line;
+	im->ref = xstrdup(ref);
+}
+
+static void add_dep(struct pstage *ps, size_t stage)
+{
+	GROW(ps->deps, ps->ndeps, ps->cap);
+	ps->deps[ps->ndeps++] = stage;
+}
+
+/* resolve_from: ref (a stage name, a stage index or an image) becomes a dependency of the current stage. */
+static int resolve_from(struct parser *p, const char *ref, const char *what)
+{
+	struct dockerfile *df = p->df;
+	size_t cur = df->nstages - 1, i;
+
+	if (ref[strspn(ref, "0123456789")] == '\0') {
+		unsigned long idx = strtoul(ref, NULL, 10);
+		if (idx >= cur)
+			return df_error(p, "%s --from=%s: stage %s is not a previous stage", what, ref, ref);
+		add_dep(&p->ps[cur], idx);
+		return 0;
+	}
+	for (i = 0; i < cur; i++) {
+		if (df->stages[i].name && strcasecmp(df->stages[i].name, ref) == 0) {
+			add_dep(&p->ps[cur], i);
+			return 0;
+		}
+	}
+	if (df->stages[cur].name && strcasecmp(df->stages[cur].name, ref) == 0)
+		return df_error(p, "%s --from=%s names the stage it is in", what, ref);
+	add_image(p, ref);
+	return 0;
+}
+
+static int add_read(struct parser *p, enum dfread_kind kind, const char *raw, const struct wordlist *excl)
+{
+	struct dockerfile *df = p->df;
+	const char *s = raw + strspn(raw, "/");
+	struct dfread *r;
+	char *src;
+	size_t i;
+
+	/* Sources are relative to the context root, "/" too; an empty one is the root (BuildKit joins the paths). */
+	src = dockerignore_clean(*s ? s : ".");
+	if (strcmp(src, "..") == 0 || str_has_prefix(src, "../")) {
+		free(src);
+		return df_error(p, "%s source '%s' is outside the build context: sources are relative to the "
+		                "context root", dfread_kind_name(kind), raw);
+	}
+	GROW(df->reads, df->nreads, p->cap_reads);
+	r = &df->reads[df->nreads++];
+	memset(r, 0, sizeof(*r));
+	r->stage = df->nstages - 1;
+	r->line = p->line;
+	r->kind = kind;
+	r->src = src;
+	r->wildcard = kind != DFREAD_BIND && strpbrk(src, "*?[") != NULL;
+	if (excl && excl->n) {
+		r->excl = xcalloc(excl->n, sizeof(*r->excl));
+		for (i = 0; i < excl->n; i++)
+			r->excl[i] = xstrdup(excl->v[i]);
+		r->nexcl = excl->n;
+	}
+	return 0;
+}
+
+/* remote_kind: 2 for a git repository, 1 for another URL, 0 for a context path. */
+static int remote_kind(const char *s)
+{
+	size_t m = strcspn(s, "#");
+
+	if (str_has_prefix(s, "git@") || str_has_prefix(s, "git://") || str_has_prefix(s, "ssh://") ||
+	    (strstr(s, "://") && m >= 4 && memcmp(s + m - 4, ".git", 4) == 0))
+		return 2;
+	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+static void add_remote(struct parser *p, const char *url, const char *checksum, int git)
+{
+	struct dockerfile *df = p->df;
+	struct dfremote *r;
+
+	GROW(df->remotes, df->nremotes, p->cap_remotes);
+	r = &df->remotes[df->nremotes++];
+	r->stage = df->nstages - 1;
+	r->line = p->line;
+	r->url = xstrdup(url);
+	r->checksum = checksum ? xstrdup(checksum) : NULL;
+	r->git = git;
+}
+
+/* use_global: the current stage consumes global ARG name, and so the ones its default came from. */
+static void use_global(struct parser *p, const char *name)
+{
+	struct pstage *ps = &p->ps[p->df->nstages - 1];
+	const struct var *g = df_vars_get(&p->global, name, strlen(name));
+	size_t i;
+
+	if (!g)
+		return;
+	df_addnew(&ps->used, name);
+	for (i = 0; i < g->deps.n; i++)
+		df_addnew(&ps->used, g->deps.v[i]);
+}
+
+static int valid_stage_name(const char *s)
+{
+	if (!islower((unsigned char)*s))
+		return 0;
+	for (s++; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && !strchr("-_.", *s))
+			return 0;
+	return 1;
+}
+
+static struct dfstage *new_stage(struct parser *p)
+{
+	struct dockerfile *df = p->df;
+
+	if (df->nstages == p->cap_stages) {
+		p->cap_stages = p->cap_stages ? p->cap_stages * 2 : 8;
+		df->stages = xreallocarray(df->stages, p->cap_stages, sizeof(*df->stages));
+		p->ps = xreallocarray(p->ps, p->cap_stages, sizeof(*p->ps));
+	}
+	memset(&p->ps[df->nstages], 0, sizeof(*p->ps));
+	memset(&df->stages[df->nstages], 0, sizeof(*df->stages));
+	return &df->stages[df->nstages++];
+}
+
+int df_from(struct parser *p, const char *rest, struct flags *fl)
+{
+	struct dockerfile *df = p->df;
+	struct scope sc = {NULL, &p->global, &p->refs};
+	struct wordlist w = {0};
+	char *base = NULL, *platform = NULL, *name = NULL, *c;
+	const char *pl;
+	struct dfstage *st;
+	size_t i;
+	int ret = -1;
+
+	if (df_check_flags(p, "FROM", fl, "platform", "") < 0)
+		return -1;
+	dockerword_split(rest, df->escape, 0, &w);
+	if (!(w.n == 1 || (w.n == 3 && strcasecmp(w.v[1], "as") == 0))) {
+		df_error(p, "FROM takes 'image' or 'image AS name', not '%s'", rest);
+		goto out;
+	}
+	/* FROM sees only the global ARGs: a stage's ENV and ARGs end with it. */
+	wordlist_release(&p->refs);
+	if (!(base = df_expand(p, &sc, w.v[0])))
+		goto out;
+	if ((pl = df_flag(fl, "platform")) && !(platform = df_expand(p, &sc, pl)))
+		goto out;
+	if (platform && !*platform) {
+		/* An empty --platform (say, an unset $BUILDPLATFORM) is the default platform. */
+		free(platform);
+		platform = NULL;
+	}
+	if (!*base) {
+		df_error(p, "FROM '%s' names no image: it expands to ''", w.v[0]);
+		goto out;
+	}
+	if (w.n == 3) {
+		name = xstrdup(w.v[2]);
+		for (c = name; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (!valid_stage_name(name)) {
+			df_error(p, "invalid stage name '%s': use a letter, then letters, digits, '-', '_' or '.'",
+			         w.v[2]);
+			goto out;
+		}
+		for (i = 0; i < df->nstages; i++)
+			if (df->stages[i].name && strcmp(df->stages[i].name, name) == 0) {
+				df_error(p, "duplicate stage name '%s' (first on line %d)", name, df->stages[i].line);
+				goto out;
+			}
+	}
+	st = new_stage(p);
+	st->name = name, name = NULL;
+	st->base = base, base = NULL;
+	st->platform = platform, platform = NULL;
+	st->line = p->line;
+	st->base_stage = -1;
+	for (i = 0; i + 1 < df->nstages; i++)
+		if (df->stages[i].name && strcasecmp(df->stages[i].name, st->base) == 0)
+			st->base_stage = (long)i;
+	if (st->base_stage >= 0) {
+		/* A stage built on another starts with its ENV, which lives on in the image config. */
+		const struct vars *penv = &p->ps[st->base_stage].env;
+		for (i = 0; i < penv->n; i++)
+			df_vars_set(&p->ps[df->nstages - 1].env, penv->v[i].name, penv->v[i].value);
+		add_dep(&p->ps[df->nstages - 1], (size_t)st->base_stage);
+	} else if (strcasecmp(st->base, "scratch") != 0) {
+		add_image(p, st->base);
+	}
+	for (i = 0; i < p->refs.n; i++)
+		use_global(p, p->refs.v[i]);
+	ret = 0;
+out:
+	free(base);
+	free(platform);
+	free(name);
+	wordlist_release(&w);
+	return ret;
+}
+
+int df_arg(struct parser *p, const char *rest)
+{
+	struct dockerfile *df = p->df;
+	int in_stage = df->nstages > 0;
+	struct pstage *ps = in_stage ? &p->ps[df->nstages - 1] : NULL;
+	struct wordlist w = {0};
+	size_t i, j;
+	int ret = -1;
+
+	dockerword_split(rest, df->escape, 1, &w);
+	if (!w.n)
+		return df_error(p, "ARG needs a name, as in 'ARG NAME' or 'ARG NAME=default'");
+	for (i = 0; i < w.n; i++) {
+		const char *eq = strchr(w.v[i], '=');
+		char *name = eq ? xstrndup(w.v[i], (size_t)(eq - w.v[i])) : xstrdup(w.v[i]);
+		const struct dfarg *ba = df_build_arg(p, name);
+		const struct var *g = NULL;
+		struct scope sc = {NULL, &p->global, &p->refs};
+		char *value = NULL;
+
+		if (!*name) {
+			free(name);
+			df_error(p, "ARG name missing in '%s'", w.v[i]);
+			goto out;
+		}
+		if (in_stage)
+			sc = df_stage_scope(p, &p->refs);
+		wordlist_release(&p->refs);
+		/* A build arg wins over a default; an ARG without one in a stage takes the global ARG's value. */
+		if (ba)
+			value = xstrdup(ba->value);
+		else if (eq && !(value = df_expand(p, &sc, eq + 1))) {
+			free(name);
+			goto out;
+		} else if (!eq && in_stage && (g = df_vars_get(&p->global, name, strlen(name))) && g->value)
+			value = xstrdup(g->value);
+		if (in_stage) {
+			df_vars_set(&ps->args, name, value);
+			df_addnew(&ps->used, name);
+			if (g)
+				use_global(p, name);
+		} else {
+			struct var *v = df_vars_set(&p->global, name, value);
+			for (j = 0; !ba && j < p->refs.n; j++) {
+				const struct var *d = df_vars_get(&p->global, p->refs.v[j], strlen(p->refs.v[j]));
+				size_t k;
+				if (!d || d == v)
+					continue;
+				df_addnew(&v->deps, d->name);
+				for (k = 0; k < d->deps.n; k++)
+					df_addnew(&v->deps, d->deps.v[k]);
+			}
+		}
+		free(name);
+		free(value);
+	}
+	ret = 0;
+out:
+	wordlist_release(&w);
+	return ret;
+}
+
+int df_env(struct parser *p, const char *rest)
+{
+	struct wordlist w = {0}, names = {0}, values = {0};
+	struct scope sc = df_stage_scope(p, NULL);
+	struct pstage *ps = &p->ps[p->df->nstages - 1];
+	size_t i;
+	int ret = -1;
+
+	dockerword_split(rest, p->df->escape, 1, &w);
+	if (!w.n)
+		return df_error(p, "ENV needs a name and a value, as in 'ENV NAME=value'");
+	if (!strchr(w.v[0], '=')) {
+		/* The old form "ENV NAME value with spaces" sets one variable to the rest of the line. */
+		const char *v = rest + strlen(w.v[0]);
+		v += strspn(v, " \t");
+		if (!*v) {
+			df_error(p, "ENV '%s' needs a value: use 'ENV %s=value'", w.v[0], w.v[0]);
+			goto out;
+		}
+		wordlist_add(&names, w.v[0]);
+		wordlist_add(&values, NULL);
+		if (!(values.v[0] = df_expand(p, &sc, v)))
+			goto out;
+	} else {
+		/* Every value is expanded before any is set: "ENV a=1 b=$a" gives b the older a. */
+		for (i = 0; i < w.n; i++) {
+			const char *eq = strchr(w.v[i], '=');
+			if (!eq || eq == w.v[i]) {
+				df_error(p, "ENV '%s' is not of the form name=value", w.v[i]);
+				goto out;
+			}
+			wordlist_addn(&names, w.v[i], (size_t)(eq - w.v[i]));
+			wordlist_add(&values, NULL);
+			if (!(values.v[i] = df_expand(p, &sc, eq + 1)))
+				goto out;
+		}
+	}
+	for (i = 0; i < names.n; i++)
+		df_vars_set(&ps->env, names.v[i], values.v[i]);
+	ret = 0;
+out:
+	wordlist_release(&w);
+	wordlist_release(&names);
+	wordlist_release(&values);
+	return ret;
+}
+
+int df_copy(struct parser *p, const char *rest, struct flags *fl, int add)
+{
+	struct dockerfile *df = p->df;
+	const char *instr = add ? "ADD" : "COPY", *why, *f;
+	struct scope sc = df_stage_scope(p, NULL);
+	struct wordlist w = {0}, excl = {0};
+	char *from = NULL, *checksum = NULL, *v = NULL;
+	size_t i;
+	int json = 0, ret = -1, strip;
+
+	if (add && df_check_flags(p, instr, fl, "chown chmod link exclude checksum keep-git-dir unpack",
+	                          "link keep-git-dir unpack") < 0)
+		return -1;
+	if (!add && df_check_flags(p, instr, fl, "from chown chmod link parents exclude", "link parents") < 0)
+		return -1;
+	/* '[' then '"' starts the JSON form; any other '[' is a glob class of the shell form. */
+	if (rest[0] == '[' && rest[1 + strspn(rest + 1, " \t")] == '"') {
+		if (!dockerword_json(rest, &w, &why)) {
+			df_error(p, "%s has an %s JSON array '%s'", instr, why, rest);
+			goto out;
+		}
+		json = 1;
+	} else {
+		dockerword_split(rest, df->escape, 0, &w);
+		if (df_skip_heredocs(p, &w) < 0)
+			goto out;
+	}
+	if (w.n < 2) {
+		df_error(p, "%s needs a source and a destination, as in '%s src /dest'", instr, instr);
+		goto out;
+	}
+	if ((f = df_flag(fl, "from"))) {
+		if (!(from = df_expand(p, &sc, f)))
+			goto out;
+		if (!*from) {
+			df_error(p, "%s --from needs a stage or an image", instr);
+			goto out;
+		}
+		if (resolve_from(p, from, instr) < 0)
+			goto out;
+	}
+	if ((f = df_flag(fl, "checksum")) && !(checksum = df_expand(p, &sc, f)))
+		goto out;
+	for (i = 0; i < fl->name.n; i++) {
+		if (strcmp(fl->name.v[i], "exclude") != 0)
+			continue;
+		if (!(v = df_expand(p, &sc, fl->val.v[i])))
+			goto out;
+		wordlist_add(&excl, NULL);
+		excl.v[excl.n - 1] = dockerignore_clean(v + strspn(v, "/"));
+		free(v);
+	}
+	for (i = 0; i < w.n; i++) {
+		char *h = json ? NULL : dockerword_heredoc(w.v[i], &strip);
+		int k;
+
+		if (h) {
+			free(h); /* inline content, not a context file */
+			continue;
+		}
+		if (!(v = df_expand(p, &sc, w.v[i])))
+			goto out;
+		if (i + 1 < w.n && !from) {
+			k = remote_kind(v);
+			if (k && !add) {
+				df_error(p, "COPY source '%s' is a URL: only ADD fetches from URLs", v);
+				goto out;
+			}
+			if (k)
+				add_remote(p, v, checksum, k == 2);
+			else if (add_read(p, add ? DFREAD_ADD : DFREAD_COPY, v, &excl) < 0)
+				goto out;
+		}
+		free(v);
+		v = NULL;
+	}
+	ret = 0;
+out:
+	free(v);
+	free(from);
+	free(checksum);
+	wordlist_release(&w);
+	wordlist_release(&excl);
+	return ret;
+}
+
+static const char *const mount_keys[] = {
+	"target", "dst", "destination", "readonly", "ro", "readwrite", "rw", "id", "sharing", "mode", "uid", "gid",
+	"required", "size", "env",
+};
+
+/* parse_mount: a RUN --mount spec ("type=bind,source=x,target=/y"): a bind of the context reads from it. */
+static int parse_mount(struct parser *p, char *spec)
+{
+	const char *type = "bind", *from = NULL, *source = NULL;
+	char *field, *save = NULL;
+	size_t i;
+
+	for (field = strtok_r(spec, ",", &save); field; field = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(field, '=');
+		const char *val = eq ? eq + 1 : "";
+
+		if (eq)
+			*eq = '\0';
+		if (strcasecmp(field, "type") == 0)
+			type = val;
+		else if (strcasecmp(field, "from") == 0)
+			from = val;
+		else if (strcasecmp(field, "source") == 0 || strcasecmp(field, "src") == 0)
+			source = val;
+		else {
+			for (i = 0; i < LEN(mount_keys) && strcasecmp(field, mount_keys[i]) != 0; i++)
+				;
+			if (i == LEN(mount_keys))
+				return df_error(p, "unknown RUN --mount option '%s'", field);
+		}
+	}
+	if (strcmp(type, "bind") != 0 && strcmp(type, "cache") != 0 && strcmp(type, "tmpfs") != 0 &&
+	    strcmp(type, "secret") != 0 && strcmp(type, "ssh") != 0)
+		return df_error(p, "unknown RUN --mount type '%s': use bind, cache, tmpfs, secret or ssh", type);
+	if (strcmp(type, "bind") != 0 && strcmp(type, "cache") != 0)
+		return 0;
+	if (from && *from)
+		return resolve_from(p, from, "RUN --mount");
+	/* A bind without from= mounts the build context, all of it unless source= narrows it. */
+	if (strcmp(type, "bind") == 0)
+		return add_read(p, DFREAD_BIND, source ? source : "", NULL);
+	return 0;
+}
+
+int df_run(struct parser *p, const char *rest, struct flags *fl)
+{
+	struct scope sc = df_stage_scope(p, NULL);
+	struct wordlist w = {0};
+	const char *why;
+	size_t i;
+	int ret = -1;
+
+	if (df_check_flags(p, "RUN", fl, "mount network security", "") < 0)
+		return -1;
+	/* The exec form has no here-documents; text that only looks like JSON is the shell form, as in BuildKit. */
+	if (!(rest[0] == '[' && dockerword_json(rest, &w, &why) == 1)) {
+		dockerword_split(rest, p->df->escape, 1, &w);
+		if (df_skip_heredocs(p, &w) < 0)
+			goto out;
+	}
+	for (i = 0; i < fl->name.n; i++) {
+		char *spec;
+		int r;
+
+		if (strcmp(fl->name.v[i], "mount") != 0)
+			continue;
+		if (!(spec = df_expand(p, &sc, fl->val.v[i])))
+			goto out;
+		r = parse_mount(p, spec);
+		free(spec);
+		if (r < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	wordlist_release(&w);
+	return ret;
+}
+

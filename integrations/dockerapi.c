@@ -1,0 +1,895 @@
+/* dockerapi: the Docker Engine API over libcurl, one keep-alive connection per client.
+ *
+ * Engine behaviour this relies on, checked against dockerd 20.10 (API 1.41):
+ *  - /_ping is unversioned and answers "OK" with an API-Version header; engines before API 1.25 send none.
+ *  - GET /system/df ignores ?type= before API 1.42 and answers everything, build-cache records included.
+ *  - POST /build/prune takes one value per filter key ("filters expect only one value"); its id filter is an
+ *    unanchored regular expression, and without all=1 it skips shared records. So pruning one record means
+ *    all=1 with an anchored, escaped id.
+ *  - 304 from container start/stop means "already so", not an error.
+ *  - Errors come as {"message": "..."}, which goes into our message after what we were doing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "dockerapi.h"
+#include "json.h"
+#include "util.h"
+
+/* An engine that does not answer is reported within this many seconds (connect, and the whole of /_ping). */
+#define CONNECT_TIMEOUT_S 5
+/* Requests other than /_ping may legitimately take long (removing big images); this only catches a hung engine. */
+#define REQUEST_TIMEOUT_S 600
+
+struct docker {
+	char *host;         /* as given, for messages */
+	char *base;         /* "http://localhost" for a socket, "https://host:port[/path]" for tcp */
+	char *socket;       /* unix socket path, or NULL */
+	char *ca, *cert, *key;
+	int tls_verify;
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+	char server_version[16]; /* API-Version header of the last answer */
+	char version[16];        /* negotiated; "" until then */
+	int api;                 /* negotiated version as major * 1000 + minor */
+	int reported;            /* the unreachable message was printed since the last answer */
+};
+
+static int api_number(const char *v)
+{
+	int major, minor, n = 0;
+
+	if (sscanf(v, "%d.%d%n", &major, &minor, &n) != 2 || v[n] || major < 0 || minor < 0 || minor > 999)
+		return -1;
+	return major * 1000 + minor;
+}
+
+static char *tls_file(const char *dir, const char *name, int required)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	if (access(path, R_OK) == 0)
+		return path;
+	if (required)
+		error("cannot read '%s' for DOCKER_TLS_VERIFY:", path);
+	free(path);
+	return NULL;
+}
+
+static int parse_host(struct docker *d, const char *host)
+{
+	const char *verify = getenv("DOCKER_TLS_VERIFY"), *tls = getenv("DOCKER_TLS");
+	const char *rest, *slash, *dir = getenv("DOCKER_CERT_PATH"), *home = getenv("HOME");
+	char *hostport, *certdir;
+	int secure;
+
+	if (str_has_prefix(host, "unix://")) {
+		if (!host[7])
+			return error("invalid Docker engine address '%s': the socket path is missing", host);
+		d->socket = xstrdup(host + 7);
+		d->base = xstrdup("http://localhost");
+		return 0;
+	}
+	if (!str_has_prefix(host, "tcp://"))
+		return error("unsupported Docker engine address '%s' (use unix:///path/to/docker.sock or tcp://host:port)",
+		             host);
+	rest = host + 6;
+	slash = strchr(rest, '/');
+	hostport = slash ? xstrndup(rest, (size_t)(slash - rest)) : xstrdup(rest);
+	if (!*hostport) {
+		free(hostport);
+		return error("invalid Docker engine address '%s': the host is missing", host);
+	}
+	d->tls_verify = verify && *verify;
+	secure = d->tls_verify || (tls && *tls);
+	/* A port is there when the last ':' comes after an IPv6 literal's ']'. */
+	if (!strrchr(hostport, ':') || (strrchr(hostport, ']') && strrchr(hostport, ':') < strrchr(hostport, ']')))
+		d->base = xasprintf("%s://%s:%d", secure ? "https" : "http", hostport, secure ? 2376 : 2375);
+	else
+		d->base = xasprintf("%s://%s", secure ? "https" : "http", hostport);
+	free(hostport);
+	if (slash && slash[1]) {
+		char *b = xasprintf("%s%.*s", d->base, (int)strcspn(slash, "?#"), slash);
+		free(d->base);
+		d->base = b;
+		while (str_has_suffix(d->base, "/"))
+			d->base[strlen(d->base) - 1] = '\0';
+	}
+	if (!secure)
+		return 0;
+	certdir = dir && *dir ? xstrdup(dir) : xasprintf("%s/.docker", home ? home : "");
+	d->ca = tls_file(certdir, "ca.pem", d->tls_verify);
+	d->cert = tls_file(certdir, "cert.pem", 0);
+	d->key = tls_file(certdir, "key.pem", 0);
+	free(certdir);
+	return d->tls_verify && !d->ca ? -1 : 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	buf_add(arg, p, size * n);
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	static const char name[] = "api-version:";
+	struct docker *d = arg;
+	size_t len = size * n, k = sizeof(name) - 1, end;
+
+	if (len > k && strncasecmp(p, name, k) == 0) {
+		while (k < len && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		for (end = k; end < len && !isspace((unsigned char)p[end]); end++)
+			;
+		if (end - k < sizeof(d->server_version))
+			snprintf(d->server_version, sizeof(d->server_version), "%.*s", (int)(end - k), p + k);
+	}
+	return len;
+}
+
+struct docker *docker_open(const char *host)
+{
+	struct docker *d = xcalloc(1, sizeof(*d));
+	const char *env = getenv("DOCKER_HOST");
+
+	if (!host)
+		host = env && *env ? env : DOCKER_DEFAULT_HOST;
+	d->host = xstrdup(host);
+	if (parse_host(d, host) < 0) {
+		docker_close(d);
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(d->curl = curl_easy_init())) {
+		error("cannot initialize libcurl for the Docker engine at '%s'", host);
+		docker_close(d);
+		return NULL;
+	}
+	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
+	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
+	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "sindri-build");
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
+	if (d->socket) {
+		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket);
+		/* http_proxy in the environment must not divert requests meant for a local socket. */
+		curl_easy_setopt(d->curl, CURLOPT_PROXY, "");
+	}
+	if (str_has_prefix(d->base, "https://")) {
+		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYPEER, d->tls_verify ? 1L : 0L);
+		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYHOST, d->tls_verify ? 2L : 0L);
+		if (d->ca)
+			curl_easy_setopt(d->curl, CURLOPT_CAINFO, d->ca);
+		if (d->cert && d->key) {
+			curl_easy_setopt(d->curl, CURLOPT_SSLCERT, d->cert);
+			curl_easy_setopt(d->curl, CURLOPT_SSLKEY, d->key);
+		}
+	}
+	return d;
+}
+
+void docker_close(struct docker *d)
+{
+	if (!d)
+		return;
+	if (d->curl) {
+		curl_easy_cleanup(d->curl);
+		curl_global_cleanup();
+	}
+	free(d->host);
+	free(d->base);
+	free(d->socket);
+	free(d->ca);
+	free(d->cert);
+	free(d->key);
+	free(d);
+}
+
+const char *docker_host(const struct docker *d)
+{
+	return d->host;
+}
+
+const char *docker_api_version(const struct docker *d)
+{
+	return d->version[0] ? d->version : NULL;
+}
+
+/* unreachable: the one message for an engine that does not answer, naming the address and what to try. */
+static void unreachable(struct docker *d, CURLcode rc, long timeout_s)
+{
+	const char *hint = "is dockerd running? (set DOCKER_HOST to use another engine)";
+	char why[CURL_ERROR_SIZE + 64];
+	long oserr = 0;
+	double connect = 0;
+
+	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(d->curl, CURLINFO_CONNECT_TIME, &connect);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		snprintf(why, sizeof(why), "%s", oserr ? strerror((int)oserr) : "connection failed");
+		why[0] = (char)tolower((unsigned char)why[0]);
+		if (oserr == EACCES || oserr == EPERM)
+			hint = "run as root or as a member of the 'docker' group (or set DOCKER_HOST to another engine)";
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		if (connect > 0)
+			snprintf(why, sizeof(why), "connected, but no answer within %ld s", timeout_s);
+		else
+			snprintf(why, sizeof(why), "no connection within %d s", CONNECT_TIMEOUT_S);
+		hint = "is dockerd running and responsive? (set DOCKER_HOST to use another engine)";
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		snprintf(why, sizeof(why), "cannot resolve the host name");
+		hint = "check DOCKER_HOST";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+		snprintf(why, sizeof(why), "TLS failed: %s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
+		hint = "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY";
+		break;
+	case CURLE_GOT_NOTHING:
+		snprintf(why, sizeof(why), "the connection closed without an answer");
+		hint = "is it a Docker engine, and does it expect TLS? (DOCKER_TLS_VERIFY)";
+		break;
+	default:
+		snprintf(why, sizeof(why), "%s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
+		break;
+	}
+	if (!d->reported)
+		error("cannot reach the Docker engine at '%s': %s; %s", d->host, why, hint);
+	d->reported = 1;
+}
+
+/* request: one HTTP exchange; -1 (reported) when the engine cannot be reached, else 0 with *status. */
+static int request(struct docker *d, const char *method, const char *url, const struct buf *body, long timeout_s,
+                   struct buf *resp, long *status)
+{
+	struct curl_slist *hdrs = NULL;
+	CURLcode rc;
+
+	d->errbuf[0] = '\0';
+	d->server_version[0] = '\0';
+	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	curl_easy_setopt(d->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, (long)(body ? body->len : 0));
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, body && body->data ? body->data : "");
+		/* The engine checks the type of JSON bodies; "Expect:" saves a round trip on large ones. */
+		hdrs = curl_slist_append(hdrs, body ? "Content-Type: application/json" : "Content-Type:");
+		hdrs = curl_slist_append(hdrs, "Expect:");
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, resp);
+	rc = curl_easy_perform(d->curl);
+	/* Nothing of this request may dangle in the handle once the caller frees it. */
+	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, NULL);
+	curl_slist_free_all(hdrs);
+	if (rc != CURLE_OK) {
+		unreachable(d, rc, timeout_s);
+		return -1;
+	}
+	d->reported = 0;
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
+/* engine_message: what the engine said about a failure: its JSON "message", else the start of the body. */
+static char *engine_message(const struct buf *resp, long status)
+{
+	struct buf err = BUF_INIT;
+	struct json *j = resp->len ? json_parse(resp->data, resp->len, &err) : NULL;
+	const char *msg = json_str(json_get(j, "message"), NULL);
+	size_t n;
+	char *s;
+
+	if (msg)
+		s = xasprintf("%s (HTTP %ld)", msg, status);
+	else if ((n = strcspn(resp->data ? resp->data : "", "\r\n")) > 0)
+		s = xasprintf("%.*s (HTTP %ld)", (int)(n > 200 ? 200 : n), resp->data, status);
+	else
+		s = xasprintf("HTTP %ld", status);
+	json_free(j);
+	buf_release(&err);
+	return s;
+}
+
+int docker_ping(struct docker *d)
+{
+	struct buf url = BUF_INIT, resp = BUF_INIT;
+	long status = 0;
+	int server, ret = -1;
+	char *msg;
+
+	buf_addf(&url, "%s/_ping", d->base);
+	if (request(d, "GET", url.data, NULL, CONNECT_TIMEOUT_S, &resp, &status) < 0)
+		goto out;
+	if (status != 200) {
+		msg = engine_message(&resp, status);
+		error("the server at '%s' answered '/_ping' with %s; is it a Docker engine? (check DOCKER_HOST)", d->host,
+		      msg);
+		free(msg);
+		goto out;
+	}
+	/* Engines before API 1.25 do not say; 1.24 is the oldest this client speaks. */
+	server = api_number(d->server_version[0] ? d->server_version : "1.24");
+	if (server < 0)
+		server = api_number("1.24");
+	if (server < api_number("1.24")) {
+		error("the Docker engine at '%s' speaks API %s; sindri-build needs 1.24 or newer", d->host, d->server_version);
+		goto out;
+	}
+	d->api = server < api_number(DOCKER_API_MAX) ? server : api_number(DOCKER_API_MAX);
+	snprintf(d->version, sizeof(d->version), "%d.%d", d->api / 1000, d->api % 1000);
+	ret = 0;
+out:
+	buf_release(&url);
+	buf_release(&resp);
+	return ret;
+}
+
+/* need: -1 (reported) when the negotiated API is older than what `what` needs. */
+static int need(struct docker *d, const char *min, const char *what)
+{
+	if (!d->version[0] && docker_ping(d) < 0)
+		return -1;
+	if (d->api >= api_number(min))
+		return 0;
+	return error("cannot %s: the Docker engine at '%s' speaks API %s and this needs %s or newer", what, d->host,
+	             d->version, min);
+}
+
+enum {
+	CALL_404 = 1 << 0, /* answer 404 with DOCKER_NOT_FOUND */
+	CALL_304 = 1 << 1, /* 304 Not Modified is success */
+};
+
+/* call: METHOD /vX.Y{path}; 0, DOCKER_NOT_FOUND or -1 with "cannot <what>: <engine message>". *out gets the
+ * parsed answer when out is not NULL. */
+static __attribute__((format(printf, 8, 9))) int call(struct docker *d, const char *method, const char *path,
+                                                      const struct buf *body, long timeout_s, unsigned how,
+                                                      struct json **out, const char *fmt, ...)
+{
+	struct buf url = BUF_INIT, resp = BUF_INIT, what = BUF_INIT, err = BUF_INIT;
+	long status = 0;
+	int ret = -1;
+	va_list ap;
+	char *msg;
+
+	if (out)
+		*out = NULL;
+	va_start(ap, fmt);
+	what.len = (size_t)vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	buf_grow(&what, what.len + 1);
+	va_start(ap, fmt);
+	vsnprintf(what.data, what.len + 1, fmt, ap);
+	va_end(ap);
+	if (need(d, "1.24", what.data) < 0)
+		goto out;
+	buf_addf(&url, "%s/v%s%s", d->base, d->version, path);
+	if (request(d, method, url.data, body, timeout_s, &resp, &status) < 0)
+		goto out;
+	if (status == 404 && (how & CALL_404)) {
+		ret = DOCKER_NOT_FOUND;
+	} else if (status == 304 && (how & CALL_304)) {
+		ret = 0;
+	} else if (status < 200 || status > 299) {
+		msg = engine_message(&resp, status);
+		error("cannot %s: %s", what.data, msg);
+		free(msg);
+	} else if (out && !(*out = json_parse(resp.data ? resp.data : "", resp.len, &err))) {
+		error("cannot %s: the engine's answer is not JSON: %s", what.data, err.data);
+	} else {
+		ret = 0;
+	}
+out:
+	buf_release(&url);
+	buf_release(&resp);
+	buf_release(&what);
+	buf_release(&err);
+	return ret;
+}
+
+/* add_escaped: percent-encode s except for unreserved characters and those in keep. */
+static void add_escaped(struct buf *b, const char *s, const char *keep)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || strchr("-._~", c) || strchr(keep, c))
+			buf_addc(b, (char)c);
+		else
+			buf_addf(b, "%%%02X", c);
+	}
+}
+
+/* add_path: a path prefix and one escaped name: "/images/" + "localhost:5000/x:1" + suffix. */
+static void add_path(struct buf *b, const char *prefix, const char *name, const char *suffix)
+{
+	buf_adds(b, prefix);
+	/* Image references keep their '/', ':' and '@': the engine's routes match them literally. */
+	add_escaped(b, name, "/:@");
+	buf_adds(b, suffix);
+}
+
+static void add_query(struct buf *b, const char *key, const char *value)
+{
+	buf_addc(b, strchr(b->data ? b->data : "", '?') ? '&' : '?');
+	buf_adds(b, key);
+	buf_addc(b, '=');
+	add_escaped(b, value, "");
+}
+
+/* add_filters: the filters query parameter, JSON {"key":["value",...]} grouped by key. */
+static void add_filters(struct buf *b, const char *const *filters)
+{
+	struct buf j = BUF_INIT;
+	size_t i, k, n;
+
+	if (!filters || !filters[0])
+		return;
+	json_open(&j, '{');
+	for (i = 0; filters[i]; i++) {
+		n = strcspn(filters[i], "=");
+		for (k = 0; k < i && (strncmp(filters[k], filters[i], n) || strcspn(filters[k], "=") != n); k++)
+			;
+		if (k < i)
+			continue; /* this key was written with its first occurrence */
+		json_add_strn(&j, filters[i], n);
+		buf_addc(&j, ':');
+		json_open(&j, '[');
+		for (k = i; filters[k]; k++)
+			if (strncmp(filters[k], filters[i], n) == 0 && strcspn(filters[k], "=") == n && filters[k][n])
+				json_add_str(&j, filters[k] + n + 1);
+		json_close(&j, ']');
+	}
+	json_close(&j, '}');
+	add_query(b, "filters", j.data);
+	buf_release(&j);
+}
+
+int docker_version(struct docker *d, struct json **out)
+{
+	return call(d, "GET", "/version", NULL, REQUEST_TIMEOUT_S, 0, out, "read the engine version");
+}
+
+int docker_get(struct docker *d, const char *path, struct json **out)
+{
+	return call(d, "GET", path, NULL, REQUEST_TIMEOUT_S, 0, out, "get '%s'", path);
+}
+
+/* object: METHOD {prefix}{escaped name}{rest}, where rest holds a sub-path and query; 404 is DOCKER_NOT_FOUND
+ * and 304 (container already started or stopped) is success. */
+static int object(struct docker *d, const char *method, const char *prefix, const char *name, const char *rest,
+                  long timeout_s, struct json **out, const char *what)
+{
+	struct buf p = BUF_INIT;
+	int ret;
+
+	add_path(&p, prefix, name, rest);
+	ret = call(d, method, p.data, NULL, timeout_s, CALL_404 | CALL_304, out, "%s '%s'", what, name);
+	buf_release(&p);
+	return ret;
+}
+
+int docker_image_inspect(struct docker *d, const char *ref, struct json **out)
+{
+	return object(d, "GET", "/images/", ref, "/json", REQUEST_TIMEOUT_S, out, "inspect image");
+}
+
+int docker_image_list(struct docker *d, const char *const *filters, struct json **out)
+{
+	struct buf p = BUF_INIT;
+	const char **rest = NULL;
+	size_t i, n = 0;
+	int ret = -1;
+
+	if (need(d, "1.24", "list images") < 0)
+		return -1;
+	buf_adds(&p, "/images/json");
+	if (filters && d->api < api_number("1.25")) {
+		/* API 1.24 has no reference filter, but takes one name pattern as ?filter=. */
+		for (i = 0; filters[i]; i++)
+			;
+		rest = xcalloc(i + 1, sizeof(*rest));
+		for (i = 0; filters[i]; i++) {
+			if (!str_has_prefix(filters[i], "reference="))
+				rest[n++] = filters[i];
+			else if (!strchr(p.data, '?'))
+				add_query(&p, "filter", filters[i] + 10);
+			else {
+				error("cannot list images: the Docker engine at '%s' speaks API %s, which takes one reference "
+				      "filter", d->host, d->version);
+				goto out;
+			}
+		}
+	}
+	add_filters(&p, rest ? rest : filters);
+	ret = call(d, "GET", p.data, NULL, REQUEST_TIMEOUT_S, 0, out, "list images");
+out:
+	free(rest);
+	buf_release(&p);
+	return ret;
+}
+
+int docker_image_tag(struct docker *d, const char *image, const char *target)
+{
+	struct buf p = BUF_INIT;
+	const char *colon = strrchr(target, ':'), *slash = strrchr(target, '/');
+	char *repo;
+	int ret;
+
+	if (strchr(target, '@'))
+		return error("cannot tag image '%s' as '%s': a tag cannot hold a digest", image, target);
+	if (colon && slash && colon < slash)
+		colon = NULL; /* the ':' of a registry port */
+	repo = colon ? xstrndup(target, (size_t)(colon - target)) : xstrdup(target);
+	add_path(&p, "/images/", image, "/tag");
+	add_query(&p, "repo", repo);
+	if (colon)
+		add_query(&p, "tag", colon + 1);
+	ret = call(d, "POST", p.data, NULL, REQUEST_TIMEOUT_S, CALL_404, NULL, "tag image '%s' as '%s'", image, target);
+	free(repo);
+	buf_release(&p);
+	return ret;
+}
+
+int docker_image_remove(struct docker *d, const char *ref, unsigned flags)
+{
+	char q[32];
+
+	snprintf(q, sizeof(q), "?force=%d&noprune=%d", !!(flags & DOCKER_FORCE), !!(flags & DOCKER_NOPRUNE));
+	return object(d, "DELETE", "/images/", ref, q, REQUEST_TIMEOUT_S, NULL, "remove image");
+}
+
+static void add_list(struct buf *b, const char *key, const char *const *list)
+{
+	if (!list)
+		return;
+	json_add_key(b, key);
+	json_open(b, '[');
+	for (; *list; list++)
+		json_add_str(b, *list);
+	json_close(b, ']');
+}
+
+/* add_map: "k=v" strings as {"k":"v"}; a string without '=' maps to "" (how the engine takes labels). */
+static void add_map(struct buf *b, const char *key, const char *const *kv)
+{
+	size_t n;
+
+	if (!kv)
+		return;
+	json_add_key(b, key);
+	json_open(b, '{');
+	for (; *kv; kv++) {
+		n = strcspn(*kv, "=");
+		json_add_strn(b, *kv, n);
+		buf_addc(b, ':');
+		json_add_str(b, (*kv)[n] ? *kv + n + 1 : "");
+	}
+	json_close(b, '}');
+}
+
+/* add_field: "key":value for a string (skipped when NULL) or, with s NULL and flag >= 0, a bool. */
+static void add_field(struct buf *b, const char *key, const char *s, int flag)
+{
+	if (!s && flag < 0)
+		return;
+	json_add_key(b, key);
+	if (s)
+		json_add_str(b, s);
+	else
+		json_add_bool(b, flag);
+}
+
+int docker_container_create(struct docker *d, const struct docker_container_spec *spec, char **id)
+{
+	struct buf p = BUF_INIT, body = BUF_INIT;
+	struct json *j = NULL;
+	const char *const *v;
+	const char *name = spec->name ? spec->name : "(unnamed)";
+	int ret;
+
+	if (id)
+		*id = NULL;
+	if (!spec->image)
+		return error("cannot create container '%s': no image given", name);
+	buf_adds(&p, "/containers/create");
+	if (spec->name)
+		add_query(&p, "name", spec->name);
+	json_open(&body, '{');
+	add_field(&body, "Image", spec->image, -1);
+	add_list(&body, "Cmd", spec->cmd);
+	add_list(&body, "Entrypoint", spec->entrypoint);
+	add_list(&body, "Env", spec->env);
+	add_map(&body, "Labels", spec->labels);
+	if (spec->volumes) {
+		/* The engine wants {"/path": {}} for each anonymous volume. */
+		json_add_key(&body, "Volumes");
+		json_open(&body, '{');
+		for (v = spec->volumes; *v; v++) {
+			json_add_key(&body, *v);
+			json_open(&body, '{');
+			json_close(&body, '}');
+		}
+		json_close(&body, '}');
+	}
+	add_field(&body, "WorkingDir", spec->workdir, -1);
+	add_field(&body, "User", spec->user, -1);
+	add_field(&body, "Tty", NULL, spec->tty);
+	add_field(&body, "OpenStdin", NULL, spec->stdin_open);
+	add_field(&body, "AttachStdin", NULL, spec->stdin_open);
+	json_add_key(&body, "HostConfig");
+	json_open(&body, '{');
+	add_list(&body, "Binds", spec->binds);
+	add_field(&body, "AutoRemove", NULL, spec->auto_remove);
+	json_close(&body, '}');
+	json_close(&body, '}');
+	ret = call(d, "POST", p.data, &body, REQUEST_TIMEOUT_S, 0, &j, "create container '%s' from image '%s'", name,
+	           spec->image);
+	if (ret == 0 && !json_str(json_get(j, "Id"), NULL))
+		ret = error("cannot create container '%s': the engine's answer has no Id", name);
+	if (ret == 0 && id)
+		*id = xstrdup(json_str(json_get(j, "Id"), ""));
+	json_free(j);
+	buf_release(&p);
+	buf_release(&body);
+	return ret;
+}
+
+int docker_container_inspect(struct docker *d, const char *id, struct json **out)
+{
+	return object(d, "GET", "/containers/", id, "/json", REQUEST_TIMEOUT_S, out, "inspect container");
+}
+
+int docker_container_start(struct docker *d, const char *id)
+{
+	return object(d, "POST", "/containers/", id, "/start", REQUEST_TIMEOUT_S, NULL, "start container");
+}
+
+int docker_container_stop(struct docker *d, const char *id, int timeout_s)
+{
+	char q[32];
+
+	timeout_s = timeout_s < 0 ? 0 : timeout_s;
+	snprintf(q, sizeof(q), "/stop?t=%d", timeout_s);
+	return object(d, "POST", "/containers/", id, q, REQUEST_TIMEOUT_S + timeout_s, NULL, "stop container");
+}
+
+int docker_container_remove(struct docker *d, const char *id, unsigned flags)
+{
+	char q[32];
+
+	snprintf(q, sizeof(q), "?force=%d&v=%d", !!(flags & DOCKER_FORCE), !!(flags & DOCKER_VOLUMES));
+	return object(d, "DELETE", "/containers/", id, q, REQUEST_TIMEOUT_S, NULL, "remove container");
+}
+
+int docker_volume_create(struct docker *d, const char *name, const char *const *labels, struct json **out)
+{
+	struct buf body = BUF_INIT;
+	struct json *j = NULL;
+	int ret;
+
+	json_open(&body, '{');
+	json_add_key(&body, "Name");
+	json_add_str(&body, name);
+	add_map(&body, "Labels", labels);
+	json_close(&body, '}');
+	ret = call(d, "POST", "/volumes/create", &body, REQUEST_TIMEOUT_S, 0, out ? out : &j, "create volume '%s'", name);
+	json_free(j);
+	buf_release(&body);
+	return ret;
+}
+
+int docker_volume_inspect(struct docker *d, const char *name, struct json **out)
+{
+	return object(d, "GET", "/volumes/", name, "", REQUEST_TIMEOUT_S, out, "inspect volume");
+}
+
+int docker_volume_remove(struct docker *d, const char *name, unsigned flags)
+{
+	return object(d, "DELETE", "/volumes/", name, flags & DOCKER_FORCE ? "?force=1" : "", REQUEST_TIMEOUT_S, NULL,
+	              "remove volume");
+}
+
+/* df: GET /system/df. It has build-cache records; ?type=build-cache would limit it from API 1.42 on. */
+static int df(struct docker *d, const char *min, const char *what, struct json **out)
+{
+	if (need(d, min, what) < 0)
+		return -1;
+	return call(d, "GET", "/system/df", NULL, REQUEST_TIMEOUT_S, 0, out, "%s", what);
+}
+
+int docker_build_cache(struct docker *d, struct docker_cache *out)
+{
+	struct json *j, *list, *r;
+	struct docker_cache_record *c;
+	size_t k;
+
+	out->v = NULL;
+	out->n = 0;
+	if (df(d, "1.31", "list the build cache", &j) < 0)
+		return -1;
+	list = json_get(j, "BuildCache");
+	out->v = xcalloc(json_len(list) + 1, sizeof(*out->v));
+	for (k = 0; k < json_len(list); k++) {
+		r = json_at(list, k);
+		c = &out->v[out->n++];
+		c->id = xstrdup(json_str(json_get(r, "ID"), ""));
+		/* API 1.42 turned "Parent" into "Parents". */
+		c->parent = xstrdup(json_str(json_get(r, "Parent"), json_str(json_path(r, "Parents.0"), "")));
+		c->type = xstrdup(json_str(json_get(r, "Type"), ""));
+		c->description = xstrdup(json_str(json_get(r, "Description"), ""));
+		c->size = json_int(json_get(r, "Size"), 0);
+		c->created = docker_parse_time(json_str(json_get(r, "CreatedAt"), ""));
+		c->last_used = docker_parse_time(json_str(json_get(r, "LastUsedAt"), ""));
+		c->created = c->created < 0 ? 0 : c->created;
+		c->last_used = c->last_used < 0 ? 0 : c->last_used;
+		c->usage_count = json_int(json_get(r, "UsageCount"), 0);
+		c->in_use = json_bool(json_get(r, "InUse"), 0);
+		c->shared = json_bool(json_get(r, "Shared"), 0);
+	}
+	json_free(j);
+	return 0;
+}
+
+void docker_cache_release(struct docker_cache *c)
+{
+	size_t k;
+
+	for (k = 0; k < c->n; k++) {
+		free(c->v[k].id);
+		free(c->v[k].parent);
+		free(c->v[k].type);
+		free(c->v[k].description);
+	}
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+int docker_build_prune(struct docker *d, const char *const *filters, unsigned flags, int64_t *reclaimed,
+                       size_t *deleted)
+{
+	struct buf p = BUF_INIT;
+	struct json *j = NULL;
+	int ret;
+
+	if (reclaimed)
+		*reclaimed = 0;
+	if (deleted)
+		*deleted = 0;
+	if (need(d, filters && filters[0] ? "1.39" : "1.31", "prune the build cache") < 0)
+		return -1;
+	buf_adds(&p, "/build/prune");
+	if (flags & DOCKER_PRUNE_ALL)
+		add_query(&p, "all", "1");
+	add_filters(&p, filters);
+	ret = call(d, "POST", p.data, NULL, REQUEST_TIMEOUT_S, 0, &j, "prune the build cache");
+	if (ret == 0 && reclaimed)
+		*reclaimed = json_int(json_get(j, "SpaceReclaimed"), 0);
+	if (ret == 0 && deleted)
+		*deleted = json_len(json_get(j, "CachesDeleted"));
+	json_free(j);
+	buf_release(&p);
+	return ret;
+}
+
+int docker_build_prune_id(struct docker *d, const char *id, int64_t *reclaimed)
+{
+	struct buf f = BUF_INIT;
+	const char *filters[2];
+	size_t deleted = 0;
+	int ret;
+
+	if (!*id)
+		return error("cannot prune a build-cache record: the id is empty");
+	buf_adds(&f, "id=^");
+	for (; *id; id++) {
+		if (!isalnum((unsigned char)*id))
+			buf_addc(&f, '\\');
+		buf_addc(&f, *id);
+	}
+	buf_addc(&f, '$');
+	filters[0] = f.data;
+	filters[1] = NULL;
+	ret = docker_build_prune(d, filters, DOCKER_PRUNE_ALL, reclaimed, &deleted);
+	buf_release(&f);
+	return ret == 0 && deleted == 0 ? DOCKER_NOT_FOUND : ret;
+}
+
+int docker_system_df(struct docker *d, struct docker_df *out)
+{
+	struct json *j, *list;
+	size_t k;
+	int64_t v;
+
+	memset(out, 0, sizeof(*out));
+	if (df(d, "1.25", "read the engine's disk use", &j) < 0)
+		return -1;
+	out->images_size = json_int(json_get(j, "LayersSize"), 0);
+	out->images = json_len(json_get(j, "Images"));
+	list = json_get(j, "Containers");
+	out->containers = json_len(list);
+	for (k = 0; k < json_len(list); k++)
+		out->containers_size += (v = json_int(json_get(json_at(list, k), "SizeRw"), 0)) > 0 ? v : 0;
+	list = json_get(j, "Volumes");
+	out->volumes = json_len(list);
+	for (k = 0; k < json_len(list); k++)
+		out->volumes_size += (v = json_int(json_path(json_at(list, k), "UsageData.Size"), 0)) > 0 ? v : 0;
+	list = json_get(j, "BuildCache");
+	out->cache_records = json_len(list);
+	for (k = 0; k < json_len(list); k++)
+		out->cache_size += (v = json_int(json_get(json_at(list, k), "Size"), 0)) > 0 ? v : 0;
+	json_free(j);
+	return 0;
+}
+
+static int digits(const char *s, size_t n, int *v)
+{
+	*v = 0;
+	for (; n--; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		*v = *v * 10 + (*s - '0');
+	}
+	return 1;
+}
+
+int64_t docker_parse_time(const char *s)
+{
+	struct tm tm = {0};
+	int y, mo, da, h, mi, se, oh = 0, om = 0, sign = 0;
+	const char *p;
+
+	if (!s || strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &da) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) && p[3] == ':' && digits(p + 4, 2, &om)) {
+		sign = *p == '-' ? -1 : 1;
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p || mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || se > 60 || oh > 23 || om > 59)
+		return -1;
+	if (y < 1970)
+		return 0; /* Go's zero time, 0001-01-01T00:00:00Z, means "never" */
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = da;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+}

@@ -1,0 +1,145 @@
+/* dockerapi: a Docker Engine API client (libcurl underneath; callers never see it).
+ *
+ * The engine's address comes from DOCKER_HOST like the docker CLI: unix:///path (the default is
+ * unix:///var/run/docker.sock) or tcp://host:port, which is https with DOCKER_TLS_VERIFY (or DOCKER_TLS) and the
+ * ca.pem, cert.pem and key.pem of DOCKER_CERT_PATH (default ~/.docker). The API version is negotiated on the first
+ * request from /_ping's API-Version header: the lower of the engine's and DOCKER_API_MAX.
+ *
+ * Results: 0 on success; -1 after printing one error (an unreachable engine is reported once per client until a
+ * request gets through again); DOCKER_NOT_FOUND, with nothing printed, where the engine answers 404 and the
+ * prototype says so. Trees returned through `struct json **out` belong to the caller (json_free); strings
+ * passed in are only borrowed. A struct docker is not thread-safe; it keeps one connection alive across calls.
+ *
+ * Filters are NULL-terminated arrays of "key=value" strings, the docker CLI's --filter syntax, e.g.
+ * {"reference=sindri:*", "label=org.sindri-build.key=abc", "dangling=true", NULL}; repeating a key ANDs (labels)
+ * or ORs (references) the values, as the engine defines per filter. */
+#ifndef SB_DOCKERAPI_H
+#define SB_DOCKERAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json;
+
+#define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+/* The newest API version spoken; newer engines are asked for this one. Older engines down to 1.24 work, with
+ * the features their API lacks (build-cache records and pruning need 1.39) failing with a message saying so. */
+#define DOCKER_API_MAX "1.41"
+
+enum {
+	DOCKER_NOT_FOUND = 1, /* the engine answered 404: no such image, container or volume */
+};
+
+/* Flags for the remove calls. */
+enum docker_flags {
+	DOCKER_FORCE = 1 << 0,   /* images: remove even when tagged twice or used; containers: kill if running */
+	DOCKER_NOPRUNE = 1 << 1, /* images: keep untagged parents */
+	DOCKER_VOLUMES = 1 << 2, /* containers: remove anonymous volumes too */
+	DOCKER_PRUNE_ALL = 1 << 3, /* build prune: shared and internal records too, not only unreferenced ones */
+};
+
+struct docker;
+
+/* What docker_container_create makes. Lists are NULL-terminated; NULL members are left to the engine's defaults. */
+struct docker_container_spec {
+	const char *name;             /* container name, or NULL for a generated one */
+	const char *image;            /* required */
+	const char *const *cmd;       /* argv, or NULL for the image's CMD */
+	const char *const *entrypoint; /* argv, or NULL for the image's ENTRYPOINT */
+	const char *const *env;       /* "KEY=VALUE" */
+	const char *const *labels;    /* "key=value" */
+	const char *const *binds;     /* "volume-or-/host/path:/container/path[:ro]" */
+	const char *const *volumes;   /* container paths that get anonymous volumes */
+	const char *workdir, *user;
+	int tty, stdin_open;          /* allocate a TTY; keep stdin open */
+	int auto_remove;              /* the engine removes the container when it exits */
+};
+
+/* One build-cache record (GET /system/df). Times are unix seconds, 0 when unknown or never. */
+struct docker_cache_record {
+	char *id, *parent, *type, *description;
+	int64_t size, created, last_used, usage_count;
+	int in_use, shared;
+};
+
+/* Build-cache records; docker_cache_release frees them. */
+struct docker_cache {
+	struct docker_cache_record *v;
+	size_t n;
+};
+
+/* Disk use by kind (GET /system/df); a size the engine did not compute counts as 0. */
+struct docker_df {
+	int64_t images_size;     /* all image layers (LayersSize) */
+	int64_t containers_size; /* writable layers */
+	int64_t volumes_size;    /* local volumes whose size the engine reports */
+	int64_t cache_size;      /* build cache */
+	size_t images, containers, volumes, cache_records;
+};
+
+/* docker_open: a client for host ("unix://...", "tcp://..."), or $DOCKER_HOST or the default when host is NULL;
+ * NULL (with an error printed) for an address it cannot use. Nothing is contacted yet. */
+struct docker *docker_open(const char *host);
+/* docker_close: close the connection and free the client (NULL is fine). */
+void docker_close(struct docker *d);
+/* docker_host: the address in use, as given ("unix:///var/run/docker.sock"). */
+const char *docker_host(const struct docker *d);
+
+/* docker_ping: check that the engine answers within 5 s and negotiate the API version. */
+int docker_ping(struct docker *d);
+/* docker_api_version: the negotiated API version ("1.41"), or NULL before a successful request. */
+const char *docker_api_version(const struct docker *d);
+/* docker_version: GET /version (engine Version, ApiVersion, Os, Arch...). */
+int docker_version(struct docker *d, struct json **out);
+/* docker_get: GET an API path such as "/info" (the version prefix is added) and parse the answer; 404 is an error. */
+int docker_get(struct docker *d, const char *path, struct json **out);
+
+/* docker_image_inspect: GET /images/{ref}/json; DOCKER_NOT_FOUND when there is no such image. */
+int docker_image_inspect(struct docker *d, const char *ref, struct json **out);
+/* docker_image_list: GET /images/json with filters (NULL for all); *out is an array of image summaries. */
+int docker_image_list(struct docker *d, const char *const *filters, struct json **out);
+/* docker_image_tag: give image (name or ID) the reference target ("repo[:tag]", tag defaults to latest);
+ * DOCKER_NOT_FOUND when there is no such image. */
+int docker_image_tag(struct docker *d, const char *image, const char *target);
+/* docker_image_remove: untag ref, deleting the image with its last tag (DOCKER_FORCE, DOCKER_NOPRUNE);
+ * DOCKER_NOT_FOUND when there is no such image or tag. */
+int docker_image_remove(struct docker *d, const char *ref, unsigned flags);
+
+/* docker_container_create: create a container; its ID goes to *id (the caller frees it), when id is not NULL. */
+int docker_container_create(struct docker *d, const struct docker_container_spec *spec, char **id);
+/* docker_container_inspect: GET /containers/{id}/json; DOCKER_NOT_FOUND when there is no such container. */
+int docker_container_inspect(struct docker *d, const char *id, struct json **out);
+/* docker_container_start: start a container (already running is fine); DOCKER_NOT_FOUND if it does not exist. */
+int docker_container_start(struct docker *d, const char *id);
+/* docker_container_stop: SIGTERM, then SIGKILL after timeout_s seconds (already stopped is fine); DOCKER_NOT_FOUND. */
+int docker_container_stop(struct docker *d, const char *id, int timeout_s);
+/* docker_container_remove: remove a container (DOCKER_FORCE, DOCKER_VOLUMES); DOCKER_NOT_FOUND. */
+int docker_container_remove(struct docker *d, const char *id, unsigned flags);
+
+/* docker_volume_create: create (or find, when it exists) a local volume with "key=value" labels; *out, when not
+ * NULL, gets the volume. */
+int docker_volume_create(struct docker *d, const char *name, const char *const *labels, struct json **out);
+/* docker_volume_inspect: GET /volumes/{name}; DOCKER_NOT_FOUND when there is no such volume. */
+int docker_volume_inspect(struct docker *d, const char *name, struct json **out);
+/* docker_volume_remove: remove a volume (DOCKER_FORCE); DOCKER_NOT_FOUND when there is no such volume. */
+int docker_volume_remove(struct docker *d, const char *name, unsigned flags);
+
+/* docker_build_cache: the BuildKit cache records, in the engine's order. */
+int docker_build_cache(struct docker *d, struct docker_cache *out);
+/* docker_cache_release: free the records (the struct itself is the caller's). */
+void docker_cache_release(struct docker_cache *c);
+/* docker_build_prune: POST /build/prune with filters (until=24h, id=, type=, description=, inuse, shared, private;
+ * the engine takes one value per key) and DOCKER_PRUNE_ALL; bytes freed and records deleted go to the non-NULL
+ * outputs. */
+int docker_build_prune(struct docker *d, const char *const *filters, unsigned flags, int64_t *reclaimed,
+                       size_t *deleted);
+/* docker_build_prune_id: remove exactly the record id (the engine's id filter is an unanchored regexp). */
+int docker_build_prune_id(struct docker *d, const char *id, int64_t *reclaimed);
+/* docker_system_df: disk use of images, containers, volumes and the build cache. */
+int docker_system_df(struct docker *d, struct docker_df *out);
+
+/* docker_parse_time: an RFC 3339 time from the engine ("2026-11-27T12:35:49.16Z", "...+02:00") as unix seconds;
+ * 0 for Go's zero time and anything before 1970, -1 when malformed. */
+int64_t docker_parse_time(const char *s);
+
+#endif

@@ -1,0 +1,552 @@
+/* image: Docker image tasks: keyed by what docker build reads, current when an image carries the key. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dockerapi.h"
+#include "dockerctx.h"
+#include "dockerfile.h"
+#include "dockerignore.h"
+#include "filecache.h"
+#include "fileset.h"
+#include "image.h"
+#include "json.h"
+#include "key.h"
+#include "proc.h"
+#include "util.h"
+
+struct images {
+	struct graph *g;
+	char *cli;
+	struct docker *d;
+	int failed;          /* the engine did not answer: say it once */
+	struct json *labelled; /* images carrying the key label, listed once per run */
+};
+
+struct image {
+	struct image_spec spec;
+	struct images *im;
+	char hex[HASH_HEX_LEN + 1];
+	char *remote;        /* an unpinned remote source: "Dockerfile line N: ADD 'url'" */
+	struct strv absent;  /* external base images not in the engine: the build pulls them */
+};
+
+struct images *images_new(struct graph *g, const char *docker_cli)
+{
+	struct images *im = xcalloc(1, sizeof(*im));
+	const char *env = getenv("DOCKER");
+
+	im->g = g;
+	/* BuildKit when the client has it built in (Debian's docker.io does); a user's setting wins */
+	setenv("DOCKER_BUILDKIT", "1", 0);
+	if (docker_cli)
+		im->cli = xstrdup(docker_cli);
+	else if (env && *env)
+		im->cli = xstrdup(env);
+	else
+		im->cli = xstrdup(access("/usr/bin/docker", X_OK) == 0 ? "/usr/bin/docker" : "docker");
+	return im;
+}
+
+void images_free(struct images *im)
+{
+	if (!im)
+		return;
+	docker_close(im->d);
+	json_free(im->labelled);
+	free(im->cli);
+	free(im);
+}
+
+struct docker *images_docker(struct images *im)
+{
+	if (im->failed)
+		return NULL;
+	if (!im->d) {
+		im->d = docker_open(NULL);
+		if (!im->d || docker_ping(im->d) < 0) {
+			im->failed = 1;
+			return NULL;
+		}
+	}
+	return im->d;
+}
+
+void images_forget(struct images *im)
+{
+	json_free(im->labelled);
+	im->labelled = NULL;
+}
+
+void image_spec_release(struct image_spec *spec)
+{
+	free(spec->dockerfile);
+	free(spec->context);
+	strv_release(&spec->tags);
+	strv_release(&spec->build_args);
+	free(spec->target);
+	free(spec->platform);
+	memset(spec, 0, sizeof(*spec));
+}
+
+/* normref: a reference with its implied ":latest", as the engine lists it (malloc'd). */
+static char *normref(const char *ref)
+{
+	const char *slash = strrchr(ref, '/');
+	const char *last = slash ? slash + 1 : ref;
+
+	if (strchr(ref, '@') || strchr(last, ':'))
+		return xstrdup(ref);
+	return xasprintf("%s:latest", ref);
+}
+
+/* maker: the image task in the graph that tags ref, or NULL. */
+static struct task *maker(struct graph *g, const char *ref)
+{
+	char *want = normref(ref);
+	struct task *found = NULL;
+
+	for (size_t i = 0; i < g->ntasks && !found; i++) {
+		const struct image_spec *sp = image_task_spec(g->tasks[i]);
+		for (size_t j = 0; sp && j < sp->tags.n && !found; j++) {
+			char *have = normref(sp->tags.v[j]);
+			if (strcmp(have, want) == 0)
+				found = g->tasks[i];
+			free(have);
+		}
+	}
+	free(want);
+	return found;
+}
+
+static int has_arg(const struct dockerfile *df, const char *name, size_t n)
+{
+	for (size_t i = 0; i < df->nargs; i++)
+		if (strlen(df->args[i]) == n && strncmp(df->args[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* add_lines: one part per non-blank Dockerfile line, so explain names the line that changed. */
+static void add_lines(struct keyparts *kp, const char *path, const char *text)
+{
+	struct buf name = BUF_INIT, line = BUF_INIT;
+	int n = 1;
+
+	for (const char *p = text; *p; n++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (strspn(p, " \t") < len) {
+			buf_reset(&name);
+			buf_addf(&name, "%s line %d", path, n);
+			buf_reset(&line);
+			buf_add(&line, p, len);
+			keyparts_addstr(kp, name.data, line.data);
+		}
+		p += nl ? (size_t)(nl - p) + 1 : len;
+	}
+	buf_release(&name);
+	buf_release(&line);
+}
+
+static int add_context(struct task *t, struct keyparts *kp, const struct keyenv *ke, const struct dockerfile *df)
+{
+	struct image *img = t->udata;
+	const char *ctx = img->spec.context;
+	struct dockerignore ign;
+	struct fileset fs;
+	struct buf err = BUF_INIT, name = BUF_INIT, full = BUF_INIT;
+	int ctxfd, ret = -1;
+
+	dockerignore_init(&ign);
+	fileset_init(&fs);
+	if (dockerignore_load(&ign, img->spec.dockerfile, ctx, &err) < 0) {
+		error("image '%s': %s", t->name, err.data ? err.data : "cannot read the .dockerignore file");
+		goto out;
+	}
+	ctxfd = openat(ke->rootfd, ctx, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctxfd < 0) {
+		error("image '%s': cannot open the build context '%s':", t->name, ctx);
+		goto out;
+	}
+	if (dockerctx_inputs(df, ctxfd, &ign, &fs, &err) < 0) {
+		close(ctxfd);
+		error("image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
+		goto out;
+	}
+	close(ctxfd);
+	for (size_t i = 0; i < fs.n; i++) {
+		struct hash128 h;
+		if (ke->stop && *ke->stop)
+			goto out;
+		buf_reset(&full);
+		if (strcmp(ctx, ".") != 0)
+			buf_addf(&full, "%s/", ctx);
+		buf_adds(&full, fs.v[i].path);
+		if (filecache_hash(ke->fc, ke->rootfd, full.data, &fs.v[i].st, &h) < 0) {
+			error("image '%s': cannot read '%s':", t->name, full.data);
+			goto out;
+		}
+		buf_reset(&name);
+		buf_addf(&name, "ctx:%s", fs.v[i].path);
+		keyparts_add(kp, name.data, &h, NULL);
+	}
+	ret = 0;
+out:
+	dockerignore_release(&ign);
+	fileset_release(&fs);
+	buf_release(&err);
+	buf_release(&name);
+	buf_release(&full);
+	return ret;
+}
+
+static int depends_on(const struct task *t, const struct task *d)
+{
+	for (size_t i = 0; i < t->deps.n; i++)
+		if (t->depv[i] == d)
+			return 1;
+	return 0;
+}
+
+/* add_bases: each image a needed stage starts from: another image task's key, or the engine's image ID. */
+static int add_bases(struct task *t, struct keyparts *kp, const struct dockerfile *df)
+{
+	struct image *img = t->udata;
+	struct buf name = BUF_INIT;
+	struct strv seen = {0};
+	int ret = 0;
+
+	strv_release(&img->absent);
+	for (size_t i = 0; i < df->nimages && ret == 0; i++) {
+		char *ref = normref(df->images[i].ref);
+		int dup = 0;
+		for (size_t j = 0; j < seen.n; j++)
+			dup |= strcmp(seen.v[j], ref) == 0;
+		if (dup || strcmp(df->images[i].ref, "scratch") == 0) {
+			free(ref);
+			continue;
+		}
+		strv_push(&seen, ref);
+		buf_reset(&name);
+		buf_addf(&name, "base:%s", ref);
+		struct task *b = maker(img->im->g, ref);
+		if (b == t) {
+			ret = error("%s:%d: image '%s' builds FROM its own tag '%s'", img->spec.dockerfile,
+			            df->images[i].line, t->name, ref);
+		} else if (b && !depends_on(t, b)) {
+			ret = error("%s:%d: image '%s' builds FROM '%s', which image task '%s' makes: add \"%s\" to its deps",
+			            img->spec.dockerfile, df->images[i].line, t->name, ref, b->name, b->name);
+		} else if (b) {
+			char hex[HASH_HEX_LEN + 1];
+			hash_hex(&b->key, hex);
+			keyparts_add(kp, name.data, &b->key, hex);
+		} else {
+			struct docker *d = images_docker(img->im);
+			struct json *info = NULL;
+			int r = d ? docker_image_inspect(d, ref, &info) : -1;
+			if (r < 0) {
+				ret = -1;
+			} else if (r == DOCKER_NOT_FOUND) {
+				keyparts_addstr(kp, name.data, "(not in the engine: the build pulls it)");
+				strv_push(&img->absent, ref);
+			} else {
+				keyparts_addstr(kp, name.data, json_str(json_get(info, "Id"), "?"));
+			}
+			json_free(info);
+		}
+		free(ref);
+	}
+	strv_release(&seen);
+	buf_release(&name);
+	return ret;
+}
+
+static int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
+{
+	struct image *img = t->udata;
+	struct image_spec *sp = &img->spec;
+	struct buf text = BUF_INIT, err = BUF_INIT;
+	struct dfarg *args = xcalloc(sp->build_args.n + 1, sizeof(*args));
+	struct dockerfile *df = NULL;
+	int ret = -1;
+
+	if (read_file(sp->dockerfile, &text) < 0) {
+		error("image '%s': cannot read the Dockerfile '%s':", t->name, sp->dockerfile);
+		goto out;
+	}
+	add_lines(kp, sp->dockerfile, text.data ? text.data : "");
+	for (size_t i = 0; i < sp->build_args.n; i++) {
+		char *eq = strchr(sp->build_args.v[i], '=');
+		args[i].name = sp->build_args.v[i];
+		args[i].value = eq ? eq + 1 : "";
+		if (eq)
+			*eq = '\0';
+	}
+	df = dockerfile_parse(sp->dockerfile, text.data ? text.data : "", text.len, args, sp->build_args.n, sp->target,
+	                      &err);
+	for (size_t i = 0; i < sp->build_args.n; i++)
+		if (args[i].value != args[i].name + strlen(args[i].name))
+			sp->build_args.v[i][strlen(args[i].name)] = '=';
+	if (!df) {
+		error("%s", err.data ? err.data : "cannot parse the Dockerfile");
+		goto out;
+	}
+	/* a build arg the Dockerfile never declares changes nothing */
+	for (size_t i = 0; i < sp->build_args.n; i++) {
+		const char *kv = sp->build_args.v[i], *eq = strchr(kv, '=');
+		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
+		if (has_arg(df, kv, n)) {
+			char *name = xasprintf("build-arg:%.*s", (int)n, kv);
+			keyparts_addstr(kp, name, eq ? eq + 1 : "");
+			free(name);
+		}
+	}
+	if (sp->target)
+		keyparts_addstr(kp, "target", sp->target);
+	if (sp->platform)
+		keyparts_addstr(kp, "platform", sp->platform);
+	free(img->remote);
+	img->remote = NULL;
+	for (size_t i = 0; i < df->nremotes; i++) {
+		if (df->remotes[i].checksum) {
+			char *name = xasprintf("remote:%s", df->remotes[i].url);
+			keyparts_addstr(kp, name, df->remotes[i].checksum);
+			free(name);
+		} else if (!img->remote) {
+			img->remote = xasprintf("%s line %d: the remote source '%s'", sp->dockerfile, df->remotes[i].line,
+			                        df->remotes[i].url);
+		}
+	}
+	if (add_context(t, kp, ke, df) < 0 || add_bases(t, kp, df) < 0)
+		goto out;
+	ret = 0;
+out:
+	dockerfile_free(df);
+	free(args);
+	buf_release(&text);
+	buf_release(&err);
+	return ret;
+}
+
+static int has_tag(const struct json *img, const char *ref)
+{
+	const struct json *tags = json_get(img, "RepoTags");
+
+	for (size_t i = 0; i < json_len(tags); i++)
+		if (strcmp(json_str(json_at(tags, i), ""), ref) == 0)
+			return 1;
+	return 0;
+}
+
+/* labelled: the images carrying the key label, listed with one request per run. */
+static struct json *labelled(struct images *im)
+{
+	static const char *const filters[] = {"label=" IMAGE_KEY_LABEL, NULL};
+	struct docker *d;
+
+	if (!im->labelled && (d = images_docker(im)) && docker_image_list(d, filters, &im->labelled) < 0)
+		im->labelled = NULL;
+	return im->labelled;
+}
+
+/* find: the listed image carrying key hex and tagged ref (either may be NULL: not required). */
+static const struct json *find(const struct json *list, const char *hex, const char *ref)
+{
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json *img = json_at(list, i);
+		const char *k = json_str(json_get(json_get(img, "Labels"), IMAGE_KEY_LABEL), "");
+		if ((!hex || strcmp(k, hex) == 0) && (!ref || has_tag(img, ref)))
+			return img;
+	}
+	return NULL;
+}
+
+int image_current(struct task *t, struct buf *why)
+{
+	struct image *img = t->udata;
+	const struct json *list;
+	char *ref;
+	int ret;
+
+	hash_hex(&t->key, img->hex);
+	list = labelled(img->im);
+	if (!list)
+		return -1;
+	ref = normref(img->spec.tags.v[0]);
+	if (find(list, img->hex, ref)) {
+		ret = 1;
+	} else if (find(list, img->hex, NULL)) {
+		buf_addf(why, "an image carries the key but the tag '%s' is not on it (removed or re-tagged)", ref);
+		ret = 0;
+	} else {
+		buf_addf(why, "no image in the Docker engine carries the key %s (removed, or never built)", img->hex);
+		ret = 0;
+	}
+	free(ref);
+	return ret;
+}
+
+static int image_check(struct task *t, const struct keyenv *ke, struct buf *why)
+{
+	struct image *img = t->udata;
+	const struct json *found;
+	int r;
+
+	if (img->remote) {
+		buf_addf(why, "%s is not pinned by a checksum, so the image is rebuilt every time", img->remote);
+		return 0;
+	}
+	r = image_current(t, why);
+	if (r != 1 || ke->readonly)
+		return r;
+	/* current: put back any other tag that went missing */
+	found = find(img->im->labelled, img->hex, NULL);
+	for (size_t i = 1; i < img->spec.tags.n; i++) {
+		char *ref = normref(img->spec.tags.v[i]);
+		if (!has_tag(found, ref)) {
+			const char *id = json_str(json_get(found, "Id"), NULL);
+			int tr = id ? docker_image_tag(images_docker(img->im), id, ref) : DOCKER_NOT_FOUND;
+			if (tr == DOCKER_NOT_FOUND)
+				error("image '%s': cannot tag '%s': its image went away", t->name, ref);
+			if (tr != 0)
+				r = -1;
+			images_forget(img->im);
+		}
+		free(ref);
+		if (r < 0)
+			break;
+	}
+	return r;
+}
+
+static int image_preflight(struct task *t)
+{
+	struct image *img = t->udata;
+
+	return images_docker(img->im) ? 0 : -1;
+}
+
+static int image_prepare(struct task *t, const struct keyenv *ke)
+{
+	struct image *img = t->udata;
+	struct image_spec *sp = &img->spec;
+	char *label;
+
+	/* Pull absent bases first, so the key (and the label) name the image ID the build really used. */
+	if (img->absent.n) {
+		for (size_t i = 0; i < img->absent.n; i++) {
+			char pull[] = "pull";
+			char *argv[] = {img->im->cli, pull, img->absent.v[i], NULL};
+			if (proc_run(argv, NULL) != 0)
+				return error("image '%s': cannot pull its base image '%s'", t->name, img->absent.v[i]);
+		}
+		if (task_key(t, ke) < 0)
+			return -1;
+	}
+	hash_hex(&t->key, img->hex);
+	strv_release(&t->argv);
+	strv_push(&t->argv, img->im->cli);
+	strv_push(&t->argv, "build");
+	strv_push(&t->argv, "-f");
+	strv_push(&t->argv, sp->dockerfile);
+	strv_push(&t->argv, "--label");
+	label = xasprintf("%s=%s", IMAGE_KEY_LABEL, img->hex);
+	strv_push(&t->argv, label);
+	free(label);
+	for (size_t i = 0; i < sp->tags.n; i++) {
+		strv_push(&t->argv, "-t");
+		strv_push(&t->argv, sp->tags.v[i]);
+	}
+	for (size_t i = 0; i < sp->build_args.n; i++) {
+		strv_push(&t->argv, "--build-arg");
+		strv_push(&t->argv, sp->build_args.v[i]);
+	}
+	if (sp->target) {
+		strv_push(&t->argv, "--target");
+		strv_push(&t->argv, sp->target);
+	}
+	if (sp->platform) {
+		strv_push(&t->argv, "--platform");
+		strv_push(&t->argv, sp->platform);
+	}
+	if (sp->no_cache)
+		strv_push(&t->argv, "--no-cache");
+	strv_push(&t->argv, sp->context);
+	t->run = RUN_ARGV;
+	return 0;
+}
+
+static int image_finish(struct task *t, const struct keyenv *ke)
+{
+	struct image *img = t->udata;
+	struct json *info = NULL;
+	struct docker *d = images_docker(img->im);
+	int r;
+
+	(void)ke;
+	images_forget(img->im);
+	if (!d)
+		return -1;
+	r = docker_image_inspect(d, img->spec.tags.v[0], &info);
+	if (r == 0) {
+		const char *k = json_str(json_get(json_path(info, "Config.Labels"), IMAGE_KEY_LABEL), "");
+		if (strcmp(k, img->hex) != 0)
+			r = error("image '%s': '%s' does not carry the label %s=%s after the build; does the Dockerfile set "
+			          "that label itself?", t->name, img->spec.tags.v[0], IMAGE_KEY_LABEL, img->hex);
+	} else if (r == DOCKER_NOT_FOUND) {
+		r = error("image '%s': the build succeeded but the engine has no image '%s'", t->name,
+		          img->spec.tags.v[0]);
+	}
+	json_free(info);
+	return r;
+}
+
+static void image_release(struct task *t)
+{
+	struct image *img = t->udata;
+
+	image_spec_release(&img->spec);
+	free(img->remote);
+	strv_release(&img->absent);
+	free(img);
+	t->udata = NULL;
+}
+
+static const struct task_ops image_ops = {
+	.kind = "image",
+	.preflight = image_preflight,
+	.add_key = image_add_key,
+	.check = image_check,
+	.prepare = image_prepare,
+	.finish = image_finish,
+	.release = image_release,
+};
+
+void image_task(struct task *t, struct image_spec *spec, struct images *im)
+{
+	struct image *img = xcalloc(1, sizeof(*img));
+
+	img->spec = *spec;
+	memset(spec, 0, sizeof(*spec));
+	img->im = im;
+	if (!img->spec.context)
+		img->spec.context = xstrdup(".");
+	if (!img->spec.dockerfile)
+		img->spec.dockerfile = strcmp(img->spec.context, ".") == 0 ? xstrdup("Dockerfile")
+		                                                            : xasprintf("%s/Dockerfile", img->spec.context);
+	if (img->spec.no_cache)
+		t->flags |= TASK_ALWAYS;
+	t->ops = &image_ops;
+	t->udata = img;
+	t->run = RUN_ARGV;
+}
+
+const struct image_spec *image_task_spec(const struct task *t)
+{
+	return t->ops == &image_ops ? &((const struct image *)t->udata)->spec : NULL;
+}

@@ -1,0 +1,357 @@
+/* Unit tests for fileset: pattern expansion over a real temporary tree, and glob_match. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileset.h"
+#include "t.h"
+#include "util.h"
+
+static int root = -1;
+
+/* mkfile: create path below root with its parent directories. */
+static void mkfile(const char *path, const char *data)
+{
+	char *dir = xstrdup(path), *s;
+	int fd;
+
+	for (s = strchr(dir, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdirat(root, dir, 0777) < 0 && errno != EEXIST)
+			fatal("mkdir '%s':", dir);
+		*s = '/';
+	}
+	free(dir);
+	fd = openat(root, path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data) || close(fd) < 0)
+		fatal("cannot create '%s':", path);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* split: words of s (space-separated) into v, which has room for 16. */
+static size_t split(char *s, const char **v)
+{
+	size_t n = 0;
+	char *tok;
+
+	for (tok = strtok(s, " "); tok && n < 16; tok = strtok(NULL, " "))
+		v[n++] = tok;
+	return n;
+}
+
+/* join: the paths of fs separated by ','. The caller frees. */
+static char *join(const struct fileset *fs)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		buf_adds(&b, fs->v[i].path);
+	}
+	return buf_detach(&b);
+}
+
+static char last_err[512];
+
+/* expand: run fileset_expand on space-separated pattern lists into a fresh set; the list joined by ',' or "ERR". */
+static char *expand(const char *pats, const char *excl)
+{
+	char *p = xstrdup(pats), *e = xstrdup(excl ? excl : "");
+	const char *pv[16], *ev[16];
+	size_t np = split(p, pv), ne = split(e, ev);
+	struct fileset fs;
+	struct buf err = BUF_INIT;
+	char *r;
+
+	fileset_init(&fs);
+	if (fileset_expand(&fs, root, pv, np, ev, ne, &err) < 0) {
+		snprintf(last_err, sizeof(last_err), "%s", err.data ? err.data : "");
+		r = xstrdup("ERR");
+		CHECK_INT(fs.n, 0);
+	} else {
+		last_err[0] = '\0';
+		r = join(&fs);
+		CHECK_INT(err.len, 0);
+	}
+	fileset_release(&fs);
+	buf_release(&err);
+	free(p);
+	free(e);
+	return r;
+}
+
+#define EXPECT(pats, excl, want) \
+	do { \
+		char *got_ = expand(pats, excl); \
+		CHECK_STR(got_, want); \
+		free(got_); \
+	} while (0)
+
+static void test_glob_match(void)
+{
+	CHECK_INT(glob_match("*.c", "a.c"), 1);
+	CHECK_INT(glob_match("*.c", "a.h"), 0);
+	CHECK_INT(glob_match("*.c", "dir/a.c"), 0);
+	CHECK_INT(glob_match("*", ".hidden"), 1);
+	CHECK_INT(glob_match("a?c", "abc"), 1);
+	CHECK_INT(glob_match("a?c", "ac"), 0);
+	CHECK_INT(glob_match("a?c", "a/c"), 0);
+	CHECK_INT(glob_match("[abc]x", "bx"), 1);
+	CHECK_INT(glob_match("[abc]x", "dx"), 0);
+	CHECK_INT(glob_match("[!abc]x", "bx"), 0);
+	CHECK_INT(glob_match("[!abc]x", "dx"), 1);
+	CHECK_INT(glob_match("[^abc]x", "dx"), 1);
+	CHECK_INT(glob_match("m[0-9].c", "m7.c"), 1);
+	CHECK_INT(glob_match("m[0-9].c", "mx.c"), 0);
+	CHECK_INT(glob_match("[]]", "]"), 1);
+	CHECK_INT(glob_match("[!]]", "]"), 0);
+	CHECK_INT(glob_match("[!]]", "a"), 1);
+	CHECK_INT(glob_match("[a-]", "-"), 1);
+	CHECK_INT(glob_match("[a", "[a"), 1);
+	CHECK_INT(glob_match("[a", "a"), 0);
+	CHECK_INT(glob_match("a\\*b", "a*b"), 1);
+	CHECK_INT(glob_match("a\\*b", "axb"), 0);
+	CHECK_INT(glob_match("\\[x]", "[x]"), 1);
+	CHECK_INT(glob_match("\\[x]", "x"), 0);
+	CHECK_INT(glob_match("*ab", "aab"), 1);
+	CHECK_INT(glob_match("a*b*c", "abxbc"), 1);
+	CHECK_INT(glob_match("a*b*c", "abxbd"), 0);
+	CHECK_INT(glob_match("a*", "b"), 0);
+	CHECK_INT(glob_match("a**b", "axyb"), 1);
+	CHECK_INT(glob_match("a**b", "ax/yb"), 0);
+	CHECK_INT(glob_match("src/*.c", "src/a.c"), 1);
+	CHECK_INT(glob_match("src/*.c", "src/sub/a.c"), 0);
+	CHECK_INT(glob_match("src/*.c", "src"), 0);
+	CHECK_INT(glob_match("**", "a/b/c"), 1);
+	CHECK_INT(glob_match("**/c", "c"), 1);
+	CHECK_INT(glob_match("**/c", "a/b/c"), 1);
+	CHECK_INT(glob_match("**/c", "a/b/cc"), 0);
+	CHECK_INT(glob_match("**/target", "src/target"), 1);
+	CHECK_INT(glob_match("**/target", "src/target/x"), 0);
+	CHECK_INT(glob_match("a/**/b", "a/b"), 1);
+	CHECK_INT(glob_match("a/**/b", "a/x/y/b"), 1);
+	CHECK_INT(glob_match("a/**/b", "a/x/y/c"), 0);
+	CHECK_INT(glob_match("a/**/b", "ab"), 0);
+	CHECK_INT(glob_match("a/**/**/b", "a/b"), 1);
+	CHECK_INT(glob_match("a/**", "a"), 0);
+	CHECK_INT(glob_match("a/**", "a/b/c"), 1);
+	CHECK_INT(glob_match("src/**/*.c", "src/a.c"), 1);
+	CHECK_INT(glob_match("src/**/*.c", "src/x/y/a.c"), 1);
+	CHECK_INT(glob_match("src/**/*.c", "src/x/y/a.h"), 0);
+	CHECK_INT(glob_match("src/**/*.c", "lib/a.c"), 0);
+	CHECK_INT(glob_match("a/b", "a/b/c"), 0);
+	CHECK_INT(glob_match("a/b/c", "a/b"), 0);
+}
+
+static void make_tree(void)
+{
+	mkfile("a.c", "int a;\n");
+	mkfile("b.h", "");
+	mkfile(".hidden", "h");
+	mkfile("src/a.c", "a");
+	mkfile("src/b.c", "b");
+	mkfile("src/x.h", "x");
+	mkfile("src/sub/c.c", "c");
+	mkfile("src/sub/deep/d.c", "d");
+	mkfile("src/sub/deep/e.txt", "e");
+	mkfile("src/target/gen.c", "g");
+	mkfile("lib/target/out.o", "o");
+	mkfile("lib/m1.c", "1");
+	mkfile("lib/m2.c", "2");
+	mkfile("lib/mx.c", "x");
+	mkfile("docs/readme.md", "r");
+	if (mkdirat(root, "empty", 0777) < 0 || symlinkat("src/a.c", root, "link_file") < 0 ||
+	    symlinkat("src", root, "link_dir") < 0 || symlinkat("..", root, "src/link_up") < 0 ||
+	    symlinkat("nowhere", root, "dangling") < 0 || mkfifoat(root, "lib/fifo", 0666) < 0)
+		fatal("cannot make the test tree:");
+}
+
+#define SRC_ALL "src/a.c,src/b.c,src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt,src/target/gen.c,src/x.h"
+
+static void test_literals(void)
+{
+	EXPECT("a.c", NULL, "a.c");
+	EXPECT("./a.c", NULL, "a.c");
+	EXPECT("src//sub/./c.c", NULL, "src/sub/c.c");
+	EXPECT("src/sub", NULL, "src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt");
+	EXPECT("src/sub/", NULL, "src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt");
+	EXPECT("./src/sub/", NULL, "src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt");
+	EXPECT("empty", NULL, "");
+	/* The whole root: dotfiles and symlinks to files are in; symlinks to directories, fifos and dangling links out. */
+	EXPECT(".", NULL,
+	       ".hidden,a.c,b.h,docs/readme.md,lib/m1.c,lib/m2.c,lib/mx.c,lib/target/out.o,link_file," SRC_ALL);
+	/* A symlinked directory named explicitly is followed; the loop inside it is not. */
+	EXPECT("link_dir/sub", NULL, "link_dir/sub/c.c,link_dir/sub/deep/d.c,link_dir/sub/deep/e.txt");
+}
+
+static void test_errors(void)
+{
+	struct fileset fs;
+	struct buf err = BUF_INIT;
+	const char *ok[] = {"a.c"}, *bad[] = {"b.h", "nope.c"};
+
+	EXPECT("nope.c", NULL, "ERR");
+	CHECK_STR(last_err, "no such file or directory 'nope.c'");
+	EXPECT("a.c/x", NULL, "ERR");
+	CHECK_STR(last_err, "no such file or directory 'a.c/x'");
+	EXPECT("src/../a.c", NULL, "ERR");
+	CHECK(strstr(last_err, "'src/../a.c'") && strstr(last_err, "'..'"));
+	EXPECT("..", NULL, "ERR");
+	CHECK(strstr(last_err, "'..'") != NULL);
+	EXPECT("a.c", "../x", "ERR");
+	CHECK(strstr(last_err, "'../x'") != NULL);
+	EXPECT("/etc/passwd", NULL, "ERR");
+	CHECK(strstr(last_err, "absolute path '/etc/passwd'") != NULL);
+	EXPECT("a.c/", NULL, "ERR");
+	CHECK_STR(last_err, "not a directory 'a.c/'");
+	EXPECT("lib/fifo", NULL, "ERR");
+	CHECK_STR(last_err, "not a regular file 'lib/fifo'");
+	EXPECT("dangling", NULL, "ERR");
+	CHECK_STR(last_err, "no such file or directory 'dangling'");
+	/* Globs may match nothing, even below a directory that does not exist. */
+	EXPECT("zzz/*.c", NULL, "");
+	EXPECT("src/*.none", NULL, "");
+
+	/* On error fs keeps exactly what it had, and the earlier good pattern of the same call adds nothing. */
+	fileset_init(&fs);
+	CHECK_INT(fileset_expand(&fs, root, ok, 1, NULL, 0, &err), 0);
+	CHECK_INT(fileset_expand(&fs, root, bad, 2, NULL, 0, &err), -1);
+	CHECK_INT(fs.n, 1);
+	CHECK_STR(fs.n ? fs.v[0].path : NULL, "a.c");
+	CHECK_STR(err.data, "no such file or directory 'nope.c'");
+	fileset_release(&fs);
+	buf_release(&err);
+}
+
+static void test_globs(void)
+{
+	EXPECT("src/**/*.c", NULL, "src/a.c,src/b.c,src/sub/c.c,src/sub/deep/d.c,src/target/gen.c");
+	EXPECT("**/*.c", NULL,
+	       "a.c,lib/m1.c,lib/m2.c,lib/mx.c,src/a.c,src/b.c,src/sub/c.c,src/sub/deep/d.c,src/target/gen.c");
+	EXPECT("src/**/deep/*", NULL, "src/sub/deep/d.c,src/sub/deep/e.txt");
+	EXPECT("**/deep/**/*.txt", NULL, "src/sub/deep/e.txt");
+	EXPECT("src/**", NULL, SRC_ALL);
+	EXPECT("*.c", NULL, "a.c");
+	EXPECT("*", "src lib docs", ".hidden,a.c,b.h,link_file");
+	EXPECT("lib/m?.c", NULL, "lib/m1.c,lib/m2.c,lib/mx.c");
+	EXPECT("lib/m[0-9].c", NULL, "lib/m1.c,lib/m2.c");
+	EXPECT("lib/m[!0-9].c", NULL, "lib/mx.c");
+	EXPECT("l?b/m[12].c", NULL, "lib/m1.c,lib/m2.c");
+	EXPECT("src/*/*.c", NULL, "src/sub/c.c,src/target/gen.c");
+	/* A glob that matches a directory takes the files below it; with a trailing '/' it matches only directories. */
+	EXPECT("src/s*", NULL, "src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt");
+	EXPECT("src/*/", NULL, "src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt,src/target/gen.c");
+	EXPECT("*/target/", NULL, "lib/target/out.o,src/target/gen.c");
+	/* Not followed: the symlinked directory and the loop back to the root. */
+	EXPECT("link_dir/**/*.c", NULL, "link_dir/a.c,link_dir/b.c,link_dir/sub/c.c,link_dir/sub/deep/d.c,"
+	                                "link_dir/target/gen.c");
+	EXPECT("**/a.c", NULL, "a.c,src/a.c");
+	EXPECT("l*", NULL, "lib/m1.c,lib/m2.c,lib/mx.c,lib/target/out.o,link_file");
+	EXPECT("a\\.c", NULL, "a.c");
+}
+
+static void test_excludes(void)
+{
+	EXPECT("src/", "**/*.h", "src/a.c,src/b.c,src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt,src/target/gen.c");
+	/* "**" + "/target" does not match the files inside, so their absence shows the directories were pruned. */
+	EXPECT(".", "**/target .hidden link_file",
+	       "a.c,b.h,docs/readme.md,lib/m1.c,lib/m2.c,lib/mx.c,src/a.c,src/b.c,src/sub/c.c,src/sub/deep/d.c,"
+	       "src/sub/deep/e.txt,src/x.h");
+	EXPECT("src/**/*.c", "src/**/deep ./src/target/", "src/a.c,src/b.c,src/sub/c.c");
+	EXPECT("docs lib/m1.c", "docs/", "lib/m1.c");
+	/* An exclude with a trailing '/' matches directories only. */
+	EXPECT("a.c b.h", "a.c/", "a.c,b.h");
+	/* An excluded directory also hides what a pattern names inside it. */
+	EXPECT("src/target/gen.c src/target", "**/target", "");
+	EXPECT("src/sub/deep/*.c", "src/sub", "");
+	EXPECT("src", "src", "");
+	EXPECT("lib/m*.c", "lib/m[12].c", "lib/mx.c");
+}
+
+static void test_sorted_dedup(void)
+{
+	struct fileset fs;
+	struct buf err = BUF_INIT;
+	const char *p1[] = {"src/sub/deep/d.c", "src/**/*.c", "src/sub", "b.h", "a.c", "./a.c"};
+	const char *p2[] = {"a.c", ".hidden"};
+	struct stat st;
+	size_t i;
+	char *s;
+
+	fileset_init(&fs);
+	CHECK_INT(fileset_expand(&fs, root, p1, LEN(p1), NULL, 0, &err), 0);
+	s = join(&fs);
+	CHECK_STR(s, "a.c,b.h,src/a.c,src/b.c,src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt,src/target/gen.c");
+	free(s);
+	/* Adding to a non-empty set merges, sorts and deduplicates across calls. */
+	CHECK_INT(fileset_expand(&fs, root, p2, LEN(p2), NULL, 0, &err), 0);
+	s = join(&fs);
+	CHECK_STR(s, ".hidden,a.c,b.h,src/a.c,src/b.c,src/sub/c.c,src/sub/deep/d.c,src/sub/deep/e.txt,src/target/gen.c");
+	free(s);
+	for (i = 1; i < fs.n; i++)
+		CHECK(strcmp(fs.v[i - 1].path, fs.v[i].path) < 0);
+	/* The stat data is the file's own. */
+	CHECK(fstatat(root, "a.c", &st, 0) == 0);
+	CHECK_INT(fs.v[1].st.size, 7);
+	CHECK_INT(fs.v[1].st.ino, st.st_ino);
+	CHECK_INT(fs.v[1].st.dev, st.st_dev);
+	CHECK(S_ISREG(fs.v[1].st.mode));
+	CHECK_INT(fs.v[1].st.mtime_ns, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+	CHECK_INT(fs.v[1].st.ctime_ns, (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec);
+	fileset_release(&fs);
+	CHECK_INT(fs.n, 0);
+	CHECK(fs.v == NULL);
+	buf_release(&err);
+}
+
+static void test_symlinks(void)
+{
+	struct fileset fs;
+	struct buf err = BUF_INIT;
+	const char *pats[] = {"link_file", "l*"};
+	struct stat st;
+
+	fileset_init(&fs);
+	CHECK_INT(fileset_expand(&fs, root, pats, LEN(pats), NULL, 0, &err), 0);
+	CHECK(fstatat(root, "src/a.c", &st, 0) == 0);
+	CHECK_STR(fs.n ? fs.v[fs.n - 1].path : NULL, "link_file");
+	/* A symlink to a file carries its target's stat data. */
+	CHECK_INT(fs.n ? fs.v[fs.n - 1].st.ino : 0, st.st_ino);
+	CHECK_INT(fs.n ? fs.v[fs.n - 1].st.size : 0, 1);
+	CHECK(fs.n && S_ISREG(fs.v[fs.n - 1].st.mode));
+	fileset_release(&fs);
+	buf_release(&err);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/sb-fileset-XXXXXX";
+
+	test_glob_match();
+	if (!mkdtemp(dir))
+		fatal("mkdtemp:");
+	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		fatal("open '%s':", dir);
+	make_tree();
+	test_literals();
+	test_errors();
+	test_globs();
+	test_excludes();
+	test_sorted_dedup();
+	test_symlinks();
+	close(root);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return t_done("engine_fileset");
+}
