@@ -42,14 +42,18 @@ if [ -n "$OUT" ]; then
 fi
 
 if [ $QUICK = 1 ]; then
-	NOOP_S_W=2 NOOP_S_R=10 NOOP_L_W=1 NOOP_L_R=3 COLD_S_W=1 COLD_S_R=5 COLD_L_W=1 COLD_L_R=3 CG_LARGE=0
+	NOOP_ROUNDS=2 NOOP_S_W=2 NOOP_S_R=5 NOOP_L_W=1 NOOP_L_R=2 COLD_S_W=1 COLD_S_R=5 COLD_L_W=1 COLD_L_R=3 CG_LARGE=0
 else
-	NOOP_S_W=5 NOOP_S_R=50 NOOP_L_W=3 NOOP_L_R=15 COLD_S_W=3 COLD_S_R=20 COLD_L_W=2 COLD_L_R=8 CG_LARGE=1
+	NOOP_ROUNDS=5 NOOP_S_W=3 NOOP_S_R=10 NOOP_L_W=2 NOOP_L_R=4 COLD_S_W=3 COLD_S_R=20 COLD_L_W=2 COLD_L_R=8 CG_LARGE=1
 fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sb-bench.XXXXXX") || die "cannot create a temp dir"
 trap 'rm -rf "$W"' EXIT
 trap 'exit 130' INT TERM
+# Measure a private copy: others may rebuild ./sindri-build while this runs.
+SB_ORIG=$SB
+cp "$SB" "$W/sindri-build" || die "cannot copy '$SB'"
+SB=$W/sindri-build
 TABLE=$W/table.tsv
 : >"$TABLE"
 
@@ -95,7 +99,7 @@ say "setup"
 echo "  date        $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "  machine     $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc) CPUs," \
 	"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
-echo "  sindri-build $("$SB" --version 2>&1 | head -1) ($SB, $(ldd "$SB" 2>/dev/null | grep -c '=>') shared libraries)"
+echo "  sindri-build $("$SB" --version 2>&1 | head -1) ($SB_ORIG, $(ldd "$SB" 2>/dev/null | grep -c '=>') shared libraries, built $(date -u -r "$SB_ORIG" '+%Y-%m-%d %H:%M UTC'))"
 echo "  ninja       $(ninja --version)"
 echo "  hyperfine   $(hyperfine --version | awk '{ print $2 }')"
 echo "  xxhsum      $(xxhsum --version 2>&1 | awk 'NR == 1 { print $2 }')"
@@ -122,44 +126,92 @@ done
 
 # ---- 1. no-op ---------------------------------------------------------------------------------------------------------
 
+# rounds_stats FILE: from pair's per-round "sb-mean sb-median peer-mean peer-median" lines, print the means over all
+# runs (the rounds have equal run counts) and the medians of the rounds' medians: "sb-mean peer-mean sb-med peer-med".
+rounds_stats() {
+	awk '{ sm += $1; pm += $3; sd[NR] = $2; pd[NR] = $4 }
+	function med(v, n,  i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		return (v[int((n + 1) / 2)] + v[int(n / 2) + 1]) / 2
+	}
+	END { print sm / NR, pm / NR, med(sd, NR), med(pd, NR) }' "$1"
+}
+
+# pair NAME ROUNDS WARMUP RUNS SB-CMD PEER-NAME PEER-CMD: hyperfine -N in ROUNDS rounds that alternate which command
+# goes first, so a change of machine load during the run hits both sides alike. Prints a line per round, keeps the
+# rounds in $W/NAME.rounds and sets P_SB and P_PEER (mean of all runs, seconds).
+pair() {
+	pn=$1 rounds=$2 warm=$3 runs=$4 cs=$5 peer=$6 cp=$7
+	: >"$W/$pn.rounds"
+	r=1
+	while [ "$r" -le "$rounds" ]; do
+		if [ $((r % 2)) = 1 ]; then
+			set -- -n sindri-build "$cs" -n "$peer" "$cp"
+		else
+			set -- -n "$peer" "$cp" -n sindri-build "$cs"
+		fi
+		hyperfine -N --style none --warmup "$warm" --runs "$runs" \
+			--export-json "$W/$pn-$r.json" --export-csv "$W/$pn-$r.csv" "$@" >"$W/hf.out" 2>&1 ||
+			{ cat "$W/hf.out"; die "hyperfine failed"; }
+		c=$W/$pn-$r.csv
+		echo "$(csv_get "$c" sindri-build mean) $(csv_get "$c" sindri-build median) $(csv_get "$c" "$peer" mean)" \
+			"$(csv_get "$c" "$peer" median)" >>"$W/$pn.rounds"
+		tail -n 1 "$W/$pn.rounds" | awk -v r="$r" -v n="$runs" -v peer="$peer" '{
+			printf "  round %d (%d runs each): sindri-build %.2f ms (median %.2f), %s %.2f ms (median %.2f): %.2fx\n",
+				r, n, $1 * 1000, $2 * 1000, peer, $3 * 1000, $4 * 1000, $1 / $3 }'
+		r=$((r + 1))
+	done
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(rounds_stats "$W/$pn.rounds")
+	P_SB=$1 P_PEER=$2
+}
+
+ms() { calc 'sprintf("%.2f ms", s * 1000)' s="$1"; }
+
+# What every run pays before reading a file: exec, the dynamic loader, library constructors, exit.
+say "process start: sindri-build --version vs ninja --version (hyperfine -N, $NOOP_ROUNDS rounds)"
+pair start "$NOOP_ROUNDS" "$NOOP_S_W" "$NOOP_S_R" "$SB --version" ninja "ninja --version"
+row "process start (--version)" "$(ms "$P_SB")" "$(ms "$P_PEER") ninja" \
+	"$(calc 'sprintf("%.2fx", s / n)' s="$P_SB" n="$P_PEER")" "-" "info"
+
 noop() { # noop TREE LABEL WARMUP RUNS TARGET
 	t=$1
-	say "no-op, $2: sindri-build vs ninja (hyperfine -N, $3 warmup, $4 runs)"
+	say "no-op, $2: sindri-build vs ninja (hyperfine -N, $NOOP_ROUNDS rounds of $3 warmup + $4 runs)"
 	touch "$W/marker"
 	sleep 1
-	(cd "$W/$t" && hf "noop-$t" -N --warmup "$3" --runs "$4" -n sindri-build "$SB" -n ninja "ninja")
+	(cd "$W/$t" && pair "noop-$t" "$NOOP_ROUNDS" "$3" "$4" "$SB" ninja ninja) || exit
 	changed=$(cd "$W/$t" && find .sindri-build stamp-sb stamp-ninja .ninja_log -newer "$W/marker" 2>/dev/null | tr '\n' ' ')
 	[ -n "$changed" ] && echo "  note: files written during the no-op runs: $changed"
-	sbm=$(csv_get "$W/noop-$t.csv" sindri-build mean)
-	nim=$(csv_get "$W/noop-$t.csv" ninja mean)
-	ratio=$(calc 's / n' s="$sbm" n="$nim")
-	printf '  sindri-build %.2f ms, ninja %.2f ms: ratio %.2fx (target <= %.2fx)\n' \
-		"$(calc 's * 1000' s="$sbm")" "$(calc 'n * 1000' n="$nim")" "$ratio" "$5"
-	row "no-op $2, mean time" "$(calc 'sprintf("%.2f ms", s * 1000)' s="$sbm")" \
-		"$(calc 'sprintf("%.2f ms", n * 1000)' n="$nim") ninja" "$(calc 'sprintf("%.2fx", r)' r="$ratio")" \
+	# pair ran in a subshell: read its results back from the rounds file.
+	# shellcheck disable=SC2046 # four numbers
+	set -- "$@" $(rounds_stats "$W/noop-$t.rounds")
+	P_SB=$6 P_PEER=$7
+	ratio=$(calc 's / n' s="$P_SB" n="$P_PEER")
+	printf '  all rounds: sindri-build %.2f ms, ninja %.2f ms: ratio of means %.2fx (target <= %.2fx);' \
+		"$(calc 's * 1000' s="$P_SB")" "$(calc 'n * 1000' n="$P_PEER")" "$ratio" "$5"
+	printf ' ratio of medians %.2fx\n' "$(calc 's / n' s="$8" n="$9")"
+	row "no-op $2, mean time" "$(ms "$P_SB")" "$(ms "$P_PEER") ninja" "$(calc 'sprintf("%.2fx", r)' r="$ratio")" \
 		"<= ${5}x" "$(judge "$ratio" '<=' "$5")"
 }
-# What every run pays before reading a file: exec, the dynamic loader, library constructors, exit.
-say "process start: sindri-build --version vs ninja --version (hyperfine -N)"
-hf start -N --warmup "$NOOP_S_W" --runs "$NOOP_S_R" -n sindri-build "$SB --version" -n ninja "ninja --version"
-sbm=$(csv_get "$W/start.csv" sindri-build mean)
-nim=$(csv_get "$W/start.csv" ninja mean)
-row "process start (--version)" "$(calc 'sprintf("%.2f ms", s * 1000)' s="$sbm")" \
-	"$(calc 'sprintf("%.2f ms", n * 1000)' n="$nim") ninja" "$(calc 'sprintf("%.2fx", s / n)' s="$sbm" n="$nim")" "-" "info"
-
 noop small "$FILES_small files" $NOOP_S_W $NOOP_S_R 1.0
 noop large "$FILES_large files" $NOOP_L_W $NOOP_L_R 1.2
 
 # ---- 2. cold hashing --------------------------------------------------------------------------------------------------
 
+# shellcheck disable=SC2016 # expanded by the shell that runs it
+FORGET='[ ! -d .sindri-build ] || mv .sindri-build "$(mktemp -d .gone.XXXXXX)/"'
 cold() { # cold TREE LABEL WARMUP RUNS BYTES
 	t=$1
 	bytes=$5
-	say "cold hashing, $2: first sindri-build run after rm -rf .sindri-build vs cat vs xxhsum -H2 (page cache warm)"
-	(cd "$W/$t" && hf "cold-$t" --warmup "$3" --runs "$4" --prepare 'rm -rf .sindri-build' \
+	say "cold hashing, $2: first sindri-build run without .sindri-build vs cat vs xxhsum -H2 (page cache warm)"
+	# "Deleting" moves the state aside: on ext4 without a journal, creating an inode skips every inode deleted in the
+	# last minutes, so a loop of rm -rf would make sindri-build's few new files cost more with each run.
+	(cd "$W/$t" && hf "cold-$t" --warmup "$3" --runs "$4" --prepare "$FORGET" \
 		-n cat 'find tree -type f -print0 | xargs -0 cat >/dev/null' \
 		-n xxhsum 'find tree -type f -print0 | xargs -0 xxhsum -H2 >/dev/null' \
 		-n sindri-build "'$SB' -q")
+	rm -rf "$W/$t"/.gone.*
 	sbm=$(csv_get "$W/cold-$t.csv" sindri-build mean)
 	catm=$(csv_get "$W/cold-$t.csv" cat mean)
 	xxm=$(csv_get "$W/cold-$t.csv" xxhsum mean)
@@ -192,8 +244,9 @@ say "peak RSS at $FILES_large files (/usr/bin/time -f %M)"
 settle "$W/large"
 rss_noop=$(rss "$W/large" "$SB")
 rss_ninja=$(rss "$W/large" ninja)
-rm -rf "$W/large/.sindri-build"
+(cd "$W/large" && eval "$FORGET")
 rss_cold=$(rss "$W/large" "$SB")
+rm -rf "$W/large"/.gone.*
 settle "$W/large"
 printf '  sindri-build no-op %d KB, cold %d KB; ninja no-op %d KB\n' "$rss_noop" "$rss_cold" "$rss_ninja"
 for r in "no-op:$rss_noop" "cold:$rss_cold"; do

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "docker_lua.h"
 #include "filecache.h"
 #include "graph.h"
 #include "image_lua.h"
 #include "key.h"
 #include "proc.h"
 #include "recipe.h"
+#include "sindriconf_lua.h"
 #include "state.h"
 #include "util.h"
 
@@ -43,7 +45,10 @@ static void usage(FILE *f)
 	      "  -q          quiet: only errors\n"
 	      "  -d explain  say why each task runs\n"
 	      "  -t tool     run a tool: targets graph key explain stats clean (-t list for the list)\n"
-	      "  --help, --version\n",
+	      "  --config F  CONFIG=F;  --yes  YES=1;  --json  JSON=1;  --from-source  FROM_SOURCE=1;  --push  PUSH=1\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "Without a sindri-build.lua, in a Sindri checkout (v3/Cargo.toml), the stock Sindri recipes are used.\n",
 	      f);
 }
 
@@ -70,9 +75,15 @@ static int is_var(const char *s)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
+	/* long options that set a recipe variable, for the make-style targets: --config F is CONFIG=F */
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"config", required_argument, NULL, 'c'},
+		{"yes", no_argument, NULL, 'y'},
+		{"json", no_argument, NULL, 'J'},
+		{"from-source", no_argument, NULL, 'S'},
+		{"push", no_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	long n;
@@ -113,6 +124,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 't': o->tool = optarg; break;
+		case 'c': {
+			char *kv = xasprintf("CONFIG=%s", optarg);
+			strv_push(&o->vars, kv);
+			free(kv);
+			break;
+		}
+		case 'y': strv_push(&o->vars, "YES=1"); break;
+		case 'J': strv_push(&o->vars, "JSON=1"); break;
+		case 'S': strv_push(&o->vars, "FROM_SOURCE=1"); break;
+		case 'P': strv_push(&o->vars, "PUSH=1"); break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': puts(VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -125,6 +146,37 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			strv_push(&o->targets, argv[i]);
 	}
 	return 0;
+}
+
+/* stock_dir: where the stock recipes are: next to the binary in a build tree, else the installed copy. */
+static char *stock_dir(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *dir = xasprintf("%s/recipes", exe);
+			char *probe = xasprintf("%s/sindri.lua", dir);
+			int ok = access(probe, F_OK) == 0;
+			free(probe);
+			if (ok)
+				return dir;
+			free(dir);
+			/* build-san/sindri-build: the recipes are one level up */
+			dir = xasprintf("%s/../recipes", exe);
+			probe = xasprintf("%s/sindri.lua", dir);
+			ok = access(probe, F_OK) == 0;
+			free(probe);
+			if (ok)
+				return dir;
+			free(dir);
+		}
+	}
+	return xstrdup(SB_DATADIR "/recipes");
 }
 
 static int resolve_targets(struct graph *g, const struct strv *names, struct task ***out, size_t *n)
@@ -202,54 +254,46 @@ static int tool_stats(struct state *st)
 	return 0;
 }
 
-/* keys_and_reasons: compute keys in plan order without running anything; explain and key share it. */
+static void print_reason(struct task *t, int run, const char *why, void *arg)
+{
+	struct buf b = BUF_INIT;
+
+	(void)arg;
+	if (!run) {
+		printf("%s: up to date\n", t->name);
+		return;
+	}
+	printf("%s: would run:\n", t->name);
+	buf_adds(&b, why);
+	for (char *line = strtok(b.data, "\n"); line; line = strtok(NULL, "\n"))
+		printf("  %s\n", line);
+	buf_release(&b);
+}
+
+/* tool_explain: -t explain, and -t key (keys_only) which computes the same keys without deciding. */
 static int tool_explain(struct graph *g, struct task **targets, size_t n, struct state *st, const struct keyenv *ke,
                         int keys_only)
 {
 	struct task **plan;
 	size_t nplan;
-	int ret = 0;
 
+	if (!keys_only)
+		return build_explain(g, targets, n, st, ke, print_reason, NULL) < 0 ? 1 : 0;
 	if (graph_plan(g, targets, n, &plan, &nplan) < 0)
 		return 2;
-	for (size_t i = 0; i < nplan; i++)
-		plan[i]->mark = 0;
 	for (size_t i = 0; i < nplan; i++) {
-		struct task *t = plan[i];
-		struct buf why = BUF_INIT;
-		int r;
-
-		if (task_key(t, ke) < 0) {
-			ret = 1;
-			break;
-		}
-		if (keys_only)
-			continue;
-		r = task_decide(t, st, ke, &why);
-		for (size_t j = 0; j < t->deps.n; j++)
-			if (t->depv[j]->mark)
-				buf_addf(&why, "dependency '%s' would run first\n", t->depv[j]->name), r = r < 0 ? r : 1;
-		if (r < 0) {
-			ret = 1;
-		} else if (r == 0) {
-			printf("%s: up to date\n", t->name);
-		} else {
-			t->mark = 1;
-			printf("%s: would run:\n", t->name);
-			for (char *line = strtok(why.data, "\n"); line; line = strtok(NULL, "\n"))
-				printf("  %s\n", line);
-		}
-		buf_release(&why);
-	}
-	if (keys_only && !ret) {
-		for (size_t i = 0; i < n; i++) {
-			char hex[HASH_HEX_LEN + 1];
-			hash_hex(&targets[i]->key, hex);
-			printf(n > 1 ? "%s %s\n" : "%s\n", hex, targets[i]->name);
+		if (task_key(plan[i], ke) < 0) {
+			free(plan);
+			return 1;
 		}
 	}
 	free(plan);
-	return ret;
+	for (size_t i = 0; i < n; i++) {
+		char hex[HASH_HEX_LEN + 1];
+		hash_hex(&targets[i]->key, hex);
+		printf(n > 1 ? "%s %s\n" : "%s\n", hex, targets[i]->name);
+	}
+	return 0;
 }
 
 static int tool_clean(struct graph *g, struct task **targets, size_t n, int all, struct state *st)
@@ -342,15 +386,26 @@ int main(int argc, char **argv)
 		error("cannot change to directory '%s':", o.dir);
 		return 2;
 	}
+	char *stock = stock_dir();
+	char *stock_file = xasprintf("%s/sindri.lua", stock);
+	if (!o.file && access("sindri-build.lua", F_OK) < 0 && access("v3/Cargo.toml", F_OK) == 0)
+		o.file = stock_file; /* a Sindri checkout without a recipe of its own */
 	if (!o.file)
 		o.file = "sindri-build.lua";
 	if (access(o.file, F_OK) < 0) {
 		error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
+		free(stock);
+		free(stock_file);
 		return 2;
 	}
 	graph_init(&g);
 	r = recipe_new(&g, &o.vars, o.b.verbose);
 	image_lua_open(r);
+	docker_lua_open(r);
+	sindriconf_lua_open(r);
+	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
+	recipe_set_path(r, path);
+	free(path);
 	if (recipe_load(r, o.file) < 0 || graph_resolve(&g) < 0)
 		goto out;
 	signals_install();
@@ -378,7 +433,9 @@ int main(int argc, char **argv)
 		goto out;
 	ke.fc = filecache_load(FILECACHE);
 	ke.readonly = o.b.dry_run;
+	recipe_set_build(r, st, &ke, &o.b);
 	ret = build_run(&g, targets, n, st, &ke, &o.b);
+	recipe_set_build(r, NULL, NULL, NULL);
 	if (!o.b.dry_run && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
 		ret = 2;
 	state_close(st);
@@ -389,5 +446,7 @@ out:
 	graph_release(&g);
 	strv_release(&o.targets);
 	strv_release(&o.vars);
+	free(stock);
+	free(stock_file);
 	return ret;
 }

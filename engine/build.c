@@ -87,7 +87,7 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 	}
 	if (!rec) {
 		/* A type whose results carry their key (an image label) is current without our record. */
-		if (t->ops && t->ops->check && !t->outputs.n) {
+		if (t->ops && t->ops->check && t->ops->keyed_check && !t->outputs.n) {
 			size_t before = why->len;
 			r = t->ops->check(t, ke, why);
 			if (r < 0)
@@ -498,10 +498,50 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		code = 128 + signals_caught();
 	else
 		code = s.failures ? 1 : 0;
-	status_summary(&s.status, signals_caught() != 0);
+	if (!o->nested || s.failures || signals_caught())
+		status_summary(&s.status, signals_caught() != 0);
 	free(plan);
 	free(s.ready);
 	free(s.queue);
 	free(s.run);
 	return code;
+}
+
+int build_explain(struct graph *g, struct task *const *targets, size_t ntargets, const struct state *st,
+                  const struct keyenv *ke, void (*fn)(struct task *t, int run, const char *why, void *arg), void *arg)
+{
+	struct task **plan;
+	size_t nplan;
+	int ret = 0;
+
+	if (graph_plan(g, targets, ntargets, &plan, &nplan) < 0)
+		return -1;
+	for (size_t i = 0; i < nplan; i++)
+		plan[i]->state = T_WAIT;
+	for (size_t i = 0; i < nplan && ret == 0; i++) {
+		struct task *t = plan[i];
+		struct buf why = BUF_INIT;
+		int r;
+
+		if (task_key(t, ke) < 0) {
+			ret = -1;
+			break;
+		}
+		r = task_decide(t, st, ke, &why);
+		for (size_t j = 0; j < t->deps.n && r >= 0; j++) {
+			if (t->depv[j]->state == T_RAN) {
+				buf_addf(&why, "dependency '%s' would run first\n", t->depv[j]->name);
+				r = 1;
+			}
+		}
+		if (r < 0) {
+			ret = -1;
+		} else {
+			t->state = r ? T_RAN : T_UPTODATE;
+			fn(t, r, why.data ? why.data : "", arg);
+		}
+		buf_release(&why);
+	}
+	free(plan);
+	return ret;
 }

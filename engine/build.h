@@ -16,6 +16,7 @@ struct build_opts {
 	int dry_run;    /* -n: decide and print, run nothing, write nothing */
 	int quiet, verbose;
 	int explain;    /* -d explain: print why each task runs */
+	int nested;     /* a build started by a running task: no summary line */
 };
 
 /* task_decide: after task_key, decide whether t must run: 0 up to date, 1 must run (the reasons, one per line, are
@@ -23,6 +24,11 @@ struct build_opts {
 int task_decide(struct task *t, const struct state *st, const struct keyenv *ke, struct buf *why);
 /* task_cmdline: the task's command as one printable line (argv joined with shell quoting). Caller frees. */
 char *task_cmdline(const struct task *t);
+/* build_explain: decide, in dependency order and without running anything, every task the targets need; fn gets
+ * each task with run 0 (up to date) or 1 (would run, reasons in why, one per line). A dependent of a task that
+ * would run is counted as would-run. Returns 0, or -1 when a key cannot be computed (error printed). */
+int build_explain(struct graph *g, struct task *const *targets, size_t ntargets, const struct state *st,
+                  const struct keyenv *ke, void (*fn)(struct task *t, int run, const char *why, void *arg), void *arg);
 /* build_run: bring targets up to date. Returns the exit code: 0 all done, 1 a task failed, 128+n on signal n.
  * st may be read-only only when o->dry_run. */
 int build_run(struct graph *g, struct task *const *targets, size_t ntargets, struct state *st,

@@ -39,6 +39,9 @@ enum run_kind {
  */
 struct task_ops {
 	const char *kind;
+	/* keyed_check: check proves that results made with this very key exist (an image labelled with it), so a task
+	 * without a record in our state is current when check says so: the results, not our state, are the record. */
+	int keyed_check;
 	/* preflight: before the state is opened, check what the type needs (e.g. the Docker engine answers). */
 	int (*preflight)(struct task *t);
 	/* add_key: add the type's own key parts (called after the engine's parts; the dep keys are final). */

@@ -63,7 +63,7 @@ volatile int *signals_flag(void)
 	return &stop_flag;
 }
 
-static int spawn(pid_t *pid, char *const *argv, int console, int outfd)
+static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, int outfd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -91,12 +91,16 @@ static int spawn(pid_t *pid, char *const *argv, int console, int outfd)
 		if (!console)
 			posix_spawn_file_actions_adddup2(&fa, outfd, 2);
 	}
+	if (cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	posix_spawnattr_setflags(&attr, flags);
 	err = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (err) {
 		errno = err;
+		if (cwd)
+			return error("cannot run '%s' in '%s':", argv[0], cwd);
 		return error("cannot run '%s':", argv[0]);
 	}
 	return 0;
@@ -111,7 +115,7 @@ int proc_spawn(struct job *j, char *const *argv, int console)
 	j->console = console;
 	if (!console && pipe2(fds, O_CLOEXEC) < 0)
 		return error("pipe:");
-	if (spawn(&j->pid, argv, console, fds[1]) < 0) {
+	if (spawn(&j->pid, argv, NULL, console, fds[1]) < 0) {
 		if (fds[0] >= 0)
 			close(fds[0]), close(fds[1]);
 		return -1;
@@ -190,7 +194,7 @@ void proc_release(struct job *j)
 	buf_release(&j->out);
 }
 
-int proc_run(char *const *argv, struct buf *out)
+int proc_run(char *const *argv, const char *cwd, struct buf *out)
 {
 	struct job j;
 	int fds[2] = {-1, -1}, status;
@@ -200,7 +204,7 @@ int proc_run(char *const *argv, struct buf *out)
 	j.console = 1;
 	if (out && pipe2(fds, O_CLOEXEC) < 0)
 		return error("pipe:");
-	if (spawn(&j.pid, argv, 1, fds[1]) < 0) {
+	if (spawn(&j.pid, argv, cwd, 1, fds[1]) < 0) {
 		if (fds[0] >= 0)
 			close(fds[0]), close(fds[1]);
 		return -1;

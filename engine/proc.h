@@ -27,9 +27,9 @@ int proc_reap(struct job *j, int *status);
 void proc_kill(struct job *j, int sig);
 /* proc_release: free j->out. */
 void proc_release(struct job *j);
-/* proc_run: run argv to completion with inherited stdio (for in-process task code); returns its exit status, or -1
- * when it could not be started. If out is not NULL, stdout is captured into it. */
-int proc_run(char *const *argv, struct buf *out);
+/* proc_run: run argv to completion with inherited stdio (for in-process task code), in directory cwd (NULL: ours);
+ * returns its exit status, or -1 when it could not be started. If out is not NULL, stdout is captured into it. */
+int proc_run(char *const *argv, const char *cwd, struct buf *out);
 
 /* signals_install: catch SIGINT, SIGTERM and SIGHUP: each writes its number to a self-pipe; SIGPIPE is ignored. */
 void signals_install(void);

@@ -11,15 +11,15 @@
 #include "dockerignore.h"
 #include "util.h"
 
-static void add_image(struct parser *p, const char *ref)
+static void add_image(struct parser *p, size_t stage, int line, const char *ref)
 {
 	struct dockerfile *df = p->df;
 	struct dfimage *im;
 
 	GROW(df->images, df->nimages, p->cap_images);
 	im = &df->images[df->nimages++];
-	im->stage = df->nstages - 1;
-	im->line = p->line;
+	im->stage = stage;
+	im->line = line;
 	im->ref = xstrdup(ref);
 }
 
@@ -29,28 +29,92 @@ static void add_dep(struct pstage *ps, size_t stage)
 	ps->deps[ps->ndeps++] = stage;
 }
 
-/* resolve_from: ref (a stage name, a stage index or an image) becomes a dependency of the current stage. */
-static int resolve_from(struct parser *p, const char *ref, const char *what)
+/* add_ref: the current stage reads from ref, which may name a stage defined further down. */
+static int add_ref(struct parser *p, const char *what, const char *ref, int by_index)
+{
+	struct pstage *ps = &p->ps[p->df->nstages - 1];
+	struct scope none = {NULL, NULL};
+	char *v;
+	int same;
+
+	if (!*ref)
+		return df_error(p, "%s needs a stage or an image", what);
+	/* BuildKit resolves these before any variable has a value, so it refuses variables (and quotes) here. */
+	if (!(v = df_expand(p, &none, ref)))
+		return -1;
+	same = strcmp(v, ref) == 0;
+	free(v);
+	if (!same)
+		return df_error(p, "%s='%s': variables are not supported there; name a stage 'FROM <image with "
+		                "global ARGs> AS alias' and use the alias", what, ref);
+	GROW(ps->refs, ps->nrefs, ps->caprefs);
+	ps->refs[ps->nrefs].ref = xstrdup(ref);
+	ps->refs[ps->nrefs].line = p->line;
+	ps->refs[ps->nrefs++].by_index = by_index;
+	return 0;
+}
+
+/* cyclic: depth-first search for a stage reachable from itself; color 1 is "on the path", 2 "done". */
+static int cyclic(const struct parser *p, size_t i, char *color)
+{
+	size_t j;
+
+	color[i] = 1;
+	for (j = 0; j < p->ps[i].ndeps; j++) {
+		size_t d = p->ps[i].deps[j];
+		if (color[d] == 1 || (color[d] == 0 && cyclic(p, d, color)))
+			return 1;
+	}
+	color[i] = 2;
+	return 0;
+}
+
+int df_resolve(struct parser *p)
 {
 	struct dockerfile *df = p->df;
-	size_t cur = df->nstages - 1, i;
+	char *color;
+	size_t i, j, k;
 
-	if (ref[strspn(ref, "0123456789")] == '\0') {
-		unsigned long idx = strtoul(ref, NULL, 10);
-		if (idx >= cur)
-			return df_error(p, "%s --from=%s: stage %s is not a previous stage", what, ref, ref);
-		add_dep(&p->ps[cur], idx);
-		return 0;
-	}
-	for (i = 0; i < cur; i++) {
-		if (df->stages[i].name && strcasecmp(df->stages[i].name, ref) == 0) {
-			add_dep(&p->ps[cur], i);
-			return 0;
+	for (i = 0; i < df->nstages; i++) {
+		struct dfstage *st = &df->stages[i];
+		struct pstage *ps = &p->ps[i];
+
+		if (st->base_stage < 0 && strcasecmp(st->base, "scratch") != 0)
+			add_image(p, i, st->line, st->base);
+		for (j = 0; j < ps->nrefs; j++) {
+			const struct stageref *r = &ps->refs[j];
+
+			p->line = r->line;
+			if (r->by_index && r->ref[strspn(r->ref, "0123456789")] == '\0') {
+				unsigned long idx = strtoul(r->ref, NULL, 10);
+				if (idx >= df->nstages)
+					return df_error(p, "COPY --from=%s: there is no stage %s (stages count from 0)", r->ref,
+					                r->ref);
+				add_dep(ps, idx);
+				continue;
+			}
+			for (k = 0; k < df->nstages; k++)
+				if (df->stages[k].name && strcasecmp(df->stages[k].name, r->ref) == 0)
+					break;
+			if (k < df->nstages)
+				add_dep(ps, k);
+			else
+				add_image(p, i, r->line, r->ref);
 		}
 	}
-	if (df->stages[cur].name && strcasecmp(df->stages[cur].name, ref) == 0)
-		return df_error(p, "%s --from=%s names the stage it is in", what, ref);
-	add_image(p, ref);
+	color = xcalloc(df->nstages, 1);
+	for (i = 0; i < df->nstages; i++) {
+		if (!color[i] && cyclic(p, i, color)) {
+			for (i = 0; i < df->nstages && color[i] != 1; i++)
+				;
+			p->line = df->stages[i].line;
+			free(color);
+			return df_error(p, "circular dependency: stage %zu%s%s%s reads from itself through --from", i,
+			                df->stages[i].name ? " '" : "", df->stages[i].name ? df->stages[i].name : "",
+			                df->stages[i].name ? "'" : "");
+		}
+	}
+	free(color);
 	return 0;
 }
 
@@ -152,7 +216,7 @@ static struct dfstage *new_stage(struct parser *p)
 int df_from(struct parser *p, const char *rest, struct flags *fl)
 {
 	struct dockerfile *df = p->df;
-	struct scope sc = {NULL, &p->global, &p->refs};
+	struct scope sc = {&p->global, &p->refs};
 	struct wordlist w = {0};
 	char *base = NULL, *platform = NULL, *name = NULL, *c;
 	const char *pl;
@@ -167,7 +231,7 @@ int df_from(struct parser *p, const char *rest, struct flags *fl)
 		df_error(p, "FROM takes 'image' or 'image AS name', not '%s'", rest);
 		goto out;
 	}
-	/* FROM sees only the global ARGs: a stage's ENV and ARGs end with it. */
+	/* FROM sees only the global ARGs. */
 	wordlist_release(&p->refs);
 	if (!(base = df_expand(p, &sc, w.v[0])))
 		goto out;
@@ -212,8 +276,6 @@ int df_from(struct parser *p, const char *rest, struct flags *fl)
 		for (i = 0; i < penv->n; i++)
 			df_vars_set(&p->ps[df->nstages - 1].env, penv->v[i].name, penv->v[i].value);
 		add_dep(&p->ps[df->nstages - 1], (size_t)st->base_stage);
-	} else if (strcasecmp(st->base, "scratch") != 0) {
-		add_image(p, st->base);
 	}
 	for (i = 0; i < p->refs.n; i++)
 		use_global(p, p->refs.v[i]);
@@ -243,7 +305,7 @@ int df_arg(struct parser *p, const char *rest)
 		char *name = eq ? xstrndup(w.v[i], (size_t)(eq - w.v[i])) : xstrdup(w.v[i]);
 		const struct dfarg *ba = df_build_arg(p, name);
 		const struct var *g = NULL;
-		struct scope sc = {NULL, &p->global, &p->refs};
+		struct scope sc = {&p->global, &p->refs};
 		char *value = NULL;
 
 		if (!*name) {
@@ -263,7 +325,9 @@ int df_arg(struct parser *p, const char *rest)
 		} else if (!eq && in_stage && (g = df_vars_get(&p->global, name, strlen(name))) && g->value)
 			value = xstrdup(g->value);
 		if (in_stage) {
-			df_vars_set(&ps->args, name, value);
+			/* Names are set one by one: "ARG A=1 B=$A" gives B "1". An ARG with no value changes nothing. */
+			if (value)
+				df_vars_set(&ps->env, name, value);
 			df_addnew(&ps->used, name);
 			if (g)
 				use_global(p, name);
@@ -341,7 +405,8 @@ int df_copy(struct parser *p, const char *rest, struct flags *fl, int add)
 	const char *instr = add ? "ADD" : "COPY", *why, *f;
 	struct scope sc = df_stage_scope(p, NULL);
 	struct wordlist w = {0}, excl = {0};
-	char *from = NULL, *checksum = NULL, *v = NULL;
+	const char *from;
+	char *checksum = NULL, *v = NULL;
 	size_t i;
 	int json = 0, ret = -1, strip;
 
@@ -366,16 +431,8 @@ int df_copy(struct parser *p, const char *rest, struct flags *fl, int add)
 		df_error(p, "%s needs a source and a destination, as in '%s src /dest'", instr, instr);
 		goto out;
 	}
-	if ((f = df_flag(fl, "from"))) {
-		if (!(from = df_expand(p, &sc, f)))
-			goto out;
-		if (!*from) {
-			df_error(p, "%s --from needs a stage or an image", instr);
-			goto out;
-		}
-		if (resolve_from(p, from, instr) < 0)
-			goto out;
-	}
+	if ((from = df_flag(fl, "from")) && add_ref(p, "COPY --from", from, 1) < 0)
+		goto out;
 	if ((f = df_flag(fl, "checksum")) && !(checksum = df_expand(p, &sc, f)))
 		goto out;
 	for (i = 0; i < fl->name.n; i++) {
@@ -414,7 +471,6 @@ int df_copy(struct parser *p, const char *rest, struct flags *fl, int add)
 	ret = 0;
 out:
 	free(v);
-	free(from);
 	free(checksum);
 	wordlist_release(&w);
 	wordlist_release(&excl);
@@ -422,52 +478,108 @@ out:
 }
 
 static const char *const mount_keys[] = {
-	"target", "dst", "destination", "readonly", "ro", "readwrite", "rw", "id", "sharing", "mode", "uid", "gid",
-	"required", "size", "env",
+	"target", "dst", "destination", "id", "sharing", "mode", "uid", "gid", "size", "env",
 };
 
-/* parse_mount: a RUN --mount spec ("type=bind,source=x,target=/y"): a bind of the context reads from it. */
-static int parse_mount(struct parser *p, char *spec)
+/* csv_fields: the comma-separated fields of s; a field in double quotes may hold commas ("" is a quote). */
+static void csv_fields(const char *s, struct wordlist *out)
 {
-	const char *type = "bind", *from = NULL, *source = NULL;
-	char *field, *save = NULL;
-	size_t i;
+	struct buf f = BUF_INIT;
 
-	for (field = strtok_r(spec, ",", &save); field; field = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(field, '=');
-		const char *val = eq ? eq + 1 : "";
-
-		if (eq)
-			*eq = '\0';
-		if (strcasecmp(field, "type") == 0)
-			type = val;
-		else if (strcasecmp(field, "from") == 0)
-			from = val;
-		else if (strcasecmp(field, "source") == 0 || strcasecmp(field, "src") == 0)
-			source = val;
-		else {
-			for (i = 0; i < LEN(mount_keys) && strcasecmp(field, mount_keys[i]) != 0; i++)
-				;
-			if (i == LEN(mount_keys))
-				return df_error(p, "unknown RUN --mount option '%s'", field);
+	for (;;) {
+		buf_reset(&f);
+		buf_grow(&f, 0);
+		if (*s == '"') {
+			for (s++; *s && !(*s == '"' && s[1] != '"'); s++) {
+				if (*s == '"')
+					s++;
+				buf_addc(&f, *s);
+			}
+			if (*s)
+				s++;
 		}
+		while (*s && *s != ',')
+			buf_addc(&f, *s++);
+		wordlist_add(out, f.data ? f.data : "");
+		if (!*s++)
+			break;
 	}
+	buf_release(&f);
+}
+
+/* parse_mount: a RUN --mount spec ("type=bind,source=x,target=/y"): a bind of the context reads from it. Its
+ * fields are split first and their values expanded one by one, as BuildKit does. */
+static int parse_mount(struct parser *p, const char *spec)
+{
+	struct scope sc = df_stage_scope(p, NULL);
+	struct wordlist fields = {0};
+	char *type = xstrdup("bind"), *source = NULL, *from = NULL, *v = NULL;
+	size_t i, k;
+	int ret = -1;
+
+	csv_fields(spec, &fields);
+	for (i = 0; i < fields.n; i++) {
+		char *key = fields.v[i], *eq = strchr(key, '=');
+
+		if (!eq) {
+			if (!*key || strcasecmp(key, "readonly") == 0 || strcasecmp(key, "ro") == 0 ||
+			    strcasecmp(key, "readwrite") == 0 || strcasecmp(key, "rw") == 0 || strcasecmp(key, "required") == 0)
+				continue;
+			df_error(p, "RUN --mount field '%s' needs a value, as in '%s=...'", key, key);
+			goto out;
+		}
+		*eq = '\0';
+		if (strcasecmp(key, "from") == 0) {
+			if (add_ref(p, "RUN --mount from", eq + 1, 0) < 0)
+				goto out;
+			free(from);
+			from = xstrdup(eq + 1);
+			continue;
+		}
+		if (!(v = df_expand(p, &sc, eq + 1)))
+			goto out;
+		if (strcasecmp(key, "type") == 0) {
+			free(type), type = v;
+		} else if (strcasecmp(key, "source") == 0 || strcasecmp(key, "src") == 0) {
+			free(source), source = v;
+		} else {
+			for (k = 0; k < LEN(mount_keys) && strcasecmp(key, mount_keys[k]) != 0; k++)
+				;
+			free(v);
+			v = NULL;
+			if (k == LEN(mount_keys)) {
+				df_error(p, "unknown RUN --mount option '%s'", key);
+				goto out;
+			}
+		}
+		v = NULL;
+	}
+	for (k = 0; type[k]; k++)
+		type[k] = (char)tolower((unsigned char)type[k]);
 	if (strcmp(type, "bind") != 0 && strcmp(type, "cache") != 0 && strcmp(type, "tmpfs") != 0 &&
-	    strcmp(type, "secret") != 0 && strcmp(type, "ssh") != 0)
-		return df_error(p, "unknown RUN --mount type '%s': use bind, cache, tmpfs, secret or ssh", type);
-	if (strcmp(type, "bind") != 0 && strcmp(type, "cache") != 0)
-		return 0;
-	if (from && *from)
-		return resolve_from(p, from, "RUN --mount");
+	    strcmp(type, "secret") != 0 && strcmp(type, "ssh") != 0) {
+		df_error(p, "unknown RUN --mount type '%s': use bind, cache, tmpfs, secret or ssh", type);
+		goto out;
+	}
+	if (from && strcmp(type, "bind") != 0 && strcmp(type, "cache") != 0) {
+		df_error(p, "RUN --mount type '%s' takes no from=", type);
+		goto out;
+	}
+	ret = 0;
 	/* A bind without from= mounts the build context, all of it unless source= narrows it. */
-	if (strcmp(type, "bind") == 0)
-		return add_read(p, DFREAD_BIND, source ? source : "", NULL);
-	return 0;
+	if (!from && strcmp(type, "bind") == 0)
+		ret = add_read(p, DFREAD_BIND, source ? source : "", NULL);
+out:
+	free(v);
+	free(type);
+	free(source);
+	free(from);
+	wordlist_release(&fields);
+	return ret;
 }
 
 int df_run(struct parser *p, const char *rest, struct flags *fl)
 {
-	struct scope sc = df_stage_scope(p, NULL);
 	struct wordlist w = {0};
 	const char *why;
 	size_t i;
@@ -481,19 +593,9 @@ int df_run(struct parser *p, const char *rest, struct flags *fl)
 		if (df_skip_heredocs(p, &w) < 0)
 			goto out;
 	}
-	for (i = 0; i < fl->name.n; i++) {
-		char *spec;
-		int r;
-
-		if (strcmp(fl->name.v[i], "mount") != 0)
-			continue;
-		if (!(spec = df_expand(p, &sc, fl->val.v[i])))
+	for (i = 0; i < fl->name.n; i++)
+		if (strcmp(fl->name.v[i], "mount") == 0 && parse_mount(p, fl->val.v[i]) < 0)
 			goto out;
-		r = parse_mount(p, spec);
-		free(spec);
-		if (r < 0)
-			goto out;
-	}
 	ret = 0;
 out:
 	wordlist_release(&w);

@@ -31,17 +31,28 @@ struct vars {
 	size_t n, cap;
 };
 
+/* A COPY --from or RUN --mount from= reference: a stage (which may come later in the file) or an image. */
+struct stageref {
+	char *ref;
+	int line;
+	int by_index; /* COPY --from=1 names stage 1; a mount's from= is a name or an image */
+};
+
 /* What the parser keeps of a stage beyond struct dfstage. */
 struct pstage {
-	struct vars env, args;
+	/* What substitution sees: ENV and ARGs with a value, in file order, the later one winning (BuildKit adds an
+	 * ARG's value to the build's environment); a stage built on another starts from that one's. */
+	struct vars env;
 	struct wordlist used; /* ARG names the stage consumes */
 	size_t *deps;         /* stages it reads from */
 	size_t ndeps, cap;
+	struct stageref *refs; /* resolved by df_resolve once every stage is known */
+	size_t nrefs, caprefs;
 };
 
-/* Where substitution looks names up: ENV first (it always wins over ARG), then ARGs; refs collects what was used. */
+/* Where substitution looks names up (vars may be NULL); refs, when not NULL, collects the names it used. */
 struct scope {
-	const struct vars *env, *args;
+	const struct vars *vars;
 	struct wordlist *refs;
 };
 
@@ -78,7 +89,7 @@ int df_error(struct parser *p, const char *fmt, ...) __attribute__((format(print
 const struct dfarg *df_build_arg(const struct parser *p, const char *name);
 /* df_expand: word s after substitution in sc (malloc'd), or NULL after reporting the error. */
 char *df_expand(struct parser *p, struct scope *sc, const char *s);
-/* df_stage_scope: the current stage's ENV and ARGs, recording the names used in refs (which may be NULL). */
+/* df_stage_scope: the current stage's variables, recording the names used in refs (which may be NULL). */
 struct scope df_stage_scope(struct parser *p, struct wordlist *refs);
 /* df_check_flags: every flag must be one of the blank-separated allowed; one not in bools needs a value. */
 int df_check_flags(struct parser *p, const char *instr, const struct flags *fl, const char *allowed,
@@ -94,5 +105,8 @@ int df_arg(struct parser *p, const char *rest);
 int df_env(struct parser *p, const char *rest);
 int df_copy(struct parser *p, const char *args, struct flags *fl, int add);
 int df_run(struct parser *p, const char *args, struct flags *fl);
+/* df_resolve: after the last line, turn every stage's references into dependencies or images (in file order) and
+ * refuse a cycle. */
+int df_resolve(struct parser *p);
 
 #endif

@@ -57,23 +57,26 @@ static char *literal_pattern(const char *src)
 	return buf_detach(&b);
 }
 
-/* base_len: the length of the directory --exclude patterns are relative to: a directory source itself, or for a
- * wildcard the directory above its first wildcard segment, where the copy starts. */
-static size_t base_len(const struct dfread *r)
+/* exclude_rel: the path --exclude patterns see for a file a read brings in: relative to the directory source, or to
+ * the wildcard match it lies in (a Go pattern matches one segment per segment). NULL for the source or the match
+ * itself: BuildKit filters what a source brings along, never the source. */
+static const char *exclude_rel(const struct dfread *r, const char *path)
 {
-	const char *s = r->src, *seg, *e;
-	size_t base = 0;
+	size_t n = strlen(r->src), k = 1;
+	const char *s;
 
-	if (strcmp(s, ".") == 0)
-		return 0;
+	if (strcmp(r->src, ".") == 0)
+		return path;
 	if (!r->wildcard)
-		return strlen(s);
-	for (seg = s;; seg = e + 1) {
-		e = seg + strcspn(seg, "/");
-		if (strcspn(seg, "*?[\\") < (size_t)(e - seg) || !*e)
-			return base;
-		base = (size_t)(e - s);
+		return strncmp(path, r->src, n) == 0 && path[n] == '/' ? path + n + 1 : NULL;
+	for (s = r->src; (s = strchr(s, '/')); s++)
+		k++;
+	for (s = path; k > 0; k--) {
+		if (!(s = strchr(s, '/')))
+			return NULL;
+		s++;
 	}
+	return s;
 }
 
 static int not_found(const struct dockerfile *df, const struct dfread *r, const struct dockerignore *ign,
@@ -105,8 +108,8 @@ static int read_one(const struct dockerfile *df, const struct dfread *r, int ctx
 	struct stat st;
 	const char *what = dfread_kind_name(r->kind);
 	char *pat = NULL;
-	size_t i, base, kept = 0;
-	int isdir = 1, ret = -1;
+	size_t i, kept = 0;
+	int ret = -1;
 
 	fileset_init(&got);
 	dockerignore_init(&ex);
@@ -118,10 +121,8 @@ static int read_one(const struct dockerfile *df, const struct dfread *r, int ctx
 			         strerror(errno));
 			return -1;
 		}
-		isdir = S_ISDIR(st.st_mode);
 	}
-	/* BuildKit filters what a source brings along, never the source itself: a named file is always copied. */
-	for (i = 0; i < r->nexcl && (r->wildcard || isdir); i++) {
+	for (i = 0; i < r->nexcl; i++) {
 		if (dockerignore_add(&ex, r->excl[i], &why) < 0) {
 			buf_addf(err, "%s:%d: %s --exclude: %s", df->path, r->line, what, why.data);
 			goto out;
@@ -132,12 +133,10 @@ static int read_one(const struct dockerfile *df, const struct dfread *r, int ctx
 		buf_addf(err, "%s:%d: %s source '%s': %s", df->path, r->line, what, r->src, why.data);
 		goto out;
 	}
-	base = base_len(r);
 	for (i = 0; i < got.n; i++) {
-		const char *path = got.v[i].path;
-		const char *rel = base && strlen(path) > base ? path + base + 1 : path;
+		const char *path = got.v[i].path, *rel = ex.n ? exclude_rel(r, path) : NULL;
 
-		if ((ign && dockerignore_excludes(ign, path)) || (ex.n && dockerignore_excludes(&ex, rel))) {
+		if ((ign && dockerignore_excludes(ign, path)) || (rel && dockerignore_excludes(&ex, rel))) {
 			free(got.v[i].path);
 			continue;
 		}
@@ -145,10 +144,9 @@ static int read_one(const struct dockerfile *df, const struct dfread *r, int ctx
 		kept++;
 	}
 	got.n = 0; /* every path was moved to out or freed */
-	/* An existing directory whose files are all left out still copies (as an empty directory); a pattern that
-	 * matches nothing, or a source the ignore file removes from the context, fails the build. */
-	if (!kept && strcmp(r->src, ".") != 0 &&
-	    (r->wildcard || (ign && dockerignore_excludes(ign, r->src)))) {
+	/* A named source the ignore file removes from the context fails the build; an existing directory whose files
+	 * are all left out still copies (as an empty one), and BuildKit lets a wildcard match nothing at all. */
+	if (!kept && !r->wildcard && strcmp(r->src, ".") != 0 && ign && dockerignore_excludes(ign, r->src)) {
 		not_found(df, r, ign, err);
 		goto out;
 	}

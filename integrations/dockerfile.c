@@ -102,10 +102,8 @@ const struct dfarg *df_build_arg(const struct parser *p, const char *name)
 static const char *scope_get(void *ctx, const char *name, size_t n)
 {
 	struct scope *sc = ctx;
-	const struct var *v = df_vars_get(sc->env, name, n);
+	const struct var *v = df_vars_get(sc->vars, name, n);
 
-	if (!v)
-		v = df_vars_get(sc->args, name, n);
 	if (sc->refs) {
 		char *s = xstrndup(name, n);
 		df_addnew(sc->refs, s);
@@ -132,7 +130,7 @@ char *df_expand(struct parser *p, struct scope *sc, const char *s)
 struct scope df_stage_scope(struct parser *p, struct wordlist *refs)
 {
 	struct pstage *ps = &p->ps[p->df->nstages - 1];
-	struct scope sc = {&ps->env, &ps->args, refs};
+	struct scope sc = {&ps->env, refs};
 
 	return sc;
 }
@@ -226,6 +224,29 @@ int df_skip_heredocs(struct parser *p, const struct wordlist *words)
 	return 0;
 }
 
+/* onbuild: ONBUILD's step runs in a child build and reads nothing here, but its here-documents follow this line. */
+static int onbuild(struct parser *p, const char *rest)
+{
+	struct flags fl = {{0}, {0}};
+	struct wordlist w = {0};
+	size_t n = strcspn(rest, " \t");
+	const char *args, *why;
+	int ret = 0;
+
+	if (!((n == 3 && strncasecmp(rest, "run", 3) == 0) || (n == 4 && strncasecmp(rest, "copy", 4) == 0) ||
+	      (n == 3 && strncasecmp(rest, "add", 3) == 0)))
+		return 0;
+	args = dockerword_flags(rest + n, p->df->escape, &fl.name, &fl.val);
+	if (args[0] != '[' || !dockerword_json(args, &w, &why)) {
+		dockerword_split(args, p->df->escape, 1, &w);
+		ret = df_skip_heredocs(p, &w);
+	}
+	wordlist_release(&w);
+	wordlist_release(&fl.name);
+	wordlist_release(&fl.val);
+	return ret;
+}
+
 static int instruction(struct parser *p, char *line)
 {
 	struct dockerfile *df = p->df;
@@ -279,6 +300,8 @@ static int instruction(struct parser *p, char *line)
 		ret = df_arg(p, rest);
 	else if (strcmp(name, "env") == 0)
 		ret = df_env(p, rest);
+	else if (strcmp(name, "onbuild") == 0)
+		ret = onbuild(p, rest);
 	else if (strcmp(name, "workdir") == 0) {
 		struct scope sc = df_stage_scope(p, NULL);
 		char *dir = df_expand(p, &sc, rest);
@@ -333,14 +356,16 @@ static int directive(struct parser *p, const char *s, size_t n)
 	return 1;
 }
 
-/* continues: whether line ends with the escape character (blanks may follow it); if so it is cut off there. */
+/* continues: whether line ends with the escape character (blanks may follow it); if so it is cut off there. An
+ * escaped escape ("\\" at the end) does not continue the line, as in BuildKit. */
 static int continues(const struct parser *p, struct buf *line)
 {
 	size_t e = line->len;
+	char esc = p->df->escape;
 
 	while (e && (line->data[e - 1] == ' ' || line->data[e - 1] == '\t'))
 		e--;
-	if (!e || line->data[e - 1] != p->df->escape)
+	if (!e || line->data[e - 1] != esc || (e >= 2 && line->data[e - 2] == esc))
 		return 0;
 	line->len = e - 1;
 	line->data[line->len] = '\0';
@@ -421,6 +446,8 @@ static int finish(struct parser *p, const char *target)
 		buf_addf(p->err, "%s: no FROM instruction: a Dockerfile needs at least one stage", p->path);
 		return -1;
 	}
+	if (df_resolve(p) < 0)
+		return -1;
 	df->target = df->nstages - 1;
 	if (target) {
 		size_t best = df->nstages, bestd = 3;
@@ -487,13 +514,15 @@ static int finish(struct parser *p, const char *target)
 
 static void parser_release(struct parser *p)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < p->df->nstages; i++) {
 		vars_release(&p->ps[i].env);
-		vars_release(&p->ps[i].args);
 		wordlist_release(&p->ps[i].used);
 		free(p->ps[i].deps);
+		for (j = 0; j < p->ps[i].nrefs; j++)
+			free(p->ps[i].refs[j].ref);
+		free(p->ps[i].refs);
 	}
 	free(p->ps);
 	vars_release(&p->global);

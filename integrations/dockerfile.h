@@ -32,7 +32,7 @@ struct dfread {
 	enum dfread_kind kind;
 	char *src;      /* context-relative and cleaned: no "./", leading '/' or ".."; "." is the whole context */
 	int wildcard;   /* src holds '*', '?' or '[': Go filepath.Match per segment */
-	char **excl;    /* the --exclude patterns, cleaned */
+	char **excl;    /* --exclude patterns, cleaned; relative to the source or to each wildcard match */
 	size_t nexcl;
 };
 

@@ -153,9 +153,9 @@ int dockerignore_match(const char *p, const char *s)
 			s++;
 			break;
 		case '\\':
-			if (!p[1])
-				return -1;
-			p++;
+			/* Docker leaves a trailing backslash alone; here it matches itself. */
+			if (p[1])
+				p++;
 			/* fall through */
 		default:
 			if (*p != *s)
@@ -172,9 +172,7 @@ static int valid(const char *p)
 		if (*p == '[') {
 			if (class(&p, 0) < 0)
 				return 0;
-		} else if (*p == '\\') {
-			if (!p[1])
-				return 0;
+		} else if (*p == '\\' && p[1]) {
 			p += 2;
 		} else {
 			p++;
@@ -216,7 +214,7 @@ int dockerignore_add(struct dockerignore *ign, const char *line, struct buf *err
 	if (pat[0] == '/' && pat[1])
 		memmove(pat, pat + 1, strlen(pat));
 	if (!valid(pat)) {
-		buf_addf(err, "bad pattern '%s': unterminated or empty '[...]' or a trailing '\\'", pat);
+		buf_addf(err, "bad pattern '%s': a '[' without its ']', an empty '[]' or a backwards range", pat);
 		free(pat);
 		return -1;
 	}
@@ -298,7 +296,9 @@ int dockerignore_prunable(const struct dockerignore *ign, size_t i)
 {
 	const char *p = ign->v[i].pat, *q;
 
-	if (ign->v[i].exception || i < ign->last_exception || strcmp(p, ".") == 0 || str_has_prefix(p, "../"))
+	/* fileset refuses what leaves the root; those patterns match nothing in a context anyway. */
+	if (ign->v[i].exception || i < ign->last_exception || strcmp(p, ".") == 0 || strcmp(p, "..") == 0 ||
+	    str_has_prefix(p, "../") || p[0] == '/')
 		return 0;
 	/* fileset reads "[!" as a negation where Docker reads a '!' member, and it knows "**" only as a segment. */
 	if (strstr(p, "[!"))

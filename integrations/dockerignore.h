@@ -43,7 +43,7 @@ char *dockerignore_find(const char *dockerfile, const char *ctxdir);
 int dockerignore_load(struct dockerignore *ign, const char *dockerfile, const char *ctxdir, struct buf *err);
 
 /* dockerignore_match: 1 when path matches a cleaned pattern ('*' and '?' within a segment, "[...]" negated by '^',
- * '\\' escapes, "**" any number of directories), 0 when not, -1 when the pattern is malformed. */
+ * '\\' escapes, "**" any number of directories), 0 when not, -1 when a "[...]" is malformed. */
 int dockerignore_match(const char *pat, const char *path);
 /* dockerignore_clean: Go's filepath.Clean of a '/'-separated path (malloc'd): no "//", "." or dir/.. and no
  * trailing '/'; "" becomes ".". */

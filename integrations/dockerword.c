@@ -400,18 +400,21 @@ fail:
 
 char *dockerword_heredoc(const char *w, int *strip)
 {
-	size_t n;
+	struct buf name = BUF_INIT;
 
 	w += strspn(w, "0123456789");
-	if (w[0] != '<' || w[1] != '<' || w[2] == '<')
+	if (w[0] != '<' || w[1] != '<' || strchr(w + 2, '<'))
 		return NULL;
 	w += 2;
 	*strip = *w == '-';
 	w += *strip;
-	n = strlen(w);
-	if (n >= 2 && (w[0] == '"' || w[0] == '\'') && w[n - 1] == w[0])
-		w++, n -= 2;
-	if (!n || strcspn(w, "<\"'") < n)
+	/* Quotes anywhere in the word only say "do not expand the body": <<'EOF', <<"EOF" and <<E"O"F are all EOF. */
+	for (; *w; w++)
+		if (*w != '\'' && *w != '"')
+			buf_addc(&name, *w);
+	if (!name.len) {
+		buf_release(&name);
 		return NULL;
-	return xstrndup(w, n);
+	}
+	return buf_detach(&name);
 }

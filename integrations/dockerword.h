@@ -43,8 +43,8 @@ const char *dockerword_flags(const char *s, char esc, struct wordlist *names, st
 /* dockerword_json: 1 with the strings of the JSON array s appended to out; 0 when s is not a JSON string array,
  * with *why "unterminated" (the text ran out) or "invalid". */
 int dockerword_json(const char *s, struct wordlist *out, const char **why);
-/* dockerword_heredoc: the delimiter (malloc'd) when word w opens a here-document ("<<EOF", "<<-'EOF'", "3<<EOF"),
- * with *strip set for "<<-" (leading tabs ignored); NULL when it does not. */
+/* dockerword_heredoc: the delimiter (malloc'd, quotes removed) when word w opens a here-document ("<<EOF",
+ * "<<-'EOF'", "3<<EOF"), with *strip set for "<<-" (leading tabs ignored); NULL when it does not. */
 char *dockerword_heredoc(const char *w, int *strip);
 
 #endif

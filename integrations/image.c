@@ -442,7 +442,7 @@ static int image_prepare(struct task *t, const struct keyenv *ke)
 		for (size_t i = 0; i < img->absent.n; i++) {
 			char pull[] = "pull";
 			char *argv[] = {img->im->cli, pull, img->absent.v[i], NULL};
-			if (proc_run(argv, NULL) != 0)
+			if (proc_run(argv, NULL, NULL) != 0)
 				return error("image '%s': cannot pull its base image '%s'", t->name, img->absent.v[i]);
 		}
 		if (task_key(t, ke) < 0)
@@ -456,6 +456,11 @@ static int image_prepare(struct task *t, const struct keyenv *ke)
 	strv_push(&t->argv, sp->dockerfile);
 	strv_push(&t->argv, "--label");
 	label = xasprintf("%s=%s", IMAGE_KEY_LABEL, img->hex);
+	strv_push(&t->argv, label);
+	free(label);
+	/* which task made an image: cache levels keep or remove images by task, never by a tag pattern */
+	strv_push(&t->argv, "--label");
+	label = xasprintf("%s=%s", IMAGE_TASK_LABEL, t->name);
 	strv_push(&t->argv, label);
 	free(label);
 	for (size_t i = 0; i < sp->tags.n; i++) {
@@ -519,6 +524,7 @@ static void image_release(struct task *t)
 
 static const struct task_ops image_ops = {
 	.kind = "image",
+	.keyed_check = 1,
 	.preflight = image_preflight,
 	.add_key = image_add_key,
 	.check = image_check,

@@ -7,6 +7,7 @@
 #include "graph.h"
 
 #define IMAGE_KEY_LABEL "org.sindri-build.key"
+#define IMAGE_TASK_LABEL "org.sindri-build.task"
 
 struct docker;
 

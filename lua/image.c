@@ -12,7 +12,7 @@
 
 static const char *const image_fields[] = {
 	"dockerfile", "context", "tags", "build_args", "target", "platform", "no_cache", "desc", "deps", "inputs",
-	"exclude", "env", "vars", "alias", "pool", NULL,
+	"exclude", "env", "vars", "values", "alias", "pool", NULL,
 };
 
 static int images_gc(lua_State *L)

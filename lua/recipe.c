@@ -9,6 +9,7 @@
 #include "build.h"
 #include "graph.h"
 #include "hash.h"
+#include "key.h"
 #include "proc.h"
 #include "recipe.h"
 #include "util.h"
@@ -20,12 +21,16 @@ struct recipe {
 	int verbose;
 	struct strv srcnames; /* recipe files read so far, and their text, for hashing function sources */
 	struct strv srctexts;
+	/* set while a build runs, for sb.build and sb.outdated */
+	struct state *st;
+	const struct keyenv *ke;
+	const struct build_opts *opts;
 };
 
-/* An in-process task: a Lua function kept in the registry. */
+/* A task with Lua parts: its run and check functions, kept in the registry (LUA_NOREF when absent). */
 struct luafn {
 	struct recipe *r;
-	int ref;
+	int ref, check;
 };
 
 static struct recipe *ctx(lua_State *L)
@@ -238,10 +243,13 @@ static int lua_task_run(struct task *t)
 {
 	struct luafn *f = t->udata;
 	lua_State *L = f->r->L;
+	char hex[HASH_HEX_LEN + 1];
 
+	hash_hex(&t->key, hex);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
 	lua_pushstring(L, t->name);
-	if (pcall(f->r, 1, 1) < 0)
+	lua_pushstring(L, hex);
+	if (pcall(f->r, 2, 1) < 0)
 		return 1;
 	int rc = 0;
 	if (lua_isboolean(L, -1))
@@ -250,6 +258,30 @@ static int lua_task_run(struct task *t)
 		rc = (int)lua_tointeger(L, -1);
 	lua_pop(L, 1);
 	return rc;
+}
+
+/* lua_task_check: the task's check function says whether its results are still in place: true, or false and why. */
+static int lua_task_check(struct task *t, const struct keyenv *ke, struct buf *why)
+{
+	struct luafn *f = t->udata;
+	lua_State *L = f->r->L;
+	char hex[HASH_HEX_LEN + 1];
+	int ok;
+
+	(void)ke;
+	if (f->check == LUA_NOREF)
+		return 1;
+	hash_hex(&t->key, hex);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, f->check);
+	lua_pushstring(L, t->name);
+	lua_pushstring(L, hex);
+	if (pcall(f->r, 2, 2) < 0)
+		return -1;
+	ok = lua_toboolean(L, -2);
+	if (!ok)
+		buf_adds(why, lua_isstring(L, -1) ? lua_tostring(L, -1) : "its check function says its results are gone");
+	lua_pop(L, 2);
+	return ok;
 }
 
 static void lua_task_release(struct task *t)
@@ -264,8 +296,18 @@ static const struct task_ops lua_fn_ops = {
 	.release = lua_task_release,
 };
 
+/* A task with a check function: the function is given the key, so it can prove the results for that key. */
+static const struct task_ops lua_check_ops = {
+	.kind = "lua",
+	.keyed_check = 1,
+	.check = lua_task_check,
+	.run = lua_task_run,
+	.release = lua_task_release,
+};
+
 static const char *const task_fields[] = {
-	"desc", "deps", "inputs", "exclude", "env", "vars", "outputs", "run", "always", "alias", "pool", NULL,
+	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "alias", "pool",
+	NULL,
 };
 
 static void defn_list(struct buf *b, const char *field, const struct strv *sv)
@@ -380,6 +422,19 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 		}
 	}
 	lua_pop(L, 1);
+	/* values: NAME = value pairs keyed like variables (a config file's hash, a computed tag) */
+	if (lua_getfield(L, idx, "values") != LUA_TNIL) {
+		luaL_checktype(L, -1, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			if (lua_type(L, -2) != LUA_TSTRING || !lua_isstring(L, -1))
+				luaL_error(L, "task '%s': field 'values' must map names to strings", t->name);
+			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
+			strv_push(&t->vars, lua_tostring(L, -1));
+			lua_pop(L, 2);
+		}
+	}
+	lua_pop(L, 1);
 	if (lua_getfield(L, idx, "desc") != LUA_TNIL)
 		t->desc = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);
@@ -444,24 +499,38 @@ static int task_def(lua_State *L)
 	case LUA_TFUNCTION: {
 		struct hasher h;
 		char hex[HASH_HEX_LEN + 1];
-		struct luafn *f = xmalloc(sizeof(*f));
 		hasher_init(&h);
 		hash_function(r, L, -1, &h, 0);
 		struct hash128 fh = hasher_final(&h);
 		hash_hex(&fh, hex);
 		buf_addf(&defn, "run=lua %s\n", hex);
-		f->r = r;
-		lua_pushvalue(L, -1);
-		f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
 		t->run = RUN_FUNC;
-		t->ops = &lua_fn_ops;
-		t->udata = f;
 		break;
 	}
 	}
 	lua_pop(L, 1);
 	recipe_defn_common(&defn, t);
 	t->defn = buf_detach(&defn);
+	if (t->run == RUN_FUNC || lua_getfield(L, 1, "check") != LUA_TNIL) {
+		struct luafn *f = xmalloc(sizeof(*f));
+		f->r = r;
+		f->ref = f->check = LUA_NOREF;
+		t->ops = &lua_fn_ops;
+		t->udata = f;
+		if (t->run == RUN_FUNC) {
+			lua_getfield(L, 1, "run");
+			f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		}
+		if (lua_getfield(L, 1, "check") == LUA_TFUNCTION) {
+			f->check = luaL_ref(L, LUA_REGISTRYINDEX);
+			t->ops = &lua_check_ops;
+		} else if (!lua_isnil(L, -1))
+			return luaL_error(L, "task '%s': field 'check' must be a function returning true, or false and why",
+			                  name);
+		else
+			lua_pop(L, 1);
+	}
+	lua_settop(L, 2);
 	recipe_addtask(L, 2);
 	return 0;
 }
@@ -525,62 +594,178 @@ static int l_pool(lua_State *L)
 	return 1;
 }
 
-/* argv_of: a Lua list of strings as a NULL-terminated argv in a strv (the caller releases sv). */
-static char **argv_of(lua_State *L, int idx, struct strv *sv)
+/* command: the argv of sb.run and sb.capture: a string runs with /bin/sh -c, a list is an argv, and a list's field
+ * cwd names the directory. The array lives in a userdata and its strings in Lua, so an error leaks nothing. */
+static char **command(lua_State *L, int idx, const char **cwd)
 {
-	recipe_strings(L, idx, "sb", "argv", sv);
-	if (!sv->n)
-		luaL_error(L, "empty command");
-	strv_push(sv, "");
-	free(sv->v[sv->n - 1]);
-	sv->v[sv->n - 1] = NULL;
-	return sv->v;
+	char **argv;
+	lua_Integer n;
+
+	*cwd = NULL;
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		argv = lua_newuserdatauv(L, 4 * sizeof(*argv), 0);
+		lua_pushliteral(L, "/bin/sh");
+		argv[0] = (char *)lua_tostring(L, -1);
+		lua_pushliteral(L, "-c");
+		argv[1] = (char *)lua_tostring(L, -1);
+		argv[2] = (char *)lua_tostring(L, idx);
+		argv[3] = NULL;
+		return argv;
+	}
+	luaL_checktype(L, idx, LUA_TTABLE);
+	n = luaL_len(L, idx);
+	if (n < 1)
+		luaL_argerror(L, idx, "empty command");
+	argv = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof(*argv), 0);
+	luaL_checkstack(L, (int)n + 2, "too many command arguments");
+	for (lua_Integer i = 1; i <= n; i++) {
+		/* each string stays on the stack, so argv's pointers stay valid */
+		lua_geti(L, idx, i);
+		if (!lua_isstring(L, -1))
+			luaL_error(L, "command item %d is a %s, not a string", (int)i, luaL_typename(L, -1));
+		argv[i - 1] = (char *)lua_tostring(L, -1);
+	}
+	argv[n] = NULL;
+	if (lua_getfield(L, idx, "cwd") != LUA_TNIL)
+		*cwd = luaL_checkstring(L, -1);
+	return argv;
 }
 
-/* sb.run{argv...}: run a command with the terminal; returns true, or false and the exit status. */
+/* sb.run{argv..., cwd=}: run a command with the terminal; returns true, or false and the exit status. */
 static int l_run(lua_State *L)
 {
-	struct strv sv = {0};
-	char **argv;
-	int rc;
+	const char *cwd;
+	char **argv = command(L, 1, &cwd);
+	int rc = proc_run(argv, cwd, NULL);
 
-	if (lua_type(L, 1) == LUA_TSTRING) {
-		char shbin[] = "/bin/sh", dashc[] = "-c";
-		char *sh[] = {shbin, dashc, (char *)lua_tostring(L, 1), NULL};
-		rc = proc_run(sh, NULL);
-	} else {
-		argv = argv_of(L, 1, &sv);
-		rc = proc_run(argv, NULL);
-		sv.n--;
-		strv_release(&sv);
-	}
 	lua_pushboolean(L, rc == 0);
 	lua_pushinteger(L, rc);
 	return 2;
 }
 
-/* sb.capture{argv...}: run a command, return its stdout and exit status. */
+/* sb.capture{argv..., cwd=}: run a command, return its stdout and exit status. */
 static int l_capture(lua_State *L)
 {
-	struct strv sv = {0};
+	const char *cwd;
+	char **argv = command(L, 1, &cwd);
 	struct buf out = BUF_INIT;
-	char **argv;
-	int rc;
+	int rc = proc_run(argv, cwd, &out);
 
-	if (lua_type(L, 1) == LUA_TSTRING) {
-		char shbin[] = "/bin/sh", dashc[] = "-c";
-		char *sh[] = {shbin, dashc, (char *)lua_tostring(L, 1), NULL};
-		rc = proc_run(sh, &out);
-	} else {
-		argv = argv_of(L, 1, &sv);
-		rc = proc_run(argv, &out);
-		sv.n--;
-		strv_release(&sv);
-	}
-	lua_pushlstring(L, out.data ? out.data : "", out.len);
+	/* lua_pushlstring may raise on memory errors only; copy first, then free */
+	luaL_Buffer lb;
+	luaL_buffinit(L, &lb);
+	luaL_addlstring(&lb, out.data ? out.data : "", out.len);
 	buf_release(&out);
+	luaL_pushresult(&lb);
 	lua_pushinteger(L, rc);
 	return 2;
+}
+
+/* targets_of: the tasks named by a string or a list at idx, raising on an unknown name. */
+static struct task **targets_of(lua_State *L, int idx, size_t *n)
+{
+	struct recipe *r = ctx(L);
+	lua_Integer len = lua_type(L, idx) == LUA_TSTRING ? 1 : (luaL_checktype(L, idx, LUA_TTABLE), luaL_len(L, idx));
+	struct task **v = lua_newuserdatauv(L, ((size_t)len + 1) * sizeof(*v), 0);
+
+	for (lua_Integer i = 1; i <= len; i++) {
+		const char *name;
+		if (lua_type(L, idx) == LUA_TSTRING)
+			name = lua_tostring(L, idx);
+		else {
+			lua_geti(L, idx, i);
+			name = luaL_checkstring(L, -1);
+			lua_pop(L, 1);
+		}
+		if (!(v[i - 1] = graph_find(r->g, name)))
+			luaL_error(L, "unknown task '%s'", name);
+	}
+	*n = (size_t)len;
+	return v;
+}
+
+static void need_build(lua_State *L, struct recipe *r, const char *fn)
+{
+	if (!r->st)
+		luaL_error(L, "%s can only be called by a task while it runs", fn);
+}
+
+/* sb.build(targets): bring tasks up to date now, from inside a running task; returns true, or false and the exit
+ * code. A cycle is written with it: each step a build of its own. */
+static int l_build(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	size_t n;
+	struct task **v;
+	struct build_opts o;
+
+	need_build(L, r, "sb.build");
+	v = targets_of(L, 1, &n);
+	o = *r->opts;
+	o.nested = 1;
+	int rc = build_run(r->g, v, n, r->st, r->ke, &o);
+	lua_pushboolean(L, rc == 0);
+	lua_pushinteger(L, rc);
+	return 2;
+}
+
+static void add_reason(struct task *t, int run, const char *why, void *arg)
+{
+	lua_State *L = arg;
+
+	if (run) {
+		lua_pushstring(L, why);
+		lua_setfield(L, -2, t->name);
+	}
+}
+
+/* sb.key(task): the task's key as 32 hex digits (its deps' keys are computed first); nothing runs. */
+static int l_key(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	size_t n, nplan;
+	struct task **v, **plan;
+	char hex[HASH_HEX_LEN + 1];
+
+	need_build(L, r, "sb.key");
+	v = targets_of(L, 1, &n);
+	if (n != 1)
+		return luaL_argerror(L, 1, "one task name");
+	if (graph_plan(r->g, v, 1, &plan, &nplan) < 0)
+		return luaL_error(L, "cannot plan '%s'", v[0]->name);
+	for (size_t i = 0; i < nplan; i++) {
+		if (task_key(plan[i], r->ke) < 0) {
+			free(plan);
+			return luaL_error(L, "cannot compute the key of '%s'", plan[i]->name);
+		}
+	}
+	free(plan);
+	hash_hex(&v[0]->key, hex);
+	lua_pushstring(L, hex);
+	return 1;
+}
+
+/* sb.tty(): true when stdin and stderr are a terminal (a confirmation can be asked). */
+static int l_tty(lua_State *L)
+{
+	lua_pushboolean(L, isatty(0) && isatty(2));
+	return 1;
+}
+
+/* sb.outdated(targets): what building them would run, without running anything: a table task name -> reasons
+ * (empty when all is up to date). */
+static int l_outdated(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	size_t n;
+	struct task **v;
+
+	need_build(L, r, "sb.outdated");
+	v = targets_of(L, 1, &n);
+	lua_newtable(L);
+	if (build_explain(r->g, v, n, r->st, r->ke, add_reason, L) < 0)
+		return luaL_error(L, "cannot decide what %s needs", n == 1 ? v[0]->name : "these targets need");
+	return 1;
 }
 
 static int l_exists(lua_State *L)
@@ -594,7 +779,9 @@ static const luaL_Reg api[] = {
 };
 
 static const luaL_Reg sb_lib[] = {
-	{"run", l_run}, {"capture", l_capture}, {"exists", l_exists}, {NULL, NULL},
+	{"run", l_run}, {"capture", l_capture}, {"exists", l_exists}, {"build", l_build}, {"outdated", l_outdated},
+	{"key", l_key}, {"tty", l_tty},
+	{NULL, NULL},
 };
 
 /* Globals: API names cannot be replaced, and reading an undefined global is an error (a typo, not a nil). */
@@ -697,6 +884,21 @@ void recipe_register(struct recipe *r, const char *name, int (*fn)(struct lua_St
 	lua_pushcclosure(L, fn, 1);
 	lua_setfield(L, -2, name);
 	lua_pop(L, 1);
+}
+
+void recipe_set_path(struct recipe *r, const char *path)
+{
+	lua_getglobal(r->L, "package");
+	lua_pushstring(r->L, path);
+	lua_setfield(r->L, -2, "path");
+	lua_pop(r->L, 1);
+}
+
+void recipe_set_build(struct recipe *r, struct state *st, const struct keyenv *ke, const struct build_opts *o)
+{
+	r->st = st;
+	r->ke = ke;
+	r->opts = o;
 }
 
 struct recipe *recipe_of(struct lua_State *L)

@@ -39,6 +39,13 @@ void recipe_common(struct lua_State *L, int idx, struct task *t);
 void recipe_defn_common(struct buf *defn, const struct task *t);
 /* recipe_strings: read a string or a list of strings at idx into sv, raising a message naming task and field. */
 void recipe_strings(struct lua_State *L, int idx, const char *task, const char *field, struct strv *sv);
+struct state;
+struct keyenv;
+struct build_opts;
+/* recipe_set_path: set package.path, where require finds Lua modules ("dir/?.lua;..."). */
+void recipe_set_path(struct recipe *r, const char *path);
+/* recipe_set_build: what sb.build and sb.outdated use while a build runs (NULL st: not building). */
+void recipe_set_build(struct recipe *r, struct state *st, const struct keyenv *ke, const struct build_opts *o);
 /* recipe_free: close the Lua state. Free the graph after this: in-process tasks hold references into the state. */
 void recipe_free(struct recipe *r);
 

@@ -3,6 +3,7 @@
 set -u
 : "${SB:?SB must name the sindri-build binary}"
 T_NAME=$(basename "$0" .sh)
+T_TOP=$(cd "$(dirname "$0")/../.." && pwd) # the source tree
 T_PASS=0
 T_FAIL=0
 T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sb-$T_NAME.XXXXXX")

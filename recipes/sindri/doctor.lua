@@ -1,0 +1,119 @@
+-- sindri.doctor: the guide's troubleshooting section as checks, each failure with its fix.
+local S = sindri
+local lib = S.lib
+
+local function first_from(path)
+  local text = lib.read(path)
+  if not text then return nil end
+  local args = {}
+  for line in text:gmatch("[^\n]+") do
+    local name, def = line:match("^%s*[Aa][Rr][Gg]%s+([%w_]+)=?(%S*)")
+    if name then args[name] = def end
+    local from = line:match("^%s*[Ff][Rr][Oo][Mm]%s+(.+)$")
+    if from then
+      from = from:gsub("%-%-%S+%s+", ""):match("^(%S+)")
+      return from, args, text
+    end
+  end
+  return nil, args, text
+end
+
+local checks = {}
+local function check(name, fn) checks[#checks + 1] = { name = name, fn = fn } end
+
+check("Docker engine reachable", function()
+  local ok, err = docker.ping()
+  if not ok then return false, tostring(err) .. "; start it (sudo dockerd, or systemctl start docker)" end
+  return true, docker.host()
+end)
+
+check("BuildKit available", function()
+  if os.getenv("DOCKER_BUILDKIT") == "0" then
+    return false, "DOCKER_BUILDKIT=0 turns BuildKit off; Dockerfile.dev needs it for RUN --mount: unset it"
+  end
+  local cli = os.getenv("DOCKER") or (sb.exists("/usr/bin/docker") and "/usr/bin/docker" or "docker")
+  local out, rc = sb.capture { cli, "version", "--format", "{{.Client.Version}}" }
+  local major = tonumber((out or ""):match("^(%d+)%."))
+  if rc ~= 0 or not major then return false, "cannot run '" .. cli .. " version'; set DOCKER to the docker client" end
+  if major >= 23 then
+    local _, brc = sb.capture { cli, "buildx", "version" }
+    if brc ~= 0 then
+      return false, cli .. " " .. out:gsub("%s+$", "") .. " needs the buildx plugin for BuildKit; install "
+        .. "docker-buildx, or set DOCKER=/usr/bin/docker (Debian's docker.io client has BuildKit built in)"
+    end
+  end
+  return true, cli .. " " .. out:gsub("%s+$", "")
+end)
+
+check("base image present and current", function()
+  local why = sb.outdated { S.base_task }
+  if next(why) == nil then return true, S.base_tags[1] end
+  return false, (why[S.base_task] or "out of date"):gsub("\n$", ""):gsub("\n", "; ")
+    .. "; build it: sindri-build docker-build-base"
+end)
+
+check("Dockerfile.dev builds FROM the base", function()
+  local path = S.v3 .. "/Dockerfile.dev"
+  local from, args, text = first_from(path)
+  if not from then return false, "no FROM in '" .. path .. "'" end
+  local ref = from:gsub("%${?([%w_]+)}?", function(a) return a == "BASE_IMAGE" and S.base_image or args[a] or "" end)
+  local ok = false
+  for _, t in ipairs(S.base_tags) do ok = ok or ref == t end
+  ok = ok or ref == S.base_image
+  if not ok then
+    return false, string.format("%s starts FROM %s (%s), not the base %s: builds take 40+ minutes; change the "
+      .. "first FROM to: FROM ${BASE_IMAGE} with ARG BASE_IMAGE=%s", path, from, ref, S.base_tags[2], S.base_tags[2])
+  end
+  if text:match("^%s*#%s*syntax%s*=") then
+    return true, "FROM " .. from .. " (note: its '# syntax=' line makes BuildKit fetch a frontend image, which "
+      .. "needs network access)"
+  end
+  return true, "FROM " .. from
+end)
+
+check("sindri.yaml valid", function()
+  local path = var("CONFIG", "sindri.yaml")
+  if not sb.exists(path) then return false, "no '" .. path .. "'; give CONFIG=path/to/sindri.yaml" end
+  local ok, c = pcall(sindri_config, path)
+  if not ok then return false, tostring(c) end
+  return true, string.format("%s: workspace '%s', provider %s, image %s", path, c.name, c.provider,
+    c.image or S.fast_tags[1])
+end)
+
+check("disk room for the caches", function()
+  local need = tonumber(var("DOCTOR_MIN_GB", "10")) * 1e9
+  local out, rc = sb.capture { "df", "-Pk", "/var/lib/docker", "." }
+  if rc ~= 0 then out = sb.capture { "df", "-Pk", "." } end
+  local worst
+  for avail, mount in out:gmatch("%d+%s+%d+%s+(%d+)%s+%S+%s+(%S+)") do
+    local bytes = tonumber(avail) * 1024
+    if not worst or bytes < worst.bytes then worst = { bytes = bytes, mount = mount } end
+  end
+  if not worst then return false, "cannot read df" end
+  if worst.bytes < need then
+    return false, string.format("only %s free on %s (the guide's caches want %s): run sindri-build cache-prune "
+      .. "or cache-clear-medium", lib.human(worst.bytes), worst.mount, lib.human(need))
+  end
+  return true, lib.human(worst.bytes) .. " free on " .. worst.mount
+end)
+
+task "doctor" {
+  desc = "Check the set-up the guide's troubleshooting describes; each failure says how to fix it",
+  alias = { "v3-doctor" },
+  always = true,
+  run = function()
+    local failed = 0
+    for _, c in ipairs(checks) do
+      local ok, ok2, detail = pcall(c.fn)
+      if not ok then ok2, detail = false, tostring(ok2) end
+      print(string.format("%s %s: %s", ok2 and "ok  " or "FAIL", c.name, detail or ""))
+      if not ok2 then failed = failed + 1 end
+    end
+    if failed > 0 then
+      print(string.format("doctor: %d check%s failed", failed, failed == 1 and "" or "s"))
+      return false
+    end
+    print("doctor: all checks passed")
+    return true
+  end,
+}

@@ -1,0 +1,173 @@
+# t0020: the stock Sindri recipes on examples/mini-sindri against the real engine: cycles, cache levels, deploy.
+. "$(dirname "$0")/../lib/lib.sh"
+need_docker
+command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ] || { echo "$T_NAME: no cargo"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
+PATH=$PATH:$HOME/.cargo/bin
+
+P="sbtest-$$"
+REPO="$P-sindri"
+W1="$P-ws1"
+W2="$P-ws2"
+export IMAGE_REPO="$REPO" SINDRI_CLI=none CARGO_INSTALL_ROOT="$T_ROOT/cargo-root" XDG_CACHE_HOME="$T_ROOT/xdg"
+at_exit 'for w in "$W1" "$W2"; do "$DOCKER" rm -f "$w" >/dev/null 2>&1; "$DOCKER" volume rm -f "${w}_home" >/dev/null 2>&1; done'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$REPO:" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+
+cp -r "$T_TOP/examples/mini-sindri" repo
+cd repo || exit 1
+cat >ws1.yaml <<Y
+workspace:
+  name: $W1
+deployment:
+  provider: docker
+  image: $REPO:latest
+extensions:
+  - github
+Y
+sed "s/$W1/$W2/" ws1.yaml >ws2.yaml
+
+cid() {
+	id=$("$DOCKER" inspect -f '{{.Id}}' "$1" 2>/dev/null)
+	echo "${id:-none}"
+}
+
+sb cycle-fast CONFIG=ws1.yaml
+check "first cycle-fast succeeds" rc_is 0
+check "first cycle-fast builds base and fast, installs and deploys" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT' && grep -q '] install' '$T_OUT' && grep -q '] deploy' '$T_OUT'"
+check "the container runs" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
+check "the home volume exists" "$DOCKER" volume inspect "${W1}_home"
+check "the CLI was installed" test -x "$CARGO_INSTALL_ROOT/bin/sindri"
+base1=$(image_id "$REPO:base-3.0.0")
+fast1=$(image_id "$REPO:latest")
+c1=$(cid "$W1")
+
+sb cycle-fast CONFIG=ws1.yaml
+check "second cycle-fast succeeds" rc_is 0
+check "second cycle-fast says nothing changed in one line" out_has "cycle-fast: nothing changed; deployment '$W1' is current and left running"
+check "no docker build, no cargo, no deploy" sh -c "! grep -Eq '] (docker-build|install|deploy|destroy)' '$T_OUT'"
+check "same base image" test "$(image_id "$REPO:base-3.0.0")" = "$base1"
+check "same fast image" test "$(image_id "$REPO:latest")" = "$fast1"
+check "same container" test "$(cid "$W1")" = "$c1"
+
+echo "  extra: true" >>v3/extensions/github/extension.yaml
+sb cycle-fast CONFIG=ws1.yaml
+check "an extension edit: cycle succeeds" rc_is 0
+check "an extension edit rebuilds only the fast image" sh -c "grep -q '] docker-build-fast' '$T_OUT' && ! grep -q '] docker-build-base' '$T_OUT'"
+check "an extension edit does not reinstall the CLI" out_lacks "] install"
+check "the base is unchanged" test "$(image_id "$REPO:base-3.0.0")" = "$base1"
+check "the container was recreated" test "$(cid "$W1")" != "$c1"
+check "the new container runs the new image" test "$("$DOCKER" inspect -f '{{.Image}}' "$W1")" = "$(image_id "$REPO:latest")"
+
+"$DOCKER" stop "$W1" >/dev/null
+sb cycle-fast CONFIG=ws1.yaml
+check "a stopped deployment is recreated" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
+
+# Parallel development: a second workspace from the same base.
+sb cycle-fast CONFIG=ws2.yaml
+check "a second workspace deploys" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W2")" = true
+check "without building anything" sh -c "! grep -q '] docker-build' '$T_OUT'"
+check "both run the same image" test "$("$DOCKER" inspect -f '{{.Image}}' "$W1")" = "$("$DOCKER" inspect -f '{{.Image}}' "$W2")"
+c2=$(cid "$W2")
+c1=$(cid "$W1")
+sb cycle-fast CONFIG=ws1.yaml
+check "cycling one workspace leaves the other alone" test "$(cid "$W2")" = "$c2"
+
+echo "# base change" >>v3/Dockerfile.base
+sb cycle-fast CONFIG=ws1.yaml
+check "a Dockerfile.base edit rebuilds base and fast" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT'"
+
+# Config errors stop before anything is destroyed.
+c1=$(cid "$W1")
+sb cycle-fast CONFIG=missing.yaml
+check "a missing CONFIG: exit 2" rc_is 2
+check "a missing CONFIG is named" out_has "missing.yaml"
+printf 'workspace:\n  name: [oops\n' >bad.yaml
+sb cycle-fast CONFIG=bad.yaml
+check "a malformed CONFIG: exit 2" rc_is 2
+check "a malformed CONFIG names file:line" out_has "bad.yaml:"
+check "the deployment was not touched" test "$(cid "$W1")" = "$c1"
+sb cycle-fast
+check "cycle-fast without CONFIG says what to add" out_has "CONFIG=sindri.yaml"
+
+# Confirmation: hard, nuke and nuclear refuse without a terminal or FORCE.
+for t in cache-clear-hard cache-nuke cycle-nuclear; do
+	sb $t CONFIG=ws1.yaml </dev/null
+	check "$t refuses without a terminal" rc_is 1
+	check "$t says how to go on" out_has "FORCE=1 or --yes"
+done
+check "refusals removed nothing" test "$(image_id "$REPO:latest")" != none
+
+# Cache levels.
+mkdir -p "$XDG_CACHE_HOME/sindri/repos/sindri-main"
+(cd v3 && cargo build --offline -q) >/dev/null 2>&1
+sb cache-clear-soft
+check "soft clears the repo cache" test ! -e "$XDG_CACHE_HOME/sindri/repos"
+check "soft keeps cargo dependencies" sh -c "ls v3/target/debug/deps | grep -q sindri_core"
+check "soft keeps the images" sh -c "test '$(image_id "$REPO:latest")' != none && test '$(image_id "$REPO:base-3.0.0")' != none"
+
+DOCKER_BUILDKIT=1 "$DOCKER" build -q -t "$REPO:cachetest" - >/dev/null 2>&1 <<DF
+FROM busybox:local
+RUN echo $P > /cachetest
+DF
+recs_before=$("$DOCKER" system df -v 2>/dev/null | grep -c "$P" || true)
+sb cache-clear-medium
+check "medium succeeds" rc_is 0
+check "medium cleans cargo artifacts" test ! -e v3/target/debug
+check "medium prunes young BuildKit records" out_has "pruned"
+check "medium keeps the images" test "$(image_id "$REPO:base-3.0.0")" != none
+
+sb cache-clear-hard FORCE=1
+check "hard keeps an image a running container uses, and says so" out_has "is used by container"
+sb destroy CONFIG=ws1.yaml
+sb destroy CONFIG=ws2.yaml
+sb cache-clear-hard FORCE=1
+check "hard succeeds" rc_is 0
+check "hard removes the dev image" test "$(image_id "$REPO:latest")" = none
+check "hard removes other sindri images" test "$(image_id "$REPO:cachetest")" = none
+check "hard keeps the base" test "$(image_id "$REPO:base-3.0.0")" != none
+
+sb --yes cache-nuke
+check "nuke succeeds with --yes" rc_is 0
+check "nuke removes the base too" test "$(image_id "$REPO:base-3.0.0")" = none
+
+sb cycle-nuclear CONFIG=ws1.yaml FORCE=1
+check "nuclear succeeds" rc_is 0
+check "nuclear rebuilds base and fast" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT'"
+check "nuclear deploys" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
+
+sb cache-status CONFIG=ws1.yaml
+check "status lists the images as current" sh -c "grep -q 'docker-build-base.*current' '$T_OUT' && grep -q 'docker-build-fast.*current' '$T_OUT'"
+check "status shows the BuildKit cache" out_has "BuildKit cache:"
+echo "# stale" >>v3/Dockerfile.dev
+sb cache-status
+check "status says why an image is stale" out_has "stale.*(v3/Dockerfile.dev line"
+sb --json cache-status
+check "status --json is JSON" sh -c "grep -q '\"buildkit\"' '$T_OUT' && grep -q '\"state\": \"stale\"' '$T_OUT'"
+
+# A user-added cycle, from the project's own recipe, no C involved.
+cat >sindri-build.lua <<'LUA'
+require "sindri"
+cycle "cycle-ext" {
+  desc = "Rebuild on extension changes and redeploy", time = "1 min",
+  build = { "docker-build-fast" }, deploy = true,
+}
+LUA
+sb -t targets
+check "the user cycle is listed" out_has "cycle-ext: Rebuild on extension changes"
+check "the stock targets are still there" out_has "v3-cycle-fast"
+sb cycle-ext CONFIG=ws1.yaml
+check "the user cycle runs" rc_is 0
+check "the user cycle rebuilt the stale image" out_has "] docker-build-fast"
+rm sindri-build.lua
+
+# doctor notices a Dockerfile.dev that does not start FROM the base.
+sed 's/^FROM \${BASE_IMAGE}/FROM busybox:local/' v3/Dockerfile.dev >v3/Dockerfile.dev.new && mv v3/Dockerfile.dev.new v3/Dockerfile.dev
+sb doctor CONFIG=ws1.yaml
+check "doctor fails" rc_is 1
+check "doctor names the Dockerfile.dev problem and the fix" out_has "FAIL Dockerfile.dev builds FROM the base: .*change the first FROM"
+check "doctor checks the engine" out_has "ok   Docker engine reachable"
+
+sb destroy CONFIG=ws1.yaml
+check "destroy removes the container" test "$(cid "$W1")" = none
+check "destroy removes the home volume" sh -c "! '$DOCKER' volume inspect '${W1}_home' >/dev/null 2>&1"
+
+finish
