@@ -29,7 +29,8 @@ settle() {
 	}
 }
 
-# make_tree NAME SHAPE: the tree in $W/NAME/tree, a one-task recipe and a one-edge build.ninja beside it.
+# make_tree NAME SHAPE: the tree in $W/NAME/tree, a one-task recipe, a one-edge build.ninja and a one-rule makefile
+# (bench.mk) beside it.
 make_tree() {
 	d=$W/$1
 	mkdir -p "$d/tree"
@@ -56,6 +57,12 @@ make_tree() {
 		sort -k2 "$d/manifest" | awk '{ printf " $\n    tree/%s", $2 }'
 		printf '\ndefault stamp-ninja\n'
 	} >"$d/build.ninja"
+	# And make, the tool the Sindri guide uses today.
+	{
+		printf 'stamp-make:'
+		sort -k2 "$d/manifest" | awk '{ printf " \\\n  tree/%s", $2 }'
+		printf '\n\ttouch $@\n'
+	} >"$d/bench.mk"
 }
 
 files_of() { wc -l <"$W/$1/manifest" | tr -d ' '; }

@@ -35,6 +35,7 @@ case $SB in /*) ;; *) SB=$(pwd)/$SB ;; esac
 for t in ninja hyperfine xxhsum valgrind callgrind_annotate awk find xargs cat; do
 	command -v "$t" >/dev/null 2>&1 || die "'$t' is not installed (apt-get install -y ninja-build hyperfine xxhash valgrind)"
 done
+command -v make >/dev/null 2>&1 || die "'make' is not installed"
 [ -x /usr/bin/time ] || die "/usr/bin/time is not installed (apt-get install -y time)"
 if [ -n "$OUT" ]; then
 	mkdir -p "$OUT" || die "cannot create '$OUT'"
@@ -121,6 +122,8 @@ sleep 3 # the files must be older than the stat cache's racy window before sindr
 for t in small large; do
 	(cd "$W/$t" && ninja >"$W/ninja.out" 2>&1) || { cat "$W/ninja.out"; die "ninja failed in $t"; }
 	(cd "$W/$t" && ninja -n) | grep -q "no work to do" || echo "  !! ninja in $t is not a no-op after one build"
+	(cd "$W/$t" && make -s -f bench.mk >/dev/null 2>&1) || die "make failed in $t"
+	(cd "$W/$t" && make -q -f bench.mk) || echo "  !! make in $t is not a no-op after one build"
 	settle "$W/$t"
 done
 
@@ -193,6 +196,13 @@ noop() { # noop TREE LABEL WARMUP RUNS TARGET
 	printf ' ratio of medians %.2fx\n' "$(calc 's / n' s="$8" n="$9")"
 	row "no-op $2, mean time" "$(ms "$P_SB")" "$(ms "$P_PEER") ninja" "$(calc 'sprintf("%.2fx", r)' r="$ratio")" \
 		"<= ${5}x" "$(judge "$ratio" '<=' "$5")"
+	# make, for the record: what the Sindri guide uses today. Fewer rounds; no target.
+	say "no-op, $2: sindri-build vs make (hyperfine -N, 2 rounds of $3 warmup + $4 runs)"
+	(cd "$W/$t" && pair "noopmake-$t" 2 "$3" "$4" "$SB" make "make -s -f bench.mk") || exit
+	# shellcheck disable=SC2046 # four numbers
+	set -- "$@" $(rounds_stats "$W/noopmake-$t.rounds")
+	row "no-op $2, vs make" "$(ms "${10}")" "$(ms "${11}") make" \
+		"$(calc 'sprintf("%.2fx", s / n)' s="${10}" n="${11}")" "-" "info"
 }
 noop small "$FILES_small files" $NOOP_S_W $NOOP_S_R 1.0
 noop large "$FILES_large files" $NOOP_L_W $NOOP_L_R 1.2

@@ -148,6 +148,28 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* show_progress: hashing a large tree shows how far it got, on a terminal, when it takes a while. */
+static void show_progress(const char *task, size_t done, size_t total)
+{
+	static int64_t start;
+	static int shown;
+
+	if (done == 0) {
+		start = mono_ns();
+		return;
+	}
+	if (done == total) {
+		if (shown)
+			fputs("\r\033[K", stderr);
+		shown = 0;
+		return;
+	}
+	if (mono_ns() - start < 300000000)
+		return;
+	fprintf(stderr, "\rhashing the inputs of '%s': %zu/%zu files\033[K", task, done, total);
+	shown = 1;
+}
+
 /* stock_dir: where the stock recipes are: next to the binary in a build tree, else the installed copy. */
 static char *stock_dir(void)
 {
@@ -375,7 +397,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0};
+	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL};
 	struct task **targets = NULL;
 	size_t n = 0;
 	int ret = 2;
@@ -410,6 +432,8 @@ int main(int argc, char **argv)
 		goto out;
 	signals_install();
 	ke.stop = signals_flag();
+	if (isatty(2) && !o.b.quiet)
+		ke.progress = show_progress;
 	if (o.tool) {
 		ret = run_tool(&o, &g, &ke);
 		goto out;

@@ -13,6 +13,9 @@
 
 #define NOVALUE ((size_t)-1)
 #define VALUE_MAX 200
+/* inputs sets this large report hashing progress every PROGRESS_STEP files */
+#define PROGRESS_MIN 5000
+#define PROGRESS_STEP 2048
 
 struct keyparts *keyparts_new(void)
 {
@@ -325,6 +328,8 @@ int task_key(struct task *t, const struct keyenv *ke)
 		struct hash128 h;
 		if (ke->stop && *ke->stop)
 			goto fail;
+		if (ke->progress && fs.n >= PROGRESS_MIN && i % PROGRESS_STEP == 0)
+			ke->progress(t->name, i, fs.n);
 		if (filecache_hash(ke->fc, ke->rootfd, fs.v[i].path, &fs.v[i].st, &h) < 0) {
 			error("task '%s': cannot read input '%s':", t->name, fs.v[i].path);
 			goto fail;
@@ -333,6 +338,8 @@ int task_key(struct task *t, const struct keyenv *ke)
 		buf_addf(&name, "in:%s", fs.v[i].path);
 		keyparts_add(kp, name.data, &h, NULL);
 	}
+	if (ke->progress && fs.n >= PROGRESS_MIN)
+		ke->progress(t->name, fs.n, fs.n);
 	fileset_release(&fs);
 	buf_release(&err);
 	buf_release(&name);

@@ -48,6 +48,9 @@ struct keyenv {
 	struct filecache *fc;   /* content hashes by stat data */
 	volatile int *stop;     /* set by a signal: abandon hashing */
 	int readonly;           /* a dry run or a read-only tool: task types must not change anything either */
+	/* progress: called while hashing a large input set (done of total files), and once with done == total at the
+	 * end; NULL for none. The CLI shows it on a terminal. */
+	void (*progress)(const char *task, size_t done, size_t total);
 };
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input
