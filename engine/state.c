@@ -267,23 +267,6 @@ static int torn(const unsigned char *p, size_t n)
 	return i == n;
 }
 
-static int write_all(int fd, const void *data, size_t n)
-{
-	const char *p = data;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void add_header(struct buf *b)
 {
 	unsigned char h[HEADER_LEN];

@@ -36,6 +36,7 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_reset(struct buf *b);
 void buf_release(struct buf *b);
 /* buf_detach: hand the NUL-terminated string to the caller (who frees it) and reset b. */
@@ -43,6 +44,8 @@ char *buf_detach(struct buf *b);
 
 /* read_file: read a whole file into b (appending). Returns 0, or -1 with errno set (nothing printed). */
 int read_file(const char *path, struct buf *b);
+/* write_all: write n bytes, retrying short writes and EINTR. -1 with errno on failure. */
+int write_all(int fd, const void *data, size_t n);
 /* write_file_atomic: write to path.tmp.PID, fsync, rename over path, fsync the directory. -1 with errno on failure. */
 int write_file_atomic(const char *path, const void *data, size_t n);
 /* mkdir_p: create a directory and its parents (mode 0777 & umask). -1 with errno on failure. */

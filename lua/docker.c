@@ -41,15 +41,7 @@ static int guard_gc(lua_State *L)
 /* guard_new: an empty guard pushed on the stack. */
 static struct guard *guard_new(lua_State *L)
 {
-	struct guard *g = lua_newuserdatauv(L, sizeof(*g), 0);
-
-	memset(g, 0, sizeof(*g));
-	if (luaL_newmetatable(L, GUARD_META)) {
-		lua_pushcfunction(L, guard_gc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_setmetatable(L, -2);
-	return g;
+	return recipe_newguard(L, sizeof(struct guard), GUARD_META, guard_gc);
 }
 
 /* The shared client, in a userdata in the registry whose __gc closes it with the Lua state. */

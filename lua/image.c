@@ -35,12 +35,7 @@ static struct images *shared(lua_State *L)
 		return *imp;
 	}
 	lua_pop(L, 1);
-	imp = lua_newuserdatauv(L, sizeof(*imp), 0);
-	*imp = NULL;
-	lua_newtable(L);
-	lua_pushcfunction(L, images_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
+	imp = recipe_newguard(L, sizeof(*imp), "sindri-build.images", images_gc);
 	*imp = images_new(recipe_graph(recipe_of(L)), NULL);
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.images");
 	return *imp;

@@ -336,16 +336,23 @@ static int task_gc(lua_State *L)
 	return 0;
 }
 
-struct task *recipe_newtask(lua_State *L, const char *name)
+void *recipe_newguard(lua_State *L, size_t size, const char *tname, lua_CFunction gc)
 {
-	struct task **tp = lua_newuserdatauv(L, sizeof(*tp), 0);
+	void *p = lua_newuserdatauv(L, size, 0);
 
-	*tp = NULL;
-	if (luaL_newmetatable(L, "sindri-build.task")) {
-		lua_pushcfunction(L, task_gc);
+	memset(p, 0, size);
+	if (luaL_newmetatable(L, tname)) {
+		lua_pushcfunction(L, gc);
 		lua_setfield(L, -2, "__gc");
 	}
 	lua_setmetatable(L, -2);
+	return p;
+}
+
+struct task *recipe_newtask(lua_State *L, const char *name)
+{
+	struct task **tp = recipe_newguard(L, sizeof(*tp), "sindri-build.task", task_gc);
+
 	*tp = task_new(name);
 	luaL_where(L, 1);
 	(*tp)->where = xstrdup(lua_tostring(L, -1));

@@ -26,6 +26,9 @@ struct task;
 void recipe_register(struct recipe *r, const char *name, int (*fn)(struct lua_State *L));
 /* recipe_of: the recipe of an API function registered with recipe_register. */
 struct recipe *recipe_of(struct lua_State *L);
+/* recipe_newguard: push a zeroed userdata of size bytes whose metatable tname has __gc = gc: the owner of C
+ * memory while Lua may raise (gc frees what it holds). */
+void *recipe_newguard(struct lua_State *L, size_t size, const char *tname, int (*gc)(struct lua_State *L));
 /* recipe_newtask: a new task owned by a guard userdata pushed on the stack (freed if a Lua error comes first); its
  * where is the calling line. */
 struct task *recipe_newtask(struct lua_State *L, const char *name);
