@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "compat.h"
 #include "docker_lua.h"
 #include "filecache.h"
+#include "gitsrc_lua.h"
 #include "graph.h"
 #include "image_lua.h"
 #include "key.h"
@@ -26,6 +28,7 @@
 
 struct opts {
 	const char *dir, *file, *tool;
+	const char *out; /* -o FILE, for -t ninja */
 	struct build_opts b;
 	struct strv targets, vars;
 };
@@ -44,7 +47,8 @@ static void usage(FILE *f)
 	      "  -v          print commands, task output and Lua tracebacks\n"
 	      "  -q          quiet: only errors\n"
 	      "  -d explain  say why each task runs\n"
-	      "  -t tool     run a tool: targets graph key explain stats clean (-t list for the list)\n"
+	      "  -t tool     run a tool: targets graph query commands key explain stats clean ninja run (-t list)\n"
+	      "  -o file     the file -t ninja writes (default: build.ninja)\n"
 	      "  --config F  CONFIG=F;  --yes  YES=1;  --json  JSON=1;  --from-source  FROM_SOURCE=1;  --push  PUSH=1\n"
 	      "  --help, --version\n"
 	      "\n"
@@ -59,6 +63,10 @@ static const char *const tools[][2] = {
 	{"explain", "say why each task of the targets would run (read-only)"},
 	{"stats", "runs, last and mean duration of each task"},
 	{"clean", "remove the outputs of the targets (all tasks if none) and forget their runs"},
+	{"query", "show how a task runs, its deps, input files, outputs and dependents (read-only)"},
+	{"commands", "print the commands building the targets would run, in order (read-only)"},
+	{"ninja", "write a ninja file (-o FILE, default build.ninja) that runs each task through sindri-build"},
+	{"run", "bring one task up to date, its deps taken as done, and write its ninja stamp (ninja edges use it)"},
 };
 
 static int is_var(const char *s)
@@ -95,7 +103,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		o->b.jobs = 1;
 	o->b.keep_going = 1;
 	/* '+': options end at the first operand, as in samurai */
-	while ((c = getopt_long(argc, argv, "+C:f:j:k:nvqd:t:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+C:f:j:k:nvqd:t:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': o->dir = optarg; break;
 		case 'f': o->file = optarg; break;
@@ -124,6 +132,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 't': o->tool = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'c': {
 			char *kv = xasprintf("CONFIG=%s", optarg);
 			strv_push(&o->vars, kv);
@@ -170,10 +179,15 @@ static void show_progress(const char *task, size_t done, size_t total)
 	shown = 1;
 }
 
-/* stock_dir: where the stock recipes are: next to the binary in a build tree, else the installed copy. */
+/* stock_dir: where the stock recipes are: $SINDRI_BUILD_RECIPES, else next to the binary in a build tree, else
+ * the installed copy. */
 static char *stock_dir(void)
 {
+	const char *env = getenv("SINDRI_BUILD_RECIPES");
 	char exe[4096];
+
+	if (env && *env)
+		return xstrdup(env);
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n > 0) {
@@ -404,6 +418,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	compat_status_env();
 	if (o.dir && chdir(o.dir) < 0) {
 		error("cannot change to directory '%s':", o.dir);
 		return 2;
@@ -425,6 +440,7 @@ int main(int argc, char **argv)
 	image_lua_open(r);
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
+	gitsrc_lua_open(r);
 	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
 	recipe_set_path(r, path);
 	free(path);
@@ -434,6 +450,11 @@ int main(int argc, char **argv)
 	ke.stop = signals_flag();
 	if (isatty(2) && !o.b.quiet)
 		ke.progress = show_progress;
+	if (o.tool && compat_tool_known(o.tool)) {
+		struct compat_args ca = {&g, r, &ke, &o.b, o.file, o.out, &o.targets, &o.vars, STATE_DIR, FILECACHE};
+		ret = compat_tool(o.tool, &ca);
+		goto out;
+	}
 	if (o.tool) {
 		ret = run_tool(&o, &g, &ke);
 		goto out;

@@ -21,7 +21,7 @@ struct image_spec {
 	int no_cache;           /* always build, with --no-cache; the key is still recorded */
 };
 
-/* The shared part of all image tasks of one run: the engine client and one listing of the labelled images. */
+/* The shared part of all image tasks of one run: the engine client. */
 struct images;
 
 /* images_new: a context for the image tasks of graph g; docker_cli is the docker command to build with (NULL: the
@@ -31,8 +31,6 @@ struct images *images_new(struct graph *g, const char *docker_cli);
 void images_free(struct images *im);
 /* images_docker: the engine client, connected (and the engine pinged) on first use; NULL after an error. */
 struct docker *images_docker(struct images *im);
-/* images_forget: drop the cached listing of labelled images (after something built or removed images). */
-void images_forget(struct images *im);
 
 /* image_task: make t an image task: it takes spec (its strings and lists) and frees it with the task. */
 void image_task(struct task *t, struct image_spec *spec, struct images *im);

@@ -1,0 +1,15 @@
+/* lazylib: libcurl and libgit2 are loaded with dlopen on first use instead of at start-up.
+ *
+ * Linked normally, the two libraries and the ~40 libraries they pull in cost every run about 5 ms of dynamic
+ * loading, more than a whole no-op build of 600 files. lazylib.c defines each libcurl and libgit2 function the
+ * integrations call, with the library's own prototype (checked against its header), and forwards the call to the
+ * real function found with dlsym. The binary therefore links neither library; a run that talks to no Docker engine,
+ * registry or git repository never loads them. A library that cannot be loaded when first needed is a fatal error
+ * naming the library and the package to install, as a missing library at start-up would have been. */
+#ifndef SB_LAZYLIB_H
+#define SB_LAZYLIB_H
+
+/* lazylib_loaded: which of "curl" and "git2" have been loaded so far (for tests and benchmarks): 1 or 0. */
+int lazylib_loaded(const char *name);
+
+#endif
