@@ -49,7 +49,8 @@ static void usage(FILE *f)
 	      "  -d explain  say why each task runs\n"
 	      "  -t tool     run a tool: targets graph query commands key explain stats clean ninja run (-t list)\n"
 	      "  -o file     the file -t ninja writes (default: build.ninja)\n"
-	      "  --config F  CONFIG=F;  --yes  YES=1;  --json  JSON=1;  --from-source  FROM_SOURCE=1;  --push  PUSH=1\n"
+	      "  --config F  CONFIG=F;  --yes  YES=1;  --json  JSON=1;  --from-source  FROM_SOURCE=1;\n"
+	      "              --push  PUSH=1;  --strict-cache  STRICT_CACHE=1\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Without a sindri-build.lua, in a Sindri checkout (v3/Cargo.toml), the stock Sindri recipes are used.\n",
@@ -92,6 +93,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"json", no_argument, NULL, 'J'},
 		{"from-source", no_argument, NULL, 'S'},
 		{"push", no_argument, NULL, 'P'},
+		{"strict-cache", no_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0},
 	};
 	long n;
@@ -143,6 +145,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'J': strv_push(&o->vars, "JSON=1"); break;
 		case 'S': strv_push(&o->vars, "FROM_SOURCE=1"); break;
 		case 'P': strv_push(&o->vars, "PUSH=1"); break;
+		case 'X': strv_push(&o->vars, "STRICT_CACHE=1"); break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': puts(VERSION); exit(0);
 		default: usage(stderr); return -1;

@@ -1,6 +1,7 @@
 /* image: Docker image tasks: keyed by what docker build reads, current when an image carries the key. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "json.h"
 #include "key.h"
 #include "proc.h"
+#include "registry.h"
 #include "util.h"
 
 struct images {
@@ -24,10 +26,16 @@ struct images {
 	int failed;          /* the engine did not answer: say it once */
 };
 
+/* Where a run gets the image from. */
+enum source { SRC_BUILD, SRC_PULL, SRC_LOAD, SRC_PUSH };
+
 struct image {
 	struct image_spec spec;
 	struct images *im;
 	char hex[HASH_HEX_LEN + 1];
+	enum source source;
+	char *remote_ref;    /* "<remote_cache>:<task>-<key>" for this run's key */
+	char *tar;           /* "<cache_dir>/<task>-<key>.tar" */
 	char *remote;        /* an unpinned remote source: "Dockerfile line N: ADD 'url'" */
 	struct strv absent;  /* external base images not in the engine: the build pulls them */
 };
@@ -81,6 +89,8 @@ void image_spec_release(struct image_spec *spec)
 	strv_release(&spec->build_args);
 	free(spec->target);
 	free(spec->platform);
+	free(spec->remote_cache);
+	free(spec->cache_dir);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -368,6 +378,36 @@ int image_current(struct task *t, struct buf *why)
 	return r < 0 ? -1 : r == 2;
 }
 
+/* remote: whether the remote cache has the key tag: 1 yes, 0 no, -1 error (printed), -2 unusable but not fatal
+ * (a warning was printed: the caller builds locally). */
+static int remote_has(struct task *t)
+{
+	struct image *img = t->udata;
+	struct buf err = BUF_INIT;
+	struct registry *reg = registry_open(img->spec.remote_cache, &err);
+	char *tag = xasprintf("%s-%s", t->name, img->hex);
+	int r;
+
+	if (!reg) {
+		r = error("image '%s': remote cache: %s", t->name, err.data ? err.data : "bad repository");
+		goto out;
+	}
+	r = registry_manifest_exists(reg, tag, NULL);
+	if (r < 0 && !img->spec.strict_cache) {
+		warn("image '%s': the remote cache '%s' cannot be used (%s); building locally", t->name,
+		     img->spec.remote_cache, registry_error(reg));
+		r = -2;
+	} else if (r < 0) {
+		r = error("image '%s': the remote cache '%s' cannot be used (%s); --strict-cache makes that an error",
+		          t->name, img->spec.remote_cache, registry_error(reg));
+	}
+out:
+	registry_close(reg);
+	buf_release(&err);
+	free(tag);
+	return r;
+}
+
 static int image_check(struct task *t, const struct keyenv *ke, struct buf *why)
 {
 	struct image *img = t->udata;
@@ -380,6 +420,14 @@ static int image_check(struct task *t, const struct keyenv *ke, struct buf *why)
 		return 0;
 	}
 	r = image_current(t, why);
+	if (r == 1 && img->spec.remote_cache && img->spec.push) {
+		/* CI pushes what it builds: an image that is here but not in the registry yet still has work to do */
+		int q = remote_has(t);
+		if (q == 0)
+			buf_addf(why, "image '%s' is current but not pushed to '%s' yet", img->spec.tags.v[0],
+			         img->spec.remote_cache);
+		r = q == 0 ? 0 : q == -1 ? -1 : r;
+	}
 	if (r != 1 || img->spec.tags.n < 2)
 		return r;
 	/* current: every other tag must name the same image; put back any that went missing or moved */
@@ -415,24 +463,20 @@ static int image_preflight(struct task *t)
 	return images_docker(img->im) ? 0 : -1;
 }
 
-static int image_prepare(struct task *t, const struct keyenv *ke)
+static void argv_set(struct task *t, const char *const *argv)
+{
+	strv_release(&t->argv);
+	for (; *argv; argv++)
+		strv_push(&t->argv, *argv);
+	t->run = RUN_ARGV;
+}
+
+static void build_argv(struct task *t)
 {
 	struct image *img = t->udata;
 	struct image_spec *sp = &img->spec;
 	char *label;
 
-	/* Pull absent bases first, so the key (and the label) name the image ID the build really used. */
-	if (img->absent.n) {
-		for (size_t i = 0; i < img->absent.n; i++) {
-			char pull[] = "pull";
-			char *argv[] = {img->im->cli, pull, img->absent.v[i], NULL};
-			if (proc_run(argv, NULL, NULL) != 0)
-				return error("image '%s': cannot pull its base image '%s'", t->name, img->absent.v[i]);
-		}
-		if (task_key(t, ke) < 0)
-			return -1;
-	}
-	hash_hex(&t->key, img->hex);
 	strv_release(&t->argv);
 	strv_push(&t->argv, img->im->cli);
 	strv_push(&t->argv, "build");
@@ -467,30 +511,155 @@ static int image_prepare(struct task *t, const struct keyenv *ke)
 		strv_push(&t->argv, "--no-cache");
 	strv_push(&t->argv, sp->context);
 	t->run = RUN_ARGV;
+}
+
+/*
+ * prepare: decide where this run gets the image from, in order of cost: already here but not pushed yet (push
+ * only), a tar in CACHE_DIR (docker load), the remote cache (docker pull), else docker build.
+ */
+static int image_prepare(struct task *t, const struct keyenv *ke)
+{
+	struct image *img = t->udata;
+	struct image_spec *sp = &img->spec;
+	struct buf why = BUF_INIT;
+
+	/* Pull absent bases first, so the key (and the label) name the image ID the build really used. */
+	if (img->absent.n) {
+		for (size_t i = 0; i < img->absent.n; i++) {
+			char pull[] = "pull";
+			char *argv[] = {img->im->cli, pull, img->absent.v[i], NULL};
+			if (proc_run(argv, NULL, NULL) != 0)
+				return error("image '%s': cannot pull its base image '%s'", t->name, img->absent.v[i]);
+		}
+		if (task_key(t, ke) < 0)
+			return -1;
+	}
+	hash_hex(&t->key, img->hex);
+	img->source = SRC_BUILD;
+	free(img->remote_ref);
+	img->remote_ref = sp->remote_cache ? xasprintf("%s:%s-%s", sp->remote_cache, t->name, img->hex) : NULL;
+	free(img->tar);
+	img->tar = sp->cache_dir ? xasprintf("%s/%s-%s.tar", sp->cache_dir, t->name, img->hex) : NULL;
+	int here = !sp->no_cache && image_current(t, &why) == 1;
+	buf_release(&why);
+	if (here && sp->remote_cache && sp->push) {
+		if (remote_has(t) == -1)
+			return -1;
+		img->source = SRC_PUSH;
+		const char *argv[] = {img->im->cli, "push", img->remote_ref, NULL};
+		argv_set(t, argv);
+		return docker_image_tag(images_docker(img->im), sp->tags.v[0], img->remote_ref) == 0 ? 0 : -1;
+	}
+	if (!sp->no_cache && img->tar && access(img->tar, R_OK) == 0) {
+		img->source = SRC_LOAD;
+		const char *argv[] = {img->im->cli, "load", "-i", img->tar, NULL};
+		argv_set(t, argv);
+		return 0;
+	}
+	if (!sp->no_cache && sp->remote_cache) {
+		int r = remote_has(t);
+		if (r == -1)
+			return -1;
+		if (r == 1) {
+			img->source = SRC_PULL;
+			const char *argv[] = {img->im->cli, "pull", img->remote_ref, NULL};
+			argv_set(t, argv);
+			return 0;
+		}
+	}
+	build_argv(t);
 	return 0;
+}
+
+/* retag: give every tag of the task to the image ref names, which must carry the key. */
+static int retag(struct task *t, const char *ref)
+{
+	struct image *img = t->udata;
+	struct json *info;
+	const char *id, *key;
+	int r = label_of(img->im, ref, &info, &id, &key);
+
+	if (r == 0)
+		r = error("image '%s': no image '%s' after the run", t->name, ref);
+	else if (r == 1 && strcmp(key, img->hex) != 0)
+		r = error("image '%s': '%s' does not carry the label %s=%s; does the Dockerfile set that label itself?",
+		          t->name, ref, IMAGE_KEY_LABEL, img->hex);
+	for (size_t i = 0; r == 1 && i < img->spec.tags.n; i++)
+		if (strcmp(ref, img->spec.tags.v[i]) != 0 && docker_image_tag(images_docker(img->im), id, img->spec.tags.v[i]) != 0)
+			r = -1;
+	json_free(info);
+	return r == 1 ? 0 : -1;
+}
+
+/* save_tar: docker save the image into CACHE_DIR, through a temporary file so a failed save leaves no tar. */
+static int save_tar(struct task *t)
+{
+	struct image *img = t->udata;
+	char *tmp = xasprintf("%s.tmp.%ld", img->tar, (long)getpid());
+	char save[] = "save", dash_o[] = "-o";
+	char *argv[] = {img->im->cli, save, dash_o, tmp, img->spec.tags.v[0], NULL};
+	int r = 0;
+
+	if (mkdir_p(img->spec.cache_dir) < 0)
+		r = error("image '%s': cannot create the cache directory '%s':", t->name, img->spec.cache_dir);
+	else if (proc_run(argv, NULL, NULL) != 0 || rename(tmp, img->tar) < 0)
+		r = error("image '%s': cannot save '%s' to '%s'", t->name, img->spec.tags.v[0], img->tar);
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+static int push(struct task *t)
+{
+	struct image *img = t->udata;
+	char push_[] = "push";
+	char *argv[] = {img->im->cli, push_, img->remote_ref, NULL};
+	struct buf err = BUF_INIT;
+	struct registry *reg;
+
+	if (docker_image_tag(images_docker(img->im), img->spec.tags.v[0], img->remote_ref) != 0)
+		return -1;
+	if (proc_run(argv, NULL, NULL) == 0)
+		return 0;
+	reg = registry_open(img->spec.remote_cache, &err);
+	error("image '%s': docker push '%s' failed; %s", t->name, img->remote_ref,
+	      reg ? registry_login_hint(reg) : "check the registry and your login");
+	registry_close(reg);
+	buf_release(&err);
+	return -1;
 }
 
 static int image_finish(struct task *t, const struct keyenv *ke)
 {
 	struct image *img = t->udata;
-	struct json *info = NULL;
-	struct docker *d = images_docker(img->im);
-	int r;
+	int r = 0;
 
 	(void)ke;
-	if (!d)
-		return -1;
-	r = docker_image_inspect(d, img->spec.tags.v[0], &info);
-	if (r == 0) {
-		const char *k = json_str(json_get(json_path(info, "Config.Labels"), IMAGE_KEY_LABEL), "");
-		if (strcmp(k, img->hex) != 0)
-			r = error("image '%s': '%s' does not carry the label %s=%s after the build; does the Dockerfile set "
-			          "that label itself?", t->name, img->spec.tags.v[0], IMAGE_KEY_LABEL, img->hex);
-	} else if (r == DOCKER_NOT_FOUND) {
-		r = error("image '%s': the build succeeded but the engine has no image '%s'", t->name,
-		          img->spec.tags.v[0]);
+	switch (img->source) {
+	case SRC_PULL:
+		r = retag(t, img->remote_ref);
+		if (r == 0)
+			printf("sindri-build: image '%s': pulled %s instead of building\n", t->name, img->remote_ref);
+		break;
+	case SRC_LOAD:
+		r = retag(t, img->spec.tags.v[0]);
+		if (r == 0)
+			printf("sindri-build: image '%s': loaded %s instead of building\n", t->name, img->tar);
+		break;
+	case SRC_PUSH:
+		r = retag(t, img->spec.tags.v[0]);
+		break;
+	case SRC_BUILD:
+		r = retag(t, img->spec.tags.v[0]);
+		/* never push or save a failed build: we get here only after docker build succeeded */
+		if (r == 0 && img->tar)
+			r = save_tar(t);
+		if (r == 0 && img->spec.remote_cache && img->spec.push && img->remote_ref)
+			r = push(t);
+		break;
 	}
-	json_free(info);
+	fflush(stdout);
 	return r;
 }
 
@@ -499,6 +668,8 @@ static void image_release(struct task *t)
 	struct image *img = t->udata;
 
 	image_spec_release(&img->spec);
+	free(img->remote_ref);
+	free(img->tar);
 	free(img->remote);
 	strv_release(&img->absent);
 	free(img);

@@ -19,6 +19,10 @@ struct image_spec {
 	struct strv build_args; /* "NAME=value" */
 	char *target, *platform;
 	int no_cache;           /* always build, with --no-cache; the key is still recorded */
+	char *remote_cache;     /* a registry repository holding "<task>-<key>" tags: pulled instead of built */
+	int push;               /* push the key tag to remote_cache after a build */
+	int strict_cache;       /* an unusable remote cache is an error, not a warning */
+	char *cache_dir;        /* a directory of "<task>-<key>.tar" files: docker load instead of a build */
 };
 
 /* The shared part of all image tasks of one run: the engine client. */

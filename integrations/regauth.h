@@ -8,6 +8,7 @@
 #define SB_REGAUTH_H
 
 struct buf;
+struct json;
 
 enum regauth_scheme {
 	REGAUTH_NONE,   /* no challenge we can answer */
@@ -38,17 +39,27 @@ int regauth_challenge_parse(const char *value, struct regauth_challenge *c, stru
 void regauth_challenge_release(struct regauth_challenge *c);
 
 /* regauth_cred_lookup: credentials for registry host ("ghcr.io", "127.0.0.1:5000"; docker_hub set for Docker
- * Hub): REGISTRY_USER + REGISTRY_PASSWORD (or REGISTRY_TOKEN), else $DOCKER_CONFIG/config.json (or
- * ~/.docker/config.json): credHelpers[host], auths[host], credsStore. 1 with *cred filled, 0 when there are none,
- * -1 with the reason appended to err (a config file or helper that fails). */
+ * Hub): REGISTRY_USER + REGISTRY_PASSWORD, or REGISTRY_TOKEN as the password (user REGISTRY_USER, else "token"),
+ * else $DOCKER_CONFIG/config.json (or ~/.docker/config.json): credHelpers[host], auths[host], credsStore. 1 with
+ * *cred filled, 0 when there are none, -1 with the reason appended to err (a config file or helper that fails). */
 int regauth_cred_lookup(const char *host, int docker_hub, struct regauth_cred *cred, struct buf *err);
 /* regauth_cred_release: wipe and free the strings of c and reset it. */
 void regauth_cred_release(struct regauth_cred *c);
 
-/* regauth_basic: append base64("user:secret") to out, for an "Authorization: Basic" header. */
-void regauth_basic(struct buf *out, const char *user, const char *secret);
+/* regauth_basic: append the header line "Authorization: Basic <base64(user:secret)>" for cred to out. */
+void regauth_basic(struct buf *out, const struct regauth_cred *cred);
+/* regauth_token_request: how to ask the realm of Bearer challenge c for a token for repository name (the
+ * challenge's scope, else pull): the URL into url, and either the form to POST into form (cred holds an identity
+ * token) or, when cred is not NULL, an "Authorization: Basic" line into authz. */
+void regauth_token_request(const struct regauth_challenge *c, const char *name, const struct regauth_cred *cred,
+                           struct buf *url, struct buf *form, struct buf *authz);
+/* regauth_token_answer: append "Authorization: Bearer <token>" for a token service's JSON answer ("token" or
+ * "access_token") to authz; -1 when it holds none. The parsed copy is wiped; answer is the caller's to wipe. */
+int regauth_token_answer(const struct buf *answer, struct buf *authz);
 /* regauth_base64_decode: decode standard base64 (padding optional) into out; -1 when malformed. */
 int regauth_base64_decode(const char *s, struct buf *out);
+/* regauth_wipe_json: overwrite every string in a parsed tree with zeros (before json_free of a secret answer). */
+void regauth_wipe_json(struct json *j);
 /* regauth_wipe: overwrite b's bytes with zeros and release it (for buffers that held a secret). */
 void regauth_wipe(struct buf *b);
 

@@ -12,7 +12,7 @@
 
 static const char *const image_fields[] = {
 	"dockerfile", "context", "tags", "build_args", "target", "platform", "no_cache", "desc", "deps", "inputs",
-	"exclude", "env", "vars", "values", "alias", "pool", NULL,
+	"exclude", "env", "vars", "values", "alias", "pool", "remote_cache", "push", "cache_dir", NULL,
 };
 
 static int images_gc(lua_State *L)
@@ -122,6 +122,19 @@ static int image_def(lua_State *L)
 	if (!sp->tags.n)
 		return luaL_error(L, "image '%s': give at least one tag (tags = { \"name:tag\" })", name);
 	build_args(L, 1, name, &sp->build_args);
+	/* where else the image may come from, and whether to push it: fields, else the command line's variables */
+	struct recipe *r = recipe_of(L);
+	const char *v;
+	sp->remote_cache = optstring(L, 1, "remote_cache", name);
+	sp->cache_dir = optstring(L, 1, "cache_dir", name);
+	if (!sp->cache_dir && (v = recipe_var(r, "CACHE_DIR")) && *v)
+		sp->cache_dir = xstrdup(v);
+	if (lua_getfield(L, 1, "push") != LUA_TNIL)
+		sp->push = lua_toboolean(L, -1);
+	else
+		sp->push = ((v = recipe_var(r, "PUSH")) && strcmp(v, "1") == 0) || ((v = getenv("CI")) && strcmp(v, "true") == 0);
+	lua_pop(L, 1);
+	sp->strict_cache = (v = recipe_var(r, "STRICT_CACHE")) && strcmp(v, "1") == 0;
 	lua_getfield(L, 1, "no_cache");
 	if (lua_toboolean(L, -1)) {
 		sp->no_cache = 1;

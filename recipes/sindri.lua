@@ -42,6 +42,8 @@ image "docker-build-base" {
   dockerfile = V3 .. "/Dockerfile.base", context = V3,
   tags = S.base_tags,
   build_args = base_args,
+  -- CI: the base is keyed by hash in a registry (REMOTE_CACHE=ghcr.io/pacphi/sindri), pulled instead of rebuilt
+  remote_cache = var("REMOTE_CACHE"),
 }
 
 local function fast(name, no_cache, desc)
@@ -73,6 +75,7 @@ task "install" {
   end,
 }
 
+require "sindri.source"
 require "sindri.cache"
 require "sindri.deploy"
 require "sindri.cycles"
