@@ -3,6 +3,7 @@
 # and the tar backend for CI caches that persist directories.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
+unset CI # CI=true makes image tasks push; this test says when to push
 
 P="sbtest-$$"
 REG="$T_ROOT/reg"
