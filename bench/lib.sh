@@ -1,4 +1,4 @@
-# bench/lib.sh: what bench/run.sh and bench/profile.sh share. Sourced; the caller sets BENCH (this folder),
+# bench/lib.sh: what the scripts of bench/ share. Sourced; the caller sets BENCH (this folder),
 # SB (the sindri-build to measure, an absolute path) and, before calling anything but die, W (a scratch directory).
 
 die() {
@@ -17,7 +17,7 @@ sb_quiet() {
 
 # settle DIR: run until the stat cache trusts every entry. FILECACHE_RACY_NS (2 s) makes a file hashed within 2 s of
 # its last change count as racy and be rehashed on its next use; waiting 3 s then running once more leaves a state in
-# which the next run reads and writes no cache. Fails (and says so) when the last run is not a no-op.
+# which the next run reads and writes no cache. Dies if sindri-build fails; warns if the last run is not a no-op.
 settle() {
 	sb_quiet "$1" || { cat "$W/last.out"; die "sindri-build failed in '$1'"; }
 	sleep 3

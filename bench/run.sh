@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/run.sh: sindri-build's speed as ratios against peers run on the same files in the same run.
 #   sh bench/run.sh [--quick] [--out DIR]
-# Uses $SB (default ./sindri-build); builds nothing. Needs ninja, hyperfine, xxhsum, valgrind, /usr/bin/time.
+# Uses $SB (default ./sindri-build); builds nothing. Needs ninja, make, hyperfine, xxhsum, valgrind, /usr/bin/time;
+# strace if present adds system-call counts. bench/profile.sh says where the time of a run goes.
 # A benchmark is not a test: it exits 0 whatever it measures, and prints MISS where a target is not met.
 # See docs/performance.md for what each number means.
 set -u
@@ -122,8 +123,8 @@ sleep 3 # the files must be older than the stat cache's racy window before sindr
 for t in small large; do
 	(cd "$W/$t" && ninja >"$W/ninja.out" 2>&1) || { cat "$W/ninja.out"; die "ninja failed in $t"; }
 	(cd "$W/$t" && ninja -n) | grep -q "no work to do" || echo "  !! ninja in $t is not a no-op after one build"
-	(cd "$W/$t" && make -s -f bench.mk >/dev/null 2>&1) || die "make failed in $t"
-	(cd "$W/$t" && make -q -f bench.mk) || echo "  !! make in $t is not a no-op after one build"
+	(cd "$W/$t" && make -r -s -f bench.mk >/dev/null 2>&1) || die "make failed in $t"
+	(cd "$W/$t" && make -r -q -f bench.mk) || echo "  !! make in $t is not a no-op after one build"
 	settle "$W/$t"
 done
 
@@ -196,12 +197,13 @@ noop() { # noop TREE LABEL WARMUP RUNS TARGET
 	printf ' ratio of medians %.2fx\n' "$(calc 's / n' s="$8" n="$9")"
 	row "no-op $2, mean time" "$(ms "$P_SB")" "$(ms "$P_PEER") ninja" "$(calc 'sprintf("%.2fx", r)' r="$ratio")" \
 		"<= ${5}x" "$(judge "$ratio" '<=' "$5")"
-	# make, for the record: what the Sindri guide uses today. Fewer rounds; no target.
-	say "no-op, $2: sindri-build vs make (hyperfine -N, 2 rounds of $3 warmup + $4 runs)"
-	(cd "$W/$t" && pair "noopmake-$t" 2 "$3" "$4" "$SB" make "make -s -f bench.mk") || exit
+	# make, for the record: what the Sindri guide uses today. Fewer rounds; no target. -r (no built-in rules) as a
+	# careful makefile would have it: otherwise make tries every implicit rule on every input (36 s at 100k files).
+	say "no-op, $2: sindri-build vs make -r (hyperfine -N, 2 rounds of $3 warmup + $4 runs)"
+	(cd "$W/$t" && pair "noopmake-$t" 2 "$3" "$4" "$SB" make "make -r -s -f bench.mk") || exit
 	# shellcheck disable=SC2046 # four numbers
 	set -- "$@" $(rounds_stats "$W/noopmake-$t.rounds")
-	row "no-op $2, vs make" "$(ms "${10}")" "$(ms "${11}") make" \
+	row "no-op $2, vs make -r" "$(ms "${10}")" "$(ms "${11}") make" \
 		"$(calc 'sprintf("%.2fx", s / n)' s="${10}" n="${11}")" "-" "info"
 }
 noop small "$FILES_small files" $NOOP_S_W $NOOP_S_R 1.0
@@ -290,10 +292,11 @@ callgrind() { # callgrind TREE LABEL TARGET
 	callgrind_annotate --inclusive=no "$W/cg-sb-$t.out" 2>/dev/null |
 		awk '/file:function/ { on = 1; getline; next } on && NF { print "    " $0; if (++k == 12) exit }'
 	echo "  ... and by inclusive instructions (callees included):"
-	# callgrind_annotate repeats some functions without their object: keep the lines naming one, skip the startup frames.
+	# callgrind_annotate repeats some functions without their object: keep the lines naming one; skip the startup
+	# frames and the recursion copies (walk'2), whose inclusive counts are counted twice.
 	callgrind_annotate --inclusive=yes "$W/cg-sb-$t.out" 2>/dev/null |
 		awk '/file:function/ { on = 1; getline; next }
-		     on && / \[/ && !/below main|libc_start|ld-linux/ { print "    " $0; if (++k == 14) exit }'
+		     on && / \[/ && !/below main|libc_start|ld-linux/ && !/\x27[0-9]+ \[/ { print "    " $0; if (++k == 14) exit }'
 }
 callgrind small "$FILES_small files" 1.0
 if [ $CG_LARGE = 1 ]; then

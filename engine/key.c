@@ -89,13 +89,29 @@ const char *keyparts_value(const struct keyparts *kp, size_t i)
 struct hash128 keyparts_digest(const struct keyparts *kp)
 {
 	struct hasher h;
+	struct buf rec = BUF_INIT;
 
 	hasher_init(&h);
 	hasher_addstr(&h, "sindri-build key 1");
+	/* each part as one record (length, name, hash) in one update: the same bytes as adding them one by one */
 	for (size_t i = 0; i < kp->n; i++) {
-		hasher_addstr(&h, keyparts_name(kp, i));
-		hasher_addhash(&h, &kp->v[i].h);
+		const char *name = keyparts_name(kp, i);
+		size_t n = strlen(name);
+		unsigned char num[8];
+		buf_reset(&rec);
+		for (int b = 0; b < 8; b++)
+			num[b] = (unsigned char)((uint64_t)n >> (8 * b));
+		buf_add(&rec, num, 8);
+		buf_add(&rec, name, n);
+		for (int w = 0; w < 2; w++) {
+			uint64_t v = w ? kp->v[i].h.hi : kp->v[i].h.lo;
+			for (int b = 0; b < 8; b++)
+				num[b] = (unsigned char)(v >> (8 * b));
+			buf_add(&rec, num, 8);
+		}
+		hasher_add(&h, rec.data, rec.len);
 	}
+	buf_release(&rec);
 	return hasher_final(&h);
 }
 
@@ -324,6 +340,8 @@ int task_key(struct task *t, const struct keyenv *ke)
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}
+	buf_reset(&name);
+	buf_adds(&name, "in:");
 	for (size_t i = 0; i < fs.n; i++) {
 		struct hash128 h;
 		if (ke->stop && *ke->stop)
@@ -334,8 +352,9 @@ int task_key(struct task *t, const struct keyenv *ke)
 			error("task '%s': cannot read input '%s':", t->name, fs.v[i].path);
 			goto fail;
 		}
-		buf_reset(&name);
-		buf_addf(&name, "in:%s", fs.v[i].path);
+		/* the hot loop of a no-op over a large tree: no printf here */
+		name.len = 3;
+		buf_add(&name, fs.v[i].path, strlen(fs.v[i].path));
 		keyparts_add(kp, name.data, &h, NULL);
 	}
 	if (ke->progress && fs.n >= PROGRESS_MIN)

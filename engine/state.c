@@ -1,7 +1,4 @@
 /* state: the task log, the side blobs and the lock in the state directory. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* flock, fdatasync, pread */
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -276,25 +273,36 @@ static void add_header(struct buf *b)
 	buf_add(b, h, sizeof(h));
 }
 
-/* lock: take the lock file in s->dir, waiting (and saying for whom) unless STATE_NOWAIT; then note our pid in it. */
+/* lockreq: a write lock on the whole lock file (fcntl record locks: the kernel tells a waiter the holder's pid,
+ * so nothing is written to take the lock, and a no-op run writes nothing at all). */
+static struct flock lockreq(void)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	return fl;
+}
+
+/* lock: take the lock file in s->dir, waiting (and saying for whom) unless STATE_NOWAIT. */
 static int lock(struct state *s)
 {
 	char *path = xasprintf("%s/lock", s->dir);
-	char text[64], note[32];
-	ssize_t n;
+	struct flock fl = lockreq();
 	long pid = 0;
 
-	/* O_CLOEXEC: the flock belongs to the open file, so a spawned job that inherited it would hold our lock */
+	/* one descriptor only: closing any descriptor of the file would drop a record lock; spawned jobs do not
+	 * inherit record locks */
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (s->lockfd < 0)
 		goto fail;
-	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK)
+	if (fcntl(s->lockfd, F_SETLK, &fl) < 0) {
+		if (errno != EAGAIN && errno != EACCES)
 			goto fail;
-		n = pread(s->lockfd, text, sizeof(text) - 1, 0);
-		text[n > 0 ? n : 0] = '\0';
-		if (strncmp(text, "pid ", 4) == 0)
-			pid = strtol(text + 4, NULL, 10);
+		fl = lockreq();
+		if (fcntl(s->lockfd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+			pid = (long)fl.l_pid;
 		if (s->flags & STATE_NOWAIT) {
 			free(path);
 			if (pid > 0)
@@ -305,13 +313,11 @@ static int lock(struct state *s)
 			warn("waiting for the lock on '%s' held by pid %ld", s->dir, pid);
 		else
 			warn("waiting for the lock on '%s' held by another sindri-build", s->dir);
-		while (flock(s->lockfd, LOCK_EX) < 0)
+		fl = lockreq();
+		while (fcntl(s->lockfd, F_SETLKW, &fl) < 0)
 			if (errno != EINTR)
 				goto fail;
 	}
-	n = snprintf(note, sizeof(note), "pid %ld\n", (long)getpid());
-	if (ftruncate(s->lockfd, 0) < 0 || pwrite(s->lockfd, note, (size_t)n, 0) != n)
-		goto fail;
 	free(path);
 	return 0;
 fail:
