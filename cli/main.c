@@ -205,6 +205,14 @@ static char *stock_dir(void)
 			if (ok)
 				return dir;
 			free(dir);
+			/* installed as PREFIX/bin/sindri-build, whatever PREFIX the binary was compiled with */
+			dir = xasprintf("%s/../share/sindri-build/recipes", exe);
+			probe = xasprintf("%s/sindri.lua", dir);
+			ok = access(probe, F_OK) == 0;
+			free(probe);
+			if (ok)
+				return dir;
+			free(dir);
 			/* build-san/sindri-build: the recipes are one level up */
 			dir = xasprintf("%s/../recipes", exe);
 			probe = xasprintf("%s/sindri.lua", dir);
