@@ -13,18 +13,21 @@
  * The file, integers little-endian so a cache moved between machines is read or rejected, never misread:
  *   header  "SBFC", u32 version, u64 record count
  *   records u32 path length, u32 mode, u64 size, i64 mtime_ns, i64 ctime_ns, u64 ino, u64 dev, u64 hash.lo,
- *           u64 hash.hi, i64 hashed_at_ns, then the path and a NUL, so that loaded paths are used in place
+ *           u64 hash.hi, i64 hashed_at_ns, u32 listing length, then the path and a NUL, so that loaded paths are
+ *           used in place, then the listing (directories only: see filecache_dir)
  *   trailer u64 XXH64 (seed 0) of every byte before it
+ * A directory's entry is keyed by its path with a trailing '/' ("./" for the root), which no file path has.
  */
 #define FC_MAGIC "SBFC"
-#define FC_VERSION 1
+#define FC_VERSION 2
 #define HDR_SIZE 16
-#define REC_SIZE 72
+#define REC_SIZE 76
 #define SUM_SIZE 8
 
 enum {
 	ENT_USED = 1 << 0,  /* looked up by this process: kept on save without a stat */
 	ENT_OWNED = 1 << 1, /* path was allocated here, not a pointer into the loaded file */
+	ENT_OWNLIST = 1 << 2, /* listing was allocated here */
 };
 
 struct fcent {
@@ -35,6 +38,8 @@ struct fcent {
 	int64_t hashed_at;
 	uint32_t len;
 	uint32_t flags;
+	const char *listing; /* a directory's entries; owned when ENT_OWNLIST */
+	uint32_t llen;
 };
 
 struct filecache {
@@ -143,9 +148,12 @@ static void clear(struct filecache *fc)
 {
 	size_t i;
 
-	for (i = 0; i < fc->n; i++)
+	for (i = 0; i < fc->n; i++) {
 		if (fc->ent[i].flags & ENT_OWNED)
 			free((char *)fc->ent[i].path);
+		if (fc->ent[i].flags & ENT_OWNLIST)
+			free((char *)fc->ent[i].listing);
+	}
 	fc->n = 0;
 	if (fc->slot)
 		memset(fc->slot, 0, fc->nslot * sizeof(*fc->slot));
@@ -182,8 +190,11 @@ static const char *parse(struct filecache *fc, uint32_t *version)
 		if (end - off < REC_SIZE)
 			return "truncated record";
 		plen = get32(r);
+		uint32_t llen = get32(r + 72);
 		if (end - off - REC_SIZE < (size_t)plen + 1 || path[plen] != '\0' || memchr(path, '\0', plen))
 			return "bad path in record";
+		if (end - off - REC_SIZE - plen - 1 < (size_t)llen)
+			return "bad listing in record";
 		h = XXH3_64bits(path, plen);
 		if (*find(fc, h, path, plen))
 			return "duplicate path";
@@ -197,7 +208,9 @@ static const char *parse(struct filecache *fc, uint32_t *version)
 		e->hash.lo = get64(r + 48);
 		e->hash.hi = get64(r + 56);
 		e->hashed_at = (int64_t)get64(r + 64);
-		off += REC_SIZE + (size_t)plen + 1;
+		e->listing = llen ? path + plen + 1 : NULL;
+		e->llen = llen;
+		off += REC_SIZE + (size_t)plen + 1 + llen;
 	}
 	if (off != end)
 		return "trailing bytes after the last record";
@@ -278,6 +291,45 @@ int filecache_hash(struct filecache *fc, int rootfd, const char *path, const str
 	return 0;
 }
 
+const char *filecache_dir(struct filecache *fc, const char *path, const struct filestat *st, size_t *len)
+{
+	size_t n = strlen(path);
+	uint32_t s = n <= UINT32_MAX ? *find(fc, XXH3_64bits(path, n), path, (uint32_t)n) : 0;
+	struct fcent *e = s ? &fc->ent[s - 1] : NULL;
+
+	/* the same rule as for content: a directory changed within the timestamp granularity of its listing may
+	 * have gained or lost an entry without its stat data changing */
+	if (!e || !trusted(e, st))
+		return NULL;
+	e->flags |= ENT_USED;
+	fc->hits++;
+	*len = e->llen;
+	return e->listing ? e->listing : "";
+}
+
+void filecache_dir_put(struct filecache *fc, const char *path, const struct filestat *st, const char *listing,
+                       size_t len, int64_t listed_at)
+{
+	size_t n = strlen(path);
+	uint64_t h = XXH3_64bits(path, n);
+	uint32_t s;
+	struct fcent *e;
+
+	if (n > UINT32_MAX || len > UINT32_MAX)
+		return;
+	s = *find(fc, h, path, (uint32_t)n);
+	e = s ? &fc->ent[s - 1] : add(fc, xstrndup(path, n), (uint32_t)n, h, ENT_OWNED);
+	if (e->flags & ENT_OWNLIST)
+		free((char *)e->listing);
+	e->listing = len ? memcpy(xmalloc(len), listing, len) : NULL;
+	e->llen = (uint32_t)len;
+	e->flags |= ENT_OWNLIST | ENT_USED;
+	e->st = *st;
+	memset(&e->hash, 0, sizeof(e->hash));
+	e->hashed_at = listed_at;
+	fc->dirty = 1;
+}
+
 int filecache_dirty(const struct filecache *fc)
 {
 	return fc->dirty;
@@ -293,7 +345,7 @@ int filecache_save(struct filecache *fc, const char *path, int rootfd)
 	if (!fc->dirty)
 		return 0;
 	for (i = 0; i < fc->n; i++)
-		size += REC_SIZE + fc->ent[i].len + 1;
+		size += REC_SIZE + fc->ent[i].len + 1 + fc->ent[i].llen;
 	p = data = xmalloc(size);
 	memcpy(p, FC_MAGIC, 4);
 	p = put32(p + 4, FC_VERSION);
@@ -316,9 +368,13 @@ int filecache_save(struct filecache *fc, const char *path, int rootfd)
 		p = put64(p, e->hash.lo);
 		p = put64(p, e->hash.hi);
 		p = put64(p, (uint64_t)e->hashed_at);
+		p = put32(p, e->llen);
 		memcpy(p, e->path, e->len);
 		p += e->len;
 		*p++ = '\0';
+		if (e->llen)
+			memcpy(p, e->listing, e->llen);
+		p += e->llen;
 		count++;
 	}
 	put64(data + 8, count);

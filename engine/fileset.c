@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filecache.h"
 #include "fileset.h"
 #include "util.h"
 
@@ -42,6 +43,8 @@ struct walker {
 	size_t nseg;
 	int dironly; /* the pattern ended in '/': its last segment matches directories only */
 	struct buf *err;
+	int rootfd;
+	struct filecache *fc; /* directory listings by stat data; NULL: read every directory */
 };
 
 void fileset_init(struct fileset *fs)
@@ -333,42 +336,99 @@ static int walk_error(struct walker *w, const char *what)
 	return -1;
 }
 
-/* walk: read the directory open as fd (taking ownership) whose path is in w->path, with state set `set`. */
-static int walk(struct walker *w, int fd, uint64_t set)
+/* read_listing: the entries of the open directory fd as a listing (a d_type byte, the name, a NUL, for each; no
+ * "." or ".."), read with getdents64 on the fd itself: opendir/readdir would add an fstat and two fcntl per
+ * directory. Closes fd. -1 with errno on a read error. */
+static int read_listing(int fd, struct buf *out)
+{
+	enum { DIRBUF = 32768 };
+	char *dbuf = xmalloc(DIRBUF);
+	ssize_t n;
+	int ret = 0;
+
+	while ((n = getdents64(fd, dbuf, DIRBUF)) > 0) {
+		for (ssize_t pos = 0; pos < n;) {
+			const struct dirent64 *de = (const struct dirent64 *)(const void *)(dbuf + pos);
+			const char *name = de->d_name;
+			pos += de->d_reclen;
+			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			buf_addc(out, (char)de->d_type);
+			buf_add(out, name, strlen(name) + 1);
+		}
+	}
+	if (n < 0)
+		ret = -1;
+	int saved = errno;
+	free(dbuf);
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
+/*
+ * walk: the directory at w->path (with its trailing '/', or empty at the root), in state set. fd is the directory
+ * when already open, else -1; st is its stat data when known. With a stat cache, a directory whose stat data is
+ * unchanged is not read again: its listing comes from the cache, and one fstatat replaces openat, two getdents64
+ * and close (the no-op of a tree of small directories is mostly that). Entries are stat'ed by their path from the
+ * root.
+ */
+static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 {
 	uint64_t accept = (uint64_t)1 << w->nseg;
 	size_t base = w->path.len;
-	/* getdents64 on the fd we opened: opendir/readdir would add an fstat and two fcntl per directory, which is
-	 * most of a no-op's system calls on a tree of small directories */
-	enum { DIRBUF = 32768 };
-	char *dbuf = xmalloc(DIRBUF);
-	ssize_t dlen = 0, dpos = 0;
-	const struct dirent64 *de;
-	int dfd = fd, ret = 0;
+	const char *dir = base ? w->path.data : ".";
+	struct buf own = BUF_INIT;
+	const char *list = NULL;
+	size_t llen = 0;
+	struct filestat fst;
+	struct stat dst;
+	int ret = 0;
 
-	for (;;) {
-		if (dpos >= dlen) {
-			dlen = getdents64(dfd, dbuf, DIRBUF);
-			dpos = 0;
-			if (dlen <= 0)
-				break;
+	if (w->fc) {
+		if (!st && (fd >= 0 ? fstat(fd, &dst) : fstatat(w->rootfd, dir, &dst, 0)) == 0)
+			st = &dst;
+		if (st) {
+			filestat_from(&fst, st);
+			list = filecache_dir(w->fc, base ? w->path.data : "./", &fst, &llen);
 		}
-		de = (const struct dirent64 *)(const void *)(dbuf + dpos);
-		dpos += de->d_reclen;
-		const char *name = de->d_name;
+	}
+	if (list) {
+		if (fd >= 0)
+			close(fd);
+	} else {
+		int64_t t = now_ns(); /* before reading: an entry added while we read makes the listing untrusted */
+		if (fd < 0)
+			fd = openat(w->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+				return 0;
+			return walk_error(w, "open directory");
+		}
+		if (read_listing(fd, &own) < 0) {
+			buf_release(&own);
+			return walk_error(w, "read directory");
+		}
+		if (w->fc && st)
+			filecache_dir_put(w->fc, base ? w->path.data : "./", &fst, own.data ? own.data : "", own.len, t);
+		list = own.data ? own.data : "";
+		llen = own.len;
+	}
+	for (size_t pos = 0; pos < llen;) {
+		unsigned char type = (unsigned char)list[pos];
+		const char *name = list + pos + 1;
 		size_t len = strlen(name);
 		uint64_t next = WALK_ALL;
-		struct stat st;
-		int isdir, islink;
+		struct stat est;
+		int isdir, islink, statted = 0;
 
-		if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
-			continue;
+		pos += len + 2;
 		if (set != WALK_ALL && !(next = step(w, set, name, len)))
 			continue;
 		w->path.len = base;
 		buf_add(&w->path, name, len);
-		/* d_type spares a stat for directories and lets excluded files go unstat'ed. */
-		switch (de->d_type) {
+		/* d_type spares a stat for directories (without a cache) and lets excluded files go unstat'ed */
+		switch (type) {
 		case DT_DIR:
 			isdir = 1;
 			break;
@@ -378,57 +438,57 @@ static int walk(struct walker *w, int fd, uint64_t set)
 			/* fall through */
 		case DT_LNK:
 		case DT_UNKNOWN:
-			if (fstatat(dfd, name, &st, de->d_type == DT_UNKNOWN ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
-				/* Gone since readdir, or a dangling symlink: neither is an input. */
+			if (fstatat(w->rootfd, w->path.data, &est, type == DT_UNKNOWN ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
+				/* Gone since it was listed, or a dangling symlink: neither is an input. */
 				if (errno == ENOENT || errno == ENOTDIR)
 					continue;
 				ret = walk_error(w, "stat");
 				goto out;
 			}
-			islink = de->d_type == DT_LNK;
-			if (S_ISLNK(st.st_mode)) {
+			islink = type == DT_LNK;
+			if (S_ISLNK(est.st_mode)) {
 				islink = 1;
-				if (fstatat(dfd, name, &st, 0) < 0)
+				if (fstatat(w->rootfd, w->path.data, &est, 0) < 0)
 					continue;
 			}
 			/* A symlink to a directory is not followed: it could loop or leave the tree. */
-			isdir = !islink && S_ISDIR(st.st_mode);
-			if (!isdir && !S_ISREG(st.st_mode))
+			isdir = !islink && S_ISDIR(est.st_mode);
+			if (!isdir && !S_ISREG(est.st_mode))
 				continue;
+			statted = isdir;
 			break;
 		default:
 			continue;
 		}
-		if (de->d_type != DT_REG && excluded(w, w->path.data, isdir))
+		if (type != DT_REG && excluded(w, w->path.data, isdir))
 			continue;
 		if (!isdir) {
 			if (set == WALK_ALL || ((next & accept) && !w->dironly))
-				fileset_add(w->fs, w->path.data, w->path.len, &st);
+				fileset_add(w->fs, w->path.data, w->path.len, &est);
 			continue;
 		}
 		/* A matched directory takes everything below it; otherwise carry the live states down. */
 		if (set == WALK_ALL || (next & accept))
 			next = WALK_ALL;
-		buf_addc(&w->path, '/');
-		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+		if (w->fc && !statted) {
+			if (fstatat(w->rootfd, w->path.data, &est, AT_SYMLINK_NOFOLLOW) < 0) {
+				if (errno == ENOENT || errno == ENOTDIR)
+					continue;
+				ret = walk_error(w, "stat");
+				goto out;
+			}
+			if (!S_ISDIR(est.st_mode))
 				continue;
-			ret = walk_error(w, "open directory");
-			goto out;
+			statted = 1;
 		}
-		if (walk(w, fd, next) < 0) {
+		buf_addc(&w->path, '/');
+		if (walk(w, -1, statted ? &est : NULL, next) < 0) {
 			ret = -1;
 			goto out;
 		}
 	}
-	if (dlen < 0) {
-		w->path.len = base;
-		ret = walk_error(w, "read directory");
-	}
 out:
-	free(dbuf);
-	close(dfd);
+	buf_release(&own);
 	w->path.len = base;
 	if (w->path.data)
 		w->path.data[base] = '\0';
@@ -448,7 +508,7 @@ static int walk_from(struct walker *w, uint64_t set, int rootfd, int missing_ok)
 	}
 	if (w->path.len)
 		buf_addc(&w->path, '/');
-	return walk(w, fd, set);
+	return walk(w, fd, NULL, set);
 }
 
 static int expand_literal(struct walker *w, int rootfd, const char *orig)
@@ -556,7 +616,13 @@ static void sort_dedupe(struct fileset *fs)
 int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                    const char *const *excl, size_t nexcl, struct buf *err)
 {
-	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err};
+	return fileset_expand_cached(fs, rootfd, pats, npats, excl, nexcl, NULL, err);
+}
+
+int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
+                          const char *const *excl, size_t nexcl, struct filecache *fc, struct buf *err)
+{
+	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err, .rootfd = rootfd, .fc = fc};
 	struct excl *ex = xcalloc(nexcl, sizeof(*ex));
 	size_t old = fs->n, i;
 	int ret = 0;

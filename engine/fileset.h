@@ -47,6 +47,12 @@ void filestat_from(struct filestat *fst, const struct stat *st);
 int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                    const char *const *excl, size_t nexcl, struct buf *err);
 
+/* fileset_expand_cached: fileset_expand that reads a directory only when its stat data changed since its listing
+ * was cached in fc (NULL: like fileset_expand). */
+struct filecache;
+int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
+                          const char *const *excl, size_t nexcl, struct filecache *fc, struct buf *err);
+
 /* glob_match: 1 when path matches pat (as above: '*', '?', '[...]', '[!...]', '**' segments, '\\' escapes), else 0. */
 int glob_match(const char *pat, const char *path);
 

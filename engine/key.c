@@ -335,8 +335,8 @@ int task_key(struct task *t, const struct keyenv *ke)
 	free(deps);
 
 	fileset_init(&fs);
-	if (t->inputs.n && fileset_expand(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                  (const char *const *)t->excludes.v, t->excludes.n, &err) < 0) {
+	if (t->inputs.n && fileset_expand_cached(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
+	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, &err) < 0) {
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}

@@ -36,6 +36,21 @@ touch src/a.c src/sub/b.c
 sb
 check "touch does not rerun" ran_is ""
 
+# Directory listings are cached by their stat data once they are older than the timestamp granularity: a file
+# added or removed later must still be seen.
+sleep 2.2
+sb
+sb
+check "a settled tree: nothing runs" ran_is ""
+echo new >src/sub/added.c
+sb -d explain
+check "a file added to a cached directory is seen" out_has "input 'src/sub/added.c' added"
+sleep 2.2
+sb
+rm src/sub/added.c
+sb -d explain
+check "a file removed from a cached directory is seen" out_has "input 'src/sub/added.c' removed"
+
 echo changed >src/a.c
 sb
 check "content change reruns compile and link" ran_is "compile link"
