@@ -21,6 +21,18 @@ local function rm_rf(path)
   end
 end
 
+-- clear_repos: remove the clone caches, but not the one this run builds from (it was fetched and checked out
+-- cleanly while the recipe loaded: nothing in it is stale).
+local function clear_repos()
+  for _, d in ipairs(M.repo_caches()) do
+    if S.source and S.source.dir:sub(1, #d + 1) == d .. "/" then
+      print("kept " .. d .. ": this run builds from its clone of " .. S.source.url)
+    else
+      rm_rf(d)
+    end
+  end
+end
+
 local function cargo_clean(args)
   local target = S.v3 .. "/target"
   if not sb.exists(target) then return end
@@ -98,23 +110,23 @@ end
 
 M.levels = {
   soft = function()
-    for _, d in ipairs(M.repo_caches()) do rm_rf(d) end
+    clear_repos()
     cargo_clean { "-p", "sindri" }
   end,
   medium = function()
-    for _, d in ipairs(M.repo_caches()) do rm_rf(d) end
+    clear_repos()
     cargo_clean()
     M.prune_younger(lib.duration(var("CACHE_WINDOW", "1h")))
   end,
   hard = function()
-    for _, d in ipairs(M.repo_caches()) do rm_rf(d) end
+    clear_repos()
     cargo_clean()
     M.remove_images("non-base")
     local freed = docker.prune_cache { all = true }
     print("pruned all BuildKit cache (" .. lib.human(freed or 0) .. ")")
   end,
   nuke = function()
-    for _, d in ipairs(M.repo_caches()) do rm_rf(d) end
+    clear_repos()
     cargo_clean()
     M.remove_images("all")
     local freed = docker.prune_cache { all = true }
@@ -191,7 +203,9 @@ task "cache-status" {
     st.cargo_target = { path = S.v3 .. "/target", size = lib.du(S.v3 .. "/target") }
     st.repo_cache = {}
     for _, d in ipairs(M.repo_caches()) do
-      if sb.exists(d) then st.repo_cache[#st.repo_cache + 1] = { path = d, size = lib.du(d) } end
+      if sb.exists(d) then
+        st.repo_cache[#st.repo_cache + 1] = { path = d, size = lib.du(d), clones = git_clones(d) }
+      end
     end
     st.state_dir = { path = ".sindri-build", size = lib.du(".sindri-build") }
     if var("JSON") == "1" then
@@ -214,7 +228,13 @@ task "cache-status" {
       lib.human(st.buildkit.size), lib.human(st.buildkit.reclaimable)))
     print(string.format("Cargo target:   %s (%s)", st.cargo_target.path, lib.human(st.cargo_target.size)))
     if #st.repo_cache == 0 then print("Repo cache:     none") end
-    for _, r in ipairs(st.repo_cache) do print(string.format("Repo cache:     %s (%s)", r.path, lib.human(r.size))) end
+    for _, r in ipairs(st.repo_cache) do
+      print(string.format("Repo cache:     %s (%s)", r.path, lib.human(r.size)))
+      for _, c in ipairs(r.clones) do -- each clone: its repository, the ref last checked out and its commit
+        print(string.format("                %s: %s", c.dir:match("[^/]+$"), c.url and string.format("%s at %s (%s)",
+          c.url, c.ref or "?", c.short or "not checked out") or "not a clone"))
+      end
+    end
     print(string.format("State:          %s (%s)", st.state_dir.path, lib.human(st.state_dir.size)))
     return true
   end,

@@ -27,7 +27,7 @@ function cycle(name)
       error("cycle '" .. name .. "': unknown cache level '" .. c.clear .. "' (soft, medium, hard, nuke)", 2)
     end
     local steps = {}
-    for _, b in ipairs(c.build or {}) do steps[#steps + 1] = b end
+    for _, b in ipairs(c.build or {}) do steps[#steps + 1] = S.source and S.source.instead_of[b] or b end
     if c.install then steps[#steps + 1] = "install" end
     if c.deploy then steps[#steps + 1] = "deploy" end
     task(name) {

@@ -28,7 +28,8 @@ local function native(c)
   end
 end
 
-local function image_ref(c) return c.image or S.fast_tags[1] end
+-- from source, the deployment runs the image built from the ref, whatever image the config names
+local function image_ref(c) return (not S.source and c.image) or S.fast_tags[1] end
 
 -- container: the deployment's container, or nil.
 local function container(c)
@@ -65,7 +66,7 @@ task "deploy" {
     end
     native(c)
     local img = docker.inspect_image(image_ref(c))
-    if not img then error("deploy: no image '" .. image_ref(c) .. "'; build it first (docker-build-fast)", 0) end
+    if not img then error("deploy: no image '" .. image_ref(c) .. "'; build it first (" .. S.fast_task .. ")", 0) end
     remove(c, false) -- replace the container, keep the home volume
     docker.volume_create(c.name .. "_home", { ["org.sindri-build.workspace"] = c.name })
     local id = assert(docker.create_container {
