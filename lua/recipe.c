@@ -158,25 +158,58 @@ static void hash_value(struct recipe *r, lua_State *L, int idx, struct hasher *h
 /* hash_function: a function's source text (its bytecode if it has no file) and the values of its upvalues. */
 static void hash_function(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth)
 {
+	struct hasher fh;
+	struct hash128 d;
+
 	idx = lua_absindex(L, idx);
 	if (lua_iscfunction(L, idx)) {
 		hasher_addstr(h, "cfunction");
 		return;
 	}
-	if (hash_source(r, L, idx, h) < 0) {
+	/* A function's digest is computed once per run and remembered by identity (registry table): recipes share
+	 * helper functions and module tables, and hashing them again for every task that reaches them is
+	 * exponential in the nesting. A function met again while its own digest is being computed is a cycle. */
+	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.fnhash");
+	lua_pushvalue(L, idx);
+	if (lua_rawget(L, -2) == LUA_TSTRING) {
+		hasher_add(h, lua_tostring(L, -1), sizeof(d));
+		lua_pop(L, 2);
+		return;
+	}
+	int cycle = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (cycle) {
+		lua_pop(L, 1);
+		hasher_addstr(h, "cycle");
+		return;
+	}
+	lua_pushvalue(L, idx);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+
+	hasher_init(&fh);
+	if (hash_source(r, L, idx, &fh) < 0) {
 		lua_pushvalue(L, idx);
-		lua_dump(L, dump_writer, h, 1);
+		lua_dump(L, dump_writer, &fh, 1);
 		lua_pop(L, 1);
 	}
 	for (int i = 1;; i++) {
 		const char *name = lua_getupvalue(L, idx, i);
 		if (!name)
 			break;
-		hasher_addstr(h, name);
+		hasher_addstr(&fh, name);
 		if (strcmp(name, "_ENV") != 0)
-			hash_value(r, L, -1, h, depth + 1);
+			hash_value(r, L, -1, &fh, depth + 1);
 		lua_pop(L, 1);
 	}
+	d = hasher_final(&fh);
+	hasher_addhash(h, &d);
+	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.fnhash");
+	lua_pushvalue(L, idx);
+	lua_pushlstring(L, (const char *)&d, sizeof(d));
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
 }
 
 static int cmp_keys(const void *a, const void *b)
@@ -830,6 +863,13 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		luaL_requiref(L, libs[i].name, libs[i].func, 1);
 		lua_pop(L, 1);
 	}
+	/* function digests, by identity (see hash_function); weak keys let collected functions go */
+	lua_newtable(L);
+	lua_newtable(L);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.fnhash");
 	/* recipes load Lua modules, never C ones */
 	lua_getglobal(L, "package");
 	lua_pushstring(L, "");
