@@ -24,6 +24,7 @@ struct images {
 	char *cli;
 	struct docker *d;
 	int failed;          /* the engine did not answer: say it once */
+	int borrowed;        /* d belongs to the caller of images_new */
 };
 
 /* Where a run gets the image from. */
@@ -40,12 +41,14 @@ struct image {
 	struct strv absent;  /* external base images not in the engine: the build pulls them */
 };
 
-struct images *images_new(struct graph *g, const char *docker_cli)
+struct images *images_new(struct graph *g, const char *docker_cli, struct docker *d)
 {
 	struct images *im = xcalloc(1, sizeof(*im));
 	const char *env = getenv("DOCKER");
 
 	im->g = g;
+	im->d = d;
+	im->borrowed = d != NULL;
 	/* BuildKit when the client has it built in (Debian's docker.io does); a user's setting wins */
 	setenv("DOCKER_BUILDKIT", "1", 0);
 	if (docker_cli)
@@ -61,7 +64,8 @@ void images_free(struct images *im)
 {
 	if (!im)
 		return;
-	docker_close(im->d);
+	if (!im->borrowed)
+		docker_close(im->d);
 	free(im->cli);
 	free(im);
 }
@@ -70,12 +74,14 @@ struct docker *images_docker(struct images *im)
 {
 	if (im->failed)
 		return NULL;
-	if (!im->d) {
-		im->d = docker_open(NULL);
-		if (!im->d || docker_ping(im->d) < 0) {
-			im->failed = 1;
-			return NULL;
-		}
+	if (!im->d && !(im->d = docker_open(NULL))) {
+		im->failed = 1;
+		return NULL;
+	}
+	/* the first request negotiates the API version; the engine not answering is reported once */
+	if (!docker_api_version(im->d) && docker_ping(im->d) < 0) {
+		im->failed = 1;
+		return NULL;
 	}
 	return im->d;
 }
@@ -358,24 +364,34 @@ static int label_of(struct images *im, const char *ref, struct json **info, cons
 
 /* One image inspect per tag answers "is it current": an inspect by reference costs the engine well under a
  * millisecond, where listing the labelled images costs it tens of milliseconds on an engine with many images. */
-int image_current(struct task *t, struct buf *why)
+/* current: whether the image t's first tag names carries t's key: 1, 0 (why says what is wrong), -1 error. The
+ * inspected image is left in *info (the caller frees it) and its ID in *id. */
+static int current(struct task *t, struct buf *why, struct json **info, const char **id)
 {
 	struct image *img = t->udata;
-	struct json *info;
-	const char *id, *key;
+	const char *key;
 	int r;
 
 	hash_hex(&t->key, img->hex);
-	r = label_of(img->im, img->spec.tags.v[0], &info, &id, &key);
-	if (r == 0)
+	r = label_of(img->im, img->spec.tags.v[0], info, id, &key);
+	if (r == 0) {
 		buf_addf(why, "no image '%s' in the Docker engine (removed, or never built)", img->spec.tags.v[0]);
-	else if (r == 1 && strcmp(key, img->hex) != 0)
+	} else if (r == 1 && strcmp(key, img->hex) != 0) {
 		buf_addf(why, "image '%s' was built from other inputs (its key is %s, not %s)", img->spec.tags.v[0],
 		         *key ? key : "unset", img->hex);
-	else if (r == 1)
-		r = 2;
+		r = 0;
+	}
+	return r;
+}
+
+int image_current(struct task *t, struct buf *why)
+{
+	struct json *info;
+	const char *id;
+	int r = current(t, why, &info, &id);
+
 	json_free(info);
-	return r < 0 ? -1 : r == 2;
+	return r;
 }
 
 /* remote: whether the remote cache has the key tag: 1 yes, 0 no, -1 error (printed), -2 unusable but not fatal
@@ -408,18 +424,31 @@ out:
 	return r;
 }
 
+/* has_tag: whether an inspected image lists ref (with its implied ":latest") among its RepoTags. */
+static int has_tag(const struct json *info, const char *ref)
+{
+	const struct json *tags = json_get(info, "RepoTags");
+	char *want = normref(ref);
+	int found = 0;
+
+	for (size_t i = 0; i < json_len(tags) && !found; i++)
+		found = strcmp(json_str(json_at(tags, i), ""), want) == 0;
+	free(want);
+	return found;
+}
+
 static int image_check(struct task *t, const struct keyenv *ke, struct buf *why)
 {
 	struct image *img = t->udata;
 	struct json *first = NULL;
-	const char *id, *key;
+	const char *id;
 	int r;
 
 	if (img->remote) {
 		buf_addf(why, "%s is not pinned by a checksum, so the image is rebuilt every time", img->remote);
 		return 0;
 	}
-	r = image_current(t, why);
+	r = current(t, why, &first, &id);
 	if (r == 1 && img->spec.remote_cache && img->spec.push) {
 		/* CI pushes what it builds: an image that is here but not in the registry yet still has work to do */
 		int q = remote_has(t);
@@ -428,29 +457,19 @@ static int image_check(struct task *t, const struct keyenv *ke, struct buf *why)
 			         img->spec.remote_cache);
 		r = q == 0 ? 0 : q == -1 ? -1 : r;
 	}
-	if (r != 1 || img->spec.tags.n < 2)
-		return r;
-	/* current: every other tag must name the same image; put back any that went missing or moved */
-	if (label_of(img->im, img->spec.tags.v[0], &first, &id, &key) != 1) {
-		json_free(first);
-		return -1;
-	}
-	for (size_t i = 1; i < img->spec.tags.n && r == 1; i++) {
-		struct json *other;
-		const char *oid, *okey;
-		int o = label_of(img->im, img->spec.tags.v[i], &other, &oid, &okey);
-		if (o < 0)
-			r = -1;
-		else if ((o == 0 || strcmp(oid, id) != 0) && ke->readonly)
+	/* current: the same inspect lists the image's other tags; put back any that went missing or moved */
+	for (size_t i = 1; r == 1 && i < img->spec.tags.n; i++) {
+		if (has_tag(first, img->spec.tags.v[i]))
+			continue;
+		if (ke->readonly) {
 			buf_addf(why, "tag '%s' is missing (a run puts it back without a build)", img->spec.tags.v[i]);
-		else if (o == 0 || strcmp(oid, id) != 0) {
-			int tr = docker_image_tag(images_docker(img->im), id, img->spec.tags.v[i]);
-			if (tr == DOCKER_NOT_FOUND)
-				error("image '%s': cannot tag '%s': its image went away", t->name, img->spec.tags.v[i]);
-			if (tr != 0)
-				r = -1;
+			continue;
 		}
-		json_free(other);
+		int tr = docker_image_tag(images_docker(img->im), id, img->spec.tags.v[i]);
+		if (tr == DOCKER_NOT_FOUND)
+			error("image '%s': cannot tag '%s': its image went away", t->name, img->spec.tags.v[i]);
+		if (tr != 0)
+			r = -1;
 	}
 	json_free(first);
 	return r;

@@ -115,6 +115,15 @@ static struct docker *client(lua_State *L, int ping)
 	return c->d;
 }
 
+struct docker *docker_lua_client(lua_State *L)
+{
+	struct docker *d = client(L, 0);
+
+	if (!d)
+		lua_pop(L, 2); /* client pushed nil and a message */
+	return d;
+}
+
 /* push_number: an integer literal that fits as a Lua integer, anything else as a float. */
 static void push_number(lua_State *L, const struct json *j)
 {

@@ -14,4 +14,10 @@ struct recipe;
 /* docker_lua_open: add the docker table to r's API. */
 void docker_lua_open(struct recipe *r);
 
+struct docker;
+struct lua_State;
+/* docker_lua_client: the recipe's shared engine client (opened, not yet contacted), so every part of a run talks to
+ * the engine over one connection; NULL when the address cannot be used (said already). Owned by the Lua state. */
+struct docker *docker_lua_client(struct lua_State *L);
+
 #endif

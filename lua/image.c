@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "docker_lua.h"
 #include "image.h"
 #include "image_lua.h"
 #include "recipe.h"
@@ -36,7 +37,7 @@ static struct images *shared(lua_State *L)
 	}
 	lua_pop(L, 1);
 	imp = recipe_newguard(L, sizeof(*imp), "sindri-build.images", images_gc);
-	*imp = images_new(recipe_graph(recipe_of(L)), NULL);
+	*imp = images_new(recipe_graph(recipe_of(L)), NULL, docker_lua_client(L));
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.images");
 	return *imp;
 }
