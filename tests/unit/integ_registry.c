@@ -786,8 +786,9 @@ static void test_real_auth(const char *host, const char *repo, int port, int n, 
 	start = mono_ns();
 	CHECK_INT(registry_manifest_exists(r, "tag", NULL), REGISTRY_UNAVAILABLE);
 	CHECK(seconds_since(start) < REGISTRY_CONNECT_TIMEOUT_S);
-	want = xasprintf("cannot reach registry '127.0.0.1:%d': connection refused", port);
-	CHECK_STR(registry_error(r), want);
+	/* refused, or reset by a registry still on its way out: either way it cannot be reached */
+	want = xasprintf("cannot reach registry '127.0.0.1:%d': ", port);
+	CHECK(str_has_prefix(registry_error(r), want));
 	free(want);
 	registry_close(r);
 	use_creds(NULL, NULL, NULL, NULL);
