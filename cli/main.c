@@ -186,37 +186,22 @@ static void show_progress(const char *task, size_t done, size_t total)
  * the installed copy. */
 static char *stock_dir(void)
 {
+	/* next to the binary in a build tree; installed as PREFIX/bin/sindri-build, whatever PREFIX the binary was
+	 * compiled with; build-san/sindri-build, one level down */
+	static const char *const rel[] = {"recipes", "../share/sindri-build/recipes", "../recipes"};
 	const char *env = getenv("SINDRI_BUILD_RECIPES");
 	char exe[4096];
+	ssize_t n;
 
 	if (env && *env)
 		return xstrdup(env);
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			char *dir = xasprintf("%s/recipes", exe);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0 && (exe[n] = '\0', strrchr(exe, '/'))) {
+		*strrchr(exe, '/') = '\0';
+		for (size_t i = 0; i < LEN(rel); i++) {
+			char *dir = xasprintf("%s/%s", exe, rel[i]);
 			char *probe = xasprintf("%s/sindri.lua", dir);
 			int ok = access(probe, F_OK) == 0;
-			free(probe);
-			if (ok)
-				return dir;
-			free(dir);
-			/* installed as PREFIX/bin/sindri-build, whatever PREFIX the binary was compiled with */
-			dir = xasprintf("%s/../share/sindri-build/recipes", exe);
-			probe = xasprintf("%s/sindri.lua", dir);
-			ok = access(probe, F_OK) == 0;
-			free(probe);
-			if (ok)
-				return dir;
-			free(dir);
-			/* build-san/sindri-build: the recipes are one level up */
-			dir = xasprintf("%s/../recipes", exe);
-			probe = xasprintf("%s/sindri.lua", dir);
-			ok = access(probe, F_OK) == 0;
 			free(probe);
 			if (ok)
 				return dir;

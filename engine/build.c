@@ -35,22 +35,6 @@ struct sched {
 	int stopping;
 };
 
-static void shell_quote(struct buf *b, const char *s)
-{
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == strlen(s)) {
-		buf_adds(b, s);
-		return;
-	}
-	buf_addc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_adds(b, "'\\''");
-		else
-			buf_addc(b, *s);
-	}
-	buf_addc(b, '\'');
-}
-
 char *task_cmdline(const struct task *t)
 {
 	struct buf b = BUF_INIT;
@@ -60,7 +44,7 @@ char *task_cmdline(const struct task *t)
 		for (size_t i = 0; i < t->argv.n; i++) {
 			if (i)
 				buf_addc(&b, ' ');
-			shell_quote(&b, t->argv.v[i]);
+			buf_add_shquoted(&b, t->argv.v[i]);
 		}
 		break;
 	case RUN_SHELL:
@@ -174,13 +158,12 @@ static void fail(struct sched *s, struct task *t)
 		s->stopping = 1;
 }
 
-/* record: the commit point of a successful run: side blob first, then the checksummed log record. */
-static int record(struct sched *s, struct task *t, int64_t dur)
+int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64_t dur)
 {
-	const struct taskrec *old = state_get(s->st, t->name);
+	const struct taskrec *old = state_get(st, t->name);
 	struct taskrec rec = {0};
 	struct buf why = BUF_INIT, blob = BUF_INIT;
-	int r = task_outputs_digest(t, s->ke, &rec.outputs, &why);
+	int r = task_outputs_digest(t, ke, &rec.outputs, &why);
 
 	if (r != 0) {
 		if (r == 1)
@@ -190,7 +173,7 @@ static int record(struct sched *s, struct task *t, int64_t dur)
 	}
 	buf_release(&why);
 	keyparts_encode(t->parts, &blob);
-	if (state_put_blob(s->st, t->name, blob.data, blob.len) < 0)
+	if (state_put_blob(st, t->name, blob.data, blob.len) < 0)
 		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
 	buf_release(&blob);
 	rec.name = t->name;
@@ -199,7 +182,12 @@ static int record(struct sched *s, struct task *t, int64_t dur)
 	rec.last_ns = dur;
 	rec.total_ns = (old ? old->total_ns : 0) + dur;
 	rec.runs = (old ? old->runs : 0) + 1;
-	return state_record(s->st, &rec);
+	return state_record(st, &rec);
+}
+
+static int record(struct sched *s, struct task *t, int64_t dur)
+{
+	return task_record(t, s->st, s->ke, dur);
 }
 
 static void finished(struct sched *s, struct task *t, int status, const char *cmd, const char *out, size_t n,

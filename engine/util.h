@@ -37,6 +37,8 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+/* buf_add_shquoted: append s quoted for /bin/sh, as it is when it needs no quoting. */
+void buf_add_shquoted(struct buf *b, const char *s);
 void buf_reset(struct buf *b);
 void buf_release(struct buf *b);
 /* buf_detach: hand the NUL-terminated string to the caller (who frees it) and reset b. */

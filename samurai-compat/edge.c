@@ -95,34 +95,6 @@ static int lock_ninja(void)
 	return fd;
 }
 
-/* record: the commit point, as a build's: the side blob for explain, then the checksummed record. */
-static int record(struct task *t, struct state *st, const struct keyenv *ke, int64_t dur)
-{
-	const struct taskrec *old = state_get(st, t->name);
-	struct taskrec rec = {0};
-	struct buf why = BUF_INIT, blob = BUF_INIT;
-	int r = task_outputs_digest(t, ke, &rec.outputs, &why);
-
-	if (r != 0) {
-		if (r == 1)
-			error("task '%s' did not produce its declared output: %s", t->name, why.data);
-		buf_release(&why);
-		return -1;
-	}
-	buf_release(&why);
-	keyparts_encode(t->parts, &blob);
-	if (state_put_blob(st, t->name, blob.data, blob.len) < 0)
-		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
-	buf_release(&blob);
-	rec.name = t->name;
-	rec.key = t->key;
-	rec.end_ns = now_ns();
-	rec.last_ns = dur;
-	rec.total_ns = (old ? old->total_ns : 0) + dur;
-	rec.runs = (old ? old->runs : 0) + 1;
-	return state_record(st, &rec);
-}
-
 /* spawn: run t's command; a signal (ninja forwards ^C to us, not to our job's process group) stops it. */
 static int spawn(struct task *t, struct job *j, int console)
 {
@@ -191,7 +163,7 @@ static int run(struct task *t, const struct compat_args *a, struct status *s)
 		lockfd = lock_ninja();
 		wst = lockfd < 0 ? NULL : state_open(a->state_dir, STATE_WRITE);
 	}
-	if (ok && (!wst || record(t, wst, ke, mono_ns() - t0) < 0))
+	if (ok && (!wst || task_record(t, wst, ke, mono_ns() - t0) < 0))
 		ok = 0;
 	if (wst)
 		state_close(wst);

@@ -53,21 +53,6 @@ char *ninja_stamp(const char *task, const char *ext)
 	return buf_detach(&b);
 }
 
-void sh_quote(struct buf *b, const char *s)
-{
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == strlen(s)) {
-		buf_adds(b, s);
-		return;
-	}
-	buf_addc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_adds(b, "'\\''");
-		else
-			buf_addc(b, *s);
-	}
-	buf_addc(b, '\'');
-}
 
 /* npath: append p escaped for a build or default line; -1 (nothing appended) when ninja cannot spell it. */
 static int npath(struct buf *b, const char *p)
@@ -101,7 +86,7 @@ static int nquoted(struct buf *b, const char *s)
 	struct buf q = BUF_INIT;
 	int r;
 
-	sh_quote(&q, s);
+	buf_add_shquoted(&q, s);
 	r = nvalue(b, q.data);
 	buf_release(&q);
 	return r;

@@ -17,7 +17,5 @@ char *ninja_stamp(const char *task, const char *ext);
 /* ninja_generate: write the ninja file for the whole graph to a->out (default build.ninja). Returns 0, or 2 after an
  * error (a cycle, a file in the way that sindri-build did not write). */
 int ninja_generate(const struct compat_args *a);
-/* sh_quote: append s quoted for /bin/sh (as it is when it needs no quoting). */
-void sh_quote(struct buf *b, const char *s);
 
 #endif
