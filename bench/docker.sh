@@ -80,7 +80,7 @@ image "img" { tags = { "$P-img:nc" }, no_cache = true }
 LUA
 hyperfine -N -w 1 -r "$RUNS" --export-json "$W/first.json" \
 	-n sindri-build "$SB -q -C $d -f nocache.lua img" \
-	-n "docker build --no-cache" "$DOCKER build -q --no-cache -t $P-img:nc2 $d" >"$W/first.txt" 2>&1 \
+	-n "docker build --no-cache" "$DOCKER build --no-cache -t $P-img:nc2 $d" >"$W/first.txt" 2>&1 \
 	|| { cat "$W/first.txt"; die "hyperfine failed"; }
 awk '/"command"/ { n++ } /"mean"/ { sub(/.*"mean": /, ""); sub(/,.*/, ""); print n, $0 }' "$W/first.json" >"$W/first.means"
 sbf=$(awk '$1 == 1 { print $2 }' "$W/first.means")

@@ -16,7 +16,7 @@
  *           u64 hash.hi, i64 hashed_at_ns, u32 listing length, then the path and a NUL, so that loaded paths are
  *           used in place, then the listing (directories only: see filecache_dir)
  *   trailer u64 XXH64 (seed 0) of every byte before it
- * A directory's entry is keyed by its path with a trailing '/' ("./" for the root), which no file path has.
+ * A directory's entry is keyed by "/<dev>:<ino>" (see fileset.c), which no relative file path can be.
  */
 #define FC_MAGIC "SBFC"
 #define FC_VERSION 2

@@ -20,8 +20,8 @@ struct filecache *filecache_load(const char *path);
 /* filecache_hash: the content hash of path (relative to rootfd) whose current stat data is st: cached when trusted,
  * else read and hashed and the entry updated. Returns 0, or -1 with errno when the file cannot be read. */
 int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out);
-/* filecache_dir: the cached listing of the directory path (relative to the root, with a trailing '/'; "./" for the
- * root) whose current stat data is st, when it can be trusted (the rule above): *len bytes of entries, each a
+/* filecache_dir: the cached listing of the directory known by key (fileset uses "/<dev>:<ino>", which no relative
+ * path can be) whose current stat data is st, when it can be trusted (the rule above): *len bytes of entries, each a
  * d_type byte, the name and a NUL; NULL when there is none. Valid until the next filecache call that adds. */
 const char *filecache_dir(struct filecache *fc, const char *path, const struct filestat *st, size_t *len);
 /* filecache_dir_put: remember the listing of a directory read at listed_at (taken before reading it). */

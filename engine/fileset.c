@@ -1,6 +1,7 @@
 /* fileset: expand input patterns into a sorted, deduplicated list of files, walking with directory fds. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,14 +384,17 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 	size_t llen = 0;
 	struct filestat fst;
 	struct stat dst;
+	char key[48];
 	int ret = 0;
 
 	if (w->fc) {
 		if (!st && (fd >= 0 ? fstat(fd, &dst) : fstatat(w->rootfd, dir, &dst, 0)) == 0)
 			st = &dst;
 		if (st) {
+			/* keyed by identity, not by path: walks from different roots (a build context) share listings */
 			filestat_from(&fst, st);
-			list = filecache_dir(w->fc, base ? w->path.data : "./", &fst, &llen);
+			snprintf(key, sizeof(key), "/%llu:%llu", (unsigned long long)fst.dev, (unsigned long long)fst.ino);
+			list = filecache_dir(w->fc, key, &fst, &llen);
 		}
 	}
 	if (list) {
@@ -410,7 +414,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			return walk_error(w, "read directory");
 		}
 		if (w->fc && st)
-			filecache_dir_put(w->fc, base ? w->path.data : "./", &fst, own.data ? own.data : "", own.len, t);
+			filecache_dir_put(w->fc, key, &fst, own.data ? own.data : "", own.len, t);
 		list = own.data ? own.data : "";
 		llen = own.len;
 	}

@@ -24,7 +24,8 @@ struct images {
 	char *cli;
 	struct docker *d;
 	int failed;          /* the engine did not answer: say it once */
-	int borrowed;        /* d belongs to the caller of images_new */
+	struct docker *(*shared)(void *arg); /* a client owned by the caller, asked for on first use */
+	void *arg;
 };
 
 /* Where a run gets the image from. */
@@ -41,14 +42,14 @@ struct image {
 	struct strv absent;  /* external base images not in the engine: the build pulls them */
 };
 
-struct images *images_new(struct graph *g, const char *docker_cli, struct docker *d)
+struct images *images_new(struct graph *g, const char *docker_cli, struct docker *(*shared)(void *arg), void *arg)
 {
 	struct images *im = xcalloc(1, sizeof(*im));
 	const char *env = getenv("DOCKER");
 
 	im->g = g;
-	im->d = d;
-	im->borrowed = d != NULL;
+	im->shared = shared;
+	im->arg = arg;
 	/* BuildKit when the client has it built in (Debian's docker.io does); a user's setting wins */
 	setenv("DOCKER_BUILDKIT", "1", 0);
 	if (docker_cli)
@@ -64,7 +65,7 @@ void images_free(struct images *im)
 {
 	if (!im)
 		return;
-	if (!im->borrowed)
+	if (!im->shared)
 		docker_close(im->d);
 	free(im->cli);
 	free(im);
@@ -74,7 +75,8 @@ struct docker *images_docker(struct images *im)
 {
 	if (im->failed)
 		return NULL;
-	if (!im->d && !(im->d = docker_open(NULL))) {
+	/* asked for only now: opening a client loads libcurl, which a run with nothing to ask the engine skips */
+	if (!im->d && !(im->d = im->shared ? im->shared(im->arg) : docker_open(NULL))) {
 		im->failed = 1;
 		return NULL;
 	}
@@ -182,7 +184,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 		error("image '%s': cannot open the build context '%s':", t->name, ctx);
 		goto out;
 	}
-	if (dockerctx_inputs(df, ctxfd, &ign, &fs, &err) < 0) {
+	if (dockerctx_inputs(df, ctxfd, &ign, ke->fc, &fs, &err) < 0) {
 		close(ctxfd);
 		error("image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
 		goto out;

@@ -29,9 +29,10 @@ struct image_spec {
 struct images;
 
 /* images_new: a context for the image tasks of graph g; docker_cli is the docker command to build with (NULL: the
- * DOCKER environment variable, else /usr/bin/docker when it exists, else "docker"); d an engine client to share
- * (still the caller's to close, after images_free), or NULL for one of its own. Nothing is contacted yet. */
-struct images *images_new(struct graph *g, const char *docker_cli, struct docker *d);
+ * DOCKER environment variable, else /usr/bin/docker when it exists, else "docker"); shared(arg), called on first
+ * use, gives an engine client to share (the caller's to close, after images_free); NULL: one of its own. Nothing is
+ * opened or contacted yet. */
+struct images *images_new(struct graph *g, const char *docker_cli, struct docker *(*shared)(void *arg), void *arg);
 /* images_free: close the engine connection (NULL is fine). Free it after the graph's tasks are done with it. */
 void images_free(struct images *im);
 /* images_docker: the engine client, connected (and the engine pinged) on first use; NULL after an error. */

@@ -25,6 +25,13 @@ static int images_gc(lua_State *L)
 	return 0;
 }
 
+/* shared_client: the recipe's one engine client (lua/docker.c), opened when an image task first needs it. The
+ * main Lua state outlives every image task. */
+static struct docker *shared_client(void *arg)
+{
+	return docker_lua_client(arg);
+}
+
 /* shared: the images context of this recipe, made on first use and freed with the Lua state. */
 static struct images *shared(lua_State *L)
 {
@@ -37,7 +44,7 @@ static struct images *shared(lua_State *L)
 	}
 	lua_pop(L, 1);
 	imp = recipe_newguard(L, sizeof(*imp), "sindri-build.images", images_gc);
-	*imp = images_new(recipe_graph(recipe_of(L)), NULL, docker_lua_client(L));
+	*imp = images_new(recipe_graph(recipe_of(L)), NULL, shared_client, L);
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.images");
 	return *imp;
 }

@@ -515,7 +515,7 @@ static char *ctx_inputs(const char *dir, const char *text, const char *ignore)
 		dockerignore_parse(&ign, ".dockerignore", ignore, strlen(ignore), &err);
 	if (!df || fd < 0) {
 		buf_addf(&out, "error: %s", err.data ? err.data : "cannot open the context");
-	} else if (dockerctx_inputs(df, fd, ignore ? &ign : NULL, &fs, &err) < 0) {
+	} else if (dockerctx_inputs(df, fd, ignore ? &ign : NULL, NULL, &fs, &err) < 0) {
 		buf_addf(&out, "error: %s", err.data);
 		CHECK_INT(fs.n, 0);
 	} else {
