@@ -379,7 +379,8 @@ int filecache_save(struct filecache *fc, const char *path, int rootfd)
 	}
 	put64(data + 8, count);
 	p = put64(p, XXH64(data, (size_t)(p - data), 0));
-	if (write_file_atomic(path, data, (size_t)(p - data)) < 0)
+	/* checksummed and rebuilt when bad: no fsync needed (see write_file_replace) */
+	if (write_file_replace(path, data, (size_t)(p - data)) < 0)
 		ret = error("cannot write file cache '%s':", path);
 	else
 		fc->dirty = 0;

@@ -275,7 +275,7 @@ static void fsync_parent(const char *path)
 	free(dir);
 }
 
-int write_file_atomic(const char *path, const void *data, size_t n)
+static int replace_file(const char *path, const void *data, size_t n, int durable)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -283,7 +283,7 @@ int write_file_atomic(const char *path, const void *data, size_t n)
 
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, n) < 0 || (durable && fsync(fd) < 0)) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -291,7 +291,8 @@ int write_file_atomic(const char *path, const void *data, size_t n)
 	}
 	if (close(fd) < 0 || rename(tmp, path) < 0)
 		goto fail_unlink;
-	fsync_parent(path);
+	if (durable)
+		fsync_parent(path);
 	free(tmp);
 	return 0;
 fail_unlink:
@@ -303,6 +304,16 @@ fail:
 	free(tmp);
 	errno = saved;
 	return -1;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t n)
+{
+	return replace_file(path, data, n, 1);
+}
+
+int write_file_replace(const char *path, const void *data, size_t n)
+{
+	return replace_file(path, data, n, 0);
 }
 
 int mkdir_p(const char *path)

@@ -50,6 +50,10 @@ int read_file(const char *path, struct buf *b);
 int write_all(int fd, const void *data, size_t n);
 /* write_file_atomic: write to path.tmp.PID, fsync, rename over path, fsync the directory. -1 with errno on failure. */
 int write_file_atomic(const char *path, const void *data, size_t n);
+/* write_file_replace: the same without the fsyncs: a process killed at any moment leaves the old or the new file,
+ * never a mix (rename is atomic), but a power cut may not. For data that is checked when read and can be rebuilt
+ * (the stat cache, explain's side blobs), where three fsyncs per task would cost more than they protect. */
+int write_file_replace(const char *path, const void *data, size_t n);
 /* mkdir_p: create a directory and its parents (mode 0777 & umask). -1 with errno on failure. */
 int mkdir_p(const char *path);
 
