@@ -83,29 +83,31 @@ function M.remove_images(which)
   return n
 end
 
--- prune_younger: BuildKit records created within the last `secs`, pruned one by one (the guide's promise;
--- `docker buildx prune --filter until=1h` removes the OLDER ones instead).
-function M.prune_younger(secs)
+-- prune_where: prune, one by one, the BuildKit records not in use for which prune(record, now) is true.
+local function prune_where(prune, what)
   local now, freed, n = os.time(), 0, 0
   for _, rec in ipairs(assert(docker.build_cache())) do
-    if rec.created and now - rec.created < secs and not rec.in_use then
+    if not rec.in_use and prune(rec, now) then
       local got = docker.prune_cache_id(rec.id)
       if got then freed = freed + got; n = n + 1 end
     end
   end
-  print(string.format("pruned %d BuildKit cache records younger than %s (%s)", n, lib.age(secs), lib.human(freed)))
+  print(string.format("pruned %d BuildKit cache records %s (%s)", n, what, lib.human(freed)))
 end
 
+-- prune_younger: BuildKit records created within the last `secs`, pruned by id (the guide's promise;
+-- `docker buildx prune --filter until=1h` removes the OLDER ones instead).
+function M.prune_younger(secs)
+  prune_where(function(rec, now) return rec.created and now - rec.created < secs end,
+    "younger than " .. lib.age(secs))
+end
+
+-- prune_older: BuildKit records not used for `secs` (the weekly maintenance).
 function M.prune_older(secs)
-  local now, freed, n = os.time(), 0, 0
-  for _, rec in ipairs(assert(docker.build_cache())) do
+  prune_where(function(rec, now)
     local last = rec.last_used ~= 0 and rec.last_used or rec.created
-    if last and now - last >= secs and not rec.in_use then
-      local got = docker.prune_cache_id(rec.id)
-      if got then freed = freed + got; n = n + 1 end
-    end
-  end
-  print(string.format("pruned %d BuildKit cache records unused for %s (%s)", n, lib.age(secs), lib.human(freed)))
+    return last and now - last >= secs
+  end, "unused for " .. lib.age(secs))
 end
 
 M.levels = {
@@ -118,21 +120,18 @@ M.levels = {
     cargo_clean()
     M.prune_younger(lib.duration(var("CACHE_WINDOW", "1h")))
   end,
-  hard = function()
-    clear_repos()
-    cargo_clean()
-    M.remove_images("non-base")
-    local freed = docker.prune_cache { all = true }
-    print("pruned all BuildKit cache (" .. lib.human(freed or 0) .. ")")
-  end,
-  nuke = function()
-    clear_repos()
-    cargo_clean()
-    M.remove_images("all")
-    local freed = docker.prune_cache { all = true }
-    print("pruned all BuildKit cache (" .. lib.human(freed or 0) .. ")")
-  end,
+  hard = function() M.clear_all("non-base") end,
+  nuke = function() M.clear_all("all") end,
 }
+
+-- clear_all: the hard and nuclear levels: repo caches, cargo, images ("non-base" or "all"), all BuildKit cache.
+function M.clear_all(images)
+  clear_repos()
+  cargo_clean()
+  M.remove_images(images)
+  local freed = docker.prune_cache { all = true }
+  print("pruned all BuildKit cache (" .. lib.human(freed or 0) .. ")")
+end
 
 local asks = {
   hard = "cache-clear-hard removes every sindri image but the base, all BuildKit cache and cargo artifacts",

@@ -670,7 +670,7 @@ static void run_case(const char *root, const char *cdir, struct buf *out)
 			fileset_init(&fs);
 			buf_reset(&err);
 			if (fd < 0 || dockerignore_load(&ign, dfpath, dir, &err) < 0 ||
-			    dockerctx_inputs(df, fd, &ign, &fs, &err) < 0) {
+			    dockerctx_inputs(df, fd, &ign, NULL, &fs, &err) < 0) {
 				buf_addf(out, "error: %s\n", err.data ? err.data : "cannot open the context");
 			} else {
 				for (i = 0; i < fs.n; i++)

@@ -22,6 +22,7 @@
 #include "regauth.h"
 #include "registry.h"
 #include "t.h"
+#include "tnet.h"
 #include "util.h"
 
 #define DOCKER "/usr/bin/docker"
@@ -29,58 +30,7 @@
 
 static char tmp[64];        /* the test's temporary directory */
 static char pushed[2][128]; /* image references to docker rmi at the end */
-static int registries;      /* registries started under tmp/reg<N> */
-static int saved_stderr = -1;
-static FILE *captured;
-
-static void capture_begin(void)
-{
-	fflush(stderr);
-	captured = tmpfile();
-	saved_stderr = dup(2);
-	dup2(fileno(captured), 2);
-}
-
-/* capture_end: what was printed on stderr since capture_begin (caller frees). */
-static char *capture_end(void)
-{
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	rewind(captured);
-	while ((n = fread(chunk, 1, sizeof(chunk), captured)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(captured);
-	buf_adds(&b, "");
-	return buf_detach(&b);
-}
-
-static double seconds_since(int64_t start)
-{
-	return (double)(mono_ns() - start) / 1e9;
-}
-
-/* listener: a TCP socket listening on a free loopback port. */
-static int listener(int *port)
-{
-	struct sockaddr_in sa = {0};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-		fatal("cannot listen on a loopback port:");
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-static void put_file(const char *path, const char *text, mode_t mode)
+static int registries;      static void put_file(const char *path, const char *text, mode_t mode)
 {
 	if (write_file_atomic(path, text, strlen(text)) < 0 || chmod(path, mode) < 0)
 		fatal("cannot write '%s':", path);
