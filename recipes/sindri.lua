@@ -32,6 +32,7 @@ sindri = S -- for a project's own recipe and for the modules below
 
 -- The base is built here unless BASE_IMAGE names another image (a registry base, say).
 local local_base = S.base_image == S.base_tags[2] or S.base_image == S.base_tags[1]
+S.local_base = local_base
 
 local base_args = {}
 for _, a in ipairs { "RUST_VERSION", "UBUNTU_VERSION", "GH_VERSION" } do base_args[a] = var(a) end

@@ -5,6 +5,9 @@ image "docker-build-release" {
   desc = "Build the production image (v3/Dockerfile) as sindri:VERSION",
   dockerfile = S.v3 .. "/Dockerfile", context = ".",
   tags = { S.repo .. ":" .. S.version },
+  -- a production Dockerfile that starts FROM the base gets the same one as the dev image
+  build_args = { BASE_IMAGE = S.base_image },
+  deps = S.local_base and { S.base_task } or nil,
 }
 
 task "release" {

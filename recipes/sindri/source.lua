@@ -73,7 +73,7 @@ io.stderr:write(string.format("sindri-build: from source: %s '%s' of '%s' is %s 
 -- rebuilding it (the image task checks its first tag for the key); the second names the commit.
 local suffix = S.distro and ("-" .. S.distro) or ""
 local tags = { S.repo .. ":v3-dev" .. suffix, S.repo .. ":" .. version .. "-" .. co.short .. suffix }
-local local_base = S.base_image == S.base_tags[1] or S.base_image == S.base_tags[2]
+local local_base = S.local_base
 
 for i, name in ipairs(names) do
   image(name) {
