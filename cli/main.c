@@ -462,22 +462,28 @@ int main(int argc, char **argv)
 	size_t nplan;
 	if (graph_plan(&g, targets, n, &plan, &nplan) < 0)
 		goto out;
+	int readonly = o.b.dry_run;
+	size_t nreport = 0;
 	for (size_t i = 0; i < nplan; i++) {
 		if (plan[i]->ops && plan[i]->ops->preflight && plan[i]->ops->preflight(plan[i]) < 0) {
 			free(plan);
 			goto out;
 		}
+		nreport += (plan[i]->flags & TASK_READONLY) != 0;
 	}
+	/* a run of reports only (cache-status, doctor) is a read-only command: no lock, nothing written */
+	if (nplan && nreport == nplan)
+		readonly = 1;
 	free(plan);
-	struct state *st = state_open(STATE_DIR, o.b.dry_run ? 0 : STATE_WRITE);
+	struct state *st = state_open(STATE_DIR, readonly ? 0 : STATE_WRITE);
 	if (!st)
 		goto out;
 	ke.fc = filecache_load(FILECACHE);
-	ke.readonly = o.b.dry_run;
+	ke.readonly = readonly;
 	recipe_set_build(r, st, &ke, &o.b);
 	ret = build_run(&g, targets, n, st, &ke, &o.b);
 	recipe_set_build(r, NULL, NULL, NULL);
-	if (!o.b.dry_run && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
+	if (!readonly && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
 		ret = 2;
 	state_close(st);
 out:

@@ -197,7 +197,7 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 
 	if (ok && t->ops && t->ops->finish && t->ops->finish(t, s->ke) < 0)
 		ok = 0;
-	if (ok && !s->o->dry_run && record(s, t, dur) < 0)
+	if (ok && !s->o->dry_run && !(t->flags & TASK_READONLY) && record(s, t, dur) < 0)
 		ok = 0;
 	status_finish(&s->status, t->name, ok, ok ? NULL : cmd, out, n);
 	if (!ok) {

@@ -23,7 +23,9 @@ void strv_release(struct strv *sv);
 void strv_sort(struct strv *sv);
 
 enum task_flags {
-	TASK_ALWAYS = 1 << 0, /* run every time, never skipped */
+	TASK_ALWAYS = 1 << 0,   /* run every time, never skipped */
+	TASK_READONLY = 1 << 1, /* changes nothing we track (a status report): never recorded; a run of only such
+	                         * tasks opens the state read-only and writes nothing */
 };
 
 enum run_kind {

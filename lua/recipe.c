@@ -339,8 +339,8 @@ static const struct task_ops lua_check_ops = {
 };
 
 static const char *const task_fields[] = {
-	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "alias", "pool",
-	NULL,
+	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
+	"alias", "pool", NULL,
 };
 
 static void defn_list(struct buf *b, const char *field, const struct strv *sv)
@@ -484,6 +484,11 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	lua_getfield(L, idx, "always");
 	if (lua_toboolean(L, -1))
 		t->flags |= TASK_ALWAYS;
+	lua_pop(L, 1);
+	/* readonly: a report (status, doctor) that runs every time and writes no state */
+	lua_getfield(L, idx, "readonly");
+	if (lua_toboolean(L, -1))
+		t->flags |= TASK_ALWAYS | TASK_READONLY;
 	lua_pop(L, 1);
 }
 

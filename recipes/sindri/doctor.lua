@@ -100,7 +100,7 @@ end)
 task "doctor" {
   desc = "Check the set-up the guide's troubleshooting describes; each failure says how to fix it",
   alias = { "v3-doctor" },
-  always = true,
+  readonly = true,
   run = function()
     local failed = 0
     for _, c in ipairs(checks) do

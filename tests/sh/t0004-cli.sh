@@ -84,6 +84,16 @@ sb makes
 check "and it is not recorded as done" ran_is "makes"
 
 cat >sindri-build.lua <<'LUA'
+task "report" { readonly = true, pool = "console", run = "echo reporting" }
+LUA
+rm -rf .sindri-build
+sb report
+check "a readonly task runs" out_has "reporting"
+check "a run of readonly tasks creates no state" test ! -e .sindri-build
+sb report
+check "and runs every time" out_has "reporting"
+
+cat >sindri-build.lua <<'LUA'
 task "out" { outputs = { "o.txt" }, run = "echo hi > o.txt" }
 LUA
 sb out

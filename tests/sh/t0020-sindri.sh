@@ -134,7 +134,9 @@ check "nuclear succeeds" rc_is 0
 check "nuclear rebuilds base and fast" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT'"
 check "nuclear deploys" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
 
+before=$(snapshot .sindri-build)
 sb cache-status CONFIG=ws1.yaml
+check "cache-status is read-only: the state is byte-identical" test "$before" = "$(snapshot .sindri-build)"
 check "status lists the images as current" sh -c "grep -q 'docker-build-base.*current' '$T_OUT' && grep -q 'docker-build-fast.*current' '$T_OUT'"
 check "status shows the BuildKit cache" out_has "BuildKit cache:"
 echo "# stale" >>v3/Dockerfile.dev
