@@ -212,11 +212,6 @@ static void hash_function(struct recipe *r, lua_State *L, int idx, struct hasher
 	lua_pop(L, 1);
 }
 
-static int cmp_keys(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* hash_value: the value an upvalue holds; tables by sorted keys, a few levels deep. */
 static void hash_value(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth)
 {
@@ -246,7 +241,7 @@ static void hash_value(struct recipe *r, lua_State *L, int idx, struct hasher *h
 				lua_pop(L, 1);
 			}
 		}
-		qsort(keys.v, keys.n, sizeof(*keys.v), cmp_keys);
+		strv_sort(&keys);
 		for (size_t i = 0; i < keys.n; i++) {
 			hasher_addstr(h, keys.v[i]);
 			lua_getfield(L, idx, keys.v[i]);

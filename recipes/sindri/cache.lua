@@ -265,7 +265,7 @@ task "cache-prune" {
     end
     local max_age = lib.duration(var("IMAGE_AGE", "720h"))
     for _, img in ipairs(others) do
-      if not keep[img.Id] and os.time() - (img.Created or os.time()) > max_age then
+      if not keep[img.Id] and os.time() - (img.Created or os.time()) >= max_age then
         if docker.rmi(img.Id, { force = true }) then
           print("removed old image " .. ((img.RepoTags or {})[1] or img.Id:sub(8, 19)))
         end
