@@ -83,5 +83,5 @@ require "sindri.cycles"
 require "sindri.doctor"
 require "sindri.release"
 
-default "docker-build-fast"
+default(S.fast_task) -- docker-build-from-source with --from-source
 return S

@@ -177,6 +177,10 @@ else
 	echo "$T_NAME: no cargo: the from-source cycle checks are skipped"
 fi
 
+sb -t explain --from-source SINDRI_REPO="$URL" GIT_REF=main
+check "with --from-source the default target is the from-source image" out_has "^docker-build-from-source: "
+check "and not the working tree's image" out_lacks "^docker-build-fast: "
+
 sb cache-clear-soft
 check "the soft clear removes the repo cache" test ! -e "$CLONES"
 
