@@ -4,14 +4,13 @@
 #include <stdarg.h>
 
 #include "lazylib.h"
-#include "lazysym.h"
 #include "util.h"
 
 #ifndef SB_LIBCURL_SONAME
 #define SB_LIBCURL_SONAME "libcurl.so.4"
 #endif
 
-struct lazylib lazy_curl = {"curl", SB_LIBCURL_SONAME, "libcurl4", NULL};
+struct lazylib lazy_curl = {SB_LIBCURL_SONAME, "libcurl4", NULL};
 
 #define CURLFN(name) LAZYFN(lazy_curl, name)
 

@@ -5,14 +5,13 @@
 #include <stdarg.h>
 
 #include "lazylib.h"
-#include "lazysym.h"
 #include "util.h"
 
 #ifndef SB_LIBGIT2_SONAME
 #define SB_LIBGIT2_SONAME "libgit2.so.1.5"
 #endif
 
-struct lazylib lazy_git = {"git2", SB_LIBGIT2_SONAME, "libgit2-1.5", NULL};
+struct lazylib lazy_git = {SB_LIBGIT2_SONAME, "libgit2-1.5", NULL};
 
 #define GITFN(name) LAZYFN(lazy_git, name)
 

@@ -3,10 +3,7 @@
 #include <string.h>
 
 #include "lazylib.h"
-#include "lazysym.h"
 #include "util.h"
-
-extern struct lazylib lazy_curl, lazy_git;
 
 lazyfn_t lazyfn(struct lazylib *lib, const char *name)
 {
@@ -24,13 +21,4 @@ lazyfn_t lazyfn(struct lazylib *lib, const char *name)
 	/* dlsym returns an object pointer; POSIX guarantees it converts to a function pointer */
 	memcpy(&fn, &p, sizeof(fn));
 	return fn;
-}
-
-int lazylib_loaded(const char *name)
-{
-	if (strcmp(name, "curl") == 0)
-		return lazy_curl.handle != NULL;
-	if (strcmp(name, "git2") == 0)
-		return lazy_git.handle != NULL;
-	return 0;
 }

@@ -34,6 +34,32 @@ need_docker() {
 	fi
 }
 
+# need_ninja: set NINJA to the ninja to test with; skip this test file (outside CI) when there is none.
+need_ninja() {
+	NINJA=${NINJA:-$(command -v ninja)}
+	[ -n "$NINJA" ] && return 0
+	if [ "${CI:-}" = true ]; then
+		echo "$T_NAME: no ninja under CI (.ci/deps.sh installs ninja-build)" >&2
+		echo "$T_NAME: 0 passed, 1 failed"
+		exit 1
+	fi
+	echo "$T_NAME: skipped: no ninja (apt-get install ninja-build)"
+	echo "$T_NAME: 0 passed, 0 failed"
+	exit 0
+}
+
+# nj ARGS: run the ninja under test ($NJ, else $NINJA), output in $T_OUT, exit code in $RC.
+nj() {
+	"${NJ:-$NINJA}" "$@" >"$T_OUT" 2>&1
+	RC=$?
+	return 0
+}
+
+# noop: the last ninja run had nothing to do (ninja: "no work to do", samu: "nothing to do").
+noop() {
+	out_has 'no work to do\|nothing to do'
+}
+
 # image_id REF: the image ID, or "none".
 image_id() {
 	id=$("$DOCKER" image inspect -f '{{.Id}}' "$1" 2>/dev/null)

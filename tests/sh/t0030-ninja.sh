@@ -3,28 +3,8 @@
 . "$(dirname "$0")/../lib/lib.sh"
 unset NINJA_STATUS SINDRI_STATUS
 
-NINJA=${NINJA:-$(command -v ninja)}
-if [ -z "$NINJA" ]; then
-	if [ "${CI:-}" = true ]; then
-		echo "$T_NAME: no ninja under CI (.ci/deps.sh installs ninja-build)" >&2
-		echo "$T_NAME: 0 passed, 1 failed"
-		exit 1
-	fi
-	echo "$T_NAME: skipped: no ninja (apt-get install ninja-build)"
-	echo "$T_NAME: 0 passed, 0 failed"
-	exit 0
-fi
+need_ninja
 
-# nj ARGS: run the ninja under test ($NJ), output in $T_OUT, exit code in $RC.
-nj() {
-	"$NJ" "$@" >"$T_OUT" 2>&1
-	RC=$?
-	return 0
-}
-# noop: the last run said there was nothing to do (ninja: "no work to do", samu: "nothing to do").
-noop() {
-	out_has 'no work to do\|nothing to do'
-}
 mtime() {
 	stat -c %y "$1" 2>/dev/null || echo missing
 }

@@ -4,18 +4,7 @@
 unset NINJA_STATUS SINDRI_STATUS
 need_docker
 
-NINJA=${NINJA:-$(command -v ninja)}
-if [ -z "$NINJA" ]; then
-	[ "${CI:-}" = true ] && { echo "$T_NAME: no ninja under CI" >&2; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
-	echo "$T_NAME: skipped: no ninja (apt-get install ninja-build)"
-	echo "$T_NAME: 0 passed, 0 failed"
-	exit 0
-fi
-nj() {
-	"$NINJA" "$@" >"$T_OUT" 2>&1
-	RC=$?
-	return 0
-}
+need_ninja
 runs_are() {
 	got=$(sort runs.log 2>/dev/null | tr '\n' ' ' | sed 's/ $//')
 	: >runs.log

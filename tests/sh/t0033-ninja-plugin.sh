@@ -2,21 +2,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 unset NINJA_STATUS SINDRI_STATUS
 
-NINJA=${NINJA:-$(command -v ninja)}
-if [ -z "$NINJA" ]; then
-	[ "${CI:-}" = true ] && { echo "$T_NAME: no ninja under CI" >&2; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
-	echo "$T_NAME: skipped: no ninja (apt-get install ninja-build)"
-	echo "$T_NAME: 0 passed, 0 failed"
-	exit 0
-fi
-nj() {
-	"$NJ" "$@" >"$T_OUT" 2>&1
-	RC=$?
-	return 0
-}
-noop() {
-	out_has 'no work to do\|nothing to do'
-}
+need_ninja
 
 plugin() {
 	NJ=$1

@@ -42,26 +42,15 @@ static void fake_serve(int lfd, const char *log, const char *api_version, int pi
 {
 	for (;;) {
 		struct buf req = BUF_INIT, out = BUF_INIT;
-		char chunk[4096], *end, *cl, *target;
-		size_t head = 0, want = 0;
-		ssize_t n;
+		char *target;
+		size_t head;
 		const char *body;
 		FILE *f;
 		int fd = accept(lfd, NULL, NULL), ping;
 
 		if (fd < 0)
 			_exit(1);
-		/* The head, then Content-Length bytes of body; offsets, because buf_add moves the data. */
-		while (!head || req.len < head + want) {
-			if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
-				break;
-			buf_add(&req, chunk, (size_t)n);
-			if (!head && (end = strstr(req.data, "\r\n\r\n"))) {
-				head = (size_t)(end - req.data) + 4;
-				cl = strcasestr(req.data, "\r\nContent-Length:");
-				want = cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
-			}
-		}
+		head = read_request(fd, &req);
 		if (!head) {
 			close(fd);
 			buf_release(&req);

@@ -339,24 +339,11 @@ static void fake_start(struct fake *f)
 	}
 	for (;;) {
 		struct buf req = BUF_INIT;
-		char chunk[4096], *end, *cl;
-		size_t head = 0, want = 0;
-		ssize_t n;
 		int fd = accept(lfd, NULL, NULL);
 
 		if (fd < 0)
 			_exit(1);
-		while (!head || req.len < head + want) {
-			if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
-				break;
-			buf_add(&req, chunk, (size_t)n);
-			if (!head && (end = strstr(req.data, "\r\n\r\n"))) {
-				head = (size_t)(end - req.data) + 4;
-				cl = strcasestr(req.data, "\r\nContent-Length:");
-				want = cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
-			}
-		}
-		if (head)
+		if (read_request(fd, &req))
 			fake_answer(fd, req.data, f->log, f->port);
 		close(fd);
 		buf_release(&req);

@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,6 +61,27 @@ static int listener(int *port)
 		fatal("cannot listen on a loopback port:");
 	*port = ntohs(sa.sin_port);
 	return fd;
+}
+
+/* read_request: read one HTTP request from fd into req: the head, then Content-Length bytes of body. Returns the
+ * length of the head (0 when the peer closed before a whole head). Offsets, because buf_add moves the data. */
+static size_t read_request(int fd, struct buf *req)
+{
+	char chunk[4096], *end, *cl;
+	size_t head = 0, want = 0;
+	ssize_t n;
+
+	while (!head || req->len < head + want) {
+		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
+			break;
+		buf_add(req, chunk, (size_t)n);
+		if (!head && (end = strstr(req->data, "\r\n\r\n"))) {
+			head = (size_t)(end - req->data) + 4;
+			cl = strcasestr(req->data, "\r\nContent-Length:");
+			want = cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
+		}
+	}
+	return head;
 }
 
 #endif
