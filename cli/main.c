@@ -11,6 +11,8 @@
 #include "build.h"
 #include "compat.h"
 #include "docker_lua.h"
+#include "dockerapi.h"
+#include "enginesrv.h"
 #include "filecache.h"
 #include "gitsrc_lua.h"
 #include "graph.h"
@@ -68,6 +70,7 @@ static const char *const tools[][2] = {
 	{"commands", "print the commands building the targets would run, in order (read-only)"},
 	{"ninja", "write a ninja file (-o FILE, default build.ninja) that runs each task through sindri-build"},
 	{"run", "bring one task up to date, its deps taken as done, and write its ninja stamp (ninja edges use it)"},
+	{"server", "the engine helper for the Docker engine in use: status (default), start or stop"},
 };
 
 static int is_var(const char *s)
@@ -355,6 +358,37 @@ static int tool_clean(struct graph *g, struct task **targets, size_t n, int all,
 	return ret < 0 ? 1 : 0;
 }
 
+/* tool_server: -t server [status|start|stop], the engine helper (integrations/enginesrv.h); needs no recipe. */
+static int tool_server(const struct strv *args)
+{
+	const char *what = args->n ? args->v[0] : "status";
+	struct docker *d;
+	int ret = 0, fd = -1;
+
+	if (args->n > 1 || (strcmp(what, "status") && strcmp(what, "start") && strcmp(what, "stop")))
+		return error("usage: sindri-build -t server [status|start|stop]"), 2;
+	if (!(d = docker_open(NULL)))
+		return 2;
+	if (!docker_socket(d)) {
+		printf("engine helper: none for '%s' (only an engine on a unix socket has one)\n", docker_host(d));
+	} else if (strcmp(what, "start") == 0) {
+		ret = enginesrv_start(docker_socket(d), 1);
+		/* started in the background: wait until it answers, so that the next run uses it */
+		for (int i = 0; ret == 0 && i < 500 && (fd = enginesrv_connect(docker_socket(d))) < 0; i++)
+			usleep(10000);
+		if (ret == 0 && fd < 0)
+			ret = error("the engine helper did not answer within 5 s");
+		if (fd >= 0)
+			close(fd);
+		if (ret == 0)
+			ret = enginesrv_status(docker_socket(d), 0);
+	} else {
+		ret = enginesrv_status(docker_socket(d), strcmp(what, "stop") == 0);
+	}
+	docker_close(d);
+	return ret < 0 ? 2 : 0;
+}
+
 static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke)
 {
 	struct task **targets = NULL;
@@ -412,12 +446,21 @@ int main(int argc, char **argv)
 	size_t n = 0;
 	int ret = 2;
 
+	/* the engine helper, started by enginesrv_start: not a command for people */
+	if (argc == 4 && strcmp(argv[1], "--engine-helper") == 0)
+		return enginesrv_main(argv[2], argv[3]);
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	compat_status_env();
 	if (o.dir && chdir(o.dir) < 0) {
 		error("cannot change to directory '%s':", o.dir);
 		return 2;
+	}
+	if (o.tool && strcmp(o.tool, "server") == 0) {
+		ret = tool_server(&o.targets);
+		strv_release(&o.targets);
+		strv_release(&o.vars);
+		return ret;
 	}
 	char *stock = stock_dir();
 	char *stock_file = xasprintf("%s/sindri.lua", stock);
@@ -447,6 +490,7 @@ int main(int argc, char **argv)
 	if (isatty(2) && !o.b.quiet)
 		ke.progress = show_progress;
 	if (o.tool && compat_tool_known(o.tool)) {
+		enginesrv_allow_start(strcmp(o.tool, "run") == 0);
 		struct compat_args ca = {&g, r, &ke, &o.b, o.file, o.out, &o.targets, &o.vars, STATE_DIR, FILECACHE};
 		ret = compat_tool(o.tool, &ca);
 		goto out;
@@ -480,6 +524,7 @@ int main(int argc, char **argv)
 		goto out;
 	ke.fc = filecache_load(FILECACHE);
 	ke.readonly = readonly;
+	enginesrv_allow_start(!readonly);
 	recipe_set_build(r, st, &ke, &o.b);
 	ret = build_run(&g, targets, n, st, &ke, &o.b);
 	recipe_set_build(r, NULL, NULL, NULL);

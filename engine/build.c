@@ -150,6 +150,47 @@ static void complete(struct sched *s, struct task *t)
 	}
 }
 
+/* Tasks this process started, and of those the ones still running (nested builds included). */
+static unsigned long nstarted;
+static unsigned long nlive;
+
+unsigned long build_epoch(void)
+{
+	return nlive ? 0 : nstarted + 1;
+}
+
+void build_pause(void)
+{
+	if (nlive)
+		nlive--;
+	nstarted++;
+}
+
+void build_resume(void)
+{
+	nlive++;
+	nstarted++;
+}
+
+void build_task_started(void)
+{
+	nstarted++;
+	nlive++;
+}
+
+void build_task_ended(void)
+{
+	if (nlive)
+		nlive--;
+}
+
+/* ended: a task start() counted is over, however it ended. */
+static void ended(const struct sched *s)
+{
+	if (!s->o->dry_run)
+		build_task_ended();
+}
+
 static void fail(struct sched *s, struct task *t)
 {
 	t->state = T_FAILED;
@@ -200,6 +241,7 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 	if (ok && !s->o->dry_run && !(t->flags & TASK_READONLY) && record(s, t, dur) < 0)
 		ok = 0;
 	status_finish(&s->status, t->name, ok, ok ? NULL : cmd, out, n);
+	ended(s);
 	if (!ok) {
 		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM)
 			status_line(&s->status, "sindri-build: task '%s' failed with exit status %d", t->name, status);
@@ -283,10 +325,13 @@ static void start(struct sched *s, struct task *t)
 	char *cmd;
 	int64_t t0 = mono_ns();
 
+	if (!s->o->dry_run)
+		build_task_started();
 	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t, s->ke) < 0) {
 		s->status.started++;
 		s->status.running++;
 		status_finish(&s->status, t->name, 0, NULL, NULL, 0);
+		ended(s);
 		fail(s, t);
 		return;
 	}
@@ -295,6 +340,7 @@ static void start(struct sched *s, struct task *t)
 		if (t->run == RUN_NONE && !s->o->dry_run) {
 			/* a grouping task: nothing to run, its key is recorded so the next run can skip it */
 			if (record(s, t, 0) < 0) {
+				ended(s);
 				fail(s, t);
 				free(cmd);
 				return;
@@ -302,6 +348,7 @@ static void start(struct sched *s, struct task *t)
 			s->status.finished++;
 			s->status.uptodate++;
 			t->state = T_RAN;
+			ended(s);
 			complete(s, t);
 		} else {
 			status_start(&s->status, t->name, cmd);
@@ -360,6 +407,7 @@ static void reap(struct sched *s, size_t i, int status)
 		status_finish(&s->status, r.t->name, 0, NULL, NULL, 0);
 		s->status.failed--;
 		r.t->state = T_FAILED;
+		ended(s);
 	} else {
 		finished(s, r.t, status, r.cmd, r.job.out.data, r.job.out.len, mono_ns() - r.start_mono);
 	}

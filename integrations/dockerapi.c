@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include "dockerapi.h"
+#include "enginesrv.h"
 #include "json.h"
 #include "util.h"
 
@@ -36,13 +37,32 @@ struct docker {
 	char *socket;       /* unix socket path, or NULL */
 	char *ca, *cert, *key;
 	int tls_verify;
-	CURL *curl;
+	CURL *curl;              /* this process's own connection; NULL until a request needs it */
+	int helper;              /* connection to the engine helper (enginesrv.h), or -1 */
+	int helper_tried;        /* looked for a helper already */
+	int helper_started;      /* asked for one to start already */
+	struct kept *kept;       /* answers kept for this run, and requests sent ahead through the helper */
+	size_t nkept, capkept;
+	unsigned long (*epoch_fn)(void); /* kept answers hold while this returns the same */
+	unsigned long epoch;
 	char errbuf[CURL_ERROR_SIZE];
 	char server_version[16]; /* API-Version header of the last answer */
 	char version[16];        /* negotiated; "" until then */
 	int api;                 /* negotiated version as major * 1000 + minor */
 	int reported;            /* the unreachable message was printed since the last answer */
 };
+
+/* A GET answer kept for the rest of the run (until the engine may have changed), or a GET sent ahead through the
+ * helper whose answer is still to be read. Answers through the helper come in the order of the requests. */
+struct kept {
+	char *path;      /* versioned */
+	long timeout_s;
+	int pending;     /* sent, answer not read yet */
+	int stale;       /* the engine may have changed since it was asked: read it, then drop it */
+	struct docker_reply r;
+};
+
+_Static_assert(sizeof(((struct docker_reply *)0)->errbuf) == CURL_ERROR_SIZE, "errbuf is libcurl's error buffer");
 
 static int api_number(const char *v)
 {
@@ -123,7 +143,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	static const char name[] = "api-version:";
-	struct docker *d = arg;
+	struct docker_reply *d = arg;
 	size_t len = size * n, k = sizeof(name) - 1, end;
 
 	if (len > k && strncasecmp(p, name, k) == 0) {
@@ -142,6 +162,7 @@ struct docker *docker_open(const char *host)
 	struct docker *d = xcalloc(1, sizeof(*d));
 	const char *env = getenv("DOCKER_HOST");
 
+	d->helper = -1;
 	if (!host)
 		host = env && *env ? env : DOCKER_DEFAULT_HOST;
 	d->host = xstrdup(host);
@@ -149,10 +170,19 @@ struct docker *docker_open(const char *host)
 		docker_close(d);
 		return NULL;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(d->curl = curl_easy_init())) {
-		error("cannot initialize libcurl for the Docker engine at '%s'", host);
-		docker_close(d);
-		return NULL;
+	return d;
+}
+
+/* docker_direct: this process's own libcurl handle, made (and libcurl loaded) on the first request that needs it. */
+int docker_direct(struct docker *d)
+{
+	if (d->curl)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	if (!(d->curl = curl_easy_init())) {
+		curl_global_cleanup();
+		return -1;
 	}
 	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
 	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
@@ -160,7 +190,6 @@ struct docker *docker_open(const char *host)
 	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "sindri-build");
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
 	if (d->socket) {
 		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket);
 		/* http_proxy in the environment must not divert requests meant for a local socket. */
@@ -176,7 +205,7 @@ struct docker *docker_open(const char *host)
 			curl_easy_setopt(d->curl, CURLOPT_SSLKEY, d->key);
 		}
 	}
-	return d;
+	return 0;
 }
 
 void docker_close(struct docker *d)
@@ -187,6 +216,13 @@ void docker_close(struct docker *d)
 		curl_easy_cleanup(d->curl);
 		curl_global_cleanup();
 	}
+	if (d->helper >= 0)
+		close(d->helper);
+	for (size_t i = 0; i < d->nkept; i++) {
+		free(d->kept[i].path);
+		buf_release(&d->kept[i].r.body);
+	}
+	free(d->kept);
 	free(d->host);
 	free(d->base);
 	free(d->socket);
@@ -201,30 +237,31 @@ const char *docker_host(const struct docker *d)
 	return d->host;
 }
 
+const char *docker_socket(const struct docker *d)
+{
+	return d->socket;
+}
+
 const char *docker_api_version(const struct docker *d)
 {
 	return d->version[0] ? d->version : NULL;
 }
 
 /* unreachable: the one message for an engine that does not answer, naming the address and what to try. */
-static void unreachable(struct docker *d, CURLcode rc, long timeout_s)
+static void unreachable(struct docker *d, const struct docker_reply *r, long timeout_s)
 {
 	const char *hint = "is dockerd running? (set DOCKER_HOST to use another engine)";
 	char why[CURL_ERROR_SIZE + 64];
-	long oserr = 0;
-	double connect = 0;
 
-	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &oserr);
-	curl_easy_getinfo(d->curl, CURLINFO_CONNECT_TIME, &connect);
-	switch (rc) {
+	switch (r->rc) {
 	case CURLE_COULDNT_CONNECT:
-		snprintf(why, sizeof(why), "%s", oserr ? strerror((int)oserr) : "connection failed");
+		snprintf(why, sizeof(why), "%s", r->oserr ? strerror(r->oserr) : "connection failed");
 		why[0] = (char)tolower((unsigned char)why[0]);
-		if (oserr == EACCES || oserr == EPERM)
+		if (r->oserr == EACCES || r->oserr == EPERM)
 			hint = "run as root or as a member of the 'docker' group (or set DOCKER_HOST to another engine)";
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		if (connect > 0)
+		if (r->connected)
 			snprintf(why, sizeof(why), "connected, but no answer within %ld s", timeout_s);
 		else
 			snprintf(why, sizeof(why), "no connection within %d s", CONNECT_TIMEOUT_S);
@@ -238,7 +275,7 @@ static void unreachable(struct docker *d, CURLcode rc, long timeout_s)
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CACERT_BADFILE:
-		snprintf(why, sizeof(why), "TLS failed: %s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
+		snprintf(why, sizeof(why), "TLS failed: %s", r->errbuf[0] ? r->errbuf : "handshake failed");
 		hint = "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY";
 		break;
 	case CURLE_GOT_NOTHING:
@@ -246,7 +283,7 @@ static void unreachable(struct docker *d, CURLcode rc, long timeout_s)
 		hint = "is it a Docker engine, and does it expect TLS? (DOCKER_TLS_VERIFY)";
 		break;
 	default:
-		snprintf(why, sizeof(why), "%s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
+		snprintf(why, sizeof(why), "%s", r->errbuf[0] ? r->errbuf : "the request failed");
 		break;
 	}
 	if (!d->reported)
@@ -254,16 +291,27 @@ static void unreachable(struct docker *d, CURLcode rc, long timeout_s)
 	d->reported = 1;
 }
 
-/* request: one HTTP exchange; -1 (reported) when the engine cannot be reached, else 0 with *status. */
-static int request(struct docker *d, const char *method, const char *url, const struct buf *body, long timeout_s,
-                   struct buf *resp, long *status)
+int docker_exchange(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
+                    struct docker_reply *r)
 {
 	struct curl_slist *hdrs = NULL;
+	struct buf url = BUF_INIT;
+	double connect = 0;
+	long oserr = 0;
 	CURLcode rc;
 
+	r->rc = CURLE_OK;
+	r->oserr = r->connected = 0;
+	r->status = 0;
+	r->server_version[0] = r->errbuf[0] = '\0';
+	if (docker_direct(d) < 0) {
+		r->rc = CURLE_FAILED_INIT;
+		snprintf(r->errbuf, sizeof(r->errbuf), "libcurl cannot be initialized");
+		return -1;
+	}
 	d->errbuf[0] = '\0';
-	d->server_version[0] = '\0';
-	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	buf_addf(&url, "%s%s", d->base, path);
+	curl_easy_setopt(d->curl, CURLOPT_URL, url.data);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, NULL);
 	if (strcmp(method, "POST") == 0) {
@@ -277,20 +325,247 @@ static int request(struct docker *d, const char *method, const char *url, const 
 	}
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, timeout_s);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, r);
 	rc = curl_easy_perform(d->curl);
 	/* Nothing of this request may dangle in the handle once the caller frees it. */
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, NULL);
 	curl_slist_free_all(hdrs);
+	buf_release(&url);
+	r->rc = (int)rc;
 	if (rc != CURLE_OK) {
-		unreachable(d, rc, timeout_s);
+		curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &oserr);
+		curl_easy_getinfo(d->curl, CURLINFO_CONNECT_TIME, &connect);
+		r->oserr = (int)oserr;
+		r->connected = connect > 0;
+		snprintf(r->errbuf, sizeof(r->errbuf), "%s", d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
+		return -1;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	return 0;
+}
+
+static void kept_drop(struct docker *d, size_t i)
+{
+	free(d->kept[i].path);
+	buf_release(&d->kept[i].r.body);
+	memmove(d->kept + i, d->kept + i + 1, (d->nkept - i - 1) * sizeof(*d->kept));
+	d->nkept--;
+}
+
+/* forget: no kept answer may be used any more; those still on the way are read and dropped when they come. The
+ * version ping is not about what the engine holds: its answer stays good. */
+static void forget(struct docker *d)
+{
+	for (size_t i = d->nkept; i-- > 0;) {
+		if (strcmp(d->kept[i].path, "/_ping") == 0)
+			continue;
+		if (d->kept[i].pending)
+			d->kept[i].stale = 1;
+		else
+			kept_drop(d, i);
+	}
+}
+
+/* check_epoch: forget what was kept when the engine may have changed since; whether answers may be kept now. */
+static int check_epoch(struct docker *d)
+{
+	unsigned long e;
+
+	if (!d->epoch_fn)
+		return 0;
+	if ((e = d->epoch_fn()) == 0 || e != d->epoch) {
+		d->epoch = e;
+		forget(d);
+	}
+	return e != 0;
+}
+
+/* lose_helper: the helper went away: requests sent ahead are dropped (they are GETs, asked again when wanted). */
+static void lose_helper(struct docker *d)
+{
+	close(d->helper);
+	d->helper = -1;
+	for (size_t i = d->nkept; i-- > 0;)
+		if (d->kept[i].pending)
+			kept_drop(d, i);
+}
+
+/* read_one: read the answer to the oldest request sent ahead. */
+static void read_one(struct docker *d)
+{
+	size_t i = 0;
+
+	while (i < d->nkept && !d->kept[i].pending)
+		i++;
+	if (i == d->nkept)
+		return;
+	if (enginesrv_recv(d->helper, d->kept[i].timeout_s, &d->kept[i].r) < 0) {
+		lose_helper(d);
+		return;
+	}
+	d->kept[i].pending = 0;
+	if (d->kept[i].stale || d->kept[i].r.rc != CURLE_OK)
+		kept_drop(d, i);
+}
+
+static int any_pending(const struct docker *d)
+{
+	for (size_t i = 0; i < d->nkept; i++)
+		if (d->kept[i].pending)
+			return 1;
+	return 0;
+}
+
+static struct kept *find(struct docker *d, const char *path)
+{
+	for (size_t i = 0; i < d->nkept; i++)
+		if (!d->kept[i].stale && strcmp(d->kept[i].path, path) == 0)
+			return d->kept + i;
+	return NULL;
+}
+
+static struct kept *keep(struct docker *d, const char *path, long timeout_s)
+{
+	struct kept *k;
+
+	if (d->nkept == d->capkept) {
+		d->capkept = d->capkept ? 2 * d->capkept : 8;
+		d->kept = xreallocarray(d->kept, d->capkept, sizeof(*d->kept));
+	}
+	k = d->kept + d->nkept++;
+	memset(k, 0, sizeof(*k));
+	k->path = xstrdup(path);
+	k->timeout_s = timeout_s;
+	return k;
+}
+
+/* copy_reply: *to as a copy of *from, body included. */
+static void copy_reply(struct docker_reply *to, const struct docker_reply *from)
+{
+	struct buf body = BUF_INIT;
+
+	buf_add(&body, from->body.data ? from->body.data : "", from->body.len);
+	*to = *from;
+	to->body = body;
+}
+
+/* kept_answer: the answer kept for GET path, waiting for it when it was sent ahead; 1 when there is one. Unless
+ * keepable, it is given only this once. */
+static int kept_answer(struct docker *d, const char *path, int keepable, struct docker_reply *r)
+{
+	struct kept *k;
+
+	while ((k = find(d, path)) && k->pending)
+		read_one(d);
+	if (!k)
+		return 0;
+	copy_reply(r, &k->r);
+	if (!keepable)
+		kept_drop(d, (size_t)(k - d->kept));
+	return 1;
+}
+
+static int connect_helper(struct docker *d)
+{
+	if (d->socket && !d->helper_tried) {
+		d->helper_tried = 1;
+		d->helper = enginesrv_connect(d->socket);
+	}
+	return d->helper >= 0;
+}
+
+/* request: one exchange, through the engine helper when one answers for this engine, else over this process's own
+ * libcurl connection (which asks for a helper to be started for the runs after this one). GET answers are kept
+ * until the engine may have changed: a request other than GET, or a task started (docker_set_epoch). -1
+ * (reported) when the engine cannot be reached, else 0 with the answer in *r (r->body is the caller's). */
+static int request(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
+                   struct docker_reply *r)
+{
+	int get = strcmp(method, "GET") == 0, via = -1, keepable;
+
+	memset(r, 0, sizeof(*r));
+	keepable = check_epoch(d);
+	if (get && kept_answer(d, path, keepable, r))
+		goto answered;
+	/* the answers to what was sent ahead come first on the helper's connection */
+	while (any_pending(d))
+		read_one(d);
+	if (!get)
+		forget(d);
+	if (connect_helper(d)) {
+		via = enginesrv_send(d->helper, method, path, body, timeout_s);
+		if (via == 0)
+			via = enginesrv_recv(d->helper, timeout_s, r);
+		if (via < 0) {
+			/* The helper went away (stopped idle, or killed): carry on without it. A request that may have
+			 * reached the engine is not repeated unless repeating it cannot change anything. */
+			lose_helper(d);
+			if (via == ENGINESRV_LOST_AFTER && !get && strcmp(method, "HEAD") != 0) {
+				buf_release(&r->body);
+				memset(r, 0, sizeof(*r));
+				r->rc = CURLE_RECV_ERROR;
+				snprintf(r->errbuf, sizeof(r->errbuf), "the engine helper stopped during the request");
+			}
+		}
+	}
+	if (via < 0 && r->rc == CURLE_OK) {
+		buf_release(&r->body);
+		docker_exchange(d, method, path, body, timeout_s, r);
+		if (r->rc == CURLE_OK && d->socket && !d->helper_started)
+			d->helper_started = enginesrv_start(d->socket, 0) == 0;
+	}
+	if (get && keepable && r->rc == CURLE_OK)
+		copy_reply(&keep(d, path, timeout_s)->r, r);
+answered:
+	snprintf(d->server_version, sizeof(d->server_version), "%s", r->server_version);
+	if (r->rc != CURLE_OK) {
+		buf_release(&r->body);
+		unreachable(d, r, timeout_s);
 		return -1;
 	}
 	d->reported = 0;
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
 	return 0;
+}
+
+void docker_set_epoch(struct docker *d, unsigned long (*fn)(void))
+{
+	d->epoch_fn = fn;
+	d->epoch = 0;
+	forget(d);
+}
+
+/* send_ahead: send GET path through the helper now; its answer is read when asked for. */
+static void send_ahead(struct docker *d, const char *path, long timeout_s)
+{
+	check_epoch(d);
+	if (find(d, path))
+		return;
+	if (enginesrv_send(d->helper, "GET", path, NULL, timeout_s) < 0)
+		lose_helper(d);
+	else
+		keep(d, path, timeout_s)->pending = 1;
+}
+
+void docker_ping_ahead(struct docker *d)
+{
+	if (!d->version[0] && connect_helper(d))
+		send_ahead(d, "/_ping", CONNECT_TIMEOUT_S);
+}
+
+/* prefetch: send GET /vX.Y{path} ahead through the helper. */
+static void prefetch(struct docker *d, const char *path)
+{
+	struct buf p = BUF_INIT;
+
+	if (!d->version[0] || d->helper < 0)
+		return;
+	buf_addf(&p, "/v%s%s", d->version, path);
+	send_ahead(d, p.data, REQUEST_TIMEOUT_S);
+	buf_release(&p);
 }
 
 /* engine_message: what the engine said about a failure: its JSON "message", else the start of the body. */
@@ -315,16 +590,14 @@ static char *engine_message(const struct buf *resp, long status)
 
 int docker_ping(struct docker *d)
 {
-	struct buf url = BUF_INIT, resp = BUF_INIT;
-	long status = 0;
+	struct docker_reply r;
 	int server, ret = -1;
 	char *msg;
 
-	buf_addf(&url, "%s/_ping", d->base);
-	if (request(d, "GET", url.data, NULL, CONNECT_TIMEOUT_S, &resp, &status) < 0)
-		goto out;
-	if (status != 200) {
-		msg = engine_message(&resp, status);
+	if (request(d, "GET", "/_ping", NULL, CONNECT_TIMEOUT_S, &r) < 0)
+		return -1;
+	if (r.status != 200) {
+		msg = engine_message(&r.body, r.status);
 		error("the server at '%s' answered '/_ping' with %s; is it a Docker engine? (check DOCKER_HOST)", d->host,
 		      msg);
 		free(msg);
@@ -342,8 +615,7 @@ int docker_ping(struct docker *d)
 	snprintf(d->version, sizeof(d->version), "%d.%d", d->api / 1000, d->api % 1000);
 	ret = 0;
 out:
-	buf_release(&url);
-	buf_release(&resp);
+	buf_release(&r.body);
 	return ret;
 }
 
@@ -369,8 +641,8 @@ static __attribute__((format(printf, 8, 9))) int call(struct docker *d, const ch
                                                       const struct buf *body, long timeout_s, unsigned how,
                                                       struct json **out, const char *fmt, ...)
 {
-	struct buf url = BUF_INIT, resp = BUF_INIT, what = BUF_INIT, err = BUF_INIT;
-	long status = 0;
+	struct buf url = BUF_INIT, what = BUF_INIT, err = BUF_INIT;
+	struct docker_reply r = {0};
 	int ret = -1;
 	va_list ap;
 	char *msg;
@@ -386,25 +658,25 @@ static __attribute__((format(printf, 8, 9))) int call(struct docker *d, const ch
 	va_end(ap);
 	if (need(d, "1.24", what.data) < 0)
 		goto out;
-	buf_addf(&url, "%s/v%s%s", d->base, d->version, path);
-	if (request(d, method, url.data, body, timeout_s, &resp, &status) < 0)
+	buf_addf(&url, "/v%s%s", d->version, path);
+	if (request(d, method, url.data, body, timeout_s, &r) < 0)
 		goto out;
-	if (status == 404 && (how & CALL_404)) {
+	if (r.status == 404 && (how & CALL_404)) {
 		ret = DOCKER_NOT_FOUND;
-	} else if (status == 304 && (how & CALL_304)) {
+	} else if (r.status == 304 && (how & CALL_304)) {
 		ret = 0;
-	} else if (status < 200 || status > 299) {
-		msg = engine_message(&resp, status);
+	} else if (r.status < 200 || r.status > 299) {
+		msg = engine_message(&r.body, r.status);
 		error("cannot %s: %s", what.data, msg);
 		free(msg);
-	} else if (out && !(*out = json_parse(resp.data ? resp.data : "", resp.len, &err))) {
+	} else if (out && !(*out = json_parse(r.body.data ? r.body.data : "", r.body.len, &err))) {
 		error("cannot %s: the engine's answer is not JSON: %s", what.data, err.data);
 	} else {
 		ret = 0;
 	}
 out:
 	buf_release(&url);
-	buf_release(&resp);
+	buf_release(&r.body);
 	buf_release(&what);
 	buf_release(&err);
 	return ret;
@@ -494,6 +766,15 @@ static int object(struct docker *d, const char *method, const char *prefix, cons
 int docker_image_inspect(struct docker *d, const char *ref, struct json **out)
 {
 	return object(d, "GET", "/images/", ref, "/json", REQUEST_TIMEOUT_S, out, "inspect image");
+}
+
+void docker_image_prefetch(struct docker *d, const char *ref)
+{
+	struct buf p = BUF_INIT;
+
+	add_path(&p, "/images/", ref, "/json");
+	prefetch(d, p.data);
+	buf_release(&p);
 }
 
 int docker_image_list(struct docker *d, const char *const *filters, struct json **out)

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct json;
 
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
@@ -85,6 +87,38 @@ void docker_close(struct docker *d);
 /* docker_host: the address in use, as given ("unix:///var/run/docker.sock"). */
 const char *docker_host(const struct docker *d);
 
+/* What one HTTP exchange with the engine gave: an answer (rc 0, status, body) or why there was none. It is the
+ * unit the engine helper (enginesrv.h) carries between processes, so it holds values, not libcurl handles. */
+struct docker_reply {
+	int rc;                  /* CURLcode: 0 when the engine answered */
+	int oserr;               /* errno of a failed connect, else 0 */
+	int connected;           /* a connection was made (a slow engine, not an absent one) */
+	long status;             /* HTTP status of the answer */
+	char server_version[16]; /* its API-Version header, "" when none */
+	char errbuf[256];        /* libcurl's words for rc (CURL_ERROR_SIZE) */
+	struct buf body;
+};
+
+/* docker_exchange: METHOD base+path over this process's own libcurl connection (the helper's side; runs use
+ * the helper when one answers). body NULL sends none. Nothing is printed; 0 when the engine answered, else -1
+ * with r->rc and the rest saying why. r->body is the caller's to release. */
+int docker_exchange(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
+                    struct docker_reply *r);
+/* docker_direct: load libcurl and make this process's own connection handle now (the helper does, before it
+ * forks the children that serve runs). -1 when libcurl cannot be initialized. */
+int docker_direct(struct docker *d);
+/* docker_socket: the engine's unix socket path, or NULL for a tcp:// engine. */
+const char *docker_socket(const struct docker *d);
+
+/* docker_set_epoch: keep GET answers for the rest of the run and give them again for the same request while fn
+ * (build_epoch) returns the same non-zero value and no request other than GET was made: nothing can have changed
+ * the engine meanwhile. Without it (the default), an answer asked for ahead is used once and nothing is kept. */
+void docker_set_epoch(struct docker *d, unsigned long (*fn)(void));
+
+/* docker_ping_ahead: send the ping that negotiates the version through the engine helper now, when one answers,
+ * so that docker_ping later finds its answer waiting; otherwise nothing. */
+void docker_ping_ahead(struct docker *d);
+
 /* docker_ping: check that the engine answers within 5 s and negotiate the API version. */
 int docker_ping(struct docker *d);
 /* docker_api_version: the negotiated API version ("1.41"), or NULL before a successful request. */
@@ -96,6 +130,9 @@ int docker_get(struct docker *d, const char *path, struct json **out);
 
 /* docker_image_inspect: GET /images/{ref}/json; DOCKER_NOT_FOUND when there is no such image. */
 int docker_image_inspect(struct docker *d, const char *ref, struct json **out);
+/* docker_image_prefetch: ask now, through the engine helper, what docker_image_inspect(ref) will want, so that
+ * the engine works while the caller does; without a helper (or before the first answer), nothing. */
+void docker_image_prefetch(struct docker *d, const char *ref);
 /* docker_image_list: GET /images/json with filters (NULL for all); *out is an array of image summaries. */
 int docker_image_list(struct docker *d, const char *const *filters, struct json **out);
 /* docker_image_tag: give image (name or ID) the reference target ("repo[:tag]", tag defaults to latest);

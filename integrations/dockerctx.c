@@ -188,7 +188,10 @@ int dockerctx_inputs(const struct dockerfile *df, int ctxfd, const struct docker
 		out->n = old;
 		return -1;
 	}
-	if (out->n > 1) {
+	/* one COPY source comes sorted and unique from its walk; several need merging */
+	for (i = 1; i < out->n && strcmp(out->v[i - 1].path, out->v[i].path) < 0; i++)
+		;
+	if (i < out->n) {
 		qsort(out->v, out->n, sizeof(*out->v), cmp_ent);
 		for (i = j = 1; i < out->n; i++) {
 			if (strcmp(out->v[j - 1].path, out->v[i].path) == 0)

@@ -71,6 +71,14 @@ void images_free(struct images *im)
 	free(im);
 }
 
+void images_warm(struct images *im)
+{
+	if (!im->d && !im->failed && im->shared)
+		im->d = im->shared(im->arg);
+	if (im->d)
+		docker_ping_ahead(im->d);
+}
+
 struct docker *images_docker(struct images *im)
 {
 	if (im->failed)
@@ -195,15 +203,18 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 		if (ke->stop && *ke->stop)
 			goto out;
 		buf_reset(&full);
-		if (strcmp(ctx, ".") != 0)
-			buf_addf(&full, "%s/", ctx);
+		if (strcmp(ctx, ".") != 0) {
+			buf_adds(&full, ctx);
+			buf_addc(&full, '/');
+		}
 		buf_adds(&full, fs.v[i].path);
 		if (filecache_hash(ke->fc, ke->rootfd, full.data, &fs.v[i].st, &h) < 0) {
 			error("image '%s': cannot read '%s':", t->name, full.data);
 			goto out;
 		}
 		buf_reset(&name);
-		buf_addf(&name, "ctx:%s", fs.v[i].path);
+		buf_adds(&name, "ctx:");
+		buf_adds(&name, fs.v[i].path);
 		keyparts_add(kp, name.data, &h, NULL);
 	}
 	ret = 0;
@@ -277,6 +288,24 @@ static int add_bases(struct task *t, struct keyparts *kp, const struct dockerfil
 	return ret;
 }
 
+/* prefetch: ask the engine now for what add_bases and the check will inspect, so that it answers while the
+ * context is hashed (through the engine helper; otherwise this does nothing). */
+static void prefetch(struct task *t, const struct dockerfile *df)
+{
+	struct image *img = t->udata;
+	struct docker *d = images_docker(img->im);
+
+	if (!d)
+		return;
+	for (size_t i = 0; i < df->nimages; i++) {
+		char *ref = normref(df->images[i].ref);
+		if (strcmp(ref, "scratch") != 0 && !maker(img->im->g, ref))
+			docker_image_prefetch(d, ref);
+		free(ref);
+	}
+	docker_image_prefetch(d, img->spec.tags.v[0]);
+}
+
 static int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
 {
 	struct image *img = t->udata;
@@ -333,6 +362,7 @@ static int image_add_key(struct task *t, struct keyparts *kp, const struct keyen
 			                        df->remotes[i].url);
 		}
 	}
+	prefetch(t, df);
 	if (add_context(t, kp, ke, df) < 0 || add_bases(t, kp, df) < 0)
 		goto out;
 	ret = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build.h"
 #include "docker_lua.h"
 #include "dockerapi.h"
 #include "json.h"
@@ -101,7 +102,9 @@ static struct docker *client(lua_State *L, int ping)
 		lua_setmetatable(L, -2);
 		lua_setfield(L, LUA_REGISTRYINDEX, CLIENT_KEY);
 	}
-	if (!c->d && (c->unusable || !(c->d = docker_open(NULL)))) {
+	if (!c->d && !c->unusable && (c->d = docker_open(NULL)))
+		docker_set_epoch(c->d, build_epoch); /* answers hold until a task starts */
+	if (!c->d) {
 		c->unusable = 1;
 		host = getenv("DOCKER_HOST");
 		fail(L, "cannot use the Docker engine address '%s'", host && *host ? host : DOCKER_DEFAULT_HOST);

@@ -46,6 +46,7 @@ static struct images *shared(lua_State *L)
 	imp = recipe_newguard(L, sizeof(*imp), "sindri-build.images", images_gc);
 	*imp = images_new(recipe_graph(recipe_of(L)), NULL, shared_client, L);
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.images");
+	images_warm(*imp);
 	return *imp;
 }
 

@@ -743,7 +743,9 @@ static int l_build(lua_State *L)
 	v = targets_of(L, 1, &n);
 	o = *r->opts;
 	o.nested = 1;
+	build_pause();
 	int rc = build_run(r->g, v, n, r->st, r->ke, &o);
+	build_resume();
 	lua_pushboolean(L, rc == 0);
 	lua_pushinteger(L, rc);
 	return 2;
@@ -803,7 +805,10 @@ static int l_outdated(lua_State *L)
 	need_build(L, r, "sb.outdated");
 	v = targets_of(L, 1, &n);
 	lua_newtable(L);
-	if (build_explain(r->g, v, n, r->st, r->ke, add_reason, L) < 0)
+	build_pause();
+	int rc = build_explain(r->g, v, n, r->st, r->ke, add_reason, L);
+	build_resume();
+	if (rc < 0)
 		return luaL_error(L, "cannot decide what %s needs", n == 1 ? v[0]->name : "these targets need");
 	return 1;
 }

@@ -138,8 +138,11 @@ static int run(struct task *t, const struct compat_args *a, struct status *s)
 	char *cmd;
 	int64_t t0 = mono_ns();
 
-	if (t->ops && t->ops->prepare && t->ops->prepare(t, ke) < 0)
+	build_task_started();
+	if (t->ops && t->ops->prepare && t->ops->prepare(t, ke) < 0) {
+		build_task_ended();
 		return 1;
+	}
 	cmd = task_cmdline(t);
 	status_start(s, t->name, cmd);
 	if (t->run == RUN_FUNC || t->run == RUN_NONE) {
@@ -159,6 +162,7 @@ static int run(struct task *t, const struct compat_args *a, struct status *s)
 	ok = rc == 0 && !signals_caught();
 	if (ok && t->ops && t->ops->finish && t->ops->finish(t, ke) < 0)
 		ok = 0;
+	build_task_ended();
 	if (ok && !wst) {
 		lockfd = lock_ninja();
 		wst = lockfd < 0 ? NULL : state_open(a->state_dir, STATE_WRITE);

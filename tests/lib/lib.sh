@@ -9,6 +9,11 @@ T_FAIL=0
 T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sb-$T_NAME.XXXXXX")
 T_OUT=$(mktemp "${TMPDIR:-/tmp}/sb-$T_NAME-out.XXXXXX")
 T_CLEANUP=""
+# Engine helpers (integrations/enginesrv.h) started by this test live under its own runtime dir and end within a
+# second of its removal, so no test leaves one behind or uses another test's.
+XDG_RUNTIME_DIR=$T_ROOT/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
 trap 'eval "$T_CLEANUP"; rm -rf "$T_ROOT" "$T_OUT"' EXIT
 # at_exit CMD: run CMD when the test ends, however it ends (removing images, containers, ...).
 at_exit() {

@@ -1,0 +1,580 @@
+/* enginesrv: the engine helper (see enginesrv.h).
+ *
+ * The wire, over a SOCK_STREAM unix socket between two processes of the same binary (the socket's name carries
+ * the binary's identity, so both sides agree on the layout of these structs):
+ *   run -> helper, per request:  struct wire_req, then method, path and body bytes
+ *   helper -> run, per answer:   struct wire_rep, then the body bytes
+ * A helper that goes away between a run's connect and its first answer is seen as a lost request. That first
+ * request is always GET /_ping (dockerapi pings before anything else), which the run then makes itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "enginesrv.h"
+#include "hash.h"
+#include "util.h"
+
+extern char **environ;
+
+#define MAGIC 0x53424831u /* "SBH1" */
+#define IDLE_DEFAULT_S 900
+#define MAX_METHOD 16
+#define MAX_PATH (64u << 10)
+#define MAX_BODY (1u << 30)
+
+struct wire_req {
+	uint32_t magic, method_len, path_len, body_len;
+	int32_t has_body, timeout_s;
+};
+
+struct wire_rep {
+	uint32_t magic;
+	int32_t rc, oserr, connected;
+	int64_t status;
+	char server_version[16];
+	char errbuf[256];
+	uint32_t body_len;
+};
+
+static int allow_start;
+
+void enginesrv_allow_start(int allow)
+{
+	allow_start = allow;
+}
+
+static int disabled(void)
+{
+	const char *v = getenv("SINDRI_BUILD_SERVER");
+
+	return v && strcmp(v, "0") == 0;
+}
+
+/* The binary on disk: a helper serves runs of exactly this file and ends when it changes. */
+struct exe {
+	char path[PATH_MAX];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+static int exe_now(struct exe *e)
+{
+	struct stat st;
+	ssize_t n = readlink("/proc/self/exe", e->path, sizeof(e->path) - 1);
+
+	if (n <= 0)
+		return -1;
+	e->path[n] = '\0';
+	if (stat(e->path, &st) < 0)
+		return -1;
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	e->size = st.st_size;
+	e->mtime = st.st_mtim;
+	return 0;
+}
+
+static int exe_same(const struct exe *e)
+{
+	struct stat st;
+
+	return stat(e->path, &st) == 0 && st.st_dev == e->dev && st.st_ino == e->ino && st.st_size == e->size &&
+	       st.st_mtim.tv_sec == e->mtime.tv_sec && st.st_mtim.tv_nsec == e->mtime.tv_nsec;
+}
+
+/* helper_path: the helper's socket path for engine_socket (and, with lock, its lock file) into out; its directory
+ * is made when create. -1 when there is no private place for it or the path is too long for a socket. */
+static int helper_path(const char *engine_socket, int create, int lock, char *out, size_t n)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *tmp = getenv("TMPDIR");
+	struct sockaddr_un sa;
+	char dir[PATH_MAX];
+	struct hasher h;
+	struct hash128 k;
+	struct stat st;
+	struct exe e;
+	int len;
+
+	if (xdg && *xdg == '/')
+		len = snprintf(dir, sizeof(dir), "%s/sindri-build", xdg);
+	else
+		len = snprintf(dir, sizeof(dir), "%s/sindri-build-%u", tmp && *tmp == '/' ? tmp : "/tmp", (unsigned)geteuid());
+	if (len < 0 || (size_t)len >= sizeof(dir))
+		return -1;
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	/* someone else's directory, or one others can write to, could hand us their socket */
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return -1;
+	if (exe_now(&e) < 0)
+		return -1;
+	hasher_init(&h);
+	hasher_addstr(&h, e.path);
+	hasher_addu64(&h, (uint64_t)e.dev);
+	hasher_addu64(&h, (uint64_t)e.ino);
+	hasher_addu64(&h, (uint64_t)e.size);
+	hasher_addu64(&h, (uint64_t)e.mtime.tv_sec);
+	hasher_addu64(&h, (uint64_t)e.mtime.tv_nsec);
+	hasher_addstr(&h, engine_socket);
+	k = hasher_final(&h);
+	len = snprintf(out, n, "%s/engine-%016llx.%s", dir, (unsigned long long)k.lo, lock ? "lock" : "sock");
+	return len < 0 || (size_t)len >= n || (size_t)len >= sizeof(sa.sun_path) ? -1 : 0;
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* recv_all: exactly n bytes; -1 on end of stream, error, or when deadline (mono_ns; 0 for none) passes. */
+static int recv_all(int fd, void *p, size_t n, int64_t deadline)
+{
+	char *c = p;
+
+	while (n) {
+		if (deadline) {
+			int64_t left = (deadline - mono_ns()) / 1000000;
+			struct pollfd pf = {fd, POLLIN, 0};
+			int r;
+			if (left <= 0)
+				return -1;
+			r = poll(&pf, 1, left > INT_MAX ? INT_MAX : (int)left);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return -1;
+		}
+		ssize_t got = recv(fd, c, n, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		c += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+int enginesrv_connect(const char *engine_socket)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (disabled() || helper_path(engine_socket, 0, 0, sa.sun_path, sizeof(sa.sun_path)) < 0)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int enginesrv_send(int fd, const char *method, const char *path, const struct buf *body, long timeout_s)
+{
+	struct wire_req q = {MAGIC, (uint32_t)strlen(method), (uint32_t)strlen(path), body ? (uint32_t)body->len : 0,
+	                     body != NULL, (int32_t)timeout_s};
+	struct buf msg = BUF_INIT;
+	int sent;
+
+	if (q.method_len >= MAX_METHOD || q.path_len > MAX_PATH || (body && body->len > MAX_BODY))
+		return ENGINESRV_LOST_BEFORE;
+	/* one message, one write: the helper wakes once */
+	buf_add(&msg, &q, sizeof(q));
+	buf_add(&msg, method, q.method_len);
+	buf_add(&msg, path, q.path_len);
+	if (q.body_len)
+		buf_add(&msg, body->data, q.body_len);
+	sent = send_all(fd, msg.data, msg.len);
+	buf_release(&msg);
+	return sent < 0 ? ENGINESRV_LOST_BEFORE : 0;
+}
+
+int enginesrv_recv(int fd, long timeout_s, struct docker_reply *r)
+{
+	struct wire_rep p;
+	/* the helper's own timeouts end every request; this only catches a helper that stopped answering */
+	int64_t deadline = mono_ns() + ((int64_t)timeout_s + 10) * 1000000000;
+
+	if (recv_all(fd, &p, sizeof(p), deadline) < 0 || p.magic != MAGIC || p.body_len > MAX_BODY)
+		return ENGINESRV_LOST_AFTER;
+	r->rc = p.rc;
+	r->oserr = p.oserr;
+	r->connected = p.connected;
+	r->status = (long)p.status;
+	memcpy(r->server_version, p.server_version, sizeof(r->server_version));
+	r->server_version[sizeof(r->server_version) - 1] = '\0';
+	memcpy(r->errbuf, p.errbuf, sizeof(r->errbuf));
+	r->errbuf[sizeof(r->errbuf) - 1] = '\0';
+	buf_reset(&r->body);
+	buf_grow(&r->body, p.body_len);
+	if (recv_all(fd, r->body.data, p.body_len, deadline) < 0) {
+		buf_release(&r->body);
+		return ENGINESRV_LOST_AFTER;
+	}
+	r->body.len = p.body_len;
+	r->body.data[r->body.len] = '\0';
+	return 0;
+}
+
+/* The helper: a thread per run, each with an engine connection taken from a pool of idle ones, so that a run
+ * neither loads libcurl nor reconnects to the engine, and runs never wait for each other. */
+struct helper {
+	char *engine_uri;
+	pthread_mutex_t lock;
+	struct docker *idle[8]; /* clients with a live connection to the engine, not in use */
+	size_t nidle;
+	int active;             /* runs being served */
+	int64_t last;           /* mono_ns of the last connection */
+};
+
+static struct docker *take_client(struct helper *h)
+{
+	struct docker *d = NULL;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->nidle)
+		d = h->idle[--h->nidle];
+	pthread_mutex_unlock(&h->lock);
+	if (!d && (d = docker_open(h->engine_uri)) && docker_direct(d) < 0) {
+		docker_close(d);
+		d = NULL;
+	}
+	return d;
+}
+
+static void give_client(struct helper *h, struct docker *d)
+{
+	pthread_mutex_lock(&h->lock);
+	if (h->nidle < LEN(h->idle)) {
+		h->idle[h->nidle++] = d;
+		d = NULL;
+	}
+	h->active--;
+	pthread_mutex_unlock(&h->lock);
+	docker_close(d);
+}
+
+struct conn {
+	struct helper *h;
+	int fd;
+};
+
+/* serve: one run's connection: answer its requests until it hangs up. */
+static void *serve(void *arg)
+{
+	struct conn *cn = arg;
+	struct helper *h = cn->h;
+	struct buf path = BUF_INIT, body = BUF_INIT, out = BUF_INIT;
+	struct docker *d = take_client(h);
+	char method[MAX_METHOD];
+	struct wire_req q;
+	int c = cn->fd;
+
+	free(cn);
+	if (!d)
+		goto out;
+	while (recv_all(c, &q, sizeof(q), 0) == 0) {
+		struct docker_reply r = {0};
+		struct wire_rep p;
+
+		if (q.magic != MAGIC || q.method_len >= MAX_METHOD || q.path_len > MAX_PATH || q.body_len > MAX_BODY)
+			break;
+		buf_reset(&path);
+		buf_reset(&body);
+		buf_grow(&path, q.path_len);
+		buf_grow(&body, q.body_len);
+		if (recv_all(c, method, q.method_len, 0) < 0 || recv_all(c, path.data, q.path_len, 0) < 0 ||
+		    recv_all(c, body.data, q.body_len, 0) < 0)
+			break;
+		method[q.method_len] = path.data[q.path_len] = body.data[q.body_len] = '\0';
+		body.len = q.body_len;
+		/* only paths on this engine: the helper is no general-purpose proxy */
+		if (path.data[0] != '/')
+			break;
+		docker_exchange(d, method, path.data, q.has_body ? &body : NULL, q.timeout_s, &r);
+		memset(&p, 0, sizeof(p));
+		p.magic = MAGIC;
+		p.rc = r.rc;
+		p.oserr = r.oserr;
+		p.connected = r.connected;
+		p.status = r.status;
+		memcpy(p.server_version, r.server_version, sizeof(p.server_version));
+		memcpy(p.errbuf, r.errbuf, sizeof(p.errbuf));
+		if (r.body.len > MAX_BODY) {
+			p.rc = 27; /* CURLE_OUT_OF_MEMORY */
+			snprintf(p.errbuf, sizeof(p.errbuf), "the engine's answer is larger than %u bytes", MAX_BODY);
+			buf_reset(&r.body);
+		}
+		p.body_len = (uint32_t)r.body.len;
+		buf_reset(&out);
+		buf_add(&out, &p, sizeof(p));
+		buf_add(&out, r.body.data, r.body.len);
+		buf_release(&r.body);
+		if (send_all(c, out.data, out.len) < 0)
+			break;
+	}
+out:
+	give_client(h, d);
+	buf_release(&path);
+	buf_release(&body);
+	buf_release(&out);
+	close(c);
+	return NULL;
+}
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int same_file(const char *path, const struct stat *was)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && st.st_dev == was->st_dev && st.st_ino == was->st_ino;
+}
+
+/* is_open_file: path names the file open on fd. */
+static int is_open_file(const char *path, int fd)
+{
+	struct stat a;
+
+	return fstat(fd, &a) == 0 && same_file(path, &a);
+}
+
+/* helper_loop: accept runs, a thread each, until idle, stopped, or no longer reachable at path; then wait for the
+ * runs being served. */
+static void helper_loop(struct helper *h, const char *path, int lfd, const struct exe *e)
+{
+	const char *idle_env = getenv("SINDRI_BUILD_SERVER_IDLE");
+	long idle = idle_env && *idle_env ? strtol(idle_env, NULL, 10) : IDLE_DEFAULT_S;
+	pthread_attr_t at;
+	struct stat sock;
+	int active;
+
+	if (idle <= 0)
+		idle = IDLE_DEFAULT_S;
+	if (lstat(path, &sock) < 0)
+		return;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	h->last = mono_ns();
+	while (!stopping) {
+		struct pollfd pf = {lfd, POLLIN, 0};
+
+		if (poll(&pf, 1, 1000) > 0) {
+			struct conn *cn = xmalloc(sizeof(*cn));
+			pthread_t t;
+
+			cn->h = h;
+			cn->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (cn->fd < 0) {
+				free(cn);
+				continue;
+			}
+			pthread_mutex_lock(&h->lock);
+			h->active++;
+			h->last = mono_ns();
+			pthread_mutex_unlock(&h->lock);
+			if (pthread_create(&t, &at, serve, cn) != 0) {
+				close(cn->fd);
+				free(cn);
+				give_client(h, NULL);
+			}
+			continue;
+		}
+		pthread_mutex_lock(&h->lock);
+		active = h->active;
+		pthread_mutex_unlock(&h->lock);
+		if ((!active && mono_ns() - h->last > (int64_t)idle * 1000000000) || !same_file(path, &sock) || !exe_same(e))
+			break;
+	}
+	pthread_attr_destroy(&at);
+	/* new runs go direct from here on; the ones being served finish */
+	if (same_file(path, &sock))
+		unlink(path);
+	close(lfd);
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		active = h->active;
+		pthread_mutex_unlock(&h->lock);
+		if (!active)
+			break;
+		usleep(10000);
+	}
+}
+
+int enginesrv_main(const char *path, const char *engine_socket)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sigaction sg = {.sa_handler = on_stop};
+	char lockpath[sizeof(sa.sun_path) + 8];
+	struct helper h = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct docker *d;
+	struct exe e;
+	pid_t pid;
+	int lk, lfd;
+
+	/* detach: the run that started us waits only for this first process */
+	if ((pid = fork()) != 0)
+		return pid < 0;
+	setsid();
+	umask(077);
+	if (strlen(path) >= sizeof(sa.sun_path) || !str_has_suffix(path, ".sock") || exe_now(&e) < 0)
+		_exit(1);
+	snprintf(lockpath, sizeof(lockpath), "%.*s.lock", (int)(strlen(path) - 5), path);
+	lk = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* one helper per socket: a second one started at the same moment leaves; so does one that locked a lock file
+	 * a helper ending just then had removed */
+	if (lk < 0 || flock(lk, LOCK_EX | LOCK_NB) < 0 || !is_open_file(lockpath, lk))
+		_exit(0);
+	if (ftruncate(lk, 0) < 0 || dprintf(lk, "%ld\n", (long)getpid()) < 0)
+		_exit(1);
+	sigaction(SIGTERM, &sg, NULL);
+	sigaction(SIGINT, &sg, NULL);
+	sigaction(SIGHUP, &sg, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	h.engine_uri = xasprintf("unix://%s", engine_socket);
+	/* load libcurl once, now, and keep the first client for the first run */
+	d = take_client(&h);
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!d || lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 64) < 0)
+		_exit(1);
+	h.active = 1;
+	give_client(&h, d);
+	helper_loop(&h, path, lfd, &e);
+	while (h.nidle)
+		docker_close(h.idle[--h.nidle]);
+	free(h.engine_uri);
+	/* removed while still locked: a helper starting now either fails to lock it or finds it gone (above) */
+	unlink(lockpath);
+	close(lk);
+	_exit(0);
+}
+
+int enginesrv_start(const char *engine_socket, int force)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char name[] = "sindri-build", flag[] = "--engine-helper";
+	char *argv[] = {name, flag, path, (char *)engine_socket, NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	pid_t pid;
+	int rc;
+
+	if (disabled() || (!allow_start && !force))
+		return -1;
+	if (helper_path(engine_socket, 1, 0, path, sizeof(path)) < 0) {
+		if (force)
+			error("no private directory for the engine helper (XDG_RUNTIME_DIR, else TMPDIR or /tmp, must allow a "
+			      "directory of mode 0700 that is yours, and a socket path under 108 bytes)");
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	/* nothing of ours (the state lock, a jobserver pipe, a test's output pipe) may stay open in it */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (rc != 0) {
+		if (force)
+			error("cannot start the engine helper: %s", strerror(rc));
+		return -1;
+	}
+	while (waitpid(pid, &rc, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* holder: the pid of the helper holding lockpath, or 0 when none runs. */
+static pid_t holder(const char *lockpath)
+{
+	char text[32] = "";
+	int fd = open(lockpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	pid_t pid = 0;
+
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK && read(fd, text, sizeof(text) - 1) > 0)
+		pid = (pid_t)strtol(text, NULL, 10);
+	close(fd);
+	return pid;
+}
+
+int enginesrv_status(const char *engine_socket, int stop)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)], lockpath[sizeof(path)];
+	pid_t pid;
+
+	if (disabled()) {
+		printf("engine helper: off (SINDRI_BUILD_SERVER=0)\n");
+		return 0;
+	}
+	if (helper_path(engine_socket, 0, 0, path, sizeof(path)) < 0 ||
+	    helper_path(engine_socket, 0, 1, lockpath, sizeof(lockpath)) < 0 || !(pid = holder(lockpath))) {
+		printf("engine helper for unix://%s: not running\n", engine_socket);
+		return 0;
+	}
+	if (!stop) {
+		printf("engine helper for unix://%s: running, pid %ld, socket %s\n", engine_socket, (long)pid, path);
+		return 0;
+	}
+	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+		return error("cannot stop the engine helper (pid %ld):", (long)pid);
+	for (int i = 0; i < 500 && holder(lockpath); i++)
+		usleep(10000);
+	if (holder(lockpath))
+		return error("the engine helper (pid %ld) did not stop within 5 s", (long)pid);
+	printf("engine helper for unix://%s: stopped\n", engine_socket);
+	return 0;
+}

@@ -1,0 +1,149 @@
+# t0012: the engine helper (integrations/enginesrv.h): once a run has reached the engine, later runs reach it
+# through the helper without loading libcurl, see exactly what they would have seen directly, and no helper
+# outlives its reason to run.
+. "$(dirname "$0")/../lib/lib.sh"
+need_docker
+
+P="sbtest-$$"
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+HDIR=$XDG_RUNTIME_DIR/sindri-build
+
+mkdir app
+echo v1 >app/f.txt
+cat >app/Dockerfile <<'DF'
+FROM busybox:local
+COPY f.txt /f.txt
+DF
+cat >sindri-build.lua <<LUA
+image "app" { context = "app", tags = { "$P-app:1" } }
+default "app"
+LUA
+
+# helper_pid [SB]: the pid of the running helper for the engine in use, or nothing.
+helper_pid() {
+	"${1:-$SB}" -t server | sed -n 's/.*running, pid \([0-9]*\),.*/\1/p'
+}
+
+# wait_helper [SB]: wait up to 5 s for a helper to answer; its pid in $HPID.
+wait_helper() {
+	i=0
+	HPID=$(helper_pid "$@")
+	while [ -z "$HPID" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		HPID=$(helper_pid "$@")
+	done
+	[ -n "$HPID" ]
+}
+
+# gone PID: the process ends within 5 s.
+gone() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+# curl_loaded ARGS: run sindri-build; succeed when it loaded libcurl (the output is in $T_OUT).
+curl_loaded() {
+	LD_DEBUG=libs "$SB" "$@" >"$T_OUT" 2>&1
+	RC=$?
+	grep -q 'calling init: .*libcurl' "$T_OUT"
+}
+
+sb -t server
+check "no helper before any run" out_has "not running"
+
+sb -n
+check "a dry run starts no helper" test -z "$(helper_pid)"
+
+sb
+check "the first run builds" ran_is "app"
+check "a run that reached the engine starts a helper" wait_helper
+check "the helper's socket is private" test "$(stat -c %a "$HDIR")" = 700
+
+check "a no-op through the helper does not load libcurl" eval '! curl_loaded'
+check "... and is a no-op" out_has "no work to do"
+check "... exit 0" rc_is 0
+
+id1=$(image_id "$P-app:1")
+"$DOCKER" rmi -f "$P-app:1" >/dev/null
+sb
+check "an image removed is seen through the helper and rebuilt" ran_is "app"
+check "... and exists again" test "$(image_id "$P-app:1")" != none
+
+echo v2 >app/f.txt
+sb
+check "an input edited rebuilds through the helper" ran_is "app"
+check "... a new image" test "$(image_id "$P-app:1")" != "$id1"
+
+("$SB" >o1 2>&1; echo $? >rc1) &
+("$SB" >o2 2>&1; echo $? >rc2) &
+wait
+check "two runs at once through the helper both succeed" test "$(cat rc1 rc2)" = "0
+0"
+check "... both no-ops" grep -q "no work to do" o1 o2
+
+old_pid=$HPID
+kill -9 "$HPID"
+check "a killed helper ends" gone "$HPID"
+sb
+check "a run after the helper was killed still works" out_has "no work to do"
+check "... and starts a new helper" wait_helper
+check "... with a new pid" test "$HPID" != "$old_pid"
+
+SINDRI_BUILD_SERVER=0 LD_DEBUG=libs "$SB" >"$T_OUT" 2>&1
+check "SINDRI_BUILD_SERVER=0: the run loads libcurl itself" out_has "calling init: .*libcurl"
+SINDRI_BUILD_SERVER=0 "$SB" -t server >"$T_OUT" 2>&1
+check "SINDRI_BUILD_SERVER=0: -t server says it is off" out_has "off"
+
+sb -t server stop
+check "-t server stop stops it" out_has "stopped"
+check "... the process is gone" gone "$HPID"
+check "... and its socket and lock file with it" test -z "$(ls "$HDIR")"
+
+# a helper must hold nothing of the run that started it: here, the pipe to cat, which would never see its end
+timeout 30 sh -c "\"$SB\" | cat >/dev/null"
+check "the run that starts a helper does not hand it its output pipe" test $? = 0
+check "... (a helper was started)" wait_helper
+sb -t server stop
+
+# the same words and exit status whether the helper or the run itself finds the engine unreachable
+DOCKER_HOST=unix://$T_ROOT/none.sock "$SB" >direct.out 2>&1
+rc_direct=$?
+DOCKER_HOST=unix://$T_ROOT/none.sock "$SB" -t server start >"$T_OUT" 2>&1
+check "a helper can be started by hand, even for an engine that is down" out_has "running, pid"
+DOCKER_HOST=unix://$T_ROOT/none.sock "$SB" >helper.out 2>&1
+rc_helper=$?
+check "an unreachable engine: exit 2 directly" test "$rc_direct" = 2
+check "an unreachable engine: exit 2 through the helper" test "$rc_helper" = 2
+check "an unreachable engine: the same message through the helper" cmp -s direct.out helper.out
+check "... which names the address" grep -q "cannot reach the Docker engine at 'unix://$T_ROOT/none.sock'" helper.out
+DOCKER_HOST=unix://$T_ROOT/none.sock "$SB" -t server stop >/dev/null 2>&1
+
+SINDRI_BUILD_SERVER_IDLE=1 "$SB" -t server start >/dev/null 2>&1
+check "an idle helper..." wait_helper
+check "... ends after SINDRI_BUILD_SERVER_IDLE seconds" gone "$HPID"
+
+"$SB" -t server start >/dev/null 2>&1
+wait_helper
+rm -rf "$HDIR"
+check "a helper ends when its socket is removed" gone "$HPID"
+
+cp "$SB" ./sb-copy
+./sb-copy >/dev/null 2>&1
+check "a copy of the binary gets a helper of its own" wait_helper ./sb-copy
+copy_pid=$HPID
+check "... not the one of the original" test "$copy_pid" != "$(helper_pid)"
+cp ./sb-copy ./sb-copy.new && echo >>./sb-copy.new && mv ./sb-copy.new ./sb-copy
+check "a helper ends when its binary is replaced" gone "$copy_pid"
+
+mkdir -p "$HDIR" && chmod 777 "$HDIR"
+check "a runtime dir others can write to is not used" curl_loaded
+sb
+check "... and no helper is started in it" test -z "$(ls "$HDIR")"
+
+"$SB" -t server stop >/dev/null 2>&1
+finish
