@@ -476,6 +476,7 @@ int main(int argc, char **argv)
 	}
 	graph_init(&g);
 	r = recipe_new(&g, &o.vars, o.b.verbose);
+	recipe_set_bytecode_cache(r, STATE_DIR "/luac");
 	image_lua_open(r);
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
@@ -493,6 +494,8 @@ int main(int argc, char **argv)
 		enginesrv_allow_start(strcmp(o.tool, "run") == 0);
 		struct compat_args ca = {&g, r, &ke, &o.b, o.file, o.out, &o.targets, &o.vars, STATE_DIR, FILECACHE};
 		ret = compat_tool(o.tool, &ca);
+		if (strcmp(o.tool, "run") == 0)
+			recipe_save_bytecode(r);
 		goto out;
 	}
 	if (o.tool) {
@@ -530,6 +533,8 @@ int main(int argc, char **argv)
 	recipe_set_build(r, NULL, NULL, NULL);
 	if (!readonly && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
 		ret = 2;
+	if (!readonly)
+		recipe_save_bytecode(r);
 	state_close(st);
 out:
 	filecache_free(ke.fc);

@@ -159,6 +159,11 @@ unsigned long build_epoch(void)
 	return nlive ? 0 : nstarted + 1;
 }
 
+void build_changed(void)
+{
+	nstarted++;
+}
+
 void build_pause(void)
 {
 	if (nlive)

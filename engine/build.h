@@ -44,6 +44,8 @@ unsigned long build_epoch(void);
 /* build_pause, build_resume: around a nested build or explain (sb.build, sb.outdated) made by the in-process task
  * running now. Waiting for it, that task changes nothing, so it does not count as running meanwhile; what it did
  * before may have changed anything, and so may the nested build: each starts a new epoch. */
+/* build_changed: something outside may have changed (a recipe ran a command): a new epoch. */
+void build_changed(void);
 void build_pause(void);
 void build_resume(void);
 /* build_task_started, build_task_ended: a task runs outside build_run (a ninja edge's -t run) from one to the

@@ -104,8 +104,8 @@ struct docker_reply {
  * with r->rc and the rest saying why. r->body is the caller's to release. */
 int docker_exchange(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
                     struct docker_reply *r);
-/* docker_direct: load libcurl and make this process's own connection handle now (the helper does, before it
- * forks the children that serve runs). -1 when libcurl cannot be initialized. */
+/* docker_direct: load libcurl and make this process's own connection handle now (the helper does, for each pooled
+ * connection). -1 when libcurl cannot be initialized. */
 int docker_direct(struct docker *d);
 /* docker_socket: the engine's unix socket path, or NULL for a tcp:// engine. */
 const char *docker_socket(const struct docker *d);

@@ -280,6 +280,7 @@ static void give_client(struct helper *h, struct docker *d)
 		d = NULL;
 	}
 	h->active--;
+	h->last = mono_ns();
 	pthread_mutex_unlock(&h->lock);
 	docker_close(d);
 }
@@ -453,6 +454,9 @@ int enginesrv_main(const char *path, const char *engine_socket)
 		return pid < 0;
 	setsid();
 	umask(077);
+	/* hold no directory of the run that started it (a mount it keeps busy) */
+	if (chdir("/") < 0)
+		_exit(1);
 	if (strlen(path) >= sizeof(sa.sun_path) || !str_has_suffix(path, ".sock") || exe_now(&e) < 0)
 		_exit(1);
 	snprintf(lockpath, sizeof(lockpath), "%.*s.lock", (int)(strlen(path) - 5), path);
@@ -498,7 +502,12 @@ int enginesrv_start(const char *engine_socket, int force)
 	pid_t pid;
 	int rc;
 
-	if (disabled() || (!allow_start && !force))
+	if (disabled()) {
+		if (force)
+			error("the engine helper is off (SINDRI_BUILD_SERVER=0)");
+		return -1;
+	}
+	if (!allow_start && !force)
 		return -1;
 	if (helper_path(engine_socket, 1, 0, path, sizeof(path)) < 0) {
 		if (force)
@@ -556,17 +565,16 @@ int enginesrv_status(const char *engine_socket, int stop)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)], lockpath[sizeof(path)];
 	pid_t pid;
 
-	if (disabled()) {
-		printf("engine helper: off (SINDRI_BUILD_SERVER=0)\n");
-		return 0;
-	}
+	/* SINDRI_BUILD_SERVER=0 keeps runs from using a helper; one that runs can still be seen and stopped */
+	const char *off = disabled() ? " (off for runs: SINDRI_BUILD_SERVER=0)" : "";
+
 	if (helper_path(engine_socket, 0, 0, path, sizeof(path)) < 0 ||
 	    helper_path(engine_socket, 0, 1, lockpath, sizeof(lockpath)) < 0 || !(pid = holder(lockpath))) {
-		printf("engine helper for unix://%s: not running\n", engine_socket);
+		printf("engine helper for unix://%s: not running%s\n", engine_socket, off);
 		return 0;
 	}
 	if (!stop) {
-		printf("engine helper for unix://%s: running, pid %ld, socket %s\n", engine_socket, (long)pid, path);
+		printf("engine helper for unix://%s: running, pid %ld, socket %s%s\n", engine_socket, (long)pid, path, off);
 		return 0;
 	}
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)

@@ -1,7 +1,7 @@
 /* enginesrv: the engine helper, a resident process that keeps libcurl loaded for the runs that talk to a local
  * Docker engine.
  *
- * Loading Debian's libcurl costs a run about 5 ms (it pulls in OpenSSL, Kerberos, LDAP and ~25 more libraries,
+ * Loading Debian's libcurl costs a run 5 to 8 ms (it pulls in OpenSSL, Kerberos, LDAP and ~25 more libraries,
  * all bound at load time), more than the rest of a no-op. A run that reaches a unix-socket engine over its own
  * libcurl therefore starts one helper per engine socket and sindri-build binary; later runs send their Engine API
  * requests to it over a unix socket and never load libcurl. The helper only forwards: each request goes to the
@@ -12,13 +12,12 @@
  * 0700 that must belong to the user; a socket engine-HASH.sock, HASH over the binary's identity and the engine
  * socket, and beside it engine-HASH.lock, held by the running helper and holding its pid.
  *
- * When it ends: after SINDRI_BUILD_SERVER_IDLE seconds (default 900) without a run, or within a second when its
+ * When it ends: after SINDRI_BUILD_SERVER_IDLE seconds (default 900) with no run connected, or within a second when its
  * socket file is removed or replaced or its binary changes on disk, or on SIGTERM (`-t server stop`).
  * SINDRI_BUILD_SERVER=0 turns it off: no helper is used or started.
  *
- * How it serves: the helper keeps one child waiting in accept(); the child that takes a connection serves that run
- * alone and exits with it, and the helper forks the next. Runs never wait for each other, and a long request (a
- * large image removal) holds up no one else. */
+ * How it serves: a thread per run, each with an engine connection from a pool of kept-alive ones, so runs never
+ * wait for each other and a long request (a large image removal) holds up no one else. */
 #ifndef SB_ENGINESRV_H
 #define SB_ENGINESRV_H
 

@@ -1,9 +1,14 @@
 /* recipe: the recipe API in Lua. Recipes only declare: the graph and every decision live in C. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -21,10 +26,19 @@ struct recipe {
 	int verbose;
 	struct strv srcnames; /* recipe files read so far, and their text, for hashing function sources */
 	struct strv srctexts;
+	char *luac_dir;       /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
+	struct compiled *compiled; /* chunks compiled from source this run, for recipe_save_bytecode */
+	size_t ncompiled;
 	/* set while a build runs, for sb.build and sb.outdated */
 	struct state *st;
 	const struct keyenv *ke;
 	const struct build_opts *opts;
+};
+
+/* A chunk compiled from source, to be written to the bytecode cache. */
+struct compiled {
+	char *file;
+	struct buf code;
 };
 
 /* A task with Lua parts: its run and check functions, kept in the registry (LUA_NOREF when absent). */
@@ -678,6 +692,8 @@ static int l_run(lua_State *L)
 	char **argv = command(L, 1, &cwd);
 	int rc = proc_run(argv, cwd, NULL);
 
+	build_changed(); /* the command may have changed anything outside */
+
 	lua_pushboolean(L, rc == 0);
 	lua_pushinteger(L, rc);
 	return 2;
@@ -690,6 +706,8 @@ static int l_capture(lua_State *L)
 	char **argv = command(L, 1, &cwd);
 	struct buf out = BUF_INIT;
 	int rc = proc_run(argv, cwd, &out);
+
+	build_changed();
 
 	/* lua_pushlstring may raise on memory errors only; copy first, then free */
 	luaL_Buffer lb;
@@ -848,6 +866,132 @@ static int g_newindex(lua_State *L)
 	return 0;
 }
 
+static int dump_to_buf(lua_State *L, const void *p, size_t n, void *arg)
+{
+	(void)L;
+	buf_add(arg, p, n);
+	return 0;
+}
+
+/* load_chunk: push the chunk of the Lua file path (LUA_OK), or an error message (another status). The bytecode
+ * cache holds each file's compiled chunk under a digest of the Lua release, the path and the text, so an edit
+ * or another Lua compiles anew; a cached chunk Lua refuses is compiled anew too. Chunks keep their debug
+ * information: error lines and function sources (hash_source) are those of the text. */
+static int load_chunk(struct recipe *r, const char *path)
+{
+	lua_State *L = r->L;
+	const char *text = source_text(r, path);
+	char *chunk, *file = NULL;
+	struct buf code = BUF_INIT;
+	int rc;
+
+	if (!text) {
+		lua_pushfstring(L, "cannot read '%s': %s", path, strerror(errno));
+		return LUA_ERRFILE;
+	}
+	chunk = xasprintf("@%s", path);
+	if (r->luac_dir) {
+		struct hasher h;
+		struct hash128 k;
+		char hex[HASH_HEX_LEN + 1];
+
+		hasher_init(&h);
+		hasher_addstr(&h, LUA_RELEASE);
+		hasher_addstr(&h, path);
+		hasher_addstr(&h, text);
+		k = hasher_final(&h);
+		hash_hex(&k, hex);
+		file = xasprintf("%s/%s", r->luac_dir, hex);
+		if (read_file(file, &code) == 0) {
+			if (luaL_loadbufferx(L, code.data ? code.data : "", code.len, chunk, "b") == LUA_OK) {
+				buf_release(&code);
+				free(file);
+				free(chunk);
+				return LUA_OK;
+			}
+			lua_pop(L, 1);
+		}
+		buf_reset(&code);
+	}
+	rc = luaL_loadbufferx(L, text, strlen(text), chunk, "t");
+	free(chunk);
+	if (rc == LUA_OK && file) {
+		lua_dump(L, dump_to_buf, &code, 0);
+		r->compiled = xreallocarray(r->compiled, r->ncompiled + 1, sizeof(*r->compiled));
+		r->compiled[r->ncompiled].file = file;
+		r->compiled[r->ncompiled++].code = code;
+		return rc;
+	}
+	buf_release(&code);
+	free(file);
+	return rc;
+}
+
+/* searcher: require's search of package.path, its files loaded through load_chunk. */
+static int searcher(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+	const char *name = luaL_checkstring(L, 1), *file;
+
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "searchpath");
+	lua_pushvalue(L, 1);
+	lua_getfield(L, -3, "path");
+	lua_call(L, 2, 2);
+	if (lua_isnil(L, -2))
+		return 1; /* searchpath's list of the files it tried */
+	lua_pop(L, 1);
+	file = lua_tostring(L, -1);
+	if (load_chunk(r, file) != LUA_OK)
+		return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, file, lua_tostring(L, -1));
+	lua_pushvalue(L, -2);
+	return 2;
+}
+
+void recipe_set_bytecode_cache(struct recipe *r, const char *dir)
+{
+	free(r->luac_dir);
+	r->luac_dir = dir ? xstrdup(dir) : NULL;
+}
+
+/* prune_bytecode: chunks written more than a week ago go (an edit leaves its old chunk behind); one still in use is
+ * compiled again by the next run that writes. */
+static void prune_bytecode(const char *dir)
+{
+	DIR *d = opendir(dir);
+	time_t old = time(NULL) - 7 * 24 * 3600;
+	struct dirent *e;
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < old)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
+int recipe_save_bytecode(struct recipe *r)
+{
+	int ret = 0;
+
+	if (!r->ncompiled || !r->luac_dir)
+		return 0;
+	if (mkdir_p(r->luac_dir) < 0)
+		ret = -1;
+	else
+		prune_bytecode(r->luac_dir);
+	for (size_t i = 0; i < r->ncompiled; i++) {
+		if (ret == 0 && write_file_replace(r->compiled[i].file, r->compiled[i].code.data, r->compiled[i].code.len) < 0)
+			ret = -1;
+		free(r->compiled[i].file);
+		buf_release(&r->compiled[i].code);
+	}
+	r->ncompiled = 0;
+	return ret;
+}
+
 struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbose)
 {
 	static const luaL_Reg libs[] = {
@@ -875,11 +1019,15 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 	lua_setfield(L, -2, "__mode");
 	lua_setmetatable(L, -2);
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.fnhash");
-	/* recipes load Lua modules, never C ones */
+	/* recipes load Lua modules, never C ones; Lua ones through the bytecode cache */
 	lua_getglobal(L, "package");
 	lua_pushstring(L, "");
 	lua_setfield(L, -2, "cpath");
-	lua_pop(L, 1);
+	lua_getfield(L, -1, "searchers");
+	lua_pushlightuserdata(L, r);
+	lua_pushcclosure(L, searcher, 1);
+	lua_rawseti(L, -2, 2);
+	lua_pop(L, 2);
 
 	/* the API table: global functions and the sb module, all with the context as upvalue */
 	lua_newtable(L);
@@ -908,17 +1056,11 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 int recipe_load(struct recipe *r, const char *path)
 {
 	lua_State *L = r->L;
-	char *chunk = xasprintf("@%s", path);
-	struct buf text = BUF_INIT;
 	int rc;
 
-	if (read_file(path, &text) < 0) {
-		free(chunk);
+	if (access(path, R_OK) < 0)
 		return error("cannot read recipe file '%s':", path);
-	}
-	rc = luaL_loadbufferx(L, text.data, text.len, chunk, "t");
-	free(chunk);
-	buf_release(&text);
+	rc = load_chunk(r, path);
 	if (rc != LUA_OK) {
 		error("%s", lua_tostring(L, -1));
 		lua_pop(L, 1);
@@ -973,6 +1115,12 @@ void recipe_free(struct recipe *r)
 	if (!r)
 		return;
 	lua_close(r->L);
+	recipe_set_bytecode_cache(r, NULL);
+	for (size_t i = 0; i < r->ncompiled; i++) {
+		free(r->compiled[i].file);
+		buf_release(&r->compiled[i].code);
+	}
+	free(r->compiled);
 	strv_release(&r->srcnames);
 	strv_release(&r->srctexts);
 	free(r);

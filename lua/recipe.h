@@ -10,7 +10,14 @@ struct lua_State;
 /* recipe_new: a Lua state with the chosen libraries and the recipe API (task, default, var, pool, sb.*), adding
  * tasks to g. cmdvars holds the NAME=value operands of the command line. verbose adds tracebacks to errors. */
 struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbose);
-/* recipe_load: run the recipe file at path (text only, chunk name "@path"). -1 after printing "file:line: ...". */
+/* recipe_set_bytecode_cache: keep the compiled chunks of recipe files in dir (the state dir's luac/), so that a
+ * run loads them instead of compiling the text again. recipe_save_bytecode writes the chunks compiled this run
+ * (a read-only command does not call it): 0, or -1 when they cannot be written (a slower next run, no error). */
+void recipe_set_bytecode_cache(struct recipe *r, const char *dir);
+int recipe_save_bytecode(struct recipe *r);
+
+/* recipe_load: run the recipe file at path (its text, or its chunk from the bytecode cache; chunk name "@path").
+ * -1 after printing "file:line: ...". */
 int recipe_load(struct recipe *r, const char *path);
 /* recipe_var: the value of a variable as var() sees it (command line, then environment), or NULL. */
 const char *recipe_var(const struct recipe *r, const char *name);

@@ -138,4 +138,45 @@ printf '\n\n-- moved down\n' | cat - sindri-build.lua >r.tmp && mv r.tmp sindri-
 sb GREETING=hi
 check "moving the function in the file does not rerun it" ran_is ""
 
+
+# The bytecode cache: recipe files and modules are compiled once and kept in .sindri-build/luac while their text
+# stays the same; the cache changes no key, no error line, and nothing a read-only command leaves behind.
+mkdir bc
+cat >bc/helper.lua <<'LUA'
+local M = {}
+function M.word() return "one" end
+return M
+LUA
+cat >bc/sindri-build.lua <<'LUA'
+local helper = require("helper")
+task "w" { outputs = { "w.out" }, run = function()
+  local f = assert(io.open("w.out", "w")); f:write(helper.word(), "\n"); f:close()
+end }
+task "boom" { always = true, run = function()
+  error("boom")
+end }
+default "w"
+LUA
+sb -C bc -n
+check "a dry run compiles but keeps nothing" test ! -e bc/.sindri-build/luac
+key_src=$("$SB" -C bc -t key w)
+sb -C bc boom
+boom_src=$(grep boom "$T_OUT")
+check "the error names the recipe line (from the text)" out_has "sindri-build.lua:6: boom"
+check "a run keeps the compiled recipe and module" test "$(ls bc/.sindri-build/luac | wc -l)" -eq 2
+sb -C bc boom
+check "the same error line from the kept chunk" test "$(grep boom "$T_OUT")" = "$boom_src"
+check "the same key from the kept chunks" test "$("$SB" -C bc -t key w)" = "$key_src"
+sb -C bc
+check "a run from the kept chunks works" ran_is "w"
+check "... and wrote what the module said" grep -q one bc/w.out
+sed 's/"one"/"two"/' bc/helper.lua >bc/h.tmp && mv bc/h.tmp bc/helper.lua
+sb -C bc
+check "an edited module is compiled anew: its change reruns the task" ran_is "w"
+check "... with the new text" grep -q two bc/w.out
+for f in bc/.sindri-build/luac/*; do printf 'not bytecode' >"$f"; done
+sb -C bc
+check "a damaged kept chunk is compiled again from the text" rc_is 0
+check "... and changes nothing" out_has "no work to do"
+
 finish

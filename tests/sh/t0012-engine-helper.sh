@@ -97,7 +97,13 @@ check "... with a new pid" test "$HPID" != "$old_pid"
 SINDRI_BUILD_SERVER=0 LD_DEBUG=libs "$SB" >"$T_OUT" 2>&1
 check "SINDRI_BUILD_SERVER=0: the run loads libcurl itself" out_has "calling init: .*libcurl"
 SINDRI_BUILD_SERVER=0 "$SB" -t server >"$T_OUT" 2>&1
-check "SINDRI_BUILD_SERVER=0: -t server says it is off" out_has "off"
+check "SINDRI_BUILD_SERVER=0: -t server says it is off for runs" out_has "off for runs"
+check "... and still shows the helper that runs" out_has "running, pid $HPID"
+SINDRI_BUILD_SERVER=0 "$SB" -t server start >"$T_OUT" 2>&1
+RC=$?
+check "SINDRI_BUILD_SERVER=0: -t server start refuses (exit 2)" rc_is 2
+check "... and says why" out_has "the engine helper is off (SINDRI_BUILD_SERVER=0)"
+check "the helper does not hold the project directory" test "$(readlink "/proc/$HPID/cwd")" = /
 
 sb -t server stop
 check "-t server stop stops it" out_has "stopped"
