@@ -478,6 +478,8 @@ int main(int argc, char **argv)
 	r = recipe_new(&g, &o.vars, o.b.verbose);
 	recipe_set_bytecode_cache(r, STATE_DIR "/luac");
 	image_lua_open(r);
+	image_lua_ask_ahead(!o.tool || strcmp(o.tool, "key") == 0 || strcmp(o.tool, "explain") == 0 ||
+	                    strcmp(o.tool, "run") == 0);
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
 	gitsrc_lua_open(r);

@@ -275,14 +275,21 @@ static struct docker *take_client(struct helper *h)
 static void give_client(struct helper *h, struct docker *d)
 {
 	pthread_mutex_lock(&h->lock);
-	if (h->nidle < LEN(h->idle)) {
+	if (d && h->nidle < LEN(h->idle)) {
 		h->idle[h->nidle++] = d;
 		d = NULL;
 	}
+	pthread_mutex_unlock(&h->lock);
+	docker_close(d);
+}
+
+/* run_ended: a run hung up; the idle time counts from the last one. */
+static void run_ended(struct helper *h)
+{
+	pthread_mutex_lock(&h->lock);
 	h->active--;
 	h->last = mono_ns();
 	pthread_mutex_unlock(&h->lock);
-	docker_close(d);
 }
 
 struct conn {
@@ -290,66 +297,135 @@ struct conn {
 	int fd;
 };
 
-/* serve: one run's connection: answer its requests until it hangs up. */
+/* One request of a run, and its answer. */
+struct job {
+	struct helper *h;
+	char method[MAX_METHOD];
+	struct buf path, body;
+	int has_body, timeout_s;
+	struct docker_reply r;
+};
+
+/* read_job: the next request on c into j (its buffers reset); -1 at the end of the run or on a malformed one. */
+static int read_job(int c, struct job *j)
+{
+	struct wire_req q;
+
+	if (recv_all(c, &q, sizeof(q), 0) < 0 || q.magic != MAGIC || q.method_len >= MAX_METHOD ||
+	    q.path_len > MAX_PATH || q.body_len > MAX_BODY)
+		return -1;
+	buf_reset(&j->path);
+	buf_reset(&j->body);
+	buf_grow(&j->path, q.path_len);
+	buf_grow(&j->body, q.body_len);
+	if (recv_all(c, j->method, q.method_len, 0) < 0 || recv_all(c, j->path.data, q.path_len, 0) < 0 ||
+	    recv_all(c, j->body.data, q.body_len, 0) < 0)
+		return -1;
+	j->method[q.method_len] = j->path.data[q.path_len] = j->body.data[q.body_len] = '\0';
+	j->body.len = q.body_len;
+	j->has_body = q.has_body;
+	j->timeout_s = q.timeout_s;
+	/* only paths on this engine: the helper is no general-purpose proxy */
+	return j->path.data[0] == '/' ? 0 : -1;
+}
+
+/* do_job: make j's request to the engine over a pooled connection. */
+static void *do_job(void *arg)
+{
+	struct job *j = arg;
+	struct docker *d = take_client(j->h);
+
+	memset(&j->r, 0, sizeof(j->r));
+	if (!d) {
+		j->r.rc = 2; /* CURLE_FAILED_INIT */
+		snprintf(j->r.errbuf, sizeof(j->r.errbuf), "the engine helper cannot initialize libcurl");
+		return NULL;
+	}
+	docker_exchange(d, j->method, j->path.data, j->has_body ? &j->body : NULL, j->timeout_s, &j->r);
+	give_client(j->h, d);
+	return NULL;
+}
+
+/* send_answer: j's answer to the run, whole. */
+static int send_answer(int c, struct job *j, struct buf *out)
+{
+	struct docker_reply *r = &j->r;
+	struct wire_rep p;
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	p.magic = MAGIC;
+	p.rc = r->rc;
+	p.oserr = r->oserr;
+	p.connected = r->connected;
+	p.status = r->status;
+	memcpy(p.server_version, r->server_version, sizeof(p.server_version));
+	memcpy(p.errbuf, r->errbuf, sizeof(p.errbuf));
+	if (r->body.len > MAX_BODY) {
+		p.rc = 27; /* CURLE_OUT_OF_MEMORY */
+		snprintf(p.errbuf, sizeof(p.errbuf), "the engine's answer is larger than %u bytes", MAX_BODY);
+		buf_reset(&r->body);
+	}
+	p.body_len = (uint32_t)r->body.len;
+	buf_reset(out);
+	buf_add(out, &p, sizeof(p));
+	buf_add(out, r->body.data, r->body.len);
+	buf_release(&r->body);
+	ret = send_all(c, out->data, out->len);
+	return ret;
+}
+
+#define BATCH 16
+
+/* serve: one run's connection: answer its requests, in order, until it hangs up. Requests that came together
+ * (a run asks ahead for several inspects at once) are made to the engine at the same time when all are GETs, each
+ * over a connection of its own; anything else is made one at a time, in order. */
 static void *serve(void *arg)
 {
 	struct conn *cn = arg;
 	struct helper *h = cn->h;
-	struct buf path = BUF_INIT, body = BUF_INIT, out = BUF_INIT;
-	struct docker *d = take_client(h);
-	char method[MAX_METHOD];
-	struct wire_req q;
-	int c = cn->fd;
+	struct job jobs[BATCH];
+	struct buf out = BUF_INIT;
+	int c = cn->fd, n = 0, end = 0;
 
 	free(cn);
-	if (!d)
-		goto out;
-	while (recv_all(c, &q, sizeof(q), 0) == 0) {
-		struct docker_reply r = {0};
-		struct wire_rep p;
+	memset(jobs, 0, sizeof(jobs));
+	for (int i = 0; i < BATCH; i++)
+		jobs[i].h = h;
+	while (!end) {
+		struct pollfd pf = {c, POLLIN, 0};
+		pthread_t t[BATCH];
+		int gets = 1, started[BATCH] = {0};
 
-		if (q.magic != MAGIC || q.method_len >= MAX_METHOD || q.path_len > MAX_PATH || q.body_len > MAX_BODY)
+		if (read_job(c, &jobs[0]) < 0)
 			break;
-		buf_reset(&path);
-		buf_reset(&body);
-		buf_grow(&path, q.path_len);
-		buf_grow(&body, q.body_len);
-		if (recv_all(c, method, q.method_len, 0) < 0 || recv_all(c, path.data, q.path_len, 0) < 0 ||
-		    recv_all(c, body.data, q.body_len, 0) < 0)
-			break;
-		method[q.method_len] = path.data[q.path_len] = body.data[q.body_len] = '\0';
-		body.len = q.body_len;
-		/* only paths on this engine: the helper is no general-purpose proxy */
-		if (path.data[0] != '/')
-			break;
-		docker_exchange(d, method, path.data, q.has_body ? &body : NULL, q.timeout_s, &r);
-		memset(&p, 0, sizeof(p));
-		p.magic = MAGIC;
-		p.rc = r.rc;
-		p.oserr = r.oserr;
-		p.connected = r.connected;
-		p.status = r.status;
-		memcpy(p.server_version, r.server_version, sizeof(p.server_version));
-		memcpy(p.errbuf, r.errbuf, sizeof(p.errbuf));
-		if (r.body.len > MAX_BODY) {
-			p.rc = 27; /* CURLE_OUT_OF_MEMORY */
-			snprintf(p.errbuf, sizeof(p.errbuf), "the engine's answer is larger than %u bytes", MAX_BODY);
-			buf_reset(&r.body);
-		}
-		p.body_len = (uint32_t)r.body.len;
-		buf_reset(&out);
-		buf_add(&out, &p, sizeof(p));
-		buf_add(&out, r.body.data, r.body.len);
-		buf_release(&r.body);
-		if (send_all(c, out.data, out.len) < 0)
-			break;
+		for (n = 1; n < BATCH && poll(&pf, 1, 0) > 0; n++)
+			if (read_job(c, &jobs[n]) < 0) {
+				end = 1; /* answer what came whole, then hang up */
+				break;
+			}
+		for (int i = 0; i < n; i++)
+			gets &= strcmp(jobs[i].method, "GET") == 0;
+		for (int i = 1; i < n && gets; i++)
+			started[i] = pthread_create(&t[i], NULL, do_job, &jobs[i]) == 0;
+		for (int i = 0; i < n; i++)
+			if (i == 0 || !started[i])
+				do_job(&jobs[i]);
+		for (int i = 1; i < n; i++)
+			if (started[i])
+				pthread_join(t[i], NULL);
+		for (int i = 0; i < n; i++)
+			if (send_answer(c, &jobs[i], &out) < 0)
+				end = 1;
 	}
-out:
-	give_client(h, d);
-	buf_release(&path);
-	buf_release(&body);
+	for (int i = 0; i < BATCH; i++) {
+		buf_release(&jobs[i].path);
+		buf_release(&jobs[i].body);
+		buf_release(&jobs[i].r.body);
+	}
 	buf_release(&out);
 	close(c);
+	run_ended(h);
 	return NULL;
 }
 
@@ -413,7 +489,7 @@ static void helper_loop(struct helper *h, const char *path, int lfd, const struc
 			if (pthread_create(&t, &at, serve, cn) != 0) {
 				close(cn->fd);
 				free(cn);
-				give_client(h, NULL);
+				run_ended(h);
 			}
 			continue;
 		}
@@ -479,7 +555,6 @@ int enginesrv_main(const char *path, const char *engine_socket)
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (!d || lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 64) < 0)
 		_exit(1);
-	h.active = 1;
 	give_client(&h, d);
 	helper_loop(&h, path, lfd, &e);
 	while (h.nidle)

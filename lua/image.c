@@ -46,7 +46,6 @@ static struct images *shared(lua_State *L)
 	imp = recipe_newguard(L, sizeof(*imp), "sindri-build.images", images_gc);
 	*imp = images_new(recipe_graph(recipe_of(L)), NULL, shared_client, L);
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.images");
-	images_warm(*imp);
 	return *imp;
 }
 
@@ -96,6 +95,13 @@ static void defn_add(struct buf *b, const char *field, const char *v)
 {
 	if (v)
 		buf_addf(b, "%s=%zu:%s\n", field, strlen(v), v);
+}
+
+static int ask_ahead;
+
+void image_lua_ask_ahead(int on)
+{
+	ask_ahead = on;
 }
 
 static int image_def(lua_State *L)
@@ -157,6 +163,8 @@ static int image_def(lua_State *L)
 	recipe_defn_common(&defn, t);
 	t->defn = buf_detach(&defn);
 	recipe_addtask(L, 2);
+	if (ask_ahead)
+		images_warm(shared(L), sp->tags.v[0]);
 	return 0;
 }
 

@@ -86,6 +86,33 @@ check "two runs at once through the helper both succeed" test "$(cat rc1 rc2)" =
 0"
 check "... both no-ops" grep -q "no work to do" o1 o2
 
+# What a run asked ahead or kept is not used once the engine may have changed: here a task of the same run removes
+# the image after its inspect was asked for (while the recipe loaded), and the image must still be rebuilt.
+cat >rm.lua <<LUA
+task "rm" { always = true, run = "$DOCKER rmi -f $P-app:1 >/dev/null" }
+image "app" { context = "app", tags = { "$P-app:1" }, deps = { "rm" } }
+default "app"
+LUA
+sb -f rm.lua
+sb -f rm.lua
+check "an image removed by an earlier task of the same run is rebuilt in that run" ran_is "app rm"
+check "... and is there after it" test "$(image_id "$P-app:1")" != none
+cat >rm2.lua <<LUA
+task "probe" { always = true, run = function()
+  assert(sb.run { "$DOCKER", "rmi", "-f", "$P-app:1" })
+  local img = docker.inspect_image("$P-app:1")
+  local f = assert(io.open("probe.out", "w")); f:write(img and "present" or "gone"); f:close()
+  return true
+end }
+default "probe"
+LUA
+docker_img_before=$(image_id "$P-app:1")
+sb -f rm2.lua
+check "a Lua task that removes an image with sb.run then asks sees it gone" test "$(cat probe.out 2>/dev/null)" = gone
+check "... (it was there before)" test "$docker_img_before" != none
+sb
+check "... and the next run rebuilds it" ran_is "app"
+
 old_pid=$HPID
 kill -9 "$HPID"
 check "a killed helper ends" gone "$HPID"
