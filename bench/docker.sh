@@ -6,6 +6,10 @@
 #   3. a no-op `sindri-build cycle-fast` vs `make v3-cycle-fast` ported literally (bench/sindri-make.mk) on
 #      examples/mini-sindri.
 #   sh bench/docker.sh [--quick]
+# Each comparison runs in rounds, the commands one after the other within a round; a ratio is the median over rounds
+# of the ratio within a round, and a time the median of the round means, so a machine whose speed drifts during
+# the benchmark (a shared VM) moves both sides of a ratio together. Runs use the engine helper, as users do
+# (SINDRI_BUILD_SERVER=0 measures the runs that load libcurl themselves).
 # Needs a Docker engine with busybox:local (tests/lib/docker-setup.sh), hyperfine, ninja, cargo. Exits 0: a
 # benchmark is not a test; a target not met prints MISS.
 set -u
@@ -13,9 +17,9 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$BENCH/.." && pwd)
 . "$BENCH/lib.sh"
 
-RUNS=10
-WARM=3
-[ "${1:-}" = --quick ] && RUNS=4 WARM=1
+# rounds of each comparison (see rounds below), and runs per command per round: no-ops, first builds, cycles
+ROUNDS=5 RUNS=10 WARM=3 FROUNDS=7 FRUNS=2 CRUNS=5
+[ "${1:-}" = --quick ] && ROUNDS=3 RUNS=4 WARM=1 FROUNDS=3 FRUNS=1 CRUNS=2
 SB=${SB:-$TOP/sindri-build}
 case $SB in /*) ;; *) SB=$(pwd)/$SB ;; esac
 DOCKER=${DOCKER:-/usr/bin/docker}
@@ -27,8 +31,8 @@ for t in hyperfine ninja make cargo; do command -v $t >/dev/null 2>&1 || die "'$
 W=$(mktemp -d "${TMPDIR:-/tmp}/sb-dbench.XXXXXX") || die "cannot create a temp dir"
 P="sbbench-$$"
 cleanup() {
-	"$DOCKER" rm -f "$P-ws" >/dev/null 2>&1
-	"$DOCKER" volume rm -f "$P-ws_home" >/dev/null 2>&1
+	"$DOCKER" rm -f "$P-ws" "$P-mk-ws" >/dev/null 2>&1
+	"$DOCKER" volume rm -f "$P-ws_home" "$P-mk-ws_home" >/dev/null 2>&1
 	"$DOCKER" image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1
 	rm -rf "$W"
 }
@@ -36,8 +40,33 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cp "$SB" "$W/sindri-build" && SB=$W/sindri-build
 
-mean() { awk -F'"mean": ' 'NF > 1 { sub(/,.*/, "", $2); print $2; exit }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# rounds NAME N WARM RUNS -n LABEL CMD...: N hyperfine rounds of the commands, each round running every command WARM
+# + RUNS times, one command after the other; $W/NAME.means gets "round command mean" lines. A busy machine drifts
+# over minutes: results compare commands within a round, and take the median over rounds.
+rounds() {
+	name=$1 n=$2 warm=$3 runs=$4
+	shift 4
+	: >"$W/$name.means"
+	i=1
+	while [ "$i" -le "$n" ]; do
+		hyperfine -N -w "$warm" -r "$runs" --export-json "$W/$name.json" "$@" >"$W/$name.txt" 2>&1 ||
+			{ cat "$W/$name.txt"; die "hyperfine failed"; }
+		awk -v r="$i" '/"command"/ { n++ } /"mean"/ { sub(/.*"mean": /, ""); sub(/,.*/, ""); print r, n, $0 }' \
+			"$W/$name.json" >>"$W/$name.means"
+		i=$((i + 1))
+		sleep 2 # the engine's work after a round (BuildKit ending its sessions) is not the next round's
+	done
+}
+# time_of NAME C: the median over rounds of command C's mean (seconds).
+time_of() { awk -v c="$2" '$2 == c { print $3 }' "$W/$1.means" | median; }
+# ratio_of NAME A B: the median over rounds of A's mean / B's mean in the same round.
+ratio_of() {
+	awk -v a="$2" -v b="$3" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 } END { for (r in x) print x[r] / y[r] }' \
+		"$W/$1.means" | median
+}
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
 ROWS=$W/rows
 : >"$ROWS"
@@ -60,16 +89,15 @@ printf 'stamp-*\n' >"$d/.dockerignore"
 (cd "$d" && "$SB" -q) || die "the first image build failed"
 settle "$d"
 (cd "$d" && ninja >/dev/null 2>&1 && "$DOCKER" build -q -t "$P-img:warm" . >/dev/null) || die "warm-up failed"
-hyperfine -N -w "$WARM" -r "$RUNS" --export-json "$W/noop.json" \
+rounds noop "$ROUNDS" "$WARM" "$RUNS" \
 	-n sindri-build "$SB -C $d" \
 	-n "docker build (cached)" "$DOCKER build -q -t $P-img:warm $d" \
-	-n ninja "ninja -C $d" >"$W/noop.txt" 2>&1 || { cat "$W/noop.txt"; die "hyperfine failed"; }
-awk '/"command"/ { n++ } /"mean"/ { sub(/.*"mean": /, ""); sub(/,.*/, ""); print n, $0 }' "$W/noop.json" >"$W/noop.means"
-sbm=$(awk '$1 == 1 { print $2 }' "$W/noop.means")
-dkm=$(awk '$1 == 2 { print $2 }' "$W/noop.means")
-njm=$(awk '$1 == 3 { print $2 }' "$W/noop.means")
-r1=$(ratio "$dkm" "$sbm")
-r2=$(ratio "$sbm" "$njm")
+	-n ninja "ninja -C $d"
+sbm=$(time_of noop 1)
+dkm=$(time_of noop 2)
+njm=$(time_of noop 3)
+r1=$(ratio "$(ratio_of noop 2 1)" 1)
+r2=$(ratio_of noop 1 3 | awk '{ printf "%.2f", $1 }')
 row "no-op image task vs cached docker build" "$(ms "$sbm")" "$(ms "$dkm")" "${r1}x" ">= 25x" "$(awk -v r="$r1" 'BEGIN { print (r >= 25) ? "PASS" : "MISS" }')"
 row "no-op image task vs ninja no-op" "$(ms "$sbm")" "$(ms "$njm")" "${r2}x" "<= 1.0x" "$(awk -v r="$r2" 'BEGIN { print (r <= 1.0) ? "PASS" : "MISS" }')"
 
@@ -78,14 +106,12 @@ say "first build through sindri-build vs docker build --no-cache"
 cat >"$d/nocache.lua" <<LUA
 image "img" { tags = { "$P-img:nc" }, no_cache = true }
 LUA
-hyperfine -N -w 1 -r "$RUNS" --export-json "$W/first.json" \
+rounds first "$FROUNDS" 1 "$FRUNS" \
 	-n sindri-build "$SB -q -C $d -f nocache.lua img" \
-	-n "docker build --no-cache" "$DOCKER build --no-cache -t $P-img:nc2 $d" >"$W/first.txt" 2>&1 \
-	|| { cat "$W/first.txt"; die "hyperfine failed"; }
-awk '/"command"/ { n++ } /"mean"/ { sub(/.*"mean": /, ""); sub(/,.*/, ""); print n, $0 }' "$W/first.json" >"$W/first.means"
-sbf=$(awk '$1 == 1 { print $2 }' "$W/first.means")
-dkf=$(awk '$1 == 2 { print $2 }' "$W/first.means")
-over=$(awk -v a="$sbf" -v b="$dkf" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
+	-n "docker build --no-cache" "$DOCKER build --no-cache -t $P-img:nc2 $d"
+sbf=$(time_of first 1)
+dkf=$(time_of first 2)
+over=$(ratio_of first 1 2 | awk '{ printf "%.1f", ($1 - 1) * 100 }')
 row "first build overhead over docker build" "$(ms "$sbf")" "$(ms "$dkf")" "${over}%" "<= 2%" "$(awk -v o="$over" 'BEGIN { print (o <= 2) ? "PASS" : "MISS" }')"
 
 # 3. cycle-fast no-op vs the make target it replaces.
@@ -95,16 +121,17 @@ m=$W/mini
 sed "s/name: mini-sindri-dev/name: $P-ws/; s/image: sindri:latest/image: $P-sindri:latest/" "$m/sindri.yaml" >"$m/bench.yaml"
 export IMAGE_REPO="$P-sindri" SINDRI_CLI=none CARGO_INSTALL_ROOT="$W/cargo-root" SINDRI_BUILD_RECIPES="$TOP/recipes"
 (cd "$m" && "$SB" -q cycle-fast CONFIG=bench.yaml) || die "the first cycle-fast failed"
+make -s -C "$m" -f "$BENCH/sindri-make.mk" v3-docker-build-base REPO="$P-mk" >/dev/null 2>&1 ||
+	die "the make side's base image failed to build"
 sleep 3
 (cd "$m" && "$SB" -q cycle-fast CONFIG=bench.yaml >/dev/null) || die "cycle-fast failed"
-hyperfine -N -w 1 -r "$RUNS" --export-json "$W/cycle.json" \
+# the make side has names and an install root of its own, so neither side's runs undo the other's
+rounds cycle "$ROUNDS" 1 "$CRUNS" \
 	-n "sindri-build cycle-fast" "$SB -q -C $m cycle-fast CONFIG=bench.yaml" \
-	-n "make v3-cycle-fast" "make -s -C $m -f $BENCH/sindri-make.mk v3-cycle-fast CONFIG=bench.yaml NAME=$P-ws REPO=$P-sindri" \
-	>"$W/cycle.txt" 2>&1 || { cat "$W/cycle.txt"; die "hyperfine failed"; }
-awk '/"command"/ { n++ } /"mean"/ { sub(/.*"mean": /, ""); sub(/,.*/, ""); print n, $0 }' "$W/cycle.json" >"$W/cycle.means"
-sbc=$(awk '$1 == 1 { print $2 }' "$W/cycle.means")
-mkc=$(awk '$1 == 2 { print $2 }' "$W/cycle.means")
-r3=$(ratio "$mkc" "$sbc")
+	-n "make v3-cycle-fast" "env CARGO_INSTALL_ROOT=$W/cargo-root-mk make -s -C $m -f $BENCH/sindri-make.mk v3-cycle-fast CONFIG=bench.yaml NAME=$P-mk-ws REPO=$P-mk"
+sbc=$(time_of cycle 1)
+mkc=$(time_of cycle 2)
+r3=$(ratio "$(ratio_of cycle 2 1)" 1)
 row "no-op cycle-fast vs make v3-cycle-fast" "$(ms "$sbc")" "$(ms "$mkc")" "${r3}x" ">= 100x" "$(awk -v r="$r3" 'BEGIN { print (r >= 100) ? "PASS" : "MISS" }')"
 
 say "results ($(date -u +%Y-%m-%d), $(nproc) CPUs)"

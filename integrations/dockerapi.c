@@ -556,16 +556,14 @@ void docker_ping_ahead(struct docker *d)
 		send_ahead(d, "/_ping", CONNECT_TIMEOUT_S);
 }
 
-/* prefetch: send GET /vX.Y{path} ahead through the helper. Before the version ping is answered, X.Y is the newest
- * version spoken, which is what the ping gives on any engine from 20.10 on; on an older one the answer matches no
- * later request and is dropped. */
+/* prefetch: send GET /vX.Y{path} ahead through the helper, once the version is known. */
 static void prefetch(struct docker *d, const char *path)
 {
 	struct buf p = BUF_INIT;
 
-	if (d->helper < 0 || (!d->version[0] && !find(d, "/_ping")))
+	if (d->helper < 0 || !d->version[0])
 		return;
-	buf_addf(&p, "/v%s%s", d->version[0] ? d->version : DOCKER_API_MAX, path);
+	buf_addf(&p, "/v%s%s", d->version, path);
 	send_ahead(d, p.data, REQUEST_TIMEOUT_S);
 	buf_release(&p);
 }

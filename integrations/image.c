@@ -71,14 +71,12 @@ void images_free(struct images *im)
 	free(im);
 }
 
-void images_warm(struct images *im, const char *ref)
+void images_warm(struct images *im)
 {
 	if (!im->d && !im->failed && im->shared)
 		im->d = im->shared(im->arg);
-	if (im->d) {
+	if (im->d)
 		docker_ping_ahead(im->d);
-		docker_image_prefetch(im->d, ref);
-	}
 }
 
 struct docker *images_docker(struct images *im)

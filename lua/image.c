@@ -164,7 +164,7 @@ static int image_def(lua_State *L)
 	t->defn = buf_detach(&defn);
 	recipe_addtask(L, 2);
 	if (ask_ahead)
-		images_warm(shared(L), sp->tags.v[0]);
+		images_warm(shared(L));
 	return 0;
 }
 

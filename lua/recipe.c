@@ -24,8 +24,8 @@ struct recipe {
 	struct graph *g;
 	const struct strv *cmdvars;
 	int verbose;
-	struct strv srcnames; /* recipe files read so far, and their text, for hashing function sources */
-	struct strv srctexts;
+	struct source *src;   /* recipe files read so far, for hashing function sources */
+	size_t nsrc;
 	char *luac_dir;       /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
 	struct compiled *compiled; /* chunks compiled from source this run, for recipe_save_bytecode */
 	size_t ncompiled;
@@ -33,6 +33,12 @@ struct recipe {
 	struct state *st;
 	const struct keyenv *ke;
 	const struct build_opts *opts;
+};
+
+/* A recipe file's text, and where each of its lines starts (line[0] is line 1). */
+struct source {
+	char *name, *text;
+	size_t *line, nline;
 };
 
 /* A chunk compiled from source, to be written to the bytecode cache. */
@@ -125,45 +131,56 @@ static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
 	return 0;
 }
 
-/* source_text: the text of a recipe file, read once. NULL when it cannot be read. */
-static const char *source_text(struct recipe *r, const char *path)
+/* source_of: a recipe file, read once. NULL when it cannot be read. */
+static const struct source *source_of(struct recipe *r, const char *path)
 {
 	struct buf b = BUF_INIT;
+	struct source *sc;
+	size_t cap = 64;
 
-	for (size_t i = 0; i < r->srcnames.n; i++)
-		if (strcmp(r->srcnames.v[i], path) == 0)
-			return r->srctexts.v[i];
+	for (size_t i = 0; i < r->nsrc; i++)
+		if (strcmp(r->src[i].name, path) == 0)
+			return &r->src[i];
 	if (read_file(path, &b) < 0)
 		return NULL;
-	strv_push(&r->srcnames, path);
-	strv_push(&r->srctexts, b.data ? b.data : "");
-	buf_release(&b);
-	return r->srctexts.v[r->srctexts.n - 1];
+	r->src = xreallocarray(r->src, r->nsrc + 1, sizeof(*r->src));
+	sc = &r->src[r->nsrc++];
+	sc->name = xstrdup(path);
+	sc->text = b.data ? buf_detach(&b) : xstrdup("");
+	sc->line = xmalloc(cap * sizeof(*sc->line));
+	sc->nline = 0;
+	for (const char *p = sc->text;; p++) {
+		if (p == sc->text || p[-1] == '\n') {
+			if (sc->nline == cap)
+				sc->line = xreallocarray(sc->line, cap *= 2, sizeof(*sc->line));
+			sc->line[sc->nline++] = (size_t)(p - sc->text);
+		}
+		if (!*p)
+			break;
+	}
+	return sc;
 }
 
 /* hash_source: hash lines first..last of the function's file. Bytecode would do, but Lua's dump keeps the line
  * numbers even when stripped, and a function must keep its key when an edit above it moves it down. */
 static int hash_source(struct recipe *r, lua_State *L, int idx, struct hasher *h)
 {
+	const struct source *sc;
 	lua_Debug ar;
-	const char *text, *p, *end;
-	int line = 1;
+	size_t from, to;
 
 	lua_pushvalue(L, idx);
 	if (!lua_getinfo(L, ">S", &ar) || ar.source[0] != '@' || ar.linedefined <= 0)
 		return -1;
-	text = source_text(r, ar.source + 1);
-	if (!text)
+	sc = source_of(r, ar.source + 1);
+	/* the text of lines linedefined..lastlinedefined, each with its newline */
+	if (!sc || (size_t)ar.lastlinedefined >= sc->nline || ar.lastlinedefined < ar.linedefined)
 		return -1;
-	for (p = text; *p && line < ar.linedefined; p++)
-		line += *p == '\n';
-	for (end = p; *end && line <= ar.lastlinedefined; end++)
-		line += *end == '\n';
-	if (line <= ar.lastlinedefined)
-		return -1;
+	from = sc->line[ar.linedefined - 1];
+	to = sc->line[ar.lastlinedefined];
 	hasher_addstr(h, "source");
-	hasher_addu64(h, (uint64_t)(end - p));
-	hasher_add(h, p, (size_t)(end - p));
+	hasher_addu64(h, (uint64_t)(to - from));
+	hasher_add(h, sc->text + from, to - from);
 	return 0;
 }
 
@@ -880,7 +897,8 @@ static int dump_to_buf(lua_State *L, const void *p, size_t n, void *arg)
 static int load_chunk(struct recipe *r, const char *path)
 {
 	lua_State *L = r->L;
-	const char *text = source_text(r, path);
+	const struct source *sc = source_of(r, path);
+	const char *text = sc ? sc->text : NULL;
 	char *chunk, *file = NULL;
 	struct buf code = BUF_INIT;
 	int rc;
@@ -1121,7 +1139,11 @@ void recipe_free(struct recipe *r)
 		buf_release(&r->compiled[i].code);
 	}
 	free(r->compiled);
-	strv_release(&r->srcnames);
-	strv_release(&r->srctexts);
+	for (size_t i = 0; i < r->nsrc; i++) {
+		free(r->src[i].name);
+		free(r->src[i].text);
+		free(r->src[i].line);
+	}
+	free(r->src);
 	free(r);
 }
