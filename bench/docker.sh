@@ -2,7 +2,8 @@
 # bench/docker.sh: sindri-build's Docker side as ratios against peers run on the same files in the same run:
 #   1. a no-op image task vs `docker build` with every layer cached vs ninja's no-op, on a Sindri-shaped context
 #      (~600 files, 4.3 MB) that a Dockerfile COPYs whole;
-#   2. the first build through sindri-build vs the same `docker build --no-cache` run directly (the overhead);
+#   2. the first build: sindri-build's whole run vs the `docker build --no-cache` it runs, timed inside the same
+#      run (the overhead), and vs the same build run directly;
 #   3. a no-op `sindri-build cycle-fast` vs `make v3-cycle-fast` ported literally (bench/sindri-make.mk) on
 #      examples/mini-sindri.
 #   sh bench/docker.sh [--quick]
@@ -18,8 +19,9 @@ TOP=$(cd "$BENCH/.." && pwd)
 . "$BENCH/lib.sh"
 
 # rounds of each comparison (see rounds below), and runs per command per round: no-ops, first builds, cycles
-ROUNDS=5 RUNS=10 WARM=3 FROUNDS=7 FRUNS=2 CRUNS=5
-[ "${1:-}" = --quick ] && ROUNDS=3 RUNS=4 WARM=1 FROUNDS=3 FRUNS=1 CRUNS=2
+# and first builds timed from inside (FIRSTN)
+ROUNDS=5 RUNS=10 WARM=3 FROUNDS=5 FRUNS=2 CRUNS=5 FIRSTN=15
+[ "${1:-}" = --quick ] && ROUNDS=3 RUNS=4 WARM=1 FROUNDS=3 FRUNS=1 CRUNS=2 FIRSTN=4
 SB=${SB:-$TOP/sindri-build}
 case $SB in /*) ;; *) SB=$(pwd)/$SB ;; esac
 DOCKER=${DOCKER:-/usr/bin/docker}
@@ -101,18 +103,69 @@ r2=$(ratio_of noop 1 3 | awk '{ printf "%.2f", $1 }')
 row "no-op image task vs cached docker build" "$(ms "$sbm")" "$(ms "$dkm")" "${r1}x" ">= 25x" "$(awk -v r="$r1" 'BEGIN { print (r >= 25) ? "PASS" : "MISS" }')"
 row "no-op image task vs ninja no-op" "$(ms "$sbm")" "$(ms "$njm")" "${r2}x" "<= 1.0x" "$(awk -v r="$r2" 'BEGIN { print (r <= 1.0) ? "PASS" : "MISS" }')"
 
-# 2. First-build overhead: the same no-cache build, through sindri-build and directly.
-say "first build through sindri-build vs docker build --no-cache"
+# 2. First-build overhead. Two no-cache builds of the same context differ by tens of ms on this kind of machine,
+# more than the 2 % to be seen; so the overhead is measured inside each run: sindri-build's whole run against the
+# docker build it runs, timed by a wrapper around the docker CLI (the wrapper's own start counts as overhead). The
+# same build run directly, in rounds as above, is shown for reference.
+say "first build: sindri-build's run around its docker build; and docker build --no-cache directly"
 cat >"$d/nocache.lua" <<LUA
 image "img" { tags = { "$P-img:nc" }, no_cache = true }
 LUA
+# timed: run a command, append "start end" (ns) to TIMES. Built twice: as the docker CLI sindri-build runs (CMD
+# set), and to time sindri-build itself. A small C program: a shell and date processes would add a millisecond or
+# two to what is measured.
+cat >"$W/timed.c" <<'C'
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+extern char **environ;
+static long long now(void) { struct timespec t; clock_gettime(CLOCK_REALTIME, &t); return t.tv_sec * 1000000000LL + t.tv_nsec; }
+int main(int argc, char **argv) {
+	long long t0 = now(), t1;
+	pid_t pid;
+	int st = 0;
+	FILE *f;
+#ifdef CMD
+	argv[0] = CMD;
+#else
+	if (argc < 2)
+		return 2;
+	argv++;
+#endif
+	(void)argc;
+	if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0 || waitpid(pid, &st, 0) < 0)
+		return 127;
+	t1 = now();
+	if ((f = fopen(TIMES, "a"))) { fprintf(f, "%lld %lld\n", t0, t1); fclose(f); }
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+C
+${CC:-cc} -O2 -DCMD="\"$DOCKER\"" -DTIMES="\"$W/docker-times\"" -o "$W/docker-timed" "$W/timed.c" &&
+	${CC:-cc} -O2 -DTIMES="\"$W/run-times\"" -o "$W/timed" "$W/timed.c" || die "cannot compile bench/docker.sh's timer"
+: >"$W/first-runs"
+i=0
+while [ "$i" -le "$FIRSTN" ]; do
+	: >"$W/docker-times"
+	: >"$W/run-times"
+	DOCKER="$W/docker-timed" "$W/timed" "$SB" -q -C "$d" -f nocache.lua img >/dev/null 2>&1 ||
+		die "the no-cache build failed"
+	read -r t0 t1 <"$W/run-times" || die "the timer recorded no run"
+	read -r d0 d1 <"$W/docker-times" || die "the docker wrapper recorded no build"
+	[ "$i" -gt 0 ] && echo "$((t1 - t0)) $((d1 - d0))" >>"$W/first-runs" # the first run warms up
+	i=$((i + 1))
+done
+sbf=$(awk '{ print $1 / 1e9 }' "$W/first-runs" | median)
+dbf=$(awk '{ print $2 / 1e9 }' "$W/first-runs" | median)
+over=$(awk '{ print ($1 / $2 - 1) * 100 }' "$W/first-runs" | median | awk '{ printf "%.1f", $1 }')
+row "first build: run vs the docker build it runs" "$(ms "$sbf")" "$(ms "$dbf")" "${over}%" "<= 2%" "$(awk -v o="$over" 'BEGIN { print (o <= 2) ? "PASS" : "MISS" }')"
 rounds first "$FROUNDS" 1 "$FRUNS" \
 	-n sindri-build "$SB -q -C $d -f nocache.lua img" \
 	-n "docker build --no-cache" "$DOCKER build --no-cache -t $P-img:nc2 $d"
 sbf=$(time_of first 1)
 dkf=$(time_of first 2)
 over=$(ratio_of first 1 2 | awk '{ printf "%.1f", ($1 - 1) * 100 }')
-row "first build overhead over docker build" "$(ms "$sbf")" "$(ms "$dkf")" "${over}%" "<= 2%" "$(awk -v o="$over" 'BEGIN { print (o <= 2) ? "PASS" : "MISS" }')"
+row "first build vs docker build --no-cache run apart" "$(ms "$sbf")" "$(ms "$dkf")" "${over}%" "-" "info"
 
 # 3. cycle-fast no-op vs the make target it replaces.
 say "no-op cycle-fast vs make v3-cycle-fast (examples/mini-sindri)"

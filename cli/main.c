@@ -358,6 +358,22 @@ static int tool_clean(struct graph *g, struct task **targets, size_t n, int all,
 	return ret < 0 ? 1 : 0;
 }
 
+/* ping_ahead: for a run that decides tasks, send the engine's version ping through the engine helper now, when
+ * one runs: the engine answers while the recipe loads, and an image task finds the answer waiting. Only for an
+ * engine on a unix socket (the only kind with a helper), whose address cannot be refused with an error. */
+static void ping_ahead(const struct opts *o, struct recipe *r)
+{
+	const char *host = getenv("DOCKER_HOST");
+	struct docker *d;
+
+	if (o->tool && strcmp(o->tool, "key") && strcmp(o->tool, "explain") && strcmp(o->tool, "run"))
+		return;
+	if (host && *host && !(str_has_prefix(host, "unix://") && host[7]))
+		return;
+	if ((d = docker_lua_client(recipe_lua(r))))
+		docker_ping_ahead(d);
+}
+
 /* tool_server: -t server [status|start|stop], the engine helper (integrations/enginesrv.h); needs no recipe. */
 static int tool_server(const struct strv *args)
 {
@@ -478,14 +494,13 @@ int main(int argc, char **argv)
 	r = recipe_new(&g, &o.vars, o.b.verbose);
 	recipe_set_bytecode_cache(r, STATE_DIR "/luac");
 	image_lua_open(r);
-	image_lua_ask_ahead(!o.tool || strcmp(o.tool, "key") == 0 || strcmp(o.tool, "explain") == 0 ||
-	                    strcmp(o.tool, "run") == 0);
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
 	gitsrc_lua_open(r);
 	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
 	recipe_set_path(r, path);
 	free(path);
+	ping_ahead(&o, r);
 	if (recipe_load(r, o.file) < 0 || graph_resolve(&g) < 0)
 		goto out;
 	signals_install();

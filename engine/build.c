@@ -438,6 +438,8 @@ static void wait_jobs(struct sched *s)
 		}
 	}
 	if (poll(pfd, n, nofd ? 20 : -1) > 0) {
+		if (pfd[0].revents)
+			signals_drain();
 		n = 1;
 		for (size_t i = 0; i < s->nrun; i++)
 			if (s->run[i].job.fd >= 0 && pfd[n++].revents)

@@ -30,6 +30,28 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+/* on_child: a child ended: wake whoever polls signals_fd to reap it (without this, a console job, which has no
+ * output to poll, was noticed only by a 20 ms timeout). */
+static void on_child(int sig)
+{
+	int saved = errno;
+	unsigned char c = 0;
+
+	(void)sig;
+	if (write(sigpipe_fds[1], &c, 1) < 0) {
+		/* the pipe is full: a wake-up is already pending there */
+	}
+	errno = saved;
+}
+
+void signals_drain(void)
+{
+	unsigned char b[64];
+
+	while (read(sigpipe_fds[0], b, sizeof(b)) > 0)
+		;
+}
+
 void signals_install(void)
 {
 	struct sigaction sa;
@@ -44,6 +66,10 @@ void signals_install(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }

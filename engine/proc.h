@@ -31,10 +31,13 @@ void proc_release(struct job *j);
  * returns its exit status, or -1 when it could not be started. If out is not NULL, stdout is captured into it. */
 int proc_run(char *const *argv, const char *cwd, struct buf *out);
 
-/* signals_install: catch SIGINT, SIGTERM and SIGHUP: each writes its number to a self-pipe; SIGPIPE is ignored. */
+/* signals_install: catch SIGINT, SIGTERM and SIGHUP: each writes its number to a self-pipe; so does SIGCHLD (a
+ * zero, and nothing caught), so that a poll on the pipe wakes when a job ends; SIGPIPE is ignored. */
 void signals_install(void);
 /* signals_fd: the read end of the self-pipe, for poll(). */
 int signals_fd(void);
+/* signals_drain: empty the self-pipe once poll said it is readable (signals_caught keeps what was caught). */
+void signals_drain(void);
 /* signals_caught: the first signal caught so far (0: none). */
 int signals_caught(void);
 /* signals_flag: a flag set as soon as a signal is caught, for loops that must stop early. */

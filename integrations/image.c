@@ -71,14 +71,6 @@ void images_free(struct images *im)
 	free(im);
 }
 
-void images_warm(struct images *im)
-{
-	if (!im->d && !im->failed && im->shared)
-		im->d = im->shared(im->arg);
-	if (im->d)
-		docker_ping_ahead(im->d);
-}
-
 struct docker *images_docker(struct images *im)
 {
 	if (im->failed)

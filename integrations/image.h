@@ -33,11 +33,6 @@ struct images;
  * use, gives an engine client to share (the caller's to close, after images_free); NULL: one of its own. Nothing is
  * opened or contacted yet. */
 struct images *images_new(struct graph *g, const char *docker_cli, struct docker *(*shared)(void *arg), void *arg);
-/* images_warm: open the engine client and, through the engine helper, send the version ping now, so that the
- * engine answers while the recipe loads. Nothing is loaded or waited for; without a helper, nothing is sent. (The
- * inspects wait for the key: answers asked for now would not hold for image tasks decided inside a running task,
- * as a cycle's are.) */
-void images_warm(struct images *im);
 /* images_free: close the engine connection (NULL is fine). Free it after the graph's tasks are done with it. */
 void images_free(struct images *im);
 /* images_docker: the engine client, connected (and the engine pinged) on first use; NULL after an error. */

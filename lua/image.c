@@ -97,13 +97,6 @@ static void defn_add(struct buf *b, const char *field, const char *v)
 		buf_addf(b, "%s=%zu:%s\n", field, strlen(v), v);
 }
 
-static int ask_ahead;
-
-void image_lua_ask_ahead(int on)
-{
-	ask_ahead = on;
-}
-
 static int image_def(lua_State *L)
 {
 	const char *name = lua_tostring(L, lua_upvalueindex(2));
@@ -163,8 +156,6 @@ static int image_def(lua_State *L)
 	recipe_defn_common(&defn, t);
 	t->defn = buf_detach(&defn);
 	recipe_addtask(L, 2);
-	if (ask_ahead)
-		images_warm(shared(L));
 	return 0;
 }
 

@@ -113,13 +113,15 @@ static int spawn(struct task *t, struct job *j, int console)
 		free(argv);
 	if (rc < 0)
 		return 127;
-	/* read the output until it ends; a console job has none to read, so look for its exit every 20 ms */
+	/* read the output until it ends; a console job has none to read: SIGCHLD wakes the poll when it ends */
 	while (!signals_caught()) {
 		struct pollfd p[2] = {{signals_fd(), POLLIN, 0}, {j->fd, POLLIN, 0}};
 		if (j->fd < 0 && proc_reap(j, &rc))
 			return rc;
 		if (poll(p, 2, j->fd < 0 ? 20 : -1) < 0 && errno != EINTR)
 			break;
+		if (p[0].revents)
+			signals_drain();
 		if (j->fd >= 0 && p[1].revents)
 			proc_read(j);
 	}
