@@ -938,6 +938,18 @@ int docker_container_create(struct docker *d, const struct docker_container_spec
 	return ret;
 }
 
+int docker_container_list(struct docker *d, const char *const *filters, struct json **out)
+{
+	struct buf p = BUF_INIT;
+	int ret;
+
+	buf_adds(&p, "/containers/json?all=1");
+	add_filters(&p, filters);
+	ret = call(d, "GET", p.data, NULL, REQUEST_TIMEOUT_S, 0, out, "list containers");
+	buf_release(&p);
+	return ret;
+}
+
 int docker_container_inspect(struct docker *d, const char *id, struct json **out)
 {
 	return object(d, "GET", "/containers/", id, "/json", REQUEST_TIMEOUT_S, out, "inspect container");

@@ -144,6 +144,10 @@ int docker_image_remove(struct docker *d, const char *ref, unsigned flags);
 
 /* docker_container_create: create a container; its ID goes to *id (the caller frees it), when id is not NULL. */
 int docker_container_create(struct docker *d, const struct docker_container_spec *spec, char **id);
+/* docker_container_list: GET /containers/json?all=1 with filters (NULL for all); *out is an array of container
+ * summaries (Id, Names, Image, ImageID, State, Labels...), much smaller than an inspect. The name filter is an
+ * unanchored regular expression on "/name": "name=^/ws$" selects exactly the container ws. */
+int docker_container_list(struct docker *d, const char *const *filters, struct json **out);
 /* docker_container_inspect: GET /containers/{id}/json; DOCKER_NOT_FOUND when there is no such container. */
 int docker_container_inspect(struct docker *d, const char *id, struct json **out);
 /* docker_container_start: start a container (already running is fine); DOCKER_NOT_FOUND if it does not exist. */

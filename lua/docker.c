@@ -444,7 +444,8 @@ static int l_get(lua_State *L)
 	return 1;
 }
 
-static int l_images(lua_State *L)
+/* list: a list call (images, containers) with the optional filters table. */
+static int list(lua_State *L, int (*fn)(struct docker *, const char *const *, struct json **), const char *what)
 {
 	const char *const *filters = opt_strs(L, 1, "filters", KEYS_NONE);
 	struct docker *d;
@@ -453,11 +454,21 @@ static int l_images(lua_State *L)
 	if (!(d = client(L, 1)))
 		return 2;
 	g = guard_new(L);
-	if (docker_image_list(d, filters, &g->json) < 0)
-		return fail(L, "cannot list images");
+	if (fn(d, filters, &g->json) < 0)
+		return fail(L, "cannot list %s", what);
 	push_json(L, g->json);
 	guard_release(g);
 	return 1;
+}
+
+static int l_containers(lua_State *L)
+{
+	return list(L, docker_container_list, "containers");
+}
+
+static int l_images(lua_State *L)
+{
+	return list(L, docker_image_list, "images");
 }
 
 static int l_inspect_image(lua_State *L)
@@ -746,7 +757,7 @@ static int l_df(lua_State *L)
 
 static const luaL_Reg docker_lib[] = {
 	{"host", l_host}, {"ping", l_ping}, {"get", l_get}, {"images", l_images}, {"inspect_image", l_inspect_image},
-	{"tag", l_tag}, {"rmi", l_rmi}, {"inspect_container", l_inspect_container},
+	{"tag", l_tag}, {"rmi", l_rmi}, {"containers", l_containers}, {"inspect_container", l_inspect_container},
 	{"create_container", l_create_container}, {"start", l_start}, {"stop", l_stop}, {"rm", l_rm},
 	{"volume_create", l_volume_create}, {"inspect_volume", l_inspect_volume}, {"volume_rm", l_volume_rm},
 	{"build_cache", l_build_cache}, {"prune_cache_id", l_prune_cache_id}, {"prune_cache", l_prune_cache},

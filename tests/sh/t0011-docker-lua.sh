@@ -68,8 +68,12 @@ task "container" { always = true, run = function()
   put("c_bind", c.HostConfig.Binds[1])
   put("c_env", table.concat(c.Config.Env, " "))
   put("c_cmd", table.concat(c.Config.Cmd, " "))
+  local l = assert(docker.containers { "name=^/" .. P .. "-c$" })
+  put("c_list", #l, l[1].Id, l[1].State, l[1].Labels.tier, l[1].ImageID == c.Image)
+  put("c_list_prefix", #assert(docker.containers { "name=^/" .. P .. "$" }))
   put("c_stop", docker.stop(id, 1))
   put("c_stopped", assert(docker.inspect_container(id)).State.Running)
+  put("c_list_stopped", assert(docker.containers { "name=^/" .. P .. "-c$", "label=tier=unit" })[1].State)
   put("c_rm", docker.rm(id, { volumes = true }))
   put("c_rm_again", docker.rm(id))
   put("c_start_missing", docker.start(id))
@@ -169,6 +173,9 @@ check "labels reach the container" is c_label "$P unit"
 check "binds reach the container" is c_bind "$P-vol:/data"
 check "env takes list items and names" sh -c 'grep -q "A=1" out/c_env && grep -q "B=2" out/c_env'
 check "cmd is the argv given" is c_cmd "sleep 60"
+check "containers lists the one named exactly, with id, state, labels and image ID" is c_list "1 $id running unit true"
+check "containers: an anchored name is not a prefix match" is c_list_prefix 0
+check "containers lists stopped ones too (and ANDs filters)" is c_list_stopped exited
 check "stop answers true" is c_stop true
 check "the container stopped" is c_stopped false
 check "rm answers true" is c_rm true
