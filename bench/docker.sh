@@ -32,7 +32,11 @@ for t in hyperfine ninja make cargo; do command -v $t >/dev/null 2>&1 || die "'$
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sb-dbench.XXXXXX") || die "cannot create a temp dir"
 P="sbbench-$$"
+# untagged images sindri-build labelled, before the benchmark: those it leaves (rebuilt images) go with it
+"$DOCKER" images -q --no-trunc -f dangling=true -f label=org.sindri-build.key | sort >"$W/dangling-before"
 cleanup() {
+	"$DOCKER" images -q --no-trunc -f dangling=true -f label=org.sindri-build.key | sort |
+		comm -13 "$W/dangling-before" - | xargs -r "$DOCKER" rmi >/dev/null 2>&1
 	"$DOCKER" rm -f "$P-ws" "$P-mk-ws" >/dev/null 2>&1
 	"$DOCKER" volume rm -f "$P-ws_home" "$P-mk-ws_home" >/dev/null 2>&1
 	"$DOCKER" image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1

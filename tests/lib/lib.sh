@@ -37,6 +37,15 @@ need_docker() {
 		echo "$T_NAME: 0 passed, 0 failed"
 		exit 0
 	fi
+	# An image a test rebuilt loses its tag and stays behind untagged ("dangling"): those sindri-build labelled
+	# that were not there when the test began go when it ends.
+	labelled_dangling >"$T_ROOT/.dangling-before"
+	at_exit 'labelled_dangling | comm -13 "$T_ROOT/.dangling-before" - | xargs -r "$DOCKER" rmi >/dev/null 2>&1'
+}
+
+# labelled_dangling: the IDs of untagged images that carry sindri-build's key label, sorted.
+labelled_dangling() {
+	"$DOCKER" images -q --no-trunc -f dangling=true -f label=org.sindri-build.key | sort
 }
 
 # need_ninja: set NINJA to the ninja to test with; skip this test file (outside CI) when there is none.
