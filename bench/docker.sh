@@ -37,6 +37,8 @@ P="sbbench-$$"
 cleanup() {
 	"$DOCKER" images -q --no-trunc -f dangling=true -f label=org.sindri-build.key | sort |
 		comm -13 "$W/dangling-before" - | xargs -r "$DOCKER" rmi >/dev/null 2>&1
+	# and the direct no-cache builds (labelled for this, as sindri-build labels its own)
+	"$DOCKER" images -q -f dangling=true -f "label=sbbench=$P" | xargs -r "$DOCKER" rmi >/dev/null 2>&1
 	"$DOCKER" rm -f "$P-ws" "$P-mk-ws" >/dev/null 2>&1
 	"$DOCKER" volume rm -f "$P-ws_home" "$P-mk-ws_home" >/dev/null 2>&1
 	"$DOCKER" image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1
@@ -165,7 +167,7 @@ over=$(awk '{ print ($1 / $2 - 1) * 100 }' "$W/first-runs" | median | awk '{ pri
 row "first build: run vs the docker build it runs" "$(ms "$sbf")" "$(ms "$dbf")" "${over}%" "<= 2%" "$(awk -v o="$over" 'BEGIN { print (o <= 2) ? "PASS" : "MISS" }')"
 rounds first "$FROUNDS" 1 "$FRUNS" \
 	-n sindri-build "$SB -q -C $d -f nocache.lua img" \
-	-n "docker build --no-cache" "$DOCKER build --no-cache -t $P-img:nc2 $d"
+	-n "docker build --no-cache" "$DOCKER build --no-cache --label sbbench=$P -t $P-img:nc2 $d"
 sbf=$(time_of first 1)
 dkf=$(time_of first 2)
 over=$(ratio_of first 1 2 | awk '{ printf "%.1f", ($1 - 1) * 100 }')
