@@ -408,7 +408,7 @@ static void read_one(struct docker *d)
 		return;
 	}
 	d->kept[i].pending = 0;
-	if (d->kept[i].stale || d->kept[i].r.rc != CURLE_OK)
+	if (d->kept[i].stale)
 		kept_drop(d, i);
 }
 
@@ -454,7 +454,8 @@ static void copy_reply(struct docker_reply *to, const struct docker_reply *from)
 }
 
 /* kept_answer: the answer kept for GET path, waiting for it when it was sent ahead; 1 when there is one. Unless
- * keepable, it is given only this once. */
+ * keepable, it is given only this once; so is a failure (a request sent ahead is not made twice: an engine that
+ * does not answer is reported after one wait, not two). */
 static int kept_answer(struct docker *d, const char *path, int keepable, struct docker_reply *r)
 {
 	struct kept *k;
@@ -464,7 +465,7 @@ static int kept_answer(struct docker *d, const char *path, int keepable, struct 
 	if (!k)
 		return 0;
 	copy_reply(r, &k->r);
-	if (!keepable)
+	if (!keepable || k->r.rc != CURLE_OK)
 		kept_drop(d, (size_t)(k - d->kept));
 	return 1;
 }
@@ -561,7 +562,8 @@ static void prefetch(struct docker *d, const char *path)
 {
 	struct buf p = BUF_INIT;
 
-	if (d->helper < 0 || !d->version[0])
+	/* while a task runs, an answer could not be used when it comes */
+	if (d->helper < 0 || !d->version[0] || (d->epoch_fn && !check_epoch(d)))
 		return;
 	buf_addf(&p, "/v%s%s", d->version, path);
 	send_ahead(d, p.data, REQUEST_TIMEOUT_S);

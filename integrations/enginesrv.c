@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <curl/curl.h> /* the CURLE_ codes of the answers it makes itself; no libcurl call */
+
 #include "enginesrv.h"
 #include "hash.h"
 #include "util.h"
@@ -337,7 +339,7 @@ static void *do_job(void *arg)
 
 	memset(&j->r, 0, sizeof(j->r));
 	if (!d) {
-		j->r.rc = 2; /* CURLE_FAILED_INIT */
+		j->r.rc = CURLE_FAILED_INIT;
 		snprintf(j->r.errbuf, sizeof(j->r.errbuf), "the engine helper cannot initialize libcurl");
 		return NULL;
 	}

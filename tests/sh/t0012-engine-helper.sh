@@ -113,6 +113,29 @@ check "... (it was there before)" test "$docker_img_before" != none
 sb
 check "... and the next run rebuilds it" ran_is "app"
 
+# A helper that dies in the middle of a request: a GET is made again by the run itself. GET /events with an end
+# in the near future holds the request open long enough to kill the helper under it.
+cat >events.lua <<'LUA'
+task "ev" { always = true, run = function()
+  local now = os.time()
+  docker.get("/events?since=" .. now .. "&until=" .. (now + 3))
+  local f = assert(io.open("ev.done", "w")); f:close()
+  return true
+end }
+default "ev"
+LUA
+wait_helper
+rm -f ev.done
+"$SB" -f events.lua >ev.out 2>&1 &
+ev_pid=$!
+sleep 1
+kill -9 "$HPID"
+wait "$ev_pid"
+ev_rc=$?
+check "a run whose helper dies in mid-request finishes" test "$ev_rc" = 0 -a -e ev.done
+check "... having made the GET itself, not reported the engine unreachable" sh -c '! grep -q "cannot reach\|helper stopped" ev.out'
+check "... and a new helper is started" wait_helper
+
 old_pid=$HPID
 kill -9 "$HPID"
 check "a killed helper ends" gone "$HPID"
