@@ -6,6 +6,14 @@ die() {
 	exit 2
 }
 
+# private_copy: measure a copy of $SB in $W (SB_ORIG keeps the original): others may rebuild ./sindri-build while
+# a benchmark runs, and the copy's engine helper ends when $W goes.
+private_copy() {
+	SB_ORIG=$SB
+	cp "$SB" "$W/sindri-build" || die "cannot copy '$SB'"
+	SB=$W/sindri-build
+}
+
 say() {
 	printf '\n== %s\n' "$*"
 }

@@ -37,10 +37,7 @@ case $SB in /*) ;; *) SB=$(pwd)/$SB ;; esac
 W=$(mktemp -d "${TMPDIR:-/tmp}/sb-profile.XXXXXX") || die "cannot create a temp dir"
 trap 'rm -rf "$W"' EXIT
 trap 'exit 130' INT TERM
-# Measure a private copy: others may rebuild ./sindri-build while this runs.
-SB_ORIG=$SB
-cp "$SB" "$W/sindri-build" || die "cannot copy '$SB'"
-SB=$W/sindri-build
+private_copy
 
 say "tree '$SHAPE'"
 make_tree t "$SHAPE"

@@ -52,10 +52,7 @@ fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/sb-bench.XXXXXX") || die "cannot create a temp dir"
 trap 'rm -rf "$W"' EXIT
 trap 'exit 130' INT TERM
-# Measure a private copy: others may rebuild ./sindri-build while this runs.
-SB_ORIG=$SB
-cp "$SB" "$W/sindri-build" || die "cannot copy '$SB'"
-SB=$W/sindri-build
+private_copy
 TABLE=$W/table.tsv
 : >"$TABLE"
 
