@@ -10,7 +10,8 @@
 # Each comparison runs in rounds, the commands one after the other within a round; a ratio is the median over rounds
 # of the ratio within a round, and a time the median of the round means, so a machine whose speed drifts during
 # the benchmark (a shared VM) moves both sides of a ratio together. Runs use the engine helper, as users do
-# (SINDRI_BUILD_SERVER=0 measures the runs that load libcurl themselves).
+# (SINDRI_BUILD_SERVER=0 measures the runs that load libcurl themselves), and with it the watched tree, which spares
+# the timed no-ops their stat calls (SINDRI_BUILD_WATCH=0 measures the walk that stats everything).
 # Needs a Docker engine with busybox:local (tests/lib/docker-setup.sh), hyperfine, ninja, cargo. Exits 0: a
 # benchmark is not a test; a target not met prints MISS.
 set -u

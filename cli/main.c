@@ -23,14 +23,17 @@
 #include "sindriconf_lua.h"
 #include "state.h"
 #include "util.h"
+#include "watchsrv.h"
 
 #define VERSION "0.1.0"
 #define STATE_DIR ".sindri-build"
 #define FILECACHE STATE_DIR "/files"
+#define WATCH_TOKEN STATE_DIR "/watch"
 
 struct opts {
 	const char *dir, *file, *tool;
 	const char *out; /* -o FILE, for -t ninja */
+	int stats;       /* -d stats */
 	struct build_opts b;
 	struct strv targets, vars;
 };
@@ -48,7 +51,7 @@ static void usage(FILE *f)
 	      "  -n          dry run: say what would run, run nothing, write nothing\n"
 	      "  -v          print commands, task output and Lua tracebacks\n"
 	      "  -q          quiet: only errors\n"
-	      "  -d explain  say why each task runs\n"
+	      "  -d explain  say why each task runs; -d stats  count the walks' stat calls\n"
 	      "  -t tool     run a tool: targets graph query commands key explain stats clean ninja run (-t list)\n"
 	      "  -o file     the file -t ninja writes (default: build.ninja)\n"
 	      "  --config F  CONFIG=F;  --yes  YES=1;  --json  JSON=1;  --from-source  FROM_SOURCE=1;\n"
@@ -129,8 +132,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'd':
 			if (strcmp(optarg, "explain") == 0) {
 				o->b.explain = 1;
+			} else if (strcmp(optarg, "stats") == 0) {
+				o->stats = 1;
 			} else if (strcmp(optarg, "list") == 0) {
-				puts("debugging modes:\n  explain  say why each task runs");
+				puts("debugging modes:\n  explain  say why each task runs\n"
+				     "  stats    at the end, how many stat calls the walks made and how many the watched tree spared");
 				exit(0);
 			} else {
 				return error("unknown debug mode '%s' (-d list shows them)", optarg);
@@ -374,6 +380,18 @@ static void ping_ahead(const struct opts *o, struct recipe *r)
 		docker_ping_ahead(d);
 }
 
+/* watch_ask: for a build, -t key or -t explain, ask the engine helper about the watched tree now. */
+static void watch_ask(const struct opts *o, struct recipe *r, struct watched *wt)
+{
+	const char *off = getenv("SINDRI_BUILD_WATCH");
+	struct docker *d;
+
+	if (o->tool && strcmp(o->tool, "key") && strcmp(o->tool, "explain"))
+		return;
+	if ((!off || strcmp(off, "0") != 0) && (d = docker_lua_client(recipe_lua(r))))
+		watched_ask(wt, d, WATCH_TOKEN, FILECACHE);
+}
+
 /* tool_server: -t server [status|start|stop], the engine helper (integrations/enginesrv.h); needs no recipe. */
 static int tool_server(const struct strv *args)
 {
@@ -405,7 +423,7 @@ static int tool_server(const struct strv *args)
 	return ret < 0 ? 2 : 0;
 }
 
-static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke)
+static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke, struct watched *wt)
 {
 	struct task **targets = NULL;
 	size_t n = 0;
@@ -438,6 +456,7 @@ static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke)
 	if (!st)
 		goto out;
 	ke->fc = filecache_load(FILECACHE);
+	watched_answer(wt, ke->fc, build_epoch);
 	ke->readonly = !writes;
 	if (strcmp(o->tool, "stats") == 0)
 		ret = tool_stats(st);
@@ -445,6 +464,8 @@ static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke)
 		ret = tool_clean(g, targets, n, o->targets.n == 0, st);
 	else
 		ret = tool_explain(g, targets, n, st, ke, strcmp(o->tool, "key") == 0);
+	if (o->stats)
+		watched_stats(wt, ke->fc);
 out:
 	if (st)
 		state_close(st);
@@ -458,6 +479,7 @@ int main(int argc, char **argv)
 	struct graph g;
 	struct recipe *r = NULL;
 	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL};
+	struct watched wt;
 	struct task **targets = NULL;
 	size_t n = 0;
 	int ret = 2;
@@ -467,6 +489,7 @@ int main(int argc, char **argv)
 		return enginesrv_main(argv[2], argv[3]);
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	watched_init(&wt);
 	compat_status_env();
 	if (o.dir && chdir(o.dir) < 0) {
 		error("cannot change to directory '%s':", o.dir);
@@ -501,6 +524,7 @@ int main(int argc, char **argv)
 	recipe_set_path(r, path);
 	free(path);
 	ping_ahead(&o, r);
+	watch_ask(&o, r, &wt);
 	if (recipe_load(r, o.file) < 0 || graph_resolve(&g) < 0)
 		goto out;
 	signals_install();
@@ -516,7 +540,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.tool) {
-		ret = run_tool(&o, &g, &ke);
+		ret = run_tool(&o, &g, &ke, &wt);
 		goto out;
 	}
 	if (resolve_targets(&g, &o.targets, &targets, &n) < 0)
@@ -543,18 +567,26 @@ int main(int argc, char **argv)
 	if (!st)
 		goto out;
 	ke.fc = filecache_load(FILECACHE);
+	watched_answer(&wt, ke.fc, build_epoch);
 	ke.readonly = readonly;
 	enginesrv_allow_start(!readonly);
 	recipe_set_build(r, st, &ke, &o.b);
 	ret = build_run(&g, targets, n, st, &ke, &o.b);
 	recipe_set_build(r, NULL, NULL, NULL);
+	if (!readonly)
+		watched_record(&wt, ke.fc);
+	if (o.stats)
+		watched_stats(&wt, ke.fc);
 	if (!readonly && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
 		ret = 2;
+	if (!readonly)
+		watched_commit(&wt, FILECACHE);
 	if (!readonly)
 		recipe_save_bytecode(r);
 	state_close(st);
 out:
 	filecache_free(ke.fc);
+	watched_release(&wt);
 	free(targets);
 	recipe_free(r);
 	graph_release(&g);

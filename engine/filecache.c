@@ -18,6 +18,8 @@
  *   trailer u64 XXH64 (seed 0) of every byte before it
  * A directory's entry is keyed by "/<dev>:<ino>" (see fileset.c), which no relative file path can be.
  */
+/* In a record's mode, above every bit of st_mode: the entry is in the watched set. */
+#define MODE_WATCHED 0x40000000u
 #define FC_MAGIC "SBFC"
 #define FC_VERSION 2
 #define HDR_SIZE 16
@@ -28,6 +30,8 @@ enum {
 	ENT_USED = 1 << 0,  /* looked up by this process: kept on save without a stat */
 	ENT_OWNED = 1 << 1, /* path was allocated here, not a pointer into the loaded file */
 	ENT_OWNLIST = 1 << 2, /* listing was allocated here */
+	ENT_WATCHED = 1 << 3, /* in the set a watcher vouches for (filecache_mark_watched); saved as MODE_WATCHED */
+	ENT_WALKED = 1 << 4,  /* stat'ed, or taken under a vouch, by a walk of this process */
 };
 
 struct fcent {
@@ -51,6 +55,10 @@ struct filecache {
 	size_t nslot; /* a power of two, more than twice n */
 	int dirty;
 	size_t hits, hashed;
+	/* vouched for (filecache_vouch) while epoch() still returns vouch_at */
+	unsigned long (*epoch)(void);
+	unsigned long vouch_at;
+	size_t stats, known; /* walk stats made, and taken from entries under a vouch */
 };
 
 static uint32_t get32(const unsigned char *p)
@@ -199,7 +207,9 @@ static const char *parse(struct filecache *fc, uint32_t *version)
 		if (*find(fc, h, path, plen))
 			return "duplicate path";
 		e = add(fc, path, plen, h, 0);
-		e->st.mode = get32(r + 4);
+		e->st.mode = get32(r + 4) & ~MODE_WATCHED;
+		if (get32(r + 4) & MODE_WATCHED)
+			e->flags |= ENT_WATCHED;
 		e->st.size = get64(r + 8);
 		e->st.mtime_ns = (int64_t)get64(r + 16);
 		e->st.ctime_ns = (int64_t)get64(r + 24);
@@ -359,7 +369,7 @@ int filecache_save(struct filecache *fc, const char *path, int rootfd)
 		    (errno == ENOENT || errno == ENOTDIR))
 			continue;
 		p = put32(p, e->len);
-		p = put32(p, e->st.mode);
+		p = put32(p, e->st.mode | (e->flags & ENT_WATCHED ? MODE_WATCHED : 0));
 		p = put64(p, e->st.size);
 		p = put64(p, (uint64_t)e->st.mtime_ns);
 		p = put64(p, (uint64_t)e->st.ctime_ns);
@@ -386,6 +396,121 @@ int filecache_save(struct filecache *fc, const char *path, int rootfd)
 		fc->dirty = 0;
 	free(data);
 	return ret;
+}
+
+void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void))
+{
+	fc->epoch = epoch;
+	fc->vouch_at = epoch ? epoch() : 0;
+}
+
+int filecache_vouched(struct filecache *fc)
+{
+	if (!fc->epoch)
+		return 0;
+	if (fc->epoch() == fc->vouch_at && fc->vouch_at)
+		return 1;
+	fc->epoch = NULL; /* something ran: a vouch is for the tree as it was before */
+	return 0;
+}
+
+/* entry: the entry for key (len bytes), or NULL. */
+static struct fcent *entry(struct filecache *fc, const char *key, size_t len)
+{
+	uint32_t s = len <= UINT32_MAX ? *find(fc, XXH3_64bits(key, len), key, (uint32_t)len) : 0;
+
+	return s ? &fc->ent[s - 1] : NULL;
+}
+
+int filecache_known_stat(struct filecache *fc, const char *key, size_t len, struct stat *st)
+{
+	struct fcent *e;
+
+	if (!filecache_vouched(fc) || !(e = entry(fc, key, len)) || !(e->flags & ENT_WATCHED))
+		return 0;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = e->st.mode;
+	st->st_size = (off_t)e->st.size;
+	st->st_mtim.tv_sec = e->st.mtime_ns / 1000000000;
+	st->st_mtim.tv_nsec = e->st.mtime_ns % 1000000000;
+	st->st_ctim.tv_sec = e->st.ctime_ns / 1000000000;
+	st->st_ctim.tv_nsec = e->st.ctime_ns % 1000000000;
+	st->st_ino = (ino_t)e->st.ino;
+	st->st_dev = (dev_t)e->st.dev;
+	st->st_nlink = 1;
+	e->flags |= ENT_USED | ENT_WALKED;
+	fc->known++;
+	return 1;
+}
+
+/* note: a walk stat'ed key: its entry holds that stat data from now on. An entry whose stat data changes loses its
+ * hash (hashed_at 0 is never trusted): stat data newer than the hash must not vouch for it, so a lookup of its
+ * content reads the file again. */
+static void note(struct filecache *fc, const char *key, size_t len, const struct stat *st)
+{
+	struct filestat fst;
+	struct fcent *e = entry(fc, key, len);
+
+	filestat_from(&fst, st);
+	if (!e) {
+		if (len > UINT32_MAX)
+			return;
+		e = add(fc, xstrndup(key, len), (uint32_t)len, XXH3_64bits(key, len), ENT_OWNED);
+	} else if (e->st.size == fst.size && e->st.mtime_ns == fst.mtime_ns && e->st.ctime_ns == fst.ctime_ns &&
+	           e->st.ino == fst.ino && e->st.dev == fst.dev && e->st.mode == fst.mode) {
+		e->flags |= ENT_USED | ENT_WALKED;
+		return;
+	}
+	e->st = fst;
+	memset(&e->hash, 0, sizeof(e->hash));
+	e->hashed_at = 0;
+	e->flags |= ENT_USED | ENT_WALKED;
+	fc->dirty = 1;
+}
+
+void filecache_note_dir(struct filecache *fc, const char *key, size_t len, const struct stat *st)
+{
+	note(fc, key, len, st);
+}
+
+void filecache_note_file(struct filecache *fc, const char *key, size_t len, const struct stat *st)
+{
+	note(fc, key, len, st);
+}
+
+void filecache_stat_made(struct filecache *fc)
+{
+	fc->stats++;
+}
+
+void filecache_used(const struct filecache *fc, struct buf *out)
+{
+	for (size_t i = 0; i < fc->n; i++) {
+		const struct fcent *e = &fc->ent[i];
+		if ((e->flags & ENT_WALKED) && e->path[0] != '/' && (S_ISREG(e->st.mode) || S_ISDIR(e->st.mode))) {
+			buf_add(out, e->path, e->len);
+			buf_addc(out, '\n');
+		}
+	}
+}
+
+void filecache_mark_watched(struct filecache *fc)
+{
+	for (size_t i = 0; i < fc->n; i++) {
+		struct fcent *e = &fc->ent[i];
+		int was = (e->flags & ENT_WATCHED) != 0;
+		int now = (e->flags & ENT_WALKED) && e->path[0] != '/' && (S_ISREG(e->st.mode) || S_ISDIR(e->st.mode));
+		if (was != now) {
+			e->flags ^= ENT_WATCHED;
+			fc->dirty = 1;
+		}
+	}
+}
+
+void filecache_walk_stats(const struct filecache *fc, size_t *stats, size_t *known)
+{
+	*stats = fc->stats;
+	*known = fc->known;
 }
 
 void filecache_stats(const struct filecache *fc, size_t *hits, size_t *hashed)

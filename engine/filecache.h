@@ -2,6 +2,8 @@
 #ifndef SB_FILECACHE_H
 #define SB_FILECACHE_H
 
+#include <sys/stat.h>
+
 #include "fileset.h"
 #include "hash.h"
 
@@ -27,6 +29,35 @@ const char *filecache_dir(struct filecache *fc, const char *path, const struct f
 /* filecache_dir_put: remember the listing of a directory read at listed_at (taken before reading it). */
 void filecache_dir_put(struct filecache *fc, const char *path, const struct filestat *st, const char *listing,
                        size_t len, int64_t listed_at);
+/*
+ * A vouch (filecache_vouch): the caller knows that nothing below the cache's root changed since every entry's stat
+ * data was last taken (a watcher saw no change; see docs/design.md "The watched tree"), so a walk may take an entry's
+ * stat data instead of calling stat. It holds while epoch() (build_epoch) returns what it did when given: once a
+ * task or a recipe command may have changed a file, everything is stat'ed again.
+ * filecache_vouched: 1 while a vouch holds.
+ * filecache_known_stat: under a vouch, the stat data of key, an entry in the watched set (a file's path, or a directory's path with its '/';
+ * len bytes) as a struct stat (st_nlink 1); 0 when there is no vouch or no entry (then stat it).
+ * filecache_note_dir: a walk stat'ed the directory key ("path/"): remember its stat data under that name.
+ * filecache_note_file: a walk stat'ed the file key: its entry holds that stat data from now on (a changed one
+ * loses its hash, so its content is read again when asked for); a file no key reads, such as one the ignore file
+ * leaves out, is then watched and vouched for like the rest.
+ * filecache_stat_made: a walk stat'ed a file or directory (counted for filecache_walk_stats).
+ * filecache_used: append the paths this process's walks stat'ed or took, files and "dir/" entries, one per line
+ * (what a watcher should watch so that the next run can be vouched for).
+ * filecache_mark_watched: the watcher now vouches for exactly what filecache_used listed: under a later vouch, only
+ * those entries are taken (any other path is stat'ed). Saved with the cache.
+ * filecache_walk_stats: how many stats walks made, and how many they took from entries under a vouch.
+ */
+void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void));
+int filecache_vouched(struct filecache *fc);
+int filecache_known_stat(struct filecache *fc, const char *key, size_t len, struct stat *st);
+void filecache_note_dir(struct filecache *fc, const char *key, size_t len, const struct stat *st);
+void filecache_note_file(struct filecache *fc, const char *key, size_t len, const struct stat *st);
+void filecache_stat_made(struct filecache *fc);
+struct buf;
+void filecache_used(const struct filecache *fc, struct buf *out);
+void filecache_mark_watched(struct filecache *fc);
+void filecache_walk_stats(const struct filecache *fc, size_t *stats, size_t *known);
 /* filecache_dirty: 1 when filecache_save would write. */
 int filecache_dirty(const struct filecache *fc);
 /* filecache_save: if dirty, write the cache atomically (temp + fsync + rename), dropping entries not used by this

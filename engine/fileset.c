@@ -10,6 +10,7 @@
 
 #include "filecache.h"
 #include "fileset.h"
+#include "listing.h"
 #include "util.h"
 
 /*
@@ -46,6 +47,8 @@ struct walker {
 	struct buf *err;
 	int rootfd;
 	struct filecache *fc; /* directory listings by stat data; NULL: read every directory */
+	struct buf fckey;     /* fc's name for a path: the prefix (rootfd's path in fc), then the path */
+	size_t fcprefix;      /* bytes of prefix in fckey */
 };
 
 void fileset_init(struct fileset *fs)
@@ -337,34 +340,56 @@ static int walk_error(struct walker *w, const char *what)
 	return -1;
 }
 
-/* read_listing: the entries of the open directory fd as a listing (a d_type byte, the name, a NUL, for each; no
- * "." or ".."), read with getdents64 on the fd itself: opendir/readdir would add an fstat and two fcntl per
- * directory. Closes fd. -1 with errno on a read error. */
-static int read_listing(int fd, struct buf *out)
+/* fckey: fc's name for w->path, a directory's with its '/' ("./" for fc's root itself); *len its length. */
+static const char *fckey(struct walker *w, int dir, size_t *len)
 {
-	enum { DIRBUF = 32768 };
-	char *dbuf = xmalloc(DIRBUF);
-	ssize_t n;
-	int ret = 0;
+	size_t n = w->path.len;
 
-	while ((n = getdents64(fd, dbuf, DIRBUF)) > 0) {
-		for (ssize_t pos = 0; pos < n;) {
-			const struct dirent64 *de = (const struct dirent64 *)(const void *)(dbuf + pos);
-			const char *name = de->d_name;
-			pos += de->d_reclen;
-			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
-				continue;
-			buf_addc(out, (char)de->d_type);
-			buf_add(out, name, strlen(name) + 1);
-		}
+	w->fckey.len = w->fcprefix;
+	if (dir && n && w->path.data[n - 1] == '/')
+		n--;
+	buf_add(&w->fckey, w->path.data, n);
+	if (dir)
+		buf_adds(&w->fckey, w->fckey.len ? "/" : "./");
+	*len = w->fckey.len;
+	return w->fckey.data;
+}
+
+/* known: under fc's vouch, w->path's stat data from fc instead of a stat (see filecache_vouch); 0: stat it. */
+static int known(struct walker *w, int dir, struct stat *st)
+{
+	size_t len;
+	const char *key;
+
+	if (!filecache_vouched(w->fc))
+		return 0;
+	key = fckey(w, dir, &len);
+	return filecache_known_stat(w->fc, key, len, st);
+}
+
+/* stat_entry: fstatat an entry of the walk (counted for -d stats when there is a stat cache). */
+static int stat_entry(struct walker *w, const char *path, struct stat *st, int flags)
+{
+	if (w->fc)
+		filecache_stat_made(w->fc);
+	return fstatat(w->rootfd, path, st, flags);
+}
+
+/* stat_dir: stat the directory at w->path (no trailing '/'), or take it from fc under a vouch; fc remembers it. */
+static int stat_dir(struct walker *w, struct stat *st)
+{
+	size_t len;
+	const char *key;
+
+	if (known(w, 1, st))
+		return 0;
+	if (stat_entry(w, w->path.len ? w->path.data : ".", st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (S_ISDIR(st->st_mode)) {
+		key = fckey(w, 1, &len);
+		filecache_note_dir(w->fc, key, len, st);
 	}
-	if (n < 0)
-		ret = -1;
-	int saved = errno;
-	free(dbuf);
-	close(fd);
-	errno = saved;
-	return ret;
+	return 0;
 }
 
 /*
@@ -384,16 +409,22 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 	size_t llen = 0;
 	struct filestat fst;
 	struct stat dst;
-	char key[48];
+	char key[LISTING_KEY_MAX];
 	int ret = 0;
 
 	if (w->fc) {
-		if (!st && (fd >= 0 ? fstat(fd, &dst) : fstatat(w->rootfd, dir, &dst, 0)) == 0)
+		if (!st && fd >= 0 && fstat(fd, &dst) == 0) {
+			size_t klen;
+			const char *k = fckey(w, 1, &klen);
+			filecache_note_dir(w->fc, k, klen, &dst); /* the walk's root: watched like the rest */
 			st = &dst;
+		} else if (!st && fstatat(w->rootfd, dir, &dst, 0) == 0) {
+			st = &dst;
+		}
 		if (st) {
 			/* keyed by identity, not by path: walks from different roots (a build context) share listings */
 			filestat_from(&fst, st);
-			snprintf(key, sizeof(key), "/%llu:%llu", (unsigned long long)fst.dev, (unsigned long long)fst.ino);
+			listing_key(key, fst.dev, fst.ino);
 			list = filecache_dir(w->fc, key, &fst, &llen);
 		}
 	}
@@ -409,7 +440,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 				return 0;
 			return walk_error(w, "open directory");
 		}
-		if (read_listing(fd, &own) < 0) {
+		if (listing_read(fd, &own) < 0) {
 			buf_release(&own);
 			return walk_error(w, "read directory");
 		}
@@ -424,7 +455,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		size_t len = strlen(name);
 		uint64_t next = WALK_ALL;
 		struct stat est;
-		int isdir, islink, statted = 0;
+		int isdir, islink, statted = 0, known_st = 0;
 
 		pos += len + 2;
 		if (set != WALK_ALL && !(next = step(w, set, name, len)))
@@ -442,7 +473,9 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			/* fall through */
 		case DT_LNK:
 		case DT_UNKNOWN:
-			if (fstatat(w->rootfd, w->path.data, &est, type == DT_UNKNOWN ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
+			if (type == DT_REG && w->fc && (known_st = known(w, 0, &est)))
+				; /* vouched for: its stat data as the cache has it */
+			else if (stat_entry(w, w->path.data, &est, type == DT_UNKNOWN ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
 				/* Gone since it was listed, or a dangling symlink: neither is an input. */
 				if (errno == ENOENT || errno == ENOTDIR)
 					continue;
@@ -452,7 +485,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			islink = type == DT_LNK;
 			if (S_ISLNK(est.st_mode)) {
 				islink = 1;
-				if (fstatat(w->rootfd, w->path.data, &est, 0) < 0)
+				if (stat_entry(w, w->path.data, &est, 0) < 0)
 					continue;
 			}
 			/* A symlink to a directory is not followed: it could loop or leave the tree. */
@@ -467,15 +500,21 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		if (type != DT_REG && excluded(w, w->path.data, isdir))
 			continue;
 		if (!isdir) {
-			if (set == WALK_ALL || ((next & accept) && !w->dironly))
+			if (set == WALK_ALL || ((next & accept) && !w->dironly)) {
 				fileset_add(w->fs, w->path.data, w->path.len, &est);
+				if (w->fc && !known_st && !islink && S_ISREG(est.st_mode)) {
+					size_t klen;
+					const char *k = fckey(w, 0, &klen);
+					filecache_note_file(w->fc, k, klen, &est);
+				}
+			}
 			continue;
 		}
 		/* A matched directory takes everything below it; otherwise carry the live states down. */
 		if (set == WALK_ALL || (next & accept))
 			next = WALK_ALL;
 		if (w->fc && !statted) {
-			if (fstatat(w->rootfd, w->path.data, &est, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (stat_dir(w, &est) < 0) {
 				if (errno == ENOENT || errno == ENOTDIR)
 					continue;
 				ret = walk_error(w, "stat");
@@ -620,13 +659,14 @@ static void sort_dedupe(struct fileset *fs)
 int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                    const char *const *excl, size_t nexcl, struct buf *err)
 {
-	return fileset_expand_cached(fs, rootfd, pats, npats, excl, nexcl, NULL, err);
+	return fileset_expand_cached(fs, rootfd, pats, npats, excl, nexcl, NULL, NULL, err);
 }
 
 int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
-                          const char *const *excl, size_t nexcl, struct filecache *fc, struct buf *err)
+                          const char *const *excl, size_t nexcl, struct filecache *fc, const char *fcprefix,
+                          struct buf *err)
 {
-	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err, .rootfd = rootfd, .fc = fc};
+	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err, .rootfd = rootfd, .fc = fc, .fckey = BUF_INIT};
 	struct excl *ex = xcalloc(nexcl, sizeof(*ex));
 	size_t old = fs->n, i;
 	int ret = 0;
@@ -640,6 +680,10 @@ int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pat
 	}
 	w.ex = ex;
 	w.nex = nexcl;
+	if (fcprefix && *fcprefix) {
+		buf_adds(&w.fckey, fcprefix);
+		w.fcprefix = w.fckey.len;
+	}
 	for (i = 0; i < npats && ret == 0; i++) {
 		if (normalize(pats[i], &w.path, &w.dironly, err) < 0)
 			ret = -1;
@@ -660,5 +704,6 @@ out:
 		free(ex[i].pat);
 	free(ex);
 	buf_release(&w.path);
+	buf_release(&w.fckey);
 	return ret;
 }

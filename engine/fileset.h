@@ -48,10 +48,12 @@ int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size
                    const char *const *excl, size_t nexcl, struct buf *err);
 
 /* fileset_expand_cached: fileset_expand that reads a directory only when its stat data changed since its listing
- * was cached in fc (NULL: like fileset_expand). */
+ * was cached in fc (NULL: like fileset_expand), and under fc's vouch takes stat data from fc (filecache_vouch).
+ * fcprefix (NULL: none) is rootfd's path as fc names files ("ctx/" when rootfd is the directory ctx of fc's root). */
 struct filecache;
 int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
-                          const char *const *excl, size_t nexcl, struct filecache *fc, struct buf *err);
+                          const char *const *excl, size_t nexcl, struct filecache *fc, const char *fcprefix,
+                          struct buf *err);
 
 /* glob_match: 1 when path matches pat (as above: '*', '?', '[...]', '[!...]', '**' segments, '\\' escapes), else 0. */
 int glob_match(const char *pat, const char *path);

@@ -97,19 +97,18 @@ struct hash128 keyparts_digest(const struct keyparts *kp)
 	for (size_t i = 0; i < kp->n; i++) {
 		const char *name = keyparts_name(kp, i);
 		size_t n = strlen(name);
-		unsigned char num[8];
-		buf_reset(&rec);
+		unsigned char *p;
+		buf_grow(&rec, n + 24);
+		p = (unsigned char *)rec.data;
 		for (int b = 0; b < 8; b++)
-			num[b] = (unsigned char)((uint64_t)n >> (8 * b));
-		buf_add(&rec, num, 8);
-		buf_add(&rec, name, n);
-		for (int w = 0; w < 2; w++) {
-			uint64_t v = w ? kp->v[i].h.hi : kp->v[i].h.lo;
-			for (int b = 0; b < 8; b++)
-				num[b] = (unsigned char)(v >> (8 * b));
-			buf_add(&rec, num, 8);
+			p[b] = (unsigned char)((uint64_t)n >> (8 * b));
+		memcpy(p + 8, name, n);
+		p += 8 + n;
+		for (int b = 0; b < 8; b++) {
+			p[b] = (unsigned char)(kp->v[i].h.lo >> (8 * b));
+			p[8 + b] = (unsigned char)(kp->v[i].h.hi >> (8 * b));
 		}
-		hasher_add(&h, rec.data, rec.len);
+		hasher_add(&h, rec.data, n + 24);
 	}
 	buf_release(&rec);
 	return hasher_final(&h);
@@ -336,7 +335,7 @@ int task_key(struct task *t, const struct keyenv *ke)
 
 	fileset_init(&fs);
 	if (t->inputs.n && fileset_expand_cached(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, &err) < 0) {
+	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL, &err) < 0) {
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}

@@ -443,8 +443,7 @@ static struct kept *keep(struct docker *d, const char *path, long timeout_s)
 	return k;
 }
 
-/* copy_reply: *to as a copy of *from, body included. */
-static void copy_reply(struct docker_reply *to, const struct docker_reply *from)
+void docker_reply_copy(struct docker_reply *to, const struct docker_reply *from)
 {
 	struct buf body = BUF_INIT;
 
@@ -464,7 +463,7 @@ static int kept_answer(struct docker *d, const char *path, int keepable, struct 
 		read_one(d);
 	if (!k)
 		return 0;
-	copy_reply(r, &k->r);
+	docker_reply_copy(r, &k->r);
 	if (!keepable || k->r.rc != CURLE_OK)
 		kept_drop(d, (size_t)(k - d->kept));
 	return 1;
@@ -520,7 +519,7 @@ static int request(struct docker *d, const char *method, const char *path, const
 			d->helper_started = enginesrv_start(d->socket, 0) == 0;
 	}
 	if (get && keepable && r->rc == CURLE_OK)
-		copy_reply(&keep(d, path, timeout_s)->r, r);
+		docker_reply_copy(&keep(d, path, timeout_s)->r, r);
 answered:
 	snprintf(d->server_version, sizeof(d->server_version), "%s", r->server_version);
 	if (r->rc != CURLE_OK) {
@@ -555,6 +554,35 @@ void docker_ping_ahead(struct docker *d)
 {
 	if (!d->version[0] && connect_helper(d))
 		send_ahead(d, "/_ping", CONNECT_TIMEOUT_S);
+}
+
+int docker_helper_ahead(struct docker *d, const char *path)
+{
+	if (!connect_helper(d))
+		return -1;
+	send_ahead(d, path, REQUEST_TIMEOUT_S);
+	return d->helper >= 0 ? 0 : -1;
+}
+
+int docker_helper_call(struct docker *d, const char *method, const char *path, const struct buf *body,
+                       struct docker_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (strcmp(method, "GET") == 0 && kept_answer(d, path, 0, r))
+		return r->rc == CURLE_OK ? 0 : (buf_release(&r->body), -1);
+	if (!connect_helper(d))
+		return -1;
+	while (any_pending(d))
+		read_one(d);
+	if (d->helper < 0)
+		return -1;
+	if (enginesrv_send(d->helper, method, path, body, REQUEST_TIMEOUT_S) < 0 ||
+	    enginesrv_recv(d->helper, REQUEST_TIMEOUT_S, r) < 0) {
+		lose_helper(d);
+		buf_release(&r->body);
+		return -1;
+	}
+	return 0;
 }
 
 /* prefetch: send GET /vX.Y{path} ahead through the helper, once the version is known. */
@@ -638,10 +666,12 @@ enum {
 };
 
 /* call: METHOD /vX.Y{path}; 0, DOCKER_NOT_FOUND or -1 with "cannot <what>: <engine message>". *out gets the
- * parsed answer when out is not NULL. */
-static __attribute__((format(printf, 8, 9))) int call(struct docker *d, const char *method, const char *path,
-                                                      const struct buf *body, long timeout_s, unsigned how,
-                                                      struct json **out, const char *fmt, ...)
+ * parsed answer when out is not NULL: all of it, or at least the top-level members named in want (see
+ * json_parse_members). */
+static __attribute__((format(printf, 9, 10))) int call(struct docker *d, const char *method, const char *path,
+                                                       const struct buf *body, long timeout_s, unsigned how,
+                                                       struct json **out, const char *const *want,
+                                                       const char *fmt, ...)
 {
 	struct buf url = BUF_INIT, what = BUF_INIT, err = BUF_INIT;
 	struct docker_reply r = {0};
@@ -671,7 +701,7 @@ static __attribute__((format(printf, 8, 9))) int call(struct docker *d, const ch
 		msg = engine_message(&r.body, r.status);
 		error("cannot %s: %s", what.data, msg);
 		free(msg);
-	} else if (out && !(*out = json_parse(r.body.data ? r.body.data : "", r.body.len, &err))) {
+	} else if (out && !(*out = json_parse_members(r.body.data ? r.body.data : "", r.body.len, want, &err))) {
 		error("cannot %s: the engine's answer is not JSON: %s", what.data, err.data);
 	} else {
 		ret = 0;
@@ -743,31 +773,36 @@ static void add_filters(struct buf *b, const char *const *filters)
 
 int docker_version(struct docker *d, struct json **out)
 {
-	return call(d, "GET", "/version", NULL, REQUEST_TIMEOUT_S, 0, out, "read the engine version");
+	return call(d, "GET", "/version", NULL, REQUEST_TIMEOUT_S, 0, out, NULL, "read the engine version");
 }
 
 int docker_get(struct docker *d, const char *path, struct json **out)
 {
-	return call(d, "GET", path, NULL, REQUEST_TIMEOUT_S, 0, out, "get '%s'", path);
+	return call(d, "GET", path, NULL, REQUEST_TIMEOUT_S, 0, out, NULL, "get '%s'", path);
 }
 
 /* object: METHOD {prefix}{escaped name}{rest}, where rest holds a sub-path and query; 404 is DOCKER_NOT_FOUND
  * and 304 (container already started or stopped) is success. */
 static int object(struct docker *d, const char *method, const char *prefix, const char *name, const char *rest,
-                  long timeout_s, struct json **out, const char *what)
+                  long timeout_s, struct json **out, const char *const *want, const char *what)
 {
 	struct buf p = BUF_INIT;
 	int ret;
 
 	add_path(&p, prefix, name, rest);
-	ret = call(d, method, p.data, NULL, timeout_s, CALL_404 | CALL_304, out, "%s '%s'", what, name);
+	ret = call(d, method, p.data, NULL, timeout_s, CALL_404 | CALL_304, out, want, "%s '%s'", what, name);
 	buf_release(&p);
 	return ret;
 }
 
 int docker_image_inspect(struct docker *d, const char *ref, struct json **out)
 {
-	return object(d, "GET", "/images/", ref, "/json", REQUEST_TIMEOUT_S, out, "inspect image");
+	return object(d, "GET", "/images/", ref, "/json", REQUEST_TIMEOUT_S, out, NULL, "inspect image");
+}
+
+int docker_image_inspect_members(struct docker *d, const char *ref, const char *const *want, struct json **out)
+{
+	return object(d, "GET", "/images/", ref, "/json", REQUEST_TIMEOUT_S, out, want, "inspect image");
 }
 
 void docker_image_prefetch(struct docker *d, const char *ref)
@@ -807,7 +842,7 @@ int docker_image_list(struct docker *d, const char *const *filters, struct json 
 		}
 	}
 	add_filters(&p, rest ? rest : filters);
-	ret = call(d, "GET", p.data, NULL, REQUEST_TIMEOUT_S, 0, out, "list images");
+	ret = call(d, "GET", p.data, NULL, REQUEST_TIMEOUT_S, 0, out, NULL, "list images");
 out:
 	free(rest);
 	buf_release(&p);
@@ -830,7 +865,7 @@ int docker_image_tag(struct docker *d, const char *image, const char *target)
 	add_query(&p, "repo", repo);
 	if (colon)
 		add_query(&p, "tag", colon + 1);
-	ret = call(d, "POST", p.data, NULL, REQUEST_TIMEOUT_S, CALL_404, NULL, "tag image '%s' as '%s'", image, target);
+	ret = call(d, "POST", p.data, NULL, REQUEST_TIMEOUT_S, CALL_404, NULL, NULL, "tag image '%s' as '%s'", image, target);
 	free(repo);
 	buf_release(&p);
 	return ret;
@@ -841,7 +876,7 @@ int docker_image_remove(struct docker *d, const char *ref, unsigned flags)
 	char q[32];
 
 	snprintf(q, sizeof(q), "?force=%d&noprune=%d", !!(flags & DOCKER_FORCE), !!(flags & DOCKER_NOPRUNE));
-	return object(d, "DELETE", "/images/", ref, q, REQUEST_TIMEOUT_S, NULL, "remove image");
+	return object(d, "DELETE", "/images/", ref, q, REQUEST_TIMEOUT_S, NULL, NULL, "remove image");
 }
 
 static void add_list(struct buf *b, const char *key, const char *const *list)
@@ -928,7 +963,7 @@ int docker_container_create(struct docker *d, const struct docker_container_spec
 	add_field(&body, "AutoRemove", NULL, spec->auto_remove);
 	json_close(&body, '}');
 	json_close(&body, '}');
-	ret = call(d, "POST", p.data, &body, REQUEST_TIMEOUT_S, 0, &j, "create container '%s' from image '%s'", name,
+	ret = call(d, "POST", p.data, &body, REQUEST_TIMEOUT_S, 0, &j, NULL, "create container '%s' from image '%s'", name,
 	           spec->image);
 	if (ret == 0 && !json_str(json_get(j, "Id"), NULL))
 		ret = error("cannot create container '%s': the engine's answer has no Id", name);
@@ -947,19 +982,19 @@ int docker_container_list(struct docker *d, const char *const *filters, struct j
 
 	buf_adds(&p, "/containers/json?all=1");
 	add_filters(&p, filters);
-	ret = call(d, "GET", p.data, NULL, REQUEST_TIMEOUT_S, 0, out, "list containers");
+	ret = call(d, "GET", p.data, NULL, REQUEST_TIMEOUT_S, 0, out, NULL, "list containers");
 	buf_release(&p);
 	return ret;
 }
 
 int docker_container_inspect(struct docker *d, const char *id, struct json **out)
 {
-	return object(d, "GET", "/containers/", id, "/json", REQUEST_TIMEOUT_S, out, "inspect container");
+	return object(d, "GET", "/containers/", id, "/json", REQUEST_TIMEOUT_S, out, NULL, "inspect container");
 }
 
 int docker_container_start(struct docker *d, const char *id)
 {
-	return object(d, "POST", "/containers/", id, "/start", REQUEST_TIMEOUT_S, NULL, "start container");
+	return object(d, "POST", "/containers/", id, "/start", REQUEST_TIMEOUT_S, NULL, NULL, "start container");
 }
 
 int docker_container_stop(struct docker *d, const char *id, int timeout_s)
@@ -968,7 +1003,7 @@ int docker_container_stop(struct docker *d, const char *id, int timeout_s)
 
 	timeout_s = timeout_s < 0 ? 0 : timeout_s;
 	snprintf(q, sizeof(q), "/stop?t=%d", timeout_s);
-	return object(d, "POST", "/containers/", id, q, REQUEST_TIMEOUT_S + timeout_s, NULL, "stop container");
+	return object(d, "POST", "/containers/", id, q, REQUEST_TIMEOUT_S + timeout_s, NULL, NULL, "stop container");
 }
 
 int docker_container_remove(struct docker *d, const char *id, unsigned flags)
@@ -976,7 +1011,7 @@ int docker_container_remove(struct docker *d, const char *id, unsigned flags)
 	char q[32];
 
 	snprintf(q, sizeof(q), "?force=%d&v=%d", !!(flags & DOCKER_FORCE), !!(flags & DOCKER_VOLUMES));
-	return object(d, "DELETE", "/containers/", id, q, REQUEST_TIMEOUT_S, NULL, "remove container");
+	return object(d, "DELETE", "/containers/", id, q, REQUEST_TIMEOUT_S, NULL, NULL, "remove container");
 }
 
 int docker_volume_create(struct docker *d, const char *name, const char *const *labels, struct json **out)
@@ -990,7 +1025,7 @@ int docker_volume_create(struct docker *d, const char *name, const char *const *
 	json_add_str(&body, name);
 	add_map(&body, "Labels", labels);
 	json_close(&body, '}');
-	ret = call(d, "POST", "/volumes/create", &body, REQUEST_TIMEOUT_S, 0, out ? out : &j, "create volume '%s'", name);
+	ret = call(d, "POST", "/volumes/create", &body, REQUEST_TIMEOUT_S, 0, out ? out : &j, NULL, "create volume '%s'", name);
 	json_free(j);
 	buf_release(&body);
 	return ret;
@@ -998,12 +1033,12 @@ int docker_volume_create(struct docker *d, const char *name, const char *const *
 
 int docker_volume_inspect(struct docker *d, const char *name, struct json **out)
 {
-	return object(d, "GET", "/volumes/", name, "", REQUEST_TIMEOUT_S, out, "inspect volume");
+	return object(d, "GET", "/volumes/", name, "", REQUEST_TIMEOUT_S, out, NULL, "inspect volume");
 }
 
 int docker_volume_remove(struct docker *d, const char *name, unsigned flags)
 {
-	return object(d, "DELETE", "/volumes/", name, flags & DOCKER_FORCE ? "?force=1" : "", REQUEST_TIMEOUT_S, NULL,
+	return object(d, "DELETE", "/volumes/", name, flags & DOCKER_FORCE ? "?force=1" : "", REQUEST_TIMEOUT_S, NULL, NULL,
 	              "remove volume");
 }
 
@@ -1012,7 +1047,7 @@ static int df(struct docker *d, const char *min, const char *what, struct json *
 {
 	if (need(d, min, what) < 0)
 		return -1;
-	return call(d, "GET", "/system/df", NULL, REQUEST_TIMEOUT_S, 0, out, "%s", what);
+	return call(d, "GET", "/system/df", NULL, REQUEST_TIMEOUT_S, 0, out, NULL, "%s", what);
 }
 
 int docker_build_cache(struct docker *d, struct docker_cache *out)
@@ -1080,7 +1115,7 @@ int docker_build_prune(struct docker *d, const char *const *filters, unsigned fl
 	if (flags & DOCKER_PRUNE_ALL)
 		add_query(&p, "all", "1");
 	add_filters(&p, filters);
-	ret = call(d, "POST", p.data, NULL, REQUEST_TIMEOUT_S, 0, &j, "prune the build cache");
+	ret = call(d, "POST", p.data, NULL, REQUEST_TIMEOUT_S, 0, &j, NULL, "prune the build cache");
 	if (ret == 0 && reclaimed)
 		*reclaimed = json_int(json_get(j, "SpaceReclaimed"), 0);
 	if (ret == 0 && deleted)

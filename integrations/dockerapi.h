@@ -104,6 +104,8 @@ struct docker_reply {
  * with r->rc and the rest saying why. r->body is the caller's to release. */
 int docker_exchange(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
                     struct docker_reply *r);
+/* docker_reply_copy: *to as a copy of *from, body included (to's own body is not released). */
+void docker_reply_copy(struct docker_reply *to, const struct docker_reply *from);
 /* docker_direct: load libcurl and make this process's own connection handle now (the helper does, for each pooled
  * connection). -1 when libcurl cannot be initialized. */
 int docker_direct(struct docker *d);
@@ -114,6 +116,13 @@ const char *docker_socket(const struct docker *d);
  * (build_epoch) returns the same non-zero value and no request other than GET was made: nothing can have changed
  * the engine meanwhile. Without it (the default), an answer asked for ahead is used once and nothing is kept. */
 void docker_set_epoch(struct docker *d, unsigned long (*fn)(void));
+
+/* docker_helper_ahead: send GET path to the engine helper now, for docker_helper_call to read; -1 when no helper
+ * answers. docker_helper_call: METHOD path answered by the engine helper itself (watchsrv.h), never by the engine:
+ * 0 with the answer in *r (r->body is the caller's), -1 when no helper answers. */
+int docker_helper_ahead(struct docker *d, const char *path);
+int docker_helper_call(struct docker *d, const char *method, const char *path, const struct buf *body,
+                       struct docker_reply *r);
 
 /* docker_ping_ahead: send the ping that negotiates the version through the engine helper now, when one answers,
  * so that docker_ping later finds its answer waiting; otherwise nothing. */
@@ -130,6 +139,9 @@ int docker_get(struct docker *d, const char *path, struct json **out);
 
 /* docker_image_inspect: GET /images/{ref}/json; DOCKER_NOT_FOUND when there is no such image. */
 int docker_image_inspect(struct docker *d, const char *ref, struct json **out);
+/* docker_image_inspect_members: docker_image_inspect when only the top-level members named in want (NULL-terminated)
+ * are needed: the rest of the answer is checked but not built (a no-op reads an image's "Id" and "Config" only). */
+int docker_image_inspect_members(struct docker *d, const char *ref, const char *const *want, struct json **out);
 /* docker_image_prefetch: ask now, through the engine helper, what docker_image_inspect(ref) will want, so that
  * the engine works while the caller does; without a helper (or before the first answer), nothing. */
 void docker_image_prefetch(struct docker *d, const char *ref);

@@ -100,8 +100,8 @@ static void push(struct fileset *fs, const struct fileent *e)
 
 /* read_one: add the files that read r takes to out (unsorted). */
 static int read_one(const struct dockerfile *df, const struct dfread *r, int ctxfd, const struct dockerignore *ign,
-                    const char *const *prune, size_t nprune, struct filecache *fc, struct fileset *out,
-                    struct buf *err)
+                    const char *const *prune, size_t nprune, struct filecache *fc, const char *fcprefix,
+                    struct fileset *out, struct buf *err)
 {
 	struct fileset got;
 	struct dockerignore ex;
@@ -130,7 +130,7 @@ static int read_one(const struct dockerfile *df, const struct dfread *r, int ctx
 		}
 	}
 	pat = r->wildcard ? glob_pattern(r->src) : literal_pattern(r->src);
-	if (fileset_expand_cached(&got, ctxfd, (const char *const *)&pat, 1, prune, nprune, fc, &why) < 0) {
+	if (fileset_expand_cached(&got, ctxfd, (const char *const *)&pat, 1, prune, nprune, fc, fcprefix, &why) < 0) {
 		buf_addf(err, "%s:%d: %s source '%s': %s", df->path, r->line, what, r->src, why.data);
 		goto out;
 	}
@@ -166,7 +166,7 @@ static int cmp_ent(const void *a, const void *b)
 }
 
 int dockerctx_inputs(const struct dockerfile *df, int ctxfd, const struct dockerignore *ign, struct filecache *fc,
-                     struct fileset *out, struct buf *err)
+                     const char *fcprefix, struct fileset *out, struct buf *err)
 {
 	const char **prune = NULL;
 	size_t nprune = 0, old = out->n, i, j;
@@ -180,7 +180,7 @@ int dockerctx_inputs(const struct dockerfile *df, int ctxfd, const struct docker
 				prune[nprune++] = ign->v[i].pat;
 	}
 	for (i = 0; i < df->nreads && ret == 0; i++)
-		ret = read_one(df, &df->reads[i], ctxfd, ign, prune, nprune, fc, out, err);
+		ret = read_one(df, &df->reads[i], ctxfd, ign, prune, nprune, fc, fcprefix, out, err);
 	free(prune);
 	if (ret < 0) {
 		for (i = old; i < out->n; i++)

@@ -13,10 +13,11 @@ struct fileset;
  * a directory every file below it, a wildcard every match (directories recursively, and possibly none, as BuildKit
  * allows); minus what ign (NULL: no ignore file) and each step's --exclude leave out. Returns 0, or -1 with
  * "path:line: COPY source 'x' not found in the build context" (a named source missing or ignored, or another
- * reason) appended to err, leaving out unchanged. fc (may be NULL) lets unchanged directories go unread.
+ * reason) appended to err, leaving out unchanged. fc (may be NULL) lets unchanged directories go unread; fcprefix
+ * is the context's path as fc names files (see fileset_expand_cached).
  */
 struct filecache;
 int dockerctx_inputs(const struct dockerfile *df, int ctxfd, const struct dockerignore *ign, struct filecache *fc,
-                     struct fileset *out, struct buf *err);
+                     const char *fcprefix, struct fileset *out, struct buf *err);
 
 #endif

@@ -224,6 +224,7 @@ int dockerignore_add(struct dockerignore *ign, const char *line, struct buf *err
 	}
 	ign->v[ign->n].pat = pat;
 	ign->v[ign->n].exception = exception;
+	ign->v[ign->n].lit = strcspn(pat, "*?[\\");
 	ign->n++;
 	if (exception)
 		ign->last_exception = ign->n;
@@ -272,9 +273,13 @@ int dockerignore_excludes(const struct dockerignore *ign, const char *path)
 
 	for (i = 0; i < ign->n; i++) {
 		const struct dipattern *dp = &ign->v[i];
-		int hit = dockerignore_match(dp->pat, path) == 1;
+		int hit;
 		char *s;
 
+		/* path and each directory above it start alike: a literal start they lack rules out all of them */
+		if (strncmp(path, dp->pat, dp->lit) != 0)
+			continue;
+		hit = dockerignore_match(dp->pat, path) == 1;
 		/* A pattern that matches a directory takes everything below it along. */
 		if (!hit && strchr(path, '/')) {
 			if (!dirs)

@@ -10,6 +10,7 @@ struct buf;
 struct dipattern {
 	char *pat;
 	int exception;
+	size_t lit; /* bytes before the pattern's first '*', '?', '[' or '\\': what any match starts with */
 };
 
 /*

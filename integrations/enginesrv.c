@@ -5,7 +5,13 @@
  *   run -> helper, per request:  struct wire_req, then method, path and body bytes
  *   helper -> run, per answer:   struct wire_rep, then the body bytes
  * A helper that goes away between a run's connect and its first answer is seen as a lost request. That first
- * request is always GET /_ping (dockerapi pings before anything else), which the run then makes itself. */
+ * request is always GET /_ping (dockerapi pings before anything else), which the run then makes itself.
+ *
+ * The ping's answer (the engine's API version) is a property of the engine process, so the helper keeps it while
+ * that process lives: before pinging, it opens a connection of its own to the engine and never sends on it (the
+ * sentinel). While the sentinel has nothing to read the engine that accepted it is up, and a ping is answered
+ * from the kept answer without asking the engine; once it reads as closed (the engine stopped or restarted, or
+ * dropped an idle connection), the next ping is made again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +35,7 @@
 #include "enginesrv.h"
 #include "hash.h"
 #include "util.h"
+#include "watchsrv.h"
 
 extern char **environ;
 
@@ -252,6 +259,10 @@ int enginesrv_recv(int fd, long timeout_s, struct docker_reply *r)
  * neither loads libcurl nor reconnects to the engine, and runs never wait for each other. */
 struct helper {
 	char *engine_uri;
+	const char *engine_socket;
+	struct watchsrv *watch;   /* the watched trees (watchsrv.h) */
+	struct docker_reply ping; /* the kept answer to GET /_ping, while sentinel >= 0 */
+	int sentinel;             /* see the top of this file; -1 when none */
 	pthread_mutex_t lock;
 	struct docker *idle[8]; /* clients with a live connection to the engine, not in use */
 	size_t nidle;
@@ -331,20 +342,92 @@ static int read_job(int c, struct job *j)
 	return j->path.data[0] == '/' ? 0 : -1;
 }
 
+/* sentinel_open: a connection to the engine socket that nothing is sent on; -1 when none can be made. */
+static int sentinel_open(const char *engine_socket)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(engine_socket) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, engine_socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* kept_ping: answer a ping from the kept answer when the sentinel says the engine that gave it is still up (the
+ * lock held). 1 when it did; 0 after dropping an answer that can no longer be trusted, or when there is none. */
+static int kept_ping(struct helper *h, struct docker_reply *r)
+{
+	struct pollfd pf = {h->sentinel, POLLIN, 0};
+
+	if (h->sentinel < 0)
+		return 0;
+	if (poll(&pf, 1, 0) == 0) {
+		docker_reply_copy(r, &h->ping);
+		return 1;
+	}
+	close(h->sentinel);
+	h->sentinel = -1;
+	buf_release(&h->ping.body);
+	return 0;
+}
+
+/* keep_ping: keep a successful ping's answer, with the sentinel opened before it was asked (fd; -1: none). */
+static void keep_ping(struct helper *h, const struct docker_reply *r, int fd)
+{
+	if (fd >= 0 && r->rc == 0 && r->status == 200) {
+		pthread_mutex_lock(&h->lock);
+		if (h->sentinel >= 0)
+			close(h->sentinel);
+		buf_release(&h->ping.body);
+		docker_reply_copy(&h->ping, r);
+		h->sentinel = fd;
+		fd = -1;
+		pthread_mutex_unlock(&h->lock);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* do_job: make j's request to the engine over a pooled connection. */
 static void *do_job(void *arg)
 {
 	struct job *j = arg;
-	struct docker *d = take_client(j->h);
+	int ping = strcmp(j->method, "GET") == 0 && strcmp(j->path.data, "/_ping") == 0 && !j->has_body;
+	int fd = -1;
+	struct docker *d;
 
 	memset(&j->r, 0, sizeof(j->r));
+	if (str_has_prefix(j->path.data, WATCH_PATH "?")) {
+		watchsrv_answer(j->h->watch, j->method, j->path.data, j->has_body ? &j->body : NULL, &j->r);
+		return NULL;
+	}
+	if (ping) {
+		int kept;
+		pthread_mutex_lock(&j->h->lock);
+		kept = kept_ping(j->h, &j->r);
+		pthread_mutex_unlock(&j->h->lock);
+		if (kept)
+			return NULL;
+		fd = sentinel_open(j->h->engine_socket); /* before the ping: an engine that restarts after it closes it */
+	}
+	d = take_client(j->h);
 	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		j->r.rc = CURLE_FAILED_INIT;
 		snprintf(j->r.errbuf, sizeof(j->r.errbuf), "the engine helper cannot initialize libcurl");
 		return NULL;
 	}
 	docker_exchange(d, j->method, j->path.data, j->has_body ? &j->body : NULL, j->timeout_s, &j->r);
 	give_client(j->h, d);
+	if (ping)
+		keep_ping(j->h, &j->r, fd);
 	return NULL;
 }
 
@@ -521,7 +604,7 @@ int enginesrv_main(const char *path, const char *engine_socket)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct sigaction sg = {.sa_handler = on_stop};
 	char lockpath[sizeof(sa.sun_path) + 8];
-	struct helper h = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct helper h = {.lock = PTHREAD_MUTEX_INITIALIZER, .sentinel = -1};
 	struct docker *d;
 	struct exe e;
 	pid_t pid;
@@ -550,6 +633,8 @@ int enginesrv_main(const char *path, const char *engine_socket)
 	sigaction(SIGHUP, &sg, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	h.engine_uri = xasprintf("unix://%s", engine_socket);
+	h.engine_socket = engine_socket;
+	h.watch = watchsrv_new();
 	/* load libcurl once, now, and keep the first client for the first run */
 	d = take_client(&h);
 	strcpy(sa.sun_path, path);
@@ -561,6 +646,10 @@ int enginesrv_main(const char *path, const char *engine_socket)
 	helper_loop(&h, path, lfd, &e);
 	while (h.nidle)
 		docker_close(h.idle[--h.nidle]);
+	if (h.sentinel >= 0)
+		close(h.sentinel);
+	buf_release(&h.ping.body);
+	watchsrv_free(h.watch);
 	free(h.engine_uri);
 	/* removed while still locked: a helper starting now either fails to lock it or finds it gone (above) */
 	unlink(lockpath);

@@ -184,7 +184,11 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 		error("image '%s': cannot open the build context '%s':", t->name, ctx);
 		goto out;
 	}
-	if (dockerctx_inputs(df, ctxfd, &ign, ke->fc, &fs, &err) < 0) {
+	if (strcmp(ctx, ".") != 0) {
+		buf_adds(&full, ctx);
+		buf_addc(&full, '/');
+	}
+	if (dockerctx_inputs(df, ctxfd, &ign, ke->fc, full.data, &fs, &err) < 0) {
 		close(ctxfd);
 		error("image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
 		goto out;
@@ -262,7 +266,8 @@ static int add_bases(struct task *t, struct keyparts *kp, const struct dockerfil
 		} else {
 			struct docker *d = images_docker(img->im);
 			struct json *info = NULL;
-			int r = d ? docker_image_inspect(d, ref, &info) : -1;
+			static const char *const want[] = {"Id", NULL};
+			int r = d ? docker_image_inspect_members(d, ref, want, &info) : -1;
 			if (r < 0) {
 				ret = -1;
 			} else if (r == DOCKER_NOT_FOUND) {
@@ -376,7 +381,8 @@ static int label_of(struct images *im, const char *ref, struct json **info, cons
 	*info = NULL;
 	if (!d)
 		return -1;
-	r = docker_image_inspect(d, ref, info);
+	static const char *const want[] = {"Id", "RepoTags", "Config", NULL}; /* see has_tag */
+	r = docker_image_inspect_members(d, ref, want, info);
 	if (r < 0)
 		return -1;
 	if (r == DOCKER_NOT_FOUND)

@@ -50,6 +50,11 @@ struct prep {
 	size_t nmap, capmap;
 	size_t at;     /* input offset of the problem */
 	char msg[160]; /* the problem */
+	/* json_parse_members: the top-level members wanted (NULL-terminated), those read so far (a bit each), and
+	 * the length of out once all of them were (0: not yet) */
+	const char *const *want;
+	unsigned long long seen;
+	size_t cut;
 };
 
 static __attribute__((format(printf, 3, 4))) int bad(struct prep *p, size_t at, const char *fmt, ...)
@@ -309,13 +314,31 @@ static int unexpected(struct prep *p, const char *expected)
 	return bad(p, p->i, "unexpected byte 0x%02x (expected %s)", c, expected);
 }
 
-/* prepare: check the JSON grammar of the input and write libyaml's version of it to p->out. */
+/* wanted: the bit of the top-level member whose key starts at input offset at in p->want (its bytes as written: an
+ * escaped spelling is not recognized, and then the member is read like any other); 0 when it is not wanted. */
+static unsigned long long wanted(const struct prep *p, size_t at)
+{
+	size_t i;
+
+	for (i = 0; p->want && p->want[i] && i < 64; i++) {
+		size_t n = strlen(p->want[i]);
+		if (at + n + 2 <= p->n && p->in[at + n + 1] == '"' && memcmp(p->in + at + 1, p->want[i], n) == 0)
+			return 1ULL << i;
+	}
+	return 0;
+}
+
+/* prepare: check the JSON grammar of the input and write libyaml's version of it to p->out. With p->want, note in
+ * p->cut where the top-level object holds every wanted member. */
 static int prepare(struct prep *p)
 {
 	enum { VALUE, FIRST_VALUE, KEY, FIRST_KEY, COLON, COMMA, END } want = VALUE;
 	char stack[JSON_MAX_DEPTH];
-	size_t depth = 0;
+	size_t depth = 0, nwant = 0;
+	unsigned long long member = 0; /* the bit of the top-level member being read */
 
+	while (p->want && p->want[nwant] && nwant < 64)
+		nwant++;
 	/* RFC 8259 lets a parser ignore a byte order mark. */
 	if (p->n >= 3 && memcmp(p->in, "\xef\xbb\xbf", 3) == 0)
 		p->i = 3;
@@ -359,6 +382,8 @@ static int prepare(struct prep *p)
 		case KEY:
 			if (c != '"')
 				return unexpected(p, "a double-quoted object key");
+			if (depth == 1 && nwant && !p->cut)
+				member = wanted(p, p->i);
 			if (prep_string(p, 1) < 0)
 				return -1;
 			want = COLON;
@@ -384,11 +409,19 @@ static int prepare(struct prep *p)
 		     : unexpected(p, "a JSON value")) < 0)
 			return -1;
 		want = depth ? COMMA : END;
-		continue;
+		goto ended;
 close:
 		emit(p, &c, 1, 1);
 		depth--;
 		want = depth ? COMMA : END;
+ended:
+		/* a member of the top-level object ended: was it the last one wanted? */
+		if (depth == 1 && member && stack[0] == '{') {
+			p->seen |= member;
+			member = 0;
+			if (p->seen == (nwant < 64 ? (1ULL << nwant) - 1 : ~0ULL))
+				p->cut = p->out.len;
+		}
 	}
 }
 
@@ -529,7 +562,23 @@ static size_t out_offset(const struct prep *p, size_t chars)
 	return k;
 }
 
+/* all_read: whether the top-level object holds every member named in want (NULL-terminated), each complete. */
+static int all_read(const struct build *b, const char *const *want)
+{
+	if (b->depth != 1 || b->root->type != JSON_OBJECT)
+		return 0;
+	for (; *want; want++)
+		if (!json_get(b->root, *want))
+			return 0;
+	return 1;
+}
+
 struct json *json_parse(const char *text, size_t len, struct buf *err)
+{
+	return json_parse_members(text, len, NULL, err);
+}
+
+struct json *json_parse_members(const char *text, size_t len, const char *const *want, struct buf *err)
 {
 	struct prep p = {0};
 	struct build *b;
@@ -538,14 +587,20 @@ struct json *json_parse(const char *text, size_t len, struct buf *err)
 	yaml_event_t e;
 	char msg[200];
 	int done = 0, ok = 1;
-	size_t k, at;
+	size_t k, at, seen = 0;
 
 	p.in = text;
 	p.n = len;
+	p.want = want;
 	if (prepare(&p) < 0) {
 		report(&p, p.at, p.msg, err);
 		root = NULL;
 		goto out;
+	}
+	/* All of it is valid JSON; libyaml (a few hundred instructions a byte) reads only up to the wanted members. */
+	if (p.cut) {
+		p.out.len = p.cut;
+		buf_addc(&p.out, '}');
 	}
 	if (!yaml_parser_initialize(&yp))
 		fatal("out of memory initializing the YAML parser");
@@ -570,6 +625,11 @@ struct json *json_parse(const char *text, size_t len, struct buf *err)
 			done = 1;
 		}
 		yaml_event_delete(&e);
+		/* a member just ended at the top level: stop once the wanted ones are all in (prepare() checked the rest) */
+		if (want && ok && b->depth == 1 && b->root->n != seen) {
+			seen = b->root->n;
+			done = done || all_read(b, want);
+		}
 	}
 	yaml_parser_delete(&yp);
 	for (k = 0; k <= JSON_MAX_DEPTH; k++)

@@ -1,13 +1,16 @@
 /* Unit tests for fileset: pattern expansion over a real temporary tree, and glob_match. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileset.h"
+#include "listing.h"
 #include "t.h"
 #include "util.h"
 
@@ -334,6 +337,36 @@ static void test_symlinks(void)
 	buf_release(&err);
 }
 
+/* A listing comes in the order a depth-first walk needs to yield sorted paths: a directory as its name and a '/'. */
+static void test_listing(void)
+{
+	struct buf b = BUF_INIT, names = BUF_INIT;
+	char key[LISTING_KEY_MAX];
+	int fd;
+
+	mkfile("order/a0", "x");
+	mkfile("order/a.c", "x");
+	mkfile("order/a-b", "x");
+	mkfile("order/a/inner", "x");
+	mkfile("order/Z", "x");
+	fd = openat(root, "order", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_INT(listing_read(fd, &b), 0);
+	for (size_t pos = 0; pos < b.len;) {
+		const char *name = b.data + pos + 1;
+		buf_adds(&names, name);
+		buf_adds(&names, b.data[pos] == DT_DIR ? "/ " : " ");
+		pos += strlen(name) + 2;
+	}
+	CHECK_STR(names.data, "Z a-b a.c a/ a0 ");
+	buf_release(&b);
+	buf_release(&names);
+	listing_key(key, 2049, 0);
+	CHECK_STR(key, "/2049:0");
+	listing_key(key, UINT64_MAX, 12345678901234567ULL);
+	CHECK_STR(key, "/18446744073709551615:12345678901234567");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/sb-fileset-XXXXXX";
@@ -351,6 +384,7 @@ int main(void)
 	test_excludes();
 	test_sorted_dedup();
 	test_symlinks();
+	test_listing();
 	close(root);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("engine_fileset");

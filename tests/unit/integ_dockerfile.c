@@ -173,6 +173,28 @@ static void test_ignore(void)
 	CHECK_INT(dockerignore_excludes(&ign, "Makefile"), 1);
 	dockerignore_release(&ign);
 
+	/* A pattern is skipped for paths that lack its literal start (up to the first '*', '?', '[' or '\\'); what
+	 * still matches or not, at that boundary: */
+	ign_from(&ign, "stamp-*\ntree/v3\n\\*lit\n[st]x\nab?/c\n!tree/v3/keep\n", &err);
+	CHECK_INT(ign.v[0].lit, 6);
+	CHECK_INT(ign.v[2].lit, 0);
+	CHECK_INT(ign.v[3].lit, 0);
+	CHECK_INT(dockerignore_excludes(&ign, "stamp-1"), 1);
+	CHECK_INT(dockerignore_excludes(&ign, "stamp-"), 1);
+	CHECK_INT(dockerignore_excludes(&ign, "stamp"), 0); /* shorter than the literal start */
+	CHECK_INT(dockerignore_excludes(&ign, "tree/stamp-1"), 0);
+	CHECK_INT(dockerignore_excludes(&ign, "tree/v3"), 1);
+	CHECK_INT(dockerignore_excludes(&ign, "tree/v3/a/b"), 1); /* through a parent, which starts alike */
+	CHECK_INT(dockerignore_excludes(&ign, "tree/v3/keep"), 0);
+	CHECK_INT(dockerignore_excludes(&ign, "tree/v30/a"), 0);
+	CHECK_INT(dockerignore_excludes(&ign, "tree/v"), 0);
+	CHECK_INT(dockerignore_excludes(&ign, "*lit"), 1);
+	CHECK_INT(dockerignore_excludes(&ign, "xlit"), 0);
+	CHECK_INT(dockerignore_excludes(&ign, "sx/y"), 1);
+	CHECK_INT(dockerignore_excludes(&ign, "abc/c"), 1);
+	CHECK_INT(dockerignore_excludes(&ign, "abc/d"), 0);
+	dockerignore_release(&ign);
+
 	/* A byte-order mark and CRLF line ends. */
 	ign_from(&ign, "\xef\xbb\xbf*.tmp\r\nkeep\r\n", &err);
 	CHECK_INT(dockerignore_excludes(&ign, "a.tmp"), 1);
@@ -515,7 +537,7 @@ static char *ctx_inputs(const char *dir, const char *text, const char *ignore)
 		dockerignore_parse(&ign, ".dockerignore", ignore, strlen(ignore), &err);
 	if (!df || fd < 0) {
 		buf_addf(&out, "error: %s", err.data ? err.data : "cannot open the context");
-	} else if (dockerctx_inputs(df, fd, ignore ? &ign : NULL, NULL, &fs, &err) < 0) {
+	} else if (dockerctx_inputs(df, fd, ignore ? &ign : NULL, NULL, NULL, &fs, &err) < 0) {
 		buf_addf(&out, "error: %s", err.data);
 		CHECK_INT(fs.n, 0);
 	} else {
@@ -670,7 +692,7 @@ static void run_case(const char *root, const char *cdir, struct buf *out)
 			fileset_init(&fs);
 			buf_reset(&err);
 			if (fd < 0 || dockerignore_load(&ign, dfpath, dir, &err) < 0 ||
-			    dockerctx_inputs(df, fd, &ign, NULL, &fs, &err) < 0) {
+			    dockerctx_inputs(df, fd, &ign, NULL, NULL, &fs, &err) < 0) {
 				buf_addf(out, "error: %s\n", err.data ? err.data : "cannot open the context");
 			} else {
 				for (i = 0; i < fs.n; i++)

@@ -415,8 +415,53 @@ static void test_writer(void)
 	buf_release(&b);
 }
 
+/* json_parse_members: the wanted members whole, the rest of the text still checked. */
+static void test_members(void)
+{
+	static const char *const id[] = {"Id", NULL};
+	static const char *const cfg[] = {"Id", "Config", NULL};
+	static const char *const absent[] = {"Id", "Nope", NULL};
+	const char *img = "{\"Id\":\"sha256:1\",\"RepoTags\":[\"a:1\",\"b:2\"],\"Config\":{\"Labels\":{\"k\":\"v\"},"
+	                  "\"Env\":[\"A=1\"]},\"Size\":12,\"RootFS\":{\"Layers\":[\"x\"]}}";
+	struct buf err = BUF_INIT;
+	struct json *j;
+
+	j = json_parse_members(img, strlen(img), id, &err);
+	CHECK_STR(json_str(json_get(j, "Id"), "?"), "sha256:1");
+	CHECK_INT(json_len(j), 1); /* stopped after the first member */
+	json_free(j);
+	j = json_parse_members(img, strlen(img), cfg, &err);
+	CHECK_STR(json_str(json_path(j, "Config.Labels.k"), "?"), "v");
+	CHECK_STR(json_str(json_path(j, "Config.Env.0"), "?"), "A=1");
+	CHECK_STR(json_str(json_path(j, "RepoTags.1"), "?"), "b:2"); /* read on the way */
+	CHECK(json_get(j, "Size") == NULL);
+	json_free(j);
+	/* a member that is not there: everything is read */
+	j = json_parse_members(img, strlen(img), absent, &err);
+	CHECK_STR(json_str(json_path(j, "RootFS.Layers.0"), "?"), "x");
+	CHECK_INT(json_len(j), 5);
+	json_free(j);
+	/* NULL wants all of it, as json_parse */
+	j = json_parse_members(img, strlen(img), NULL, &err);
+	CHECK_INT(json_len(j), 5);
+	json_free(j);
+	/* not an object: the whole value */
+	j = json_parse_members("[1,2]", 5, id, &err);
+	CHECK_INT(json_len(j), 2);
+	json_free(j);
+	/* bad JSON after the wanted member is still an error */
+	buf_reset(&err);
+	const char *bad = "{\"Id\":\"x\",\"Size\":tru}";
+	j = json_parse_members(bad, strlen(bad), id, &err);
+	CHECK(j == NULL);
+	CHECK(err.data && strstr(err.data, "column"));
+	json_free(j);
+	buf_release(&err);
+}
+
 int main(void)
 {
+	test_members();
 	test_docker_shapes();
 	test_scalars();
 	test_strings();

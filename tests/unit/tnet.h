@@ -1,5 +1,5 @@
 /* tnet.h: helpers the integration tests share: capture what a client prints to stderr, time a call, listen on a
- * free loopback port. Included by one test file each; everything is static. */
+ * free loopback port, read an HTTP request. Included by the test files that need them; everything is static inline. */
 #ifndef SB_TNET_H
 #define SB_TNET_H
 
@@ -17,7 +17,7 @@ static int saved_stderr = -1;
 static FILE *captured;
 
 /* capture_begin/capture_end: collect what the client prints to stderr (its error messages). */
-static void capture_begin(void)
+static inline void capture_begin(void)
 {
 	fflush(stderr);
 	captured = tmpfile();
@@ -25,7 +25,7 @@ static void capture_begin(void)
 	dup2(fileno(captured), 2);
 }
 
-static char *capture_end(void)
+static inline char *capture_end(void)
 {
 	struct buf b = BUF_INIT;
 	char chunk[4096];
@@ -42,13 +42,13 @@ static char *capture_end(void)
 	return buf_detach(&b);
 }
 
-static double seconds_since(int64_t start)
+static inline double seconds_since(int64_t start)
 {
 	return (double)(mono_ns() - start) / 1e9;
 }
 
 /* listener: a TCP socket listening on a free loopback port. */
-static int listener(int *port)
+static inline int listener(int *port)
 {
 	struct sockaddr_in sa = {0};
 	socklen_t len = sizeof(sa);
@@ -65,7 +65,7 @@ static int listener(int *port)
 
 /* read_request: read one HTTP request from fd into req: the head, then Content-Length bytes of body. Returns the
  * length of the head (0 when the peer closed before a whole head). Offsets, because buf_add moves the data. */
-static size_t read_request(int fd, struct buf *req)
+static inline size_t read_request(int fd, struct buf *req)
 {
 	char chunk[4096], *end, *cl;
 	size_t head = 0, want = 0;
