@@ -58,6 +58,7 @@ struct filecache {
 	/* vouched for (filecache_vouch) while epoch() still returns vouch_at */
 	unsigned long (*epoch)(void);
 	unsigned long vouch_at;
+	int track;           /* filecache_track: walks note what they stat */
 	size_t stats, known; /* walk stats made, and taken from entries under a vouch */
 };
 
@@ -398,6 +399,11 @@ int filecache_save(struct filecache *fc, const char *path, int rootfd)
 	return ret;
 }
 
+void filecache_track(struct filecache *fc)
+{
+	fc->track = 1;
+}
+
 void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void))
 {
 	fc->epoch = epoch;
@@ -449,8 +455,11 @@ int filecache_known_stat(struct filecache *fc, const char *key, size_t len, stru
 static void note(struct filecache *fc, const char *key, size_t len, const struct stat *st)
 {
 	struct filestat fst;
-	struct fcent *e = entry(fc, key, len);
+	struct fcent *e;
 
+	if (!fc->track)
+		return;
+	e = entry(fc, key, len);
 	filestat_from(&fst, st);
 	if (!e) {
 		if (len > UINT32_MAX)

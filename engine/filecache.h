@@ -37,6 +37,8 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
  * filecache_vouched: 1 while a vouch holds.
  * filecache_known_stat: under a vouch, the stat data of key, an entry in the watched set (a file's path, or a directory's path with its '/';
  * len bytes) as a struct stat (st_nlink 1); 0 when there is no vouch or no entry (then stat it).
+ * filecache_track: walks note what they stat (filecache_note_dir, filecache_note_file), for a watcher; off by
+ * default, when they note nothing.
  * filecache_note_dir: a walk stat'ed the directory key ("path/"): remember its stat data under that name.
  * filecache_note_file: a walk stat'ed the file key: its entry holds that stat data from now on (a changed one
  * loses its hash, so its content is read again when asked for); a file no key reads, such as one the ignore file
@@ -48,6 +50,7 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
  * those entries are taken (any other path is stat'ed). Saved with the cache.
  * filecache_walk_stats: how many stats walks made, and how many they took from entries under a vouch.
  */
+void filecache_track(struct filecache *fc);
 void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void));
 int filecache_vouched(struct filecache *fc);
 int filecache_known_stat(struct filecache *fc, const char *key, size_t len, struct stat *st);

@@ -431,6 +431,8 @@ void watched_answer(struct watched *wt, struct filecache *fc, unsigned long (*ep
 		return;
 	if (docker_helper_call(wt->d, "GET", wt->query.data, NULL, &rep) == 0) {
 		wt->clean = watch_clean(&rep, wt->now);
+		if (wt->now[0])
+			filecache_track(fc); /* the helper watches: what this run's walks stat, it may be asked to */
 		if (wt->clean)
 			filecache_vouch(fc, epoch);
 	}
