@@ -278,8 +278,12 @@ static void add(struct watchsrv *w, const struct req *q, const struct buf *body,
 	struct strv dirs = {0};
 	int refuse = !same_root(q), fresh = 0;
 	const char *s = body && body->data ? body->data : "", *end = s + (body && body->data ? body->len : 0);
+	size_t lines = 0;
 
-	if (refuse) {
+	for (const char *c = s; c < end; c++)
+		lines += *c == '\n';
+	/* a tree bigger than the watches left is walked in full, without taking any of them */
+	if (refuse || lines > w->max_watches || (!rt && w->nwatch + lines > w->max_watches)) {
 		reply(r, "walk\n");
 		return;
 	}
@@ -449,6 +453,10 @@ void watched_record(struct watched *wt, struct filecache *fc)
 	if (!wt->asked || !wt->now[0] || (wt->clean && !stats))
 		return;
 	filecache_used(fc, &body);
+	if (body.len > WATCH_BODY_MAX) { /* more than any helper watches: a full walk is cheaper than the question */
+		buf_release(&body);
+		return;
+	}
 	watch_path(&path, wt->root, wt->dev, wt->ino, wt->now);
 	if (docker_helper_call(wt->d, "POST", path.data, &body, &rep) == 0 && watch_recorded(&rep)) {
 		filecache_mark_watched(fc);

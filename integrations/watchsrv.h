@@ -22,6 +22,8 @@ struct docker_reply;
 struct watchsrv;
 
 #define WATCH_PATH "/sindri-build/watch"
+/* The most a run sends to be watched (about 65,536 paths, the most a helper watches): a bigger tree walks in full. */
+#define WATCH_BODY_MAX (8u << 20)
 
 /*
  * A run's side (struct watched, owned by the caller: watched_init, then watched_release):

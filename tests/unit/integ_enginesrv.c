@@ -251,6 +251,13 @@ static void test_watched_tree(void)
 	CHECK_STR(ask(w, "GET", proj, t1, NULL, t2), "dirty"); /* the refusals above, and the removal */
 	CHECK_STR(ask(w, "POST", proj, t2, lines, NULL), "recorded");
 	CHECK_STR(ask(w, "GET", proj, t2, NULL, NULL), "clean");
+	/* more paths than a helper watches: refused at once, nothing watched, and what was vouched for stays so */
+	struct buf many = BUF_INIT;
+	for (int i = 0; i < 70000; i++)
+		buf_addf(&many, "src/f%d.txt\n", i);
+	CHECK_STR(ask(w, "POST", proj, t2, many.data, NULL), "walk");
+	CHECK_STR(ask(w, "GET", proj, t2, NULL, NULL), "clean");
+	buf_release(&many);
 	/* a malformed request is answered "off", never passed on */
 	struct docker_reply r = {0};
 	watchsrv_answer(w, "GET", WATCH_PATH "?nonsense", NULL, &r);
