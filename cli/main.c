@@ -580,7 +580,7 @@ int main(int argc, char **argv)
 	if (!readonly && filecache_save(ke.fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
 		ret = 2;
 	if (!readonly)
-		watched_commit(&wt, FILECACHE);
+		watched_commit(&wt);
 	if (!readonly)
 		recipe_save_bytecode(r);
 	state_close(st);

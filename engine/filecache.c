@@ -404,6 +404,11 @@ void filecache_track(struct filecache *fc)
 	fc->track = 1;
 }
 
+int filecache_tracking(const struct filecache *fc)
+{
+	return fc->track;
+}
+
 void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void))
 {
 	fc->epoch = epoch;
@@ -449,17 +454,13 @@ int filecache_known_stat(struct filecache *fc, const char *key, size_t len, stru
 	return 1;
 }
 
-/* note: a walk stat'ed key: its entry holds that stat data from now on. An entry whose stat data changes loses its
- * hash (hashed_at 0 is never trusted): stat data newer than the hash must not vouch for it, so a lookup of its
- * content reads the file again. */
-static void note(struct filecache *fc, const char *key, size_t len, const struct stat *st)
+/* An entry whose stat data changes loses its hash (hashed_at 0 is never trusted): stat data newer than the hash must
+ * not vouch for it, so a lookup of its content reads the file again. */
+void filecache_note(struct filecache *fc, const char *key, size_t len, const struct stat *st)
 {
 	struct filestat fst;
-	struct fcent *e;
+	struct fcent *e = entry(fc, key, len);
 
-	if (!fc->track)
-		return;
-	e = entry(fc, key, len);
 	filestat_from(&fst, st);
 	if (!e) {
 		if (len > UINT32_MAX)
@@ -477,26 +478,22 @@ static void note(struct filecache *fc, const char *key, size_t len, const struct
 	fc->dirty = 1;
 }
 
-void filecache_note_dir(struct filecache *fc, const char *key, size_t len, const struct stat *st)
-{
-	note(fc, key, len, st);
-}
-
-void filecache_note_file(struct filecache *fc, const char *key, size_t len, const struct stat *st)
-{
-	note(fc, key, len, st);
-}
-
 void filecache_stat_made(struct filecache *fc)
 {
 	fc->stats++;
+}
+
+/* watchable: a file or directory (no listing key) a walk of this process stat'ed or took. */
+static int watchable(const struct fcent *e)
+{
+	return (e->flags & ENT_WALKED) && e->path[0] != '/' && (S_ISREG(e->st.mode) || S_ISDIR(e->st.mode));
 }
 
 void filecache_used(const struct filecache *fc, struct buf *out)
 {
 	for (size_t i = 0; i < fc->n; i++) {
 		const struct fcent *e = &fc->ent[i];
-		if ((e->flags & ENT_WALKED) && e->path[0] != '/' && (S_ISREG(e->st.mode) || S_ISDIR(e->st.mode))) {
+		if (watchable(e)) {
 			buf_add(out, e->path, e->len);
 			buf_addc(out, '\n');
 		}
@@ -508,8 +505,7 @@ void filecache_mark_watched(struct filecache *fc)
 	for (size_t i = 0; i < fc->n; i++) {
 		struct fcent *e = &fc->ent[i];
 		int was = (e->flags & ENT_WATCHED) != 0;
-		int now = (e->flags & ENT_WALKED) && e->path[0] != '/' && (S_ISREG(e->st.mode) || S_ISDIR(e->st.mode));
-		if (was != now) {
+		if (was != watchable(e)) {
 			e->flags ^= ENT_WATCHED;
 			fc->dirty = 1;
 		}

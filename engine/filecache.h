@@ -35,14 +35,14 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
  * stat data instead of calling stat. It holds while epoch() (build_epoch) returns what it did when given: once a
  * task or a recipe command may have changed a file, everything is stat'ed again.
  * filecache_vouched: 1 while a vouch holds.
- * filecache_known_stat: under a vouch, the stat data of key, an entry in the watched set (a file's path, or a directory's path with its '/';
- * len bytes) as a struct stat (st_nlink 1); 0 when there is no vouch or no entry (then stat it).
- * filecache_track: walks note what they stat (filecache_note_dir, filecache_note_file), for a watcher; off by
- * default, when they note nothing.
- * filecache_note_dir: a walk stat'ed the directory key ("path/"): remember its stat data under that name.
- * filecache_note_file: a walk stat'ed the file key: its entry holds that stat data from now on (a changed one
- * loses its hash, so its content is read again when asked for); a file no key reads, such as one the ignore file
- * leaves out, is then watched and vouched for like the rest.
+ * filecache_known_stat: under a vouch, the stat data of key (a file's path, or a directory's with its '/'; len
+ * bytes), an entry in the watched set, as a struct stat (st_nlink 1); 0 when there is no vouch or no such entry
+ * (then stat it).
+ * filecache_track: walks note what they stat (filecache_note), for a watcher; off by default.
+ * filecache_tracking: whether they do.
+ * filecache_note: a walk stat'ed key (a file's path, or a directory's with its '/'): its entry holds that stat data
+ * from now on (a file's that changed loses its hash, so its content is read again when asked for); a file no key
+ * reads, such as one the ignore file leaves out, is then watched and vouched for like the rest.
  * filecache_stat_made: a walk stat'ed a file or directory (counted for filecache_walk_stats).
  * filecache_used: append the paths this process's walks stat'ed or took, files and "dir/" entries, one per line
  * (what a watcher should watch so that the next run can be vouched for).
@@ -51,11 +51,11 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
  * filecache_walk_stats: how many stats walks made, and how many they took from entries under a vouch.
  */
 void filecache_track(struct filecache *fc);
+int filecache_tracking(const struct filecache *fc);
 void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void));
 int filecache_vouched(struct filecache *fc);
 int filecache_known_stat(struct filecache *fc, const char *key, size_t len, struct stat *st);
-void filecache_note_dir(struct filecache *fc, const char *key, size_t len, const struct stat *st);
-void filecache_note_file(struct filecache *fc, const char *key, size_t len, const struct stat *st);
+void filecache_note(struct filecache *fc, const char *key, size_t len, const struct stat *st);
 void filecache_stat_made(struct filecache *fc);
 struct buf;
 void filecache_used(const struct filecache *fc, struct buf *out);

@@ -367,6 +367,18 @@ static int known(struct walker *w, int dir, struct stat *st)
 	return filecache_known_stat(w->fc, key, len, st);
 }
 
+/* note: tell fc what the walk stat'ed at w->path, when a watcher may be asked to watch it (filecache_note). */
+static void note(struct walker *w, int dir, const struct stat *st)
+{
+	size_t len;
+	const char *key;
+
+	if (!filecache_tracking(w->fc))
+		return;
+	key = fckey(w, dir, &len);
+	filecache_note(w->fc, key, len, st);
+}
+
 /* stat_entry: fstatat an entry of the walk (counted for -d stats when there is a stat cache). */
 static int stat_entry(struct walker *w, const char *path, struct stat *st, int flags)
 {
@@ -378,17 +390,12 @@ static int stat_entry(struct walker *w, const char *path, struct stat *st, int f
 /* stat_dir: stat the directory at w->path (no trailing '/'), or take it from fc under a vouch; fc remembers it. */
 static int stat_dir(struct walker *w, struct stat *st)
 {
-	size_t len;
-	const char *key;
-
 	if (known(w, 1, st))
 		return 0;
 	if (stat_entry(w, w->path.len ? w->path.data : ".", st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
-	if (S_ISDIR(st->st_mode)) {
-		key = fckey(w, 1, &len);
-		filecache_note_dir(w->fc, key, len, st);
-	}
+	if (S_ISDIR(st->st_mode))
+		note(w, 1, st);
 	return 0;
 }
 
@@ -414,9 +421,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 
 	if (w->fc) {
 		if (!st && fd >= 0 && fstat(fd, &dst) == 0) {
-			size_t klen;
-			const char *k = fckey(w, 1, &klen);
-			filecache_note_dir(w->fc, k, klen, &dst); /* the walk's root: watched like the rest */
+			note(w, 1, &dst); /* the walk's root: watched like the rest */
 			st = &dst;
 		} else if (!st && fstatat(w->rootfd, dir, &dst, 0) == 0) {
 			st = &dst;
@@ -502,11 +507,8 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		if (!isdir) {
 			if (set == WALK_ALL || ((next & accept) && !w->dironly)) {
 				fileset_add(w->fs, w->path.data, w->path.len, &est);
-				if (w->fc && !known_st && !islink && S_ISREG(est.st_mode)) {
-					size_t klen;
-					const char *k = fckey(w, 0, &klen);
-					filecache_note_file(w->fc, k, klen, &est);
-				}
+				if (w->fc && !known_st && !islink && S_ISREG(est.st_mode))
+					note(w, 0, &est);
 			}
 			continue;
 		}

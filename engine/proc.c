@@ -89,24 +89,33 @@ volatile int *signals_flag(void)
 	return &stop_flag;
 }
 
-static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, int outfd)
+short proc_spawnattr(posix_spawnattr_t *attr)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
 	sigset_t none, defaults;
-	int err;
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
+	posix_spawnattr_init(attr);
 	sigemptyset(&none);
 	sigemptyset(&defaults);
 	sigaddset(&defaults, SIGINT);
 	sigaddset(&defaults, SIGTERM);
 	sigaddset(&defaults, SIGHUP);
 	sigaddset(&defaults, SIGPIPE);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	sigaddset(&defaults, SIGCHLD);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &defaults);
+	posix_spawnattr_setflags(attr, flags);
+	return flags;
+}
+
+static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, int outfd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int err;
+
+	posix_spawn_file_actions_init(&fa);
+	short flags = proc_spawnattr(&attr);
 	if (!console) {
 		flags |= POSIX_SPAWN_SETPGROUP;
 		posix_spawnattr_setpgroup(&attr, 0);

@@ -2,6 +2,7 @@
 #ifndef SB_PROC_H
 #define SB_PROC_H
 
+#include <spawn.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -13,6 +14,10 @@ struct job {
 	int console;
 };
 
+/* proc_spawnattr: init attr (the caller destroys it) for a child that starts with no signal blocked and SIGINT,
+ * SIGTERM, SIGHUP, SIGPIPE and SIGCHLD at their defaults, whatever this process does with them; returns the
+ * posix_spawnattr flags it set, for the caller to add to. */
+short proc_spawnattr(posix_spawnattr_t *attr);
 /* proc_spawn: start argv (PATH lookup when argv[0] has no '/') in j. console: stdin/stdout/stderr inherited and
  * the child stays in our process group (it gets the terminal's ^C); otherwise stdin is /dev/null, output goes to a
  * pipe and the child leads its own process group. -1 after printing an error. */

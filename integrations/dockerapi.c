@@ -478,6 +478,26 @@ static int connect_helper(struct docker *d)
 	return d->helper >= 0;
 }
 
+/* helper_exchange: METHOD path through the engine helper, once the answers to what was sent ahead (which come first
+ * on its connection) are read: 0 with the answer in *r; -1 (ENGINESRV_LOST_BEFORE) when no helper answers or it
+ * went away before it had the request, ENGINESRV_LOST_AFTER when it went away after; either way it is dropped. */
+static int helper_exchange(struct docker *d, const char *method, const char *path, const struct buf *body,
+                           long timeout_s, struct docker_reply *r)
+{
+	int via;
+
+	while (any_pending(d))
+		read_one(d);
+	if (!connect_helper(d))
+		return ENGINESRV_LOST_BEFORE;
+	via = enginesrv_send(d->helper, method, path, body, timeout_s);
+	if (via == 0)
+		via = enginesrv_recv(d->helper, timeout_s, r);
+	if (via < 0)
+		lose_helper(d);
+	return via;
+}
+
 /* request: one exchange, through the engine helper when one answers for this engine, else over this process's own
  * libcurl connection (which asks for a helper to be started for the runs after this one). GET answers are kept
  * until the engine may have changed: a request other than GET, or a task started (docker_set_epoch). -1
@@ -491,26 +511,16 @@ static int request(struct docker *d, const char *method, const char *path, const
 	keepable = check_epoch(d);
 	if (get && kept_answer(d, path, keepable, r))
 		goto answered;
-	/* the answers to what was sent ahead come first on the helper's connection */
-	while (any_pending(d))
-		read_one(d);
 	if (!get)
 		forget(d);
-	if (connect_helper(d)) {
-		via = enginesrv_send(d->helper, method, path, body, timeout_s);
-		if (via == 0)
-			via = enginesrv_recv(d->helper, timeout_s, r);
-		if (via < 0) {
-			/* The helper went away (stopped idle, or killed): carry on without it. A request that may have
-			 * reached the engine is not repeated unless repeating it cannot change anything. */
-			lose_helper(d);
-			if (via == ENGINESRV_LOST_AFTER && !get && strcmp(method, "HEAD") != 0) {
-				buf_release(&r->body);
-				memset(r, 0, sizeof(*r));
-				r->rc = CURLE_RECV_ERROR;
-				snprintf(r->errbuf, sizeof(r->errbuf), "the engine helper stopped during the request");
-			}
-		}
+	via = helper_exchange(d, method, path, body, timeout_s, r);
+	/* Without a helper, or one that went away (stopped idle, or killed): carry on without it. A request that may
+	 * have reached the engine is not repeated unless repeating it cannot change anything. */
+	if (via == ENGINESRV_LOST_AFTER && !get && strcmp(method, "HEAD") != 0) {
+		buf_release(&r->body);
+		memset(r, 0, sizeof(*r));
+		r->rc = CURLE_RECV_ERROR;
+		snprintf(r->errbuf, sizeof(r->errbuf), "the engine helper stopped during the request");
 	}
 	if (via < 0 && r->rc == CURLE_OK) {
 		buf_release(&r->body);
@@ -570,15 +580,7 @@ int docker_helper_call(struct docker *d, const char *method, const char *path, c
 	memset(r, 0, sizeof(*r));
 	if (strcmp(method, "GET") == 0 && kept_answer(d, path, 0, r))
 		return r->rc == CURLE_OK ? 0 : (buf_release(&r->body), -1);
-	if (!connect_helper(d))
-		return -1;
-	while (any_pending(d))
-		read_one(d);
-	if (d->helper < 0)
-		return -1;
-	if (enginesrv_send(d->helper, method, path, body, REQUEST_TIMEOUT_S) < 0 ||
-	    enginesrv_recv(d->helper, REQUEST_TIMEOUT_S, r) < 0) {
-		lose_helper(d);
+	if (helper_exchange(d, method, path, body, REQUEST_TIMEOUT_S, r) < 0) {
 		buf_release(&r->body);
 		return -1;
 	}

@@ -34,6 +34,7 @@
 
 #include "enginesrv.h"
 #include "hash.h"
+#include "proc.h"
 #include "util.h"
 #include "watchsrv.h"
 
@@ -311,7 +312,7 @@ struct conn {
 };
 
 /* One request of a run, and its answer. */
-struct job {
+struct ask {
 	struct helper *h;
 	char method[MAX_METHOD];
 	struct buf path, body;
@@ -320,7 +321,7 @@ struct job {
 };
 
 /* read_job: the next request on c into j (its buffers reset); -1 at the end of the run or on a malformed one. */
-static int read_job(int c, struct job *j)
+static int read_job(int c, struct ask *j)
 {
 	struct wire_req q;
 
@@ -397,7 +398,7 @@ static void keep_ping(struct helper *h, const struct docker_reply *r, int fd)
 /* do_job: make j's request to the engine over a pooled connection. */
 static void *do_job(void *arg)
 {
-	struct job *j = arg;
+	struct ask *j = arg;
 	int ping = strcmp(j->method, "GET") == 0 && strcmp(j->path.data, "/_ping") == 0 && !j->has_body;
 	int fd = -1;
 	struct docker *d;
@@ -432,7 +433,7 @@ static void *do_job(void *arg)
 }
 
 /* send_answer: j's answer to the run, whole. */
-static int send_answer(int c, struct job *j, struct buf *out)
+static int send_answer(int c, struct ask *j, struct buf *out)
 {
 	struct docker_reply *r = &j->r;
 	struct wire_rep p;
@@ -469,7 +470,7 @@ static void *serve(void *arg)
 {
 	struct conn *cn = arg;
 	struct helper *h = cn->h;
-	struct job jobs[BATCH];
+	struct ask jobs[BATCH];
 	struct buf out = BUF_INIT;
 	int c = cn->fd, n = 0, end = 0;
 
@@ -664,7 +665,6 @@ int enginesrv_start(const char *engine_socket, int force)
 	char *argv[] = {name, flag, path, (char *)engine_socket, NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	sigset_t none, dfl;
 	pid_t pid;
 	int rc;
 
@@ -687,17 +687,7 @@ int enginesrv_start(const char *engine_socket, int force)
 	posix_spawn_file_actions_adddup2(&fa, 0, 2);
 	/* nothing of ours (the state lock, a jobserver pipe, a test's output pipe) may stay open in it */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGTERM);
-	sigaddset(&dfl, SIGHUP);
-	sigaddset(&dfl, SIGPIPE);
-	sigaddset(&dfl, SIGCHLD);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dfl);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	proc_spawnattr(&at);
 	rc = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);

@@ -184,10 +184,13 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 		error("image '%s': cannot open the build context '%s':", t->name, ctx);
 		goto out;
 	}
+	/* full: the context's path as the stat cache names files, then each file's path in turn */
+	buf_adds(&full, "");
 	if (strcmp(ctx, ".") != 0) {
 		buf_adds(&full, ctx);
 		buf_addc(&full, '/');
 	}
+	size_t prefix = full.len;
 	if (dockerctx_inputs(df, ctxfd, &ign, ke->fc, full.data, &fs, &err) < 0) {
 		close(ctxfd);
 		error("image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
@@ -198,11 +201,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 		struct hash128 h;
 		if (ke->stop && *ke->stop)
 			goto out;
-		buf_reset(&full);
-		if (strcmp(ctx, ".") != 0) {
-			buf_adds(&full, ctx);
-			buf_addc(&full, '/');
-		}
+		full.len = prefix;
 		buf_adds(&full, fs.v[i].path);
 		if (filecache_hash(ke->fc, ke->rootfd, full.data, &fs.v[i].st, &h) < 0) {
 			error("image '%s': cannot read '%s':", t->name, full.data);

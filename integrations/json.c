@@ -562,17 +562,6 @@ static size_t out_offset(const struct prep *p, size_t chars)
 	return k;
 }
 
-/* all_read: whether the top-level object holds every member named in want (NULL-terminated), each complete. */
-static int all_read(const struct build *b, const char *const *want)
-{
-	if (b->depth != 1 || b->root->type != JSON_OBJECT)
-		return 0;
-	for (; *want; want++)
-		if (!json_get(b->root, *want))
-			return 0;
-	return 1;
-}
-
 struct json *json_parse(const char *text, size_t len, struct buf *err)
 {
 	return json_parse_members(text, len, NULL, err);
@@ -587,7 +576,7 @@ struct json *json_parse_members(const char *text, size_t len, const char *const 
 	yaml_event_t e;
 	char msg[200];
 	int done = 0, ok = 1;
-	size_t k, at, seen = 0;
+	size_t k, at;
 
 	p.in = text;
 	p.n = len;
@@ -625,11 +614,6 @@ struct json *json_parse_members(const char *text, size_t len, const char *const 
 			done = 1;
 		}
 		yaml_event_delete(&e);
-		/* a member just ended at the top level: stop once the wanted ones are all in (prepare() checked the rest) */
-		if (want && ok && b->depth == 1 && b->root->n != seen) {
-			seen = b->root->n;
-			done = done || all_read(b, want);
-		}
 	}
 	yaml_parser_delete(&yp);
 	for (k = 0; k <= JSON_MAX_DEPTH; k++)

@@ -41,9 +41,10 @@ struct json {
  * (or printed with error() when err is NULL). */
 struct json *json_parse(const char *text, size_t len, struct buf *err);
 /* json_parse_members: json_parse for a top-level object of which only the members named in want (NULL-terminated)
- * are needed: libyaml stops once they are all read, so the tree may lack the members after them (the whole text
- * is still checked to be JSON). Every member is read when want is NULL or one of them is missing. An engine
- * answer puts its small fields first: an image's "Id" is the first of some 1.5 KB. */
+ * are needed: libyaml reads the text only up to the end of the first place where all of them have been, so the tree
+ * may lack the members after them, a repeated one included (the whole text is still checked to be JSON). Every
+ * member is read when want is NULL or one of them is missing. An engine answer puts its small fields first: an
+ * image's "Id" is the first of some 1.5 KB. */
 struct json *json_parse_members(const char *text, size_t len, const char *const *want, struct buf *err);
 /* json_free: free a tree returned by json_parse (NULL is fine). */
 void json_free(struct json *j);

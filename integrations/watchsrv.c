@@ -1,6 +1,4 @@
 /* watchsrv: the watched tree (see watchsrv.h). */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <pthread.h>
@@ -470,14 +468,14 @@ void watched_record(struct watched *wt, struct filecache *fc)
 	buf_release(&path);
 }
 
-void watched_commit(struct watched *wt, const char *cache_file)
+void watched_commit(struct watched *wt)
 {
 	struct buf id = BUF_INIT;
 
 	if (!wt->asked || (!wt->recorded && !wt->clean && !wt->line.len))
 		return;
 	if (wt->token[0] && (wt->recorded || wt->clean))
-		cache_id(&id, cache_file, wt->token);
+		cache_id(&id, wt->cache_file, wt->token);
 	if (!id.len) {
 		if (wt->line.len)
 			unlink(wt->token_file);

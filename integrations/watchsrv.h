@@ -54,7 +54,7 @@ void watched_release(struct watched *wt);
 void watched_ask(struct watched *wt, struct docker *d, const char *token_file, const char *cache_file);
 void watched_answer(struct watched *wt, struct filecache *fc, unsigned long (*epoch)(void));
 void watched_record(struct watched *wt, struct filecache *fc);
-void watched_commit(struct watched *wt, const char *cache_file);
+void watched_commit(struct watched *wt);
 void watched_stats(const struct watched *wt, const struct filecache *fc);
 
 /* The wire. watch_path: the request path for the project root (absolute; its device and inode as the
