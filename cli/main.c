@@ -18,6 +18,7 @@
 #include "graph.h"
 #include "image_lua.h"
 #include "key.h"
+#include "outputs.h"
 #include "proc.h"
 #include "recipe.h"
 #include "sindriconf_lua.h"
@@ -337,6 +338,7 @@ static int tool_explain(struct graph *g, struct task **targets, size_t n, struct
 	return 0;
 }
 
+/* tool_clean: remove what the recorded run of each task produced (outputs.h), then forget the run. */
 static int tool_clean(struct graph *g, struct task **targets, size_t n, int all, struct state *st)
 {
 	struct task **plan;
@@ -352,12 +354,8 @@ static int tool_clean(struct graph *g, struct task **targets, size_t n, int all,
 	}
 	for (size_t i = 0; i < nplan; i++) {
 		struct task *t = plan[i];
-		for (size_t j = 0; j < t->outputs.n; j++) {
-			if (unlink(t->outputs.v[j]) == 0)
-				printf("removed '%s'\n", t->outputs.v[j]);
-			else if (errno != ENOENT && errno != EISDIR)
-				ret = error("cannot remove '%s':", t->outputs.v[j]);
-		}
+		if (outputs_clean(st, t, AT_FDCWD, !all) < 0)
+			ret = -1;
 		if (state_get(st, t->name) && state_forget(st, t->name) < 0)
 			ret = -1;
 	}

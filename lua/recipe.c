@@ -5,6 +5,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "graph.h"
 #include "hash.h"
 #include "key.h"
+#include "outputs.h"
 #include "proc.h"
 #include "recipe.h"
 #include "util.h"
@@ -458,6 +460,21 @@ void recipe_check_fields(lua_State *L, int idx, const char *kind, const char *na
 	}
 }
 
+/* check_outputs: outputs live in the project, as inputs do: -t clean removes them. */
+static void check_outputs(lua_State *L, const struct task *t)
+{
+	for (size_t i = 0; i < t->outputs.n; i++) {
+		struct buf why = BUF_INIT;
+		char msg[1024];
+		int bad = outputs_check(t->outputs.v[i], &why) < 0;
+		/* the reason moves to the stack: nothing malloc'd may be live when Lua raises */
+		snprintf(msg, sizeof(msg), "%s", why.data ? why.data : "");
+		buf_release(&why);
+		if (bad)
+			luaL_error(L, "task '%s': %s", t->name, msg);
+	}
+}
+
 void recipe_common(lua_State *L, int idx, struct task *t)
 {
 	static const struct {
@@ -475,6 +492,7 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 			recipe_strings(L, -1, t->name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
 		lua_pop(L, 1);
 	}
+	check_outputs(L, t);
 	if (lua_getfield(L, idx, "vars") != LUA_TNIL) {
 		/* names first (t owns them, so a Lua error cannot leak), then each becomes NAME=value */
 		recipe_strings(L, -1, t->name, "vars", &t->vars);

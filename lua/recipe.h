@@ -43,7 +43,8 @@ struct task *recipe_newtask(struct lua_State *L, const char *name);
 void recipe_addtask(struct lua_State *L, int guard);
 /* recipe_check_fields: raise "<kind> 'name': unknown field 'x' (known: ...)" for a key of table idx not in fields. */
 void recipe_check_fields(struct lua_State *L, int idx, const char *kind, const char *name, const char *const *fields);
-/* recipe_common: read the fields every task kind shares (desc deps inputs exclude env vars outputs always alias pool). */
+/* recipe_common: read the fields every task kind shares (desc deps inputs exclude env vars outputs always alias pool),
+ * raising on an output outside the project. */
 void recipe_common(struct lua_State *L, int idx, struct task *t);
 /* recipe_defn_common: append the keyed common fields to a definition text. */
 void recipe_defn_common(struct buf *defn, const struct task *t);
