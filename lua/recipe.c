@@ -1014,7 +1014,7 @@ int recipe_save_bytecode(struct recipe *r)
 
 	if (!r->ncompiled || !r->luac_dir)
 		return 0;
-	if (mkdir_p(r->luac_dir) < 0)
+	if (mkdir_private(r->luac_dir) < 0)
 		ret = -1;
 	else
 		prune_bytecode(r->luac_dir);
