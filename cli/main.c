@@ -21,6 +21,7 @@
 #include "outputs.h"
 #include "proc.h"
 #include "recipe.h"
+#include "secret.h"
 #include "sindriconf_lua.h"
 #include "state.h"
 #include "util.h"
@@ -30,6 +31,7 @@
 #define STATE_DIR ".sindri-build"
 #define FILECACHE STATE_DIR "/files"
 #define WATCH_TOKEN STATE_DIR "/watch"
+#define SECRET_KEY_FILE STATE_DIR "/secret-key"
 
 struct opts {
 	const char *dir, *file, *tool;
@@ -476,7 +478,8 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL};
+	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL, NULL};
+	struct secretkey sk;
 	struct watched wt;
 	struct task **targets = NULL;
 	size_t n = 0;
@@ -487,16 +490,21 @@ int main(int argc, char **argv)
 		return enginesrv_main(argv[2], argv[3]);
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	/* first: SINDRI_BUILD_SECRET_KEY leaves the environment before anything is spawned */
+	secretkey_init(&sk, SECRET_KEY_FILE);
+	ke.secrets = &sk;
 	watched_init(&wt);
 	compat_status_env();
 	if (o.dir && chdir(o.dir) < 0) {
 		error("cannot change to directory '%s':", o.dir);
+		secretkey_release(&sk);
 		return 2;
 	}
 	if (o.tool && strcmp(o.tool, "server") == 0) {
 		ret = tool_server(&o.targets);
 		strv_release(&o.targets);
 		strv_release(&o.vars);
+		secretkey_release(&sk);
 		return ret;
 	}
 	char *stock = stock_dir();
@@ -509,6 +517,7 @@ int main(int argc, char **argv)
 		error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
 		free(stock);
 		free(stock_file);
+		secretkey_release(&sk);
 		return 2;
 	}
 	graph_init(&g);
@@ -584,6 +593,7 @@ int main(int argc, char **argv)
 	state_close(st);
 out:
 	filecache_free(ke.fc);
+	secretkey_release(&sk);
 	watched_release(&wt);
 	free(targets);
 	recipe_free(r);
