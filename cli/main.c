@@ -18,8 +18,10 @@
 #include "graph.h"
 #include "image_lua.h"
 #include "key.h"
+#include "outputs.h"
 #include "proc.h"
 #include "recipe.h"
+#include "secret.h"
 #include "sindriconf_lua.h"
 #include "state.h"
 #include "util.h"
@@ -29,6 +31,7 @@
 #define STATE_DIR ".sindri-build"
 #define FILECACHE STATE_DIR "/files"
 #define WATCH_TOKEN STATE_DIR "/watch"
+#define SECRET_KEY_FILE STATE_DIR "/secret-key"
 
 struct opts {
 	const char *dir, *file, *tool;
@@ -337,6 +340,7 @@ static int tool_explain(struct graph *g, struct task **targets, size_t n, struct
 	return 0;
 }
 
+/* tool_clean: remove what the recorded run of each task produced (outputs.h), then forget the run. */
 static int tool_clean(struct graph *g, struct task **targets, size_t n, int all, struct state *st)
 {
 	struct task **plan;
@@ -352,12 +356,8 @@ static int tool_clean(struct graph *g, struct task **targets, size_t n, int all,
 	}
 	for (size_t i = 0; i < nplan; i++) {
 		struct task *t = plan[i];
-		for (size_t j = 0; j < t->outputs.n; j++) {
-			if (unlink(t->outputs.v[j]) == 0)
-				printf("removed '%s'\n", t->outputs.v[j]);
-			else if (errno != ENOENT && errno != EISDIR)
-				ret = error("cannot remove '%s':", t->outputs.v[j]);
-		}
+		if (outputs_clean(st, t, AT_FDCWD, !all) < 0)
+			ret = -1;
 		if (state_get(st, t->name) && state_forget(st, t->name) < 0)
 			ret = -1;
 	}
@@ -478,7 +478,8 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL};
+	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL, NULL};
+	struct secretkey sk;
 	struct watched wt;
 	struct task **targets = NULL;
 	size_t n = 0;
@@ -489,16 +490,21 @@ int main(int argc, char **argv)
 		return enginesrv_main(argv[2], argv[3]);
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	/* first: SINDRI_BUILD_SECRET_KEY leaves the environment before anything is spawned */
+	secretkey_init(&sk, SECRET_KEY_FILE);
+	ke.secrets = &sk;
 	watched_init(&wt);
 	compat_status_env();
 	if (o.dir && chdir(o.dir) < 0) {
 		error("cannot change to directory '%s':", o.dir);
+		secretkey_release(&sk);
 		return 2;
 	}
 	if (o.tool && strcmp(o.tool, "server") == 0) {
 		ret = tool_server(&o.targets);
 		strv_release(&o.targets);
 		strv_release(&o.vars);
+		secretkey_release(&sk);
 		return ret;
 	}
 	char *stock = stock_dir();
@@ -511,6 +517,7 @@ int main(int argc, char **argv)
 		error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
 		free(stock);
 		free(stock_file);
+		secretkey_release(&sk);
 		return 2;
 	}
 	graph_init(&g);
@@ -586,6 +593,7 @@ int main(int argc, char **argv)
 	state_close(st);
 out:
 	filecache_free(ke.fc);
+	secretkey_release(&sk);
 	watched_release(&wt);
 	free(targets);
 	recipe_free(r);

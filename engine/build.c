@@ -8,6 +8,7 @@
 #include "build.h"
 #include "graph.h"
 #include "key.h"
+#include "outputs.h"
 #include "proc.h"
 #include "state.h"
 #include "status.h"
@@ -222,6 +223,9 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 	if (state_put_blob(st, t->name, blob.data, blob.len) < 0)
 		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
 	buf_release(&blob);
+	/* what -t clean may remove: the outputs declared for this run, under its key */
+	if (t->outputs.n && outputs_record(st, t) < 0)
+		warn("task '%s': cannot save the list of its outputs; -t clean will leave them", t->name);
 	rec.name = t->name;
 	rec.key = t->key;
 	rec.end_ns = now_ns();

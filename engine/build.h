@@ -23,8 +23,8 @@ struct build_opts {
 /* task_decide: after task_key, decide whether t must run: 0 up to date, 1 must run (the reasons, one per line, are
  * appended to why), -1 error. Reads the state, never writes it. */
 int task_decide(struct task *t, const struct state *st, const struct keyenv *ke, struct buf *why);
-/* task_record: the commit point of a successful run of t: its side blob for explain, then its checksummed record
- * (key, outputs digest, timings). Fails, recording nothing, when a declared output is missing. */
+/* task_record: the commit point of a successful run of t: its side blobs for explain and -t clean, then its
+ * checksummed record (key, outputs digest, timings). Fails, recording nothing, when a declared output is missing. */
 struct state;
 int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64_t dur);
 /* task_cmdline: the task's command as one printable line (argv joined with shell quoting). Caller frees. */

@@ -58,6 +58,7 @@ void task_free(struct task *t)
 	strv_release(&t->inputs);
 	strv_release(&t->excludes);
 	strv_release(&t->env);
+	strv_release(&t->secrets);
 	strv_release(&t->vars);
 	strv_release(&t->outputs);
 	strv_release(&t->aliases);

@@ -76,6 +76,7 @@ struct task {
 	struct strv inputs;   /* patterns, see fileset_expand */
 	struct strv excludes;
 	struct strv env;      /* names of environment variables whose value (or absence) is keyed */
+	struct strv secrets;  /* names of environment variables keyed only through an HMAC (secret.h), never shown */
 	struct strv vars;     /* "NAME=value" pairs of recipe variables that are keyed */
 	struct strv outputs;  /* files that must exist after a run */
 	struct strv aliases;

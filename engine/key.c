@@ -9,6 +9,7 @@
 #include "fileset.h"
 #include "graph.h"
 #include "key.h"
+#include "secret.h"
 #include "util.h"
 
 #define NOVALUE ((size_t)-1)
@@ -63,6 +64,18 @@ void keyparts_add(struct keyparts *kp, const char *name, const struct hash128 *h
 	}
 }
 
+/* secret_part_like: a variable's part whose name says it holds a secret: its value is not shown (nor kept for
+ * explain), even when the recipe did not declare it in secrets (it warned then). */
+static int secret_part_like(const char *name)
+{
+	static const char *const kinds[] = {"env:", "var:", "build-arg:"};
+
+	for (size_t i = 0; i < LEN(kinds); i++)
+		if (str_has_prefix(name, kinds[i]))
+			return secret_name_like(name + strlen(kinds[i]));
+	return 0;
+}
+
 void keyparts_addstr(struct keyparts *kp, const char *name, const char *value)
 {
 	struct hash128 h;
@@ -73,7 +86,7 @@ void keyparts_addstr(struct keyparts *kp, const char *name, const char *value)
 		h.lo = 0x756e736574ULL; /* "unset": differs from the hash of any string */
 		h.hi = 0;
 	}
-	keyparts_add(kp, name, &h, value ? value : "(unset)");
+	keyparts_add(kp, name, &h, secret_part_like(name) ? NULL : value ? value : "(unset)");
 }
 
 const char *keyparts_name(const struct keyparts *kp, size_t i)
@@ -229,6 +242,11 @@ static void describe(struct buf *out, const char *name, const char *was, const c
 	    {"in:", "input"}, {"out:", "output"}, {"env:", "environment variable"}, {"var:", "variable"}, {"dep:", "dependency"},
 	};
 
+	if (str_has_prefix(name, "secret:")) {
+		/* never a value: there is none to show, only the keyed digest */
+		buf_addf(out, "secret %s %s\n", name + 7, how == 0 ? "changed" : how > 0 ? "is now keyed" : "is no longer keyed");
+		return;
+	}
 	if (strcmp(name, "recipe") == 0) {
 		buf_adds(out, "the task's definition in the recipe changed");
 		if (was && now)
@@ -244,8 +262,10 @@ static void describe(struct buf *out, const char *name, const char *was, const c
 			buf_addf(out, "%s '%s' %s\n", kinds[i][1], what, verb[how + 1]);
 		} else if (i == 4) {
 			buf_addf(out, "dependency '%s' %s\n", what, how == 0 ? "has a new key" : verb[how + 1]);
+		} else if (how == 0 && (!was || !now)) {
+			buf_addf(out, "%s %s changed\n", kinds[i][1], what);
 		} else if (how == 0) {
-			buf_addf(out, "%s %s changed: '%s' -> '%s'\n", kinds[i][1], what, was ? was : "?", now ? now : "?");
+			buf_addf(out, "%s %s changed: '%s' -> '%s'\n", kinds[i][1], what, was, now);
 		} else {
 			buf_addf(out, "%s %s %s\n", kinds[i][1], what, how > 0 ? "is now keyed" : "is no longer keyed");
 		}
@@ -311,6 +331,11 @@ int task_key(struct task *t, const struct keyenv *ke)
 		buf_reset(&name);
 		buf_addf(&name, "env:%s", t->env.v[i]);
 		keyparts_addstr(kp, name.data, getenv(t->env.v[i]));
+	}
+	if (secret_add_parts(t, kp, ke) < 0) {
+		buf_release(&name);
+		keyparts_free(kp);
+		return -1;
 	}
 	strv_sort(&t->vars);
 	for (size_t i = 0; i < t->vars.n; i++) {

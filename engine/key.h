@@ -8,6 +8,7 @@
 
 struct buf;
 struct filecache;
+struct secretkey;
 struct task;
 
 /* One named part of a key: name and value live in the owner's arena (offsets), so adding a part never mallocs. */
@@ -27,7 +28,8 @@ struct keyparts *keyparts_new(void);
 void keyparts_free(struct keyparts *kp);
 /* keyparts_add: add a part; value (may be NULL) is a short text shown by explain, cut at 200 bytes. */
 void keyparts_add(struct keyparts *kp, const char *name, const struct hash128 *h, const char *value);
-/* keyparts_addstr: add a part whose hash is that of value (NULL: absent, hashed distinctly from ""). */
+/* keyparts_addstr: add a part whose hash is that of value (NULL: absent, hashed distinctly from ""). The text of
+ * an env:, var: or build-arg: part whose name looks secret (secret_name_like) is not kept. */
 void keyparts_addstr(struct keyparts *kp, const char *name, const char *value);
 /* keyparts_name / keyparts_value: the strings of part i (value NULL when none). */
 const char *keyparts_name(const struct keyparts *kp, size_t i);
@@ -51,6 +53,7 @@ struct keyenv {
 	/* progress: called while hashing a large input set (done of total files), and once with done == total at the
 	 * end; NULL for none. The CLI shows it on a terminal. */
 	void (*progress)(const char *task, size_t done, size_t total);
+	struct secretkey *secrets; /* the key that hashes secret values; NULL: a task with secrets is an error */
 };
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input

@@ -1,4 +1,5 @@
 /* state: the task log, the side blobs and the lock in the state directory. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -294,7 +295,7 @@ static int lock(struct state *s)
 
 	/* one descriptor only: closing any descriptor of the file would drop a record lock; spawned jobs do not
 	 * inherit record locks */
-	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lockfd < 0)
 		goto fail;
 	if (fcntl(s->lockfd, F_SETLK, &fl) < 0) {
@@ -447,6 +448,60 @@ static void state_free(struct state *s)
 	free(s);
 }
 
+/* private_tree: below the directory fd, every directory 0700 and every other file 0600; symlinks are left alone,
+ * never followed. */
+static void private_tree(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	struct stat st;
+
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode) ||
+		    st.st_uid != geteuid())
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				fchmod(sub, 0700);
+				private_tree(sub);
+			}
+		} else if (st.st_mode & 077) {
+			fchmodat(dirfd(d), e->d_name, 0600, 0);
+		}
+	}
+	closedir(d);
+}
+
+/* make_private: the state directory holds what runs keyed (environment values, secrets' digests, the key that
+ * makes them): one that others may enter, made by an older sindri-build, is made private with its files, once.
+ * One that holds no task log yet was just made by someone else (ninja makes its builddir in it): no note then. */
+static void make_private(const char *dir)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !(st.st_mode & 077) || st.st_uid != geteuid())
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0700) < 0) {
+		warn("state directory '%s' can be read by other users (mode %04o), and it cannot be made private:", dir,
+		     (unsigned)(st.st_mode & 07777));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (faccessat(fd, "tasks", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		warn("state directory '%s' could be read by other users (mode %04o); made it and its files private "
+		     "(0700, 0600)", dir, (unsigned)(st.st_mode & 07777));
+	private_tree(fd);
+}
+
 struct state *state_open(const char *dir, int flags)
 {
 	struct state *s = xcalloc(1, sizeof(*s));
@@ -456,10 +511,11 @@ struct state *state_open(const char *dir, int flags)
 	s->flags = flags;
 	s->lockfd = s->logfd = -1;
 	if (flags & STATE_WRITE) {
-		if (mkdir_p(dir) < 0) {
+		if (mkdir_private(dir) < 0) {
 			error("cannot create state directory '%s':", dir);
 			goto fail;
 		}
+		make_private(dir);
 		if (lock(s) < 0)
 			goto fail;
 	}
@@ -590,7 +646,7 @@ int state_put_blob(struct state *s, const char *name, const void *data, size_t n
 		return error("state '%s' is open read-only", s->dir);
 	dir = xasprintf("%s/blobs", s->dir);
 	path = blob_path(s, name);
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		ret = error("cannot create directory '%s':", dir);
 	/* explain's data: a lost or torn blob is detected when read and costs only precision (write_file_replace) */
 	else if (write_file_replace(path, data, n) < 0)

@@ -275,10 +275,10 @@ static void fsync_parent(const char *path)
 	free(dir);
 }
 
-static int replace_file(const char *path, const void *data, size_t n, int durable)
+static int replace_file(const char *path, const void *data, size_t n, int durable, mode_t mode)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	int saved;
 
 	if (fd < 0)
@@ -308,15 +308,20 @@ fail:
 
 int write_file_atomic(const char *path, const void *data, size_t n)
 {
-	return replace_file(path, data, n, 1);
+	return replace_file(path, data, n, 1, 0600);
 }
 
 int write_file_replace(const char *path, const void *data, size_t n)
 {
-	return replace_file(path, data, n, 0);
+	return replace_file(path, data, n, 0, 0600);
 }
 
-int mkdir_p(const char *path)
+int write_file_shared(const char *path, const void *data, size_t n)
+{
+	return replace_file(path, data, n, 1, 0666);
+}
+
+static int mkdir_mode(const char *path, mode_t mode)
 {
 	char *p = xstrdup(path);
 	char *s = p;
@@ -327,7 +332,7 @@ int mkdir_p(const char *path)
 		s += strcspn(s, "/");
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
 			ret = -1;
 			break;
 		}
@@ -346,6 +351,16 @@ int mkdir_p(const char *path)
 	free(p);
 	errno = saved;
 	return ret;
+}
+
+int mkdir_p(const char *path)
+{
+	return mkdir_mode(path, 0777);
+}
+
+int mkdir_private(const char *path)
+{
+	return mkdir_mode(path, 0700);
 }
 
 int64_t now_ns(void)

@@ -48,14 +48,19 @@ char *buf_detach(struct buf *b);
 int read_file(const char *path, struct buf *b);
 /* write_all: write n bytes, retrying short writes and EINTR. -1 with errno on failure. */
 int write_all(int fd, const void *data, size_t n);
-/* write_file_atomic: write to path.tmp.PID, fsync, rename over path, fsync the directory. -1 with errno on failure. */
+/* write_file_atomic: write to path.tmp.PID, fsync, rename over path, fsync the directory. -1 with errno on failure.
+ * The file is made with mode 0600: what sindri-build writes this way is its private state. */
 int write_file_atomic(const char *path, const void *data, size_t n);
 /* write_file_replace: the same without the fsyncs: a process killed at any moment leaves the old or the new file,
  * never a mix (rename is atomic), but a power cut may not. For data that is checked when read and can be rebuilt
  * (the stat cache, explain's side blobs), where three fsyncs per task would cost more than they protect. */
 int write_file_replace(const char *path, const void *data, size_t n);
+/* write_file_shared: write_file_atomic for a file of the project (build.ninja): mode 0666 & umask. */
+int write_file_shared(const char *path, const void *data, size_t n);
 /* mkdir_p: create a directory and its parents (mode 0777 & umask). -1 with errno on failure. */
 int mkdir_p(const char *path);
+/* mkdir_private: mkdir_p with mode 0700 for what it creates (the state directory and those in it). */
+int mkdir_private(const char *path);
 
 /* now_ns: CLOCK_REALTIME in nanoseconds; mono_ns: CLOCK_MONOTONIC in nanoseconds. */
 int64_t now_ns(void);

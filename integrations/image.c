@@ -547,6 +547,16 @@ static void build_argv(struct task *t)
 		strv_push(&t->argv, "--build-arg");
 		strv_push(&t->argv, sp->build_args.v[i]);
 	}
+	/* secrets as BuildKit secrets, by name: the docker client reads each from its environment (ours), so no value
+	 * is in the argv, a file, the image or its history; an unset one is not passed, as a plain task would lack it */
+	for (size_t i = 0; i < t->secrets.n; i++) {
+		if (!getenv(t->secrets.v[i]))
+			continue;
+		char *spec = xasprintf("id=%s,env=%s", t->secrets.v[i], t->secrets.v[i]);
+		strv_push(&t->argv, "--secret");
+		strv_push(&t->argv, spec);
+		free(spec);
+	}
 	if (sp->target) {
 		strv_push(&t->argv, "--target");
 		strv_push(&t->argv, sp->target);
@@ -559,6 +569,18 @@ static void build_argv(struct task *t)
 		strv_push(&t->argv, "--no-cache");
 	strv_push(&t->argv, sp->context);
 	t->run = RUN_ARGV;
+}
+
+/* buildkit_off: DOCKER_BUILDKIT says no, as the docker client reads it (Go's ParseBool). */
+static int buildkit_off(void)
+{
+	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
+	const char *v = getenv("DOCKER_BUILDKIT");
+
+	for (size_t i = 0; v && i < LEN(no); i++)
+		if (strcmp(v, no[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -615,6 +637,9 @@ static int image_prepare(struct task *t, const struct keyenv *ke)
 			return 0;
 		}
 	}
+	if (t->secrets.n && buildkit_off())
+		return error("image '%s' has secrets, which only BuildKit can pass to a build, and DOCKER_BUILDKIT is '%s': "
+		             "unset it or set it to 1", t->name, getenv("DOCKER_BUILDKIT"));
 	build_argv(t);
 	return 0;
 }

@@ -13,7 +13,7 @@
 
 static const char *const image_fields[] = {
 	"dockerfile", "context", "tags", "build_args", "target", "platform", "no_cache", "desc", "deps", "inputs",
-	"exclude", "env", "vars", "values", "alias", "pool", "remote_cache", "push", "cache_dir", NULL,
+	"exclude", "env", "vars", "values", "alias", "pool", "remote_cache", "push", "cache_dir", "secrets", NULL,
 };
 
 static int images_gc(lua_State *L)
@@ -91,6 +91,25 @@ static void build_args(lua_State *L, int idx, const char *name, struct strv *out
 	strv_sort(out);
 }
 
+/* check_build_args: a secret is never a build arg (the image's history keeps build args); a build arg that looks
+ * secret and is not declared one gets a warning. */
+static void check_build_args(lua_State *L, const struct task *t, const struct strv *args)
+{
+	for (size_t i = 0; i < args->n; i++) {
+		const char *kv = args->v[i];
+		size_t n = strcspn(kv, "=");
+		for (size_t j = 0; j < t->secrets.n; j++)
+			if (strlen(t->secrets.v[j]) == n && strncmp(t->secrets.v[j], kv, n) == 0)
+				luaL_error(L, "image '%s': '%s' is both a build arg and a secret; drop the build arg (the image's "
+				           "history keeps build args) and read the secret with RUN --mount=type=secret,id=%s",
+				           t->name, t->secrets.v[j], t->secrets.v[j]);
+		lua_pushlstring(L, kv, n);
+		recipe_warn_secretish(t, "image", "build arg", lua_tostring(L, -1),
+		                      " and read it with RUN --mount=type=secret", "a build arg stays in the image's history");
+		lua_pop(L, 1);
+	}
+}
+
 static void defn_add(struct buf *b, const char *field, const char *v)
 {
 	if (v)
@@ -130,6 +149,7 @@ static int image_def(lua_State *L)
 	if (!sp->tags.n)
 		return luaL_error(L, "image '%s': give at least one tag (tags = { \"name:tag\" })", name);
 	build_args(L, 1, name, &sp->build_args);
+	check_build_args(L, t, &sp->build_args);
 	/* where else the image may come from, and whether to push it: fields, else the command line's variables */
 	struct recipe *r = recipe_of(L);
 	const char *v;

@@ -5,6 +5,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,8 +16,10 @@
 #include "graph.h"
 #include "hash.h"
 #include "key.h"
+#include "outputs.h"
 #include "proc.h"
 #include "recipe.h"
+#include "secret.h"
 #include "util.h"
 
 struct recipe {
@@ -366,7 +369,7 @@ static const struct task_ops lua_check_ops = {
 
 static const char *const task_fields[] = {
 	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
-	"alias", "pool", NULL,
+	"alias", "pool", "secrets", NULL,
 };
 
 static void defn_list(struct buf *b, const char *field, const struct strv *sv)
@@ -458,6 +461,55 @@ void recipe_check_fields(lua_State *L, int idx, const char *kind, const char *na
 	}
 }
 
+static int has(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* check_outputs: outputs live in the project, as inputs do: -t clean removes them. */
+static void check_outputs(lua_State *L, const struct task *t)
+{
+	for (size_t i = 0; i < t->outputs.n; i++) {
+		struct buf why = BUF_INIT;
+		char msg[1024];
+		int bad = outputs_check(t->outputs.v[i], &why) < 0;
+		/* the reason moves to the stack: nothing malloc'd may be live when Lua raises */
+		snprintf(msg, sizeof(msg), "%s", why.data ? why.data : "");
+		buf_release(&why);
+		if (bad)
+			luaL_error(L, "task '%s': %s", t->name, msg);
+	}
+}
+
+void recipe_warn_secretish(const struct task *t, const char *kind, const char *what, const char *name,
+                           const char *how, const char *why)
+{
+	if (secret_name_like(name) && !has(&t->secrets, name))
+		warn("%s: %s '%s': %s '%s' looks like a secret; declare it with secrets = { \"%s\" }%s (%s)", t->where, kind,
+		     t->name, what, name, name, how, why);
+}
+
+/* check_secrets: secret names are environment variable names, kept out of env (which keys values in plain
+ * text); an env entry that looks secret but is not declared one gets a warning. */
+static void check_secrets(lua_State *L, const struct task *t)
+{
+	for (size_t i = 0; i < t->secrets.n; i++) {
+		const char *s = t->secrets.v[i];
+		if (!secret_name_ok(s))
+			luaL_error(L, "task '%s': secret '%s' must be an environment variable's name (letters, digits and '_')",
+			           t->name, s);
+		if (has(&t->env, s))
+			luaL_error(L, "task '%s': '%s' is in both env and secrets; keep it in secrets only (env keys its value "
+			           "in plain text)", t->name, s);
+	}
+	for (size_t i = 0; i < t->env.n; i++)
+		recipe_warn_secretish(t, "task", "env", t->env.v[i], "",
+		                      "env keeps an unkeyed hash of its value, which a guess can be checked against");
+}
+
 void recipe_common(lua_State *L, int idx, struct task *t)
 {
 	static const struct {
@@ -467,6 +519,7 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 		{"deps", offsetof(struct task, deps)}, {"inputs", offsetof(struct task, inputs)},
 		{"exclude", offsetof(struct task, excludes)}, {"env", offsetof(struct task, env)},
 		{"outputs", offsetof(struct task, outputs)}, {"alias", offsetof(struct task, aliases)},
+		{"secrets", offsetof(struct task, secrets)},
 	};
 	struct recipe *r = ctx(L);
 
@@ -475,6 +528,8 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 			recipe_strings(L, -1, t->name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
 		lua_pop(L, 1);
 	}
+	check_outputs(L, t);
+	check_secrets(L, t);
 	if (lua_getfield(L, idx, "vars") != LUA_TNIL) {
 		/* names first (t owns them, so a Lua error cannot leak), then each becomes NAME=value */
 		recipe_strings(L, -1, t->name, "vars", &t->vars);
@@ -524,6 +579,7 @@ void recipe_defn_common(struct buf *defn, const struct task *t)
 	defn_list(defn, "inputs", &t->inputs);
 	defn_list(defn, "exclude", &t->excludes);
 	defn_list(defn, "env", &t->env);
+	defn_list(defn, "secrets", &t->secrets);
 	defn_list(defn, "outputs", &t->outputs);
 	if (t->pool)
 		buf_addf(defn, "pool=%s\n", t->pool);
@@ -996,7 +1052,7 @@ int recipe_save_bytecode(struct recipe *r)
 
 	if (!r->ncompiled || !r->luac_dir)
 		return 0;
-	if (mkdir_p(r->luac_dir) < 0)
+	if (mkdir_private(r->luac_dir) < 0)
 		ret = -1;
 	else
 		prune_bytecode(r->luac_dir);

@@ -43,8 +43,13 @@ struct task *recipe_newtask(struct lua_State *L, const char *name);
 void recipe_addtask(struct lua_State *L, int guard);
 /* recipe_check_fields: raise "<kind> 'name': unknown field 'x' (known: ...)" for a key of table idx not in fields. */
 void recipe_check_fields(struct lua_State *L, int idx, const char *kind, const char *name, const char *const *fields);
-/* recipe_common: read the fields every task kind shares (desc deps inputs exclude env vars outputs always alias pool). */
+/* recipe_common: read the fields every task kind shares (desc deps inputs exclude env vars outputs always alias pool
+ * secrets), raising on an output outside the project or a bad secret name. */
 void recipe_common(struct lua_State *L, int idx, struct task *t);
+/* recipe_warn_secretish: warn "file:line: <kind> 'task': <what> 'NAME' looks like a secret; declare it with
+ * secrets = { "NAME" }<how> (<why>)" when name looks secret (secret_name_like) and is not among t's secrets. */
+void recipe_warn_secretish(const struct task *t, const char *kind, const char *what, const char *name,
+                           const char *how, const char *why);
 /* recipe_defn_common: append the keyed common fields to a definition text. */
 void recipe_defn_common(struct buf *defn, const struct task *t);
 /* recipe_strings: read a string or a list of strings at idx into sv, raising a message naming task and field. */

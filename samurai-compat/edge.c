@@ -81,9 +81,9 @@ static int lock_ninja(void)
 {
 	int fd;
 
-	if (mkdir_p(NINJA_DIR) < 0)
+	if (mkdir_private(NINJA_DIR) < 0)
 		return error("cannot create '%s':", NINJA_DIR);
-	fd = open(NINJA_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	fd = open(NINJA_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error("cannot open '%s/lock':", NINJA_DIR);
 	while (flock(fd, LOCK_EX) < 0) {
@@ -197,7 +197,7 @@ static int marks(struct task *t, const struct graph *g)
 
 	hash_hex(&t->key, hex);
 	strcat(hex, "\n");
-	if (mkdir_p(NINJA_DIR) < 0) {
+	if (mkdir_private(NINJA_DIR) < 0) {
 		ret = error("cannot create '%s':", NINJA_DIR);
 		goto out;
 	}

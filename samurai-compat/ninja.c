@@ -501,7 +501,7 @@ int ninja_generate(const struct compat_args *a)
 		buf_addc(&G.b, '\n');
 	}
 	regen(&G, out, exe);
-	if (write_file_atomic(out, G.b.data, G.b.len) < 0) {
+	if (write_file_shared(out, G.b.data, G.b.len) < 0) {
 		error("cannot write '%s':", out);
 		goto out;
 	}

@@ -134,6 +134,23 @@ sb
 check "a corrupt file cache only costs a rehash" ran_is ""
 check "a corrupt file cache is reported" out_has "files"
 
+# The state directory is private to its user: it holds what runs keyed. 0700, and in it every directory 0700 and
+# every file 0600; one that others could read (as older versions made it) is fixed by the next run that writes.
+private() {
+	test "$(stat -c %a .sindri-build)" = 700 &&
+		test -z "$(find .sindri-build -mindepth 1 \( -type d ! -perm 700 \) -o \( ! -type d ! -perm 600 \))"
+}
+check "the state directory and everything in it are private" private
+chmod 755 .sindri-build .sindri-build/blobs .sindri-build/luac
+chmod 644 .sindri-build/tasks .sindri-build/files .sindri-build/lock
+sb -n
+check "a read-only run changes no mode" test "$(stat -c %a .sindri-build)" = 755
+sb
+check "a loose state directory: a note" out_has "state directory '.sindri-build' could be read by other users (mode 0755); made it and its files private"
+check "a loose state directory: made private" private
+sb
+check "once private: no note" out_lacks "could be read by other users"
+
 # A torn append (kill -9 while writing a record) is ignored.
 printf '\001\002\003' >>.sindri-build/tasks
 sb
