@@ -812,8 +812,10 @@ static int l_key(lua_State *L)
 		return luaL_error(L, "cannot plan '%s'", v[0]->name);
 	for (size_t i = 0; i < nplan; i++) {
 		if (task_key(plan[i], r->ke) < 0) {
+			/* the plan goes before Lua can raise; the task is the graph's */
+			struct task *bad = plan[i];
 			free(plan);
-			return luaL_error(L, "cannot compute the key of '%s'", plan[i]->name);
+			return luaL_error(L, "cannot compute the key of '%s'", bad->name);
 		}
 	}
 	free(plan);
