@@ -1,20 +1,17 @@
 /* recipe: the recipe API in Lua. Recipes only declare: the graph and every decision live in C. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
 #include "graph.h"
 #include "hash.h"
 #include "key.h"
+#include "luacache.h"
 #include "proc.h"
 #include "recipe.h"
 #include "util.h"
@@ -26,9 +23,7 @@ struct recipe {
 	int verbose;
 	struct source *src;   /* recipe files read so far, for hashing function sources */
 	size_t nsrc;
-	char *luac_dir;       /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
-	struct compiled *compiled; /* chunks compiled from source this run, for recipe_save_bytecode */
-	size_t ncompiled;
+	struct luacache *luac; /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
 	/* set while a build runs, for sb.build and sb.outdated */
 	struct state *st;
 	const struct keyenv *ke;
@@ -39,12 +34,6 @@ struct recipe {
 struct source {
 	char *name, *text;
 	size_t *line, nline;
-};
-
-/* A chunk compiled from source, to be written to the bytecode cache. */
-struct compiled {
-	char *file;
-	struct buf code;
 };
 
 /* A task with Lua parts: its run and check functions, kept in the registry (LUA_NOREF when absent). */
@@ -885,66 +874,18 @@ static int g_newindex(lua_State *L)
 	return 0;
 }
 
-static int dump_to_buf(lua_State *L, const void *p, size_t n, void *arg)
-{
-	(void)L;
-	buf_add(arg, p, n);
-	return 0;
-}
-
-/* load_chunk: push the chunk of the Lua file path (LUA_OK), or an error message (another status). The bytecode
- * cache holds each file's compiled chunk under a digest of the Lua release, the path and the text, so an edit
- * or another Lua compiles anew; a cached chunk Lua refuses is compiled anew too. Chunks keep their debug
- * information: error lines and function sources (hash_source) are those of the text. */
+/* load_chunk: push the chunk of the Lua file path (LUA_OK), or an error message (another status): its sealed chunk
+ * from the bytecode cache (lua/luacache.h), else compiled from the text. Chunks keep their debug information: error
+ * lines and function sources (hash_source) are those of the text. */
 static int load_chunk(struct recipe *r, const char *path)
 {
-	lua_State *L = r->L;
 	const struct source *sc = source_of(r, path);
-	const char *text = sc ? sc->text : NULL;
-	char *chunk, *file = NULL;
-	struct buf code = BUF_INIT;
-	int rc;
 
-	if (!text) {
-		lua_pushfstring(L, "cannot read '%s': %s", path, strerror(errno));
+	if (!sc) {
+		lua_pushfstring(r->L, "cannot read '%s': %s", path, strerror(errno));
 		return LUA_ERRFILE;
 	}
-	chunk = xasprintf("@%s", path);
-	if (r->luac_dir) {
-		struct hasher h;
-		struct hash128 k;
-		char hex[HASH_HEX_LEN + 1];
-
-		hasher_init(&h);
-		hasher_addstr(&h, LUA_RELEASE);
-		hasher_addstr(&h, path);
-		hasher_addstr(&h, text);
-		k = hasher_final(&h);
-		hash_hex(&k, hex);
-		file = xasprintf("%s/%s", r->luac_dir, hex);
-		if (read_file(file, &code) == 0) {
-			if (luaL_loadbufferx(L, code.data ? code.data : "", code.len, chunk, "b") == LUA_OK) {
-				buf_release(&code);
-				free(file);
-				free(chunk);
-				return LUA_OK;
-			}
-			lua_pop(L, 1);
-		}
-		buf_reset(&code);
-	}
-	rc = luaL_loadbufferx(L, text, strlen(text), chunk, "t");
-	free(chunk);
-	if (rc == LUA_OK && file) {
-		lua_dump(L, dump_to_buf, &code, 0);
-		r->compiled = xreallocarray(r->compiled, r->ncompiled + 1, sizeof(*r->compiled));
-		r->compiled[r->ncompiled].file = file;
-		r->compiled[r->ncompiled++].code = code;
-		return rc;
-	}
-	buf_release(&code);
-	free(file);
-	return rc;
+	return luacache_load(r->luac, r->L, path, sc->text, strlen(sc->text));
 }
 
 /* searcher: require's search of package.path, its files loaded through load_chunk. */
@@ -970,46 +911,13 @@ static int searcher(lua_State *L)
 
 void recipe_set_bytecode_cache(struct recipe *r, const char *dir)
 {
-	free(r->luac_dir);
-	r->luac_dir = dir ? xstrdup(dir) : NULL;
-}
-
-/* prune_bytecode: chunks written more than a week ago go (an edit leaves its old chunk behind); one still in use is
- * compiled again by the next run that writes. */
-static void prune_bytecode(const char *dir)
-{
-	DIR *d = opendir(dir);
-	time_t old = time(NULL) - 7 * 24 * 3600;
-	struct dirent *e;
-	struct stat st;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_mtime < old)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
+	luacache_free(r->luac);
+	r->luac = dir ? luacache_new(dir) : NULL;
 }
 
 int recipe_save_bytecode(struct recipe *r)
 {
-	int ret = 0;
-
-	if (!r->ncompiled || !r->luac_dir)
-		return 0;
-	if (mkdir_p(r->luac_dir) < 0)
-		ret = -1;
-	else
-		prune_bytecode(r->luac_dir);
-	for (size_t i = 0; i < r->ncompiled; i++) {
-		if (ret == 0 && write_file_replace(r->compiled[i].file, r->compiled[i].code.data, r->compiled[i].code.len) < 0)
-			ret = -1;
-		free(r->compiled[i].file);
-		buf_release(&r->compiled[i].code);
-	}
-	r->ncompiled = 0;
-	return ret;
+	return luacache_save(r->luac);
 }
 
 struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbose)
@@ -1136,11 +1044,6 @@ void recipe_free(struct recipe *r)
 		return;
 	lua_close(r->L);
 	recipe_set_bytecode_cache(r, NULL);
-	for (size_t i = 0; i < r->ncompiled; i++) {
-		free(r->compiled[i].file);
-		buf_release(&r->compiled[i].code);
-	}
-	free(r->compiled);
 	for (size_t i = 0; i < r->nsrc; i++) {
 		free(r->src[i].name);
 		free(r->src[i].text);
