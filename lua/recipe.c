@@ -722,6 +722,7 @@ static void need_build(lua_State *L, struct recipe *r, const char *fn)
 {
 	if (!r->st)
 		luaL_error(L, "%s can only be called by a task while it runs", fn);
+	r->gen++; /* the calling function may have changed what other functions read: keys see it */
 }
 
 /* sb.build(targets): bring tasks up to date now, from inside a running task; returns true, or false and the exit

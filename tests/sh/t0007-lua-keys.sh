@@ -186,6 +186,30 @@ echo b >nj/value.txt
 sb -C nj -t ninja
 check "another value a Lua task reads: another definition in the ninja file" test "$(grep 'defn = ' nj/build.ninja)" != "$d1"
 
+# a run function that changes a value another task's function reads, between two sb.build calls: the second
+# build sees the new value
+mkdir drive
+cat >drive/sindri-build.lua <<'LUA'
+X = "a"
+task "reader" { outputs = { "reader.out" }, run = function()
+  local f = assert(io.open("reader.out", "w")); f:write(X, "\n"); f:close()
+end }
+task "driver" { always = true, run = function()
+  assert(sb.build { "reader" })
+  X = "b"
+  assert(sb.build { "reader" })
+end }
+task "keys" { always = true, run = function()
+  local k1 = sb.key("reader")
+  X = "c"
+  local f = assert(io.open("keys.out", "w")); f:write(k1 == sb.key("reader") and "same" or "differ", "\n"); f:close()
+end }
+LUA
+sb -C drive driver
+check "a value changed by a run function between two builds reruns the task that reads it" grep -qx b drive/reader.out
+sb -C drive keys
+check "... and between two sb.key calls, changes the key" grep -qx differ drive/keys.out
+
 # the check function's answer
 sb checked $vars CHECK=bad
 check "a check function that answers a string is an error" rc_is 1
