@@ -49,7 +49,7 @@ struct walk {
 	struct hasher *h;
 	unsigned char out[512]; /* bytes not yet given to h */
 	size_t nout;
-	int seen, keys, known, pristine, code, genv, api; /* absolute stack indices */
+	int seen, keys, known, code, genv, api; /* absolute stack indices */
 	lua_Integer nseen, nkeys;
 	int genv_ok; /* the global table's metatable is the API's: a global read by name is keyed by name */
 	int depth;
@@ -603,7 +603,7 @@ static void walk_value(struct walk *w, int idx)
 		}
 		lua_pop(L, 1);
 	}
-	if (luaknown_name(L, w->known, w->pristine, idx, &name)) {
+	if (luaknown_name(L, w->known, idx, &name)) {
 		/* a value of Lua's libraries or of the API: its name; a userdata's methods are in its metatable */
 		put_tag(w, 'k');
 		put_u64(w, (uint64_t)name);
@@ -731,8 +731,7 @@ static int keyfn(lua_State *L)
 	lua_createtable(L, 128, 0);
 	w->keys = lua_gettop(L);
 	luaknown_push(L);
-	w->known = lua_gettop(L) - 1;
-	w->pristine = lua_gettop(L);
+	w->known = lua_gettop(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, CODE);
 	if (!lua_istable(L, -1)) {
 		lua_pop(L, 1);
