@@ -540,6 +540,8 @@ int main(int argc, char **argv)
 		ke.progress = show_progress;
 	if (o.tool && compat_tool_known(o.tool)) {
 		enginesrv_allow_start(strcmp(o.tool, "run") == 0);
+		if (strcmp(o.tool, "ninja") == 0)
+			recipe_defn_values(r);
 		struct compat_args ca = {&g, r, &ke, &o.b, o.file, o.out, &o.targets, &o.vars, STATE_DIR, FILECACHE};
 		ret = compat_tool(o.tool, &ca);
 		if (strcmp(o.tool, "run") == 0)

@@ -764,9 +764,20 @@ static const luaL_Reg docker_lib[] = {
 	{"df", l_df}, {NULL, NULL},
 };
 
+/* engine_answers: the preflight of a task with engine = true: the engine answers (the first ping negotiates the
+ * version; a failed one has printed why). */
+static int engine_answers(lua_State *L)
+{
+	struct docker *d = docker_lua_client(L);
+
+	return d && (docker_api_version(d) || docker_ping(d) == 0) ? 0 : -1;
+}
+
 void docker_lua_open(struct recipe *r)
 {
 	lua_State *L = recipe_lua(r);
+
+	recipe_set_engine_check(r, engine_answers);
 
 	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
 	luaL_newlib(L, docker_lib);

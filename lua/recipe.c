@@ -1,15 +1,11 @@
 /* recipe: the recipe API in Lua. Recipes only declare: the graph and every decision live in C. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -17,6 +13,8 @@
 #include "hash.h"
 #include "key.h"
 #include "outputs.h"
+#include "luacache.h"
+#include "luakey.h"
 #include "proc.h"
 #include "recipe.h"
 #include "secret.h"
@@ -27,33 +25,25 @@ struct recipe {
 	struct graph *g;
 	const struct strv *cmdvars;
 	int verbose;
-	struct source *src;   /* recipe files read so far, for hashing function sources */
-	size_t nsrc;
-	char *luac_dir;       /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
-	struct compiled *compiled; /* chunks compiled from source this run, for recipe_save_bytecode */
-	size_t ncompiled;
+	int keyable;          /* luakey_open has run */
+	unsigned gen;         /* counts calls into Lua: values a function reads may have changed since */
+	int (*engine)(lua_State *L); /* recipe_set_engine_check */
+	struct luacache *luac; /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
 	/* set while a build runs, for sb.build and sb.outdated */
 	struct state *st;
 	const struct keyenv *ke;
 	const struct build_opts *opts;
 };
 
-/* A recipe file's text, and where each of its lines starts (line[0] is line 1). */
-struct source {
-	char *name, *text;
-	size_t *line, nline;
-};
-
-/* A chunk compiled from source, to be written to the bytecode cache. */
-struct compiled {
-	char *file;
-	struct buf code;
-};
-
-/* A task with Lua parts: its run and check functions, kept in the registry (LUA_NOREF when absent). */
+/* A task with Lua parts: its run and check functions, kept in the registry (LUA_NOREF when absent), and their
+ * key parts as computed at generation gen (the functions and what they read are walked again after Lua ran). */
 struct luafn {
 	struct recipe *r;
 	int ref, check;
+	int engine;           /* engine = true: the Docker engine must answer before anything runs */
+	unsigned gen;
+	struct keyparts *parts;
+	char *unkeyable;      /* why a value the functions read cannot be keyed, or NULL */
 };
 
 static struct recipe *ctx(lua_State *L)
@@ -74,14 +64,32 @@ const char *recipe_var(const struct recipe *r, const char *name)
 	return getenv(name);
 }
 
-/* msgh: the message handler of every protected call: a traceback when verbose. */
+/* msgh: the message handler of every protected call: a traceback when verbose. An error value that is not a string
+ * (error({}), error(42)) gets the place it was raised from, which error() adds to strings only. */
 static int msgh(lua_State *L)
 {
 	struct recipe *r = ctx(L);
-	const char *msg = lua_tostring(L, 1);
+	const char *msg = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL;
 
-	if (!msg)
-		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	if (!msg && luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+		msg = lua_tostring(L, -1);
+	if (!msg || lua_type(L, 1) != LUA_TSTRING) {
+		lua_Debug ar;
+		int level = 1;
+		/* the innermost Lua function on the stack is where the error was raised */
+		while (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline <= 0)
+			level++;
+		if (lua_getstack(L, level, &ar))
+			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+		else
+			lua_pushliteral(L, "");
+		if (msg)
+			lua_pushfstring(L, "%s%s", lua_tostring(L, -1), msg);
+		else
+			lua_pushfstring(L, "%san error was raised with a %s value, not a message; raise a string: "
+			                "error(\"what went wrong\")", lua_tostring(L, -1), luaL_typename(L, 1));
+		msg = lua_tostring(L, -1);
+	}
 	if (r->verbose)
 		luaL_traceback(L, L, msg, 1);
 	return 1;
@@ -93,6 +101,7 @@ static int pcall(struct recipe *r, int nargs, int nres)
 	lua_State *L = r->L;
 	int base = lua_gettop(L) - nargs;
 
+	r->gen++;
 	lua_pushlightuserdata(L, r);
 	lua_pushcclosure(L, msgh, 1);
 	lua_insert(L, base);
@@ -106,8 +115,9 @@ static int pcall(struct recipe *r, int nargs, int nres)
 	return 0;
 }
 
-/* strings: read a string or a list of strings from field idx into sv. */
-void recipe_strings(lua_State *L, int idx, const char *task, const char *field, struct strv *sv)
+/* strings_read: a string or a list of strings at idx into sv, raising a message naming task and field. A number is
+ * taken (as its text) only for a command's words: a number where a path or a name belongs is a mistake. */
+static void strings_read(lua_State *L, int idx, const char *task, const char *field, struct strv *sv, int words)
 {
 	if (lua_type(L, idx) == LUA_TSTRING) {
 		strv_push(sv, lua_tostring(L, idx));
@@ -118,8 +128,13 @@ void recipe_strings(lua_State *L, int idx, const char *task, const char *field, 
 		           luaL_typename(L, idx));
 	lua_Integer n = luaL_len(L, idx);
 	for (lua_Integer i = 1; i <= n; i++) {
-		lua_geti(L, idx, i);
-		if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+		int type = lua_geti(L, idx, i);
+		if (type == LUA_TNUMBER && !words) {
+			const char *num = lua_tostring(L, -1);
+			luaL_error(L, "task '%s': item %d of field '%s' is the number %s, not a string; write \"%s\" if it is "
+			           "a name", task, (int)i, field, num, num);
+		}
+		if (type != LUA_TSTRING && type != LUA_TNUMBER)
 			luaL_error(L, "task '%s': item %d of field '%s' must be a string, not a %s", task, (int)i, field,
 			           luaL_typename(L, -1));
 		strv_push(sv, lua_tostring(L, -1));
@@ -127,178 +142,9 @@ void recipe_strings(lua_State *L, int idx, const char *task, const char *field, 
 	}
 }
 
-static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
+void recipe_strings(lua_State *L, int idx, const char *task, const char *field, struct strv *sv)
 {
-	(void)L;
-	hasher_add(ud, p, n);
-	return 0;
-}
-
-/* source_of: a recipe file, read once. NULL when it cannot be read. */
-static const struct source *source_of(struct recipe *r, const char *path)
-{
-	struct buf b = BUF_INIT;
-	struct source *sc;
-	size_t cap = 64;
-
-	for (size_t i = 0; i < r->nsrc; i++)
-		if (strcmp(r->src[i].name, path) == 0)
-			return &r->src[i];
-	if (read_file(path, &b) < 0)
-		return NULL;
-	r->src = xreallocarray(r->src, r->nsrc + 1, sizeof(*r->src));
-	sc = &r->src[r->nsrc++];
-	sc->name = xstrdup(path);
-	sc->text = b.data ? buf_detach(&b) : xstrdup("");
-	sc->line = xmalloc(cap * sizeof(*sc->line));
-	sc->nline = 0;
-	for (const char *p = sc->text;; p++) {
-		if (p == sc->text || p[-1] == '\n') {
-			if (sc->nline == cap)
-				sc->line = xreallocarray(sc->line, cap *= 2, sizeof(*sc->line));
-			sc->line[sc->nline++] = (size_t)(p - sc->text);
-		}
-		if (!*p)
-			break;
-	}
-	return sc;
-}
-
-/* hash_source: hash lines first..last of the function's file. Bytecode would do, but Lua's dump keeps the line
- * numbers even when stripped, and a function must keep its key when an edit above it moves it down. */
-static int hash_source(struct recipe *r, lua_State *L, int idx, struct hasher *h)
-{
-	const struct source *sc;
-	lua_Debug ar;
-	size_t from, to;
-
-	lua_pushvalue(L, idx);
-	if (!lua_getinfo(L, ">S", &ar) || ar.source[0] != '@' || ar.linedefined <= 0)
-		return -1;
-	sc = source_of(r, ar.source + 1);
-	/* the text of lines linedefined..lastlinedefined, each with its newline */
-	if (!sc || (size_t)ar.lastlinedefined >= sc->nline || ar.lastlinedefined < ar.linedefined)
-		return -1;
-	from = sc->line[ar.linedefined - 1];
-	to = sc->line[ar.lastlinedefined];
-	hasher_addstr(h, "source");
-	hasher_addu64(h, (uint64_t)(to - from));
-	hasher_add(h, sc->text + from, to - from);
-	return 0;
-}
-
-static void hash_value(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth);
-
-/* hash_function: a function's source text (its bytecode if it has no file) and the values of its upvalues. */
-static void hash_function(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth)
-{
-	struct hasher fh;
-	struct hash128 d;
-
-	idx = lua_absindex(L, idx);
-	if (lua_iscfunction(L, idx)) {
-		hasher_addstr(h, "cfunction");
-		return;
-	}
-	/* A function's digest is computed once per run and remembered by identity (registry table): recipes share
-	 * helper functions and module tables, and hashing them again for every task that reaches them is
-	 * exponential in the nesting. A function met again while its own digest is being computed is a cycle. */
-	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.fnhash");
-	lua_pushvalue(L, idx);
-	if (lua_rawget(L, -2) == LUA_TSTRING) {
-		hasher_add(h, lua_tostring(L, -1), sizeof(d));
-		lua_pop(L, 2);
-		return;
-	}
-	int cycle = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	if (cycle) {
-		lua_pop(L, 1);
-		hasher_addstr(h, "cycle");
-		return;
-	}
-	lua_pushvalue(L, idx);
-	lua_pushboolean(L, 1);
-	lua_rawset(L, -3);
-	lua_pop(L, 1);
-
-	hasher_init(&fh);
-	if (hash_source(r, L, idx, &fh) < 0) {
-		lua_pushvalue(L, idx);
-		lua_dump(L, dump_writer, &fh, 1);
-		lua_pop(L, 1);
-	}
-	for (int i = 1;; i++) {
-		const char *name = lua_getupvalue(L, idx, i);
-		if (!name)
-			break;
-		hasher_addstr(&fh, name);
-		if (strcmp(name, "_ENV") != 0)
-			hash_value(r, L, -1, &fh, depth + 1);
-		lua_pop(L, 1);
-	}
-	d = hasher_final(&fh);
-	hasher_addhash(h, &d);
-	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.fnhash");
-	lua_pushvalue(L, idx);
-	lua_pushlstring(L, (const char *)&d, sizeof(d));
-	lua_rawset(L, -3);
-	lua_pop(L, 1);
-}
-
-/* hash_value: the value an upvalue holds; tables by sorted keys, a few levels deep. */
-static void hash_value(struct recipe *r, lua_State *L, int idx, struct hasher *h, int depth)
-{
-	idx = lua_absindex(L, idx);
-	hasher_addu64(h, (uint64_t)lua_type(L, idx));
-	if (depth > 4)
-		return;
-	switch (lua_type(L, idx)) {
-	case LUA_TSTRING:
-	case LUA_TNUMBER:
-		hasher_addstr(h, lua_tostring(L, idx));
-		break;
-	case LUA_TBOOLEAN:
-		hasher_addu64(h, (uint64_t)lua_toboolean(L, idx));
-		break;
-	case LUA_TFUNCTION:
-		hash_function(r, L, idx, h, depth);
-		break;
-	case LUA_TTABLE: {
-		struct strv keys = {0};
-		lua_pushnil(L);
-		while (lua_next(L, idx)) {
-			lua_pop(L, 1);
-			if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {
-				lua_pushvalue(L, -1);
-				strv_push(&keys, lua_tostring(L, -1));
-				lua_pop(L, 1);
-			}
-		}
-		strv_sort(&keys);
-		for (size_t i = 0; i < keys.n; i++) {
-			hasher_addstr(h, keys.v[i]);
-			lua_getfield(L, idx, keys.v[i]);
-			if (lua_isnil(L, -1)) {
-				lua_pop(L, 1);
-				lua_Integer n;
-				if (lua_stringtonumber(L, keys.v[i])) {
-					n = lua_tointeger(L, -1);
-					lua_pop(L, 1);
-					lua_geti(L, idx, n);
-				} else {
-					lua_pushnil(L);
-				}
-			}
-			hash_value(r, L, -1, h, depth + 1);
-			lua_pop(L, 1);
-		}
-		strv_release(&keys);
-		break;
-	}
-	default:
-		break;
-	}
+	strings_read(L, idx, task, field, sv, 0);
 }
 
 static int lua_task_run(struct task *t)
@@ -322,38 +168,142 @@ static int lua_task_run(struct task *t)
 	return rc;
 }
 
-/* lua_task_check: the task's check function says whether its results are still in place: true, or false and why. */
+/* fn_parts: walk the task's functions and what they read into f->parts (luakey.h); f->unkeyable says why a value
+ * they read cannot be keyed. */
+static int fn_parts(struct luafn *f)
+{
+	lua_State *L = f->r->L;
+	const char *roles[2];
+	struct buf why = BUF_INIT;
+	int n = 0, rc;
+
+	if (f->ref != LUA_NOREF) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
+		roles[n++] = "run";
+	}
+	if (f->check != LUA_NOREF) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, f->check);
+		roles[n++] = "check";
+	}
+	keyparts_free(f->parts);
+	f->parts = keyparts_new();
+	free(f->unkeyable);
+	f->unkeyable = NULL;
+	rc = luakey_parts(L, n, roles, f->parts, &why);
+	if (rc < 0) {
+		keyparts_free(f->parts);
+		f->parts = NULL;
+	} else if (rc == 1) {
+		f->unkeyable = buf_detach(&why);
+	}
+	buf_release(&why);
+	f->gen = f->r->gen;
+	return rc < 0 ? -1 : 0;
+}
+
+/* lua_task_add_key: the functions' parts, as they are when the key is computed: walked again when Lua ran since
+ * they were last walked (a run or check function may have changed a value another one reads). */
+static int lua_task_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
+{
+	struct luafn *f = t->udata;
+
+	(void)ke;
+	if ((!f->parts || f->gen != f->r->gen) && fn_parts(f) < 0)
+		return -1;
+	for (size_t i = 0; i < f->parts->n; i++)
+		keyparts_add(kp, keyparts_name(f->parts, i), &f->parts->v[i].h, keyparts_value(f->parts, i));
+	return 0;
+}
+
+/* check_result: whether the results on the stack above base are what a check function must return: true, or
+ * false and a reason. */
+static int check_result(lua_State *L, int base)
+{
+	int n = lua_gettop(L) - base;
+
+	while (n > 0 && lua_isnil(L, base + n))
+		n--;
+	if (n < 1 || !lua_isboolean(L, base + 1))
+		return 0;
+	if (lua_toboolean(L, base + 1))
+		return n == 1;
+	return n == 2 && lua_type(L, base + 2) == LUA_TSTRING;
+}
+
+/* lua_task_check: a task whose functions read a value that cannot be keyed is never current; otherwise its check
+ * function says whether its results are still in place: true, or false and why. */
 static int lua_task_check(struct task *t, const struct keyenv *ke, struct buf *why)
 {
 	struct luafn *f = t->udata;
 	lua_State *L = f->r->L;
 	char hex[HASH_HEX_LEN + 1];
-	int ok;
+	int ok, base;
 
 	(void)ke;
+	if (f->unkeyable) {
+		buf_addf(why, "it runs every time: %s (task defined at %s)", f->unkeyable, t->where ? t->where : "?");
+		return 0;
+	}
 	if (f->check == LUA_NOREF)
 		return 1;
 	hash_hex(&t->key, hex);
+	base = lua_gettop(L);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, f->check);
 	lua_pushstring(L, t->name);
 	lua_pushstring(L, hex);
-	if (pcall(f->r, 2, 2) < 0)
+	if (pcall(f->r, 2, LUA_MULTRET) < 0)
 		return -1;
-	ok = lua_toboolean(L, -2);
+	if (!check_result(L, base)) {
+		lua_Debug ar;
+		int n = lua_gettop(L) - base;
+		const char *got = n == 0 ? "nothing" : luaL_typename(L, base + 1);
+		if (n > 0 && lua_isboolean(L, base + 1))
+			got = lua_toboolean(L, base + 1) ? "true and more values" : "false without a reason";
+		lua_rawgeti(L, LUA_REGISTRYINDEX, f->check);
+		lua_getinfo(L, ">S", &ar);
+		error("%s:%d: task '%s': its check function returned %s%s; return true when the results are in place, or "
+		      "false and a reason (a string)", ar.short_src, ar.linedefined, t->name,
+		      n > 0 && !lua_isboolean(L, base + 1) ? "a " : "", got);
+		lua_settop(L, base);
+		return -1;
+	}
+	ok = lua_toboolean(L, base + 1);
 	if (!ok)
-		buf_adds(why, lua_isstring(L, -1) ? lua_tostring(L, -1) : "its check function says its results are gone");
-	lua_pop(L, 2);
+		buf_adds(why, lua_tostring(L, base + 2));
+	lua_settop(L, base);
 	return ok;
+}
+
+/* lua_task_preflight: a task with engine = true needs the Docker engine: like an image task's, the run stops with
+ * one message before anything runs when the engine does not answer. */
+static int lua_task_preflight(struct task *t)
+{
+	struct luafn *f = t->udata;
+
+	if (!f->engine)
+		return 0;
+	if (!f->r->engine)
+		return error("%s: task '%s': engine = true, but this program has no Docker engine client", t->where, t->name);
+	return f->r->engine(f->r->L);
 }
 
 static void lua_task_release(struct task *t)
 {
-	free(t->udata);
+	struct luafn *f = t->udata;
+
+	if (f) {
+		keyparts_free(f->parts);
+		free(f->unkeyable);
+		free(f);
+	}
 	t->udata = NULL;
 }
 
 static const struct task_ops lua_fn_ops = {
 	.kind = "lua",
+	.preflight = lua_task_preflight,
+	.add_key = lua_task_add_key,
+	.check = lua_task_check,
 	.run = lua_task_run,
 	.release = lua_task_release,
 };
@@ -362,6 +312,8 @@ static const struct task_ops lua_fn_ops = {
 static const struct task_ops lua_check_ops = {
 	.kind = "lua",
 	.keyed_check = 1,
+	.preflight = lua_task_preflight,
+	.add_key = lua_task_add_key,
 	.check = lua_task_check,
 	.run = lua_task_run,
 	.release = lua_task_release,
@@ -369,7 +321,7 @@ static const struct task_ops lua_check_ops = {
 
 static const char *const task_fields[] = {
 	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
-	"alias", "pool", "secrets", NULL,
+	"alias", "pool", "secrets", "engine", NULL,
 };
 
 static void defn_list(struct buf *b, const char *field, const struct strv *sv)
@@ -530,6 +482,15 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	}
 	check_outputs(L, t);
 	check_secrets(L, t);
+	for (size_t i = 0; i < t->env.n; i++) {
+		const char *v = t->env.v[i], *eq = strchr(v, '=');
+		if (!eq)
+			continue;
+		lua_pushlstring(L, v, (size_t)(eq - v));
+		luaL_error(L, "task '%s': env takes the names of environment variables whose values are keyed, not '%s': "
+		           "write env = { \"%s\" } and set %s in the environment, or vars = { \"%s\" } and give %s on the "
+		           "command line", t->name, v, lua_tostring(L, -1), v, lua_tostring(L, -1), v);
+	}
 	if (lua_getfield(L, idx, "vars") != LUA_TNIL) {
 		/* names first (t owns them, so a Lua error cannot leak), then each becomes NAME=value */
 		recipe_strings(L, -1, t->name, "vars", &t->vars);
@@ -603,12 +564,18 @@ static int task_def(lua_State *L)
 	/* no Lua error may be raised while defn is live: type errors are found first */
 	int type = lua_getfield(L, 1, "run");
 	if (type == LUA_TTABLE)
-		recipe_strings(L, -1, name, "run", &t->argv);
+		strings_read(L, -1, name, "run", &t->argv, 1);
 	if (type == LUA_TTABLE && !t->argv.n)
 		return luaL_error(L, "task '%s': field 'run' is an empty list; give a command", name);
 	if (type != LUA_TNIL && type != LUA_TSTRING && type != LUA_TTABLE && type != LUA_TFUNCTION)
 		return luaL_error(L, "task '%s': field 'run' must be a list (argv), a string (shell) or a function, not "
 		                  "a %s", name, luaL_typename(L, -1));
+	int check = lua_getfield(L, 1, "check");
+	if (check != LUA_TNIL && check != LUA_TFUNCTION)
+		return luaL_error(L, "task '%s': field 'check' must be a function returning true, or false and why", name);
+	lua_getfield(L, 1, "engine");
+	int engine = lua_toboolean(L, -1);
+	lua_pop(L, 2);
 	buf_adds(&defn, "kind=task\n");
 	switch (type) {
 	case LUA_TNIL:
@@ -623,39 +590,31 @@ static int task_def(lua_State *L)
 		t->run = RUN_ARGV;
 		defn_list(&defn, "run=argv", &t->argv);
 		break;
-	case LUA_TFUNCTION: {
-		struct hasher h;
-		char hex[HASH_HEX_LEN + 1];
-		hasher_init(&h);
-		hash_function(r, L, -1, &h, 0);
-		struct hash128 fh = hasher_final(&h);
-		hash_hex(&fh, hex);
-		buf_addf(&defn, "run=lua %s\n", hex);
+	case LUA_TFUNCTION:
+		/* the function and everything it reads are key parts of their own (lua_task_add_key) */
+		buf_adds(&defn, "run=lua\n");
 		t->run = RUN_FUNC;
 		break;
-	}
 	}
 	lua_pop(L, 1);
 	recipe_defn_common(&defn, t);
 	t->defn = buf_detach(&defn);
-	if (t->run == RUN_FUNC || lua_getfield(L, 1, "check") != LUA_TNIL) {
-		struct luafn *f = xmalloc(sizeof(*f));
+	if (t->run == RUN_FUNC || check == LUA_TFUNCTION || engine) {
+		struct luafn *f = xcalloc(1, sizeof(*f));
 		f->r = r;
 		f->ref = f->check = LUA_NOREF;
+		f->engine = engine;
 		t->ops = &lua_fn_ops;
 		t->udata = f;
 		if (t->run == RUN_FUNC) {
 			lua_getfield(L, 1, "run");
 			f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
 		}
-		if (lua_getfield(L, 1, "check") == LUA_TFUNCTION) {
+		if (check == LUA_TFUNCTION) {
+			lua_getfield(L, 1, "check");
 			f->check = luaL_ref(L, LUA_REGISTRYINDEX);
 			t->ops = &lua_check_ops;
-		} else if (!lua_isnil(L, -1))
-			return luaL_error(L, "task '%s': field 'check' must be a function returning true, or false and why",
-			                  name);
-		else
-			lua_pop(L, 1);
+		}
 	}
 	lua_settop(L, 2);
 	recipe_addtask(L, 2);
@@ -819,6 +778,7 @@ static void need_build(lua_State *L, struct recipe *r, const char *fn)
 {
 	if (!r->st)
 		luaL_error(L, "%s can only be called by a task while it runs", fn);
+	r->gen++; /* the calling function may have changed what other functions read: keys see it */
 }
 
 /* sb.build(targets): bring tasks up to date now, from inside a running task; returns true, or false and the exit
@@ -868,8 +828,10 @@ static int l_key(lua_State *L)
 		return luaL_error(L, "cannot plan '%s'", v[0]->name);
 	for (size_t i = 0; i < nplan; i++) {
 		if (task_key(plan[i], r->ke) < 0) {
+			/* the plan goes before Lua can raise; the task is the graph's */
+			struct task *bad = plan[i];
 			free(plan);
-			return luaL_error(L, "cannot compute the key of '%s'", plan[i]->name);
+			return luaL_error(L, "cannot compute the key of '%s'", bad->name);
 		}
 	}
 	free(plan);
@@ -939,65 +901,21 @@ static int g_newindex(lua_State *L)
 	return 0;
 }
 
-static int dump_to_buf(lua_State *L, const void *p, size_t n, void *arg)
-{
-	(void)L;
-	buf_add(arg, p, n);
-	return 0;
-}
-
-/* load_chunk: push the chunk of the Lua file path (LUA_OK), or an error message (another status). The bytecode
- * cache holds each file's compiled chunk under a digest of the Lua release, the path and the text, so an edit
- * or another Lua compiles anew; a cached chunk Lua refuses is compiled anew too. Chunks keep their debug
- * information: error lines and function sources (hash_source) are those of the text. */
+/* load_chunk: push the chunk of the Lua file path (LUA_OK), or an error message (another status): its sealed chunk
+ * from the bytecode cache (lua/luacache.h), else compiled from the text. Chunks keep their debug information, so
+ * error lines are those of the text. */
 static int load_chunk(struct recipe *r, const char *path)
 {
 	lua_State *L = r->L;
-	const struct source *sc = source_of(r, path);
-	const char *text = sc ? sc->text : NULL;
-	char *chunk, *file = NULL;
-	struct buf code = BUF_INIT;
+	struct buf text = BUF_INIT;
 	int rc;
 
-	if (!text) {
+	if (read_file(path, &text) < 0) {
 		lua_pushfstring(L, "cannot read '%s': %s", path, strerror(errno));
 		return LUA_ERRFILE;
 	}
-	chunk = xasprintf("@%s", path);
-	if (r->luac_dir) {
-		struct hasher h;
-		struct hash128 k;
-		char hex[HASH_HEX_LEN + 1];
-
-		hasher_init(&h);
-		hasher_addstr(&h, LUA_RELEASE);
-		hasher_addstr(&h, path);
-		hasher_addstr(&h, text);
-		k = hasher_final(&h);
-		hash_hex(&k, hex);
-		file = xasprintf("%s/%s", r->luac_dir, hex);
-		if (read_file(file, &code) == 0) {
-			if (luaL_loadbufferx(L, code.data ? code.data : "", code.len, chunk, "b") == LUA_OK) {
-				buf_release(&code);
-				free(file);
-				free(chunk);
-				return LUA_OK;
-			}
-			lua_pop(L, 1);
-		}
-		buf_reset(&code);
-	}
-	rc = luaL_loadbufferx(L, text, strlen(text), chunk, "t");
-	free(chunk);
-	if (rc == LUA_OK && file) {
-		lua_dump(L, dump_to_buf, &code, 0);
-		r->compiled = xreallocarray(r->compiled, r->ncompiled + 1, sizeof(*r->compiled));
-		r->compiled[r->ncompiled].file = file;
-		r->compiled[r->ncompiled++].code = code;
-		return rc;
-	}
-	buf_release(&code);
-	free(file);
+	rc = luacache_load(r->luac, L, path, text.data ? text.data : "", text.len);
+	buf_release(&text);
 	return rc;
 }
 
@@ -1024,46 +942,13 @@ static int searcher(lua_State *L)
 
 void recipe_set_bytecode_cache(struct recipe *r, const char *dir)
 {
-	free(r->luac_dir);
-	r->luac_dir = dir ? xstrdup(dir) : NULL;
-}
-
-/* prune_bytecode: chunks written more than a week ago go (an edit leaves its old chunk behind); one still in use is
- * compiled again by the next run that writes. */
-static void prune_bytecode(const char *dir)
-{
-	DIR *d = opendir(dir);
-	time_t old = time(NULL) - 7 * 24 * 3600;
-	struct dirent *e;
-	struct stat st;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_mtime < old)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
+	luacache_free(r->luac);
+	r->luac = dir ? luacache_new(dir) : NULL;
 }
 
 int recipe_save_bytecode(struct recipe *r)
 {
-	int ret = 0;
-
-	if (!r->ncompiled || !r->luac_dir)
-		return 0;
-	if (mkdir_private(r->luac_dir) < 0)
-		ret = -1;
-	else
-		prune_bytecode(r->luac_dir);
-	for (size_t i = 0; i < r->ncompiled; i++) {
-		if (ret == 0 && write_file_replace(r->compiled[i].file, r->compiled[i].code.data, r->compiled[i].code.len) < 0)
-			ret = -1;
-		free(r->compiled[i].file);
-		buf_release(&r->compiled[i].code);
-	}
-	r->ncompiled = 0;
-	return ret;
+	return luacache_save(r->luac);
 }
 
 struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbose)
@@ -1086,13 +971,6 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		luaL_requiref(L, libs[i].name, libs[i].func, 1);
 		lua_pop(L, 1);
 	}
-	/* function digests, by identity (see hash_function); weak keys let collected functions go */
-	lua_newtable(L);
-	lua_newtable(L);
-	lua_pushliteral(L, "k");
-	lua_setfield(L, -2, "__mode");
-	lua_setmetatable(L, -2);
-	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.fnhash");
 	/* recipes load Lua modules, never C ones; Lua ones through the bytecode cache */
 	lua_getglobal(L, "package");
 	lua_pushstring(L, "");
@@ -1127,6 +1005,24 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 	return r;
 }
 
+/* check_pools: every pool a task names is declared (pool "name" { depth = N }) or is the console: a typo must
+ * not put a task in a pool of its own with no limit. Pools may be declared after the tasks that use them. */
+static int check_pools(struct recipe *r)
+{
+	for (size_t i = 0; i < r->g->ntasks; i++) {
+		const struct task *t = r->g->tasks[i];
+		size_t j = 0;
+		if (!t->pool || strcmp(t->pool, "console") == 0)
+			continue;
+		while (j < r->g->npools && strcmp(r->g->pools[j]->name, t->pool) != 0)
+			j++;
+		if (j == r->g->npools)
+			return error("%s: task '%s': unknown pool '%s'; declare it with pool \"%s\" { depth = N }, or use the "
+			             "pool 'console'", t->where ? t->where : "?", t->name, t->pool, t->pool);
+	}
+	return 0;
+}
+
 int recipe_load(struct recipe *r, const char *path)
 {
 	lua_State *L = r->L;
@@ -1134,13 +1030,47 @@ int recipe_load(struct recipe *r, const char *path)
 
 	if (access(path, R_OK) < 0)
 		return error("cannot read recipe file '%s':", path);
+	if (!r->keyable) {
+		/* before any recipe code runs: the libraries and the API as they come */
+		lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
+		luakey_open(L, -1);
+		lua_pop(L, 1);
+		r->keyable = 1;
+	}
 	rc = load_chunk(r, path);
 	if (rc != LUA_OK) {
 		error("%s", lua_tostring(L, -1));
 		lua_pop(L, 1);
 		return -1;
 	}
-	return pcall(r, 0, 0);
+	if (pcall(r, 0, 0) < 0)
+		return -1;
+	return check_pools(r);
+}
+
+void recipe_defn_values(struct recipe *r)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	for (size_t i = 0; i < r->g->ntasks; i++) {
+		struct task *t = r->g->tasks[i];
+		struct luafn *f = t->udata;
+		struct hash128 d;
+		if ((t->ops != &lua_fn_ops && t->ops != &lua_check_ops) || (f->ref == LUA_NOREF && f->check == LUA_NOREF))
+			continue;
+		if ((!f->parts || f->gen != r->gen) && fn_parts(f) < 0)
+			continue;
+		d = keyparts_digest(f->parts);
+		hash_hex(&d, hex);
+		char *defn = xasprintf("%slua=%s\n", t->defn ? t->defn : "", hex);
+		free(t->defn);
+		t->defn = defn;
+	}
+}
+
+void recipe_set_engine_check(struct recipe *r, int (*fn)(struct lua_State *L))
+{
+	r->engine = fn;
 }
 
 void recipe_register(struct recipe *r, const char *name, int (*fn)(struct lua_State *L))
@@ -1190,16 +1120,5 @@ void recipe_free(struct recipe *r)
 		return;
 	lua_close(r->L);
 	recipe_set_bytecode_cache(r, NULL);
-	for (size_t i = 0; i < r->ncompiled; i++) {
-		free(r->compiled[i].file);
-		buf_release(&r->compiled[i].code);
-	}
-	free(r->compiled);
-	for (size_t i = 0; i < r->nsrc; i++) {
-		free(r->src[i].name);
-		free(r->src[i].text);
-		free(r->src[i].line);
-	}
-	free(r->src);
 	free(r);
 }

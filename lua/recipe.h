@@ -16,9 +16,16 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 void recipe_set_bytecode_cache(struct recipe *r, const char *dir);
 int recipe_save_bytecode(struct recipe *r);
 
-/* recipe_load: run the recipe file at path (its text, or its chunk from the bytecode cache; chunk name "@path").
- * -1 after printing "file:line: ...". */
+/* recipe_load: run the recipe file at path (its text, or its chunk from the bytecode cache; chunk name "@path"),
+ * then check that every pool a task names is declared. -1 after printing "file:line: ...". */
 int recipe_load(struct recipe *r, const char *path);
+/* recipe_defn_values: append to each Lua task's definition the digest of its functions and what they read now, for
+ * -t ninja, which puts definitions in its commands so that a recipe computing other values reruns those edges
+ * (a key has these as parts of its own, computed when it is). */
+void recipe_defn_values(struct recipe *r);
+/* recipe_set_engine_check: fn says whether the Docker engine answers (0, or -1 after printing why), for the
+ * preflight of tasks declared with engine = true. */
+void recipe_set_engine_check(struct recipe *r, int (*fn)(struct lua_State *L));
 /* recipe_var: the value of a variable as var() sees it (command line, then environment), or NULL. */
 const char *recipe_var(const struct recipe *r, const char *name);
 /* recipe_lua: the Lua state, for modules that register more of the API (image, cycles...). */

@@ -184,7 +184,7 @@ end
 
 task "cache-status" {
   desc = "Show cache usage: images (current or stale), BuildKit cache, cargo target, repo cache",
-  alias = { "v3-cache-status" }, readonly = true,
+  alias = { "v3-cache-status" }, readonly = true, engine = true,
   run = function()
     local st = { images = {}, extra_images = {} }
     for _, t in ipairs { S.base_task, S.fast_task } do st.images[#st.images + 1] = image_status(t) end
