@@ -20,6 +20,7 @@
 #include "key.h"
 #include "proc.h"
 #include "recipe.h"
+#include "registry_lua.h"
 #include "sindriconf_lua.h"
 #include "state.h"
 #include "util.h"
@@ -535,6 +536,7 @@ int main(int argc, char **argv)
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
 	gitsrc_lua_open(r);
+	registry_lua_open(r);
 	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
 	recipe_set_path(r, path);
 	free(path);
