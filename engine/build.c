@@ -554,7 +554,10 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		size_t kept = 0;
 		for (size_t i = 0; i < s.nqueue; i++) {
 			struct task *t = s.queue[i];
-			if (s.stopping || signals_caught() || (int)s.nrun >= o->jobs || pool_full(t)) {
+			/* a task run in-process (a Lua function) starts when no job runs: it may start builds of its own
+			 * (sb.build), which must not overlap a job of this one (the same image built twice) */
+			if (s.stopping || signals_caught() || (int)s.nrun >= o->jobs || pool_full(t) ||
+			    (t->run == RUN_FUNC && s.nrun && !o->dry_run)) {
 				s.queue[kept++] = t;
 				continue;
 			}

@@ -20,6 +20,8 @@ task "cycle" {
   end,
 }
 task "plain" { always = true, run = function() print("plain ran") end }
+task "slow" { always = true, run = "sleep 0.5; touch slow.done" }
+task "fn" { always = true, run = function() print("slow done when fn started: " .. tostring(sb.exists("slow.done"))) end }
 LUA
 echo one >a.txt
 echo one >b.txt
@@ -34,6 +36,10 @@ check "a no-op cycle says no work to do, with the three up to date" out_has "sin
 check "and the time their last runs took" out_has "s saved against their last runs"
 sb plain
 check "a function task that builds nothing inside counts itself" out_has "sindri-build: 1 ran, 0 up to date, 0 failed"
+
+# A function task (which may start builds of its own) does not start while a job of the same build runs.
+sb -j4 slow fn
+check "a function task starts after the running jobs" out_has "slow done when fn started: true"
 
 echo two >a.txt
 before=$(snapshot .sindri-build)
