@@ -297,6 +297,13 @@ static void evaluate(struct sched *s, struct task *t)
 	struct buf why = BUF_INIT;
 	int r;
 
+	if (s->o->dry_run && t->planned) {
+		/* an earlier dry build of this run said it would run: said once, it counts as done here */
+		t->state = T_RAN;
+		s->status.finished++;
+		complete(s, t);
+		return;
+	}
 	if (s->o->dry_run && any_dep_ran(t)) {
 		/* In a dry run a dependency did not really run, so our inputs are not what they will be. */
 		for (size_t i = 0; i < t->deps.n; i++)
@@ -354,6 +361,7 @@ static void start(struct sched *s, struct task *t)
 	}
 	cmd = task_cmdline(t);
 	if (t->run != RUN_NONE && s->o->dry_run) {
+		t->planned = 1;
 		status_start(&s->status, t->name, cmd);
 		if (s->o->plan) {
 			unsigned long builds = s->o->tally ? s->o->tally->builds : 0;

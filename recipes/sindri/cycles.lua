@@ -10,6 +10,7 @@
 --     home    = "keep",           -- "remove": the home volume goes with the old deployment (asks)
 --     rebuild = false,            -- true: clear, remove and rebuild even when nothing changed
 --     connect = false,            -- open a shell in the deployment at the end (on a terminal)
+--     base    = nil,              -- "local": the dev image is built on the local base whatever BASE says
 --   }
 --
 -- Never lose work: a cycle first makes every image it needs (build or pull), and installs the CLI, and only then
@@ -21,8 +22,10 @@ local S = sindri
 local lib = S.lib
 local cache = require "sindri.cache"
 
+local base = require "sindri.base"
+
 local fields = { desc = 1, time = 1, use_when = 1, confirm = 1, clear = 1, remove = 1, build = 1, install = 1,
-                 deploy = 1, rebuild = 1, alias = 1, home = 1, connect = 1 }
+                 deploy = 1, rebuild = 1, alias = 1, home = 1, connect = 1, base = 1 }
 
 local cycles = {}
 S.cycles = cycles
@@ -102,14 +105,25 @@ local function body(name, c, dry)
       reasons(images)
     end
     -- one after the other: the dev image picks its base once the base before it is built
+    base.forced = c.base == "local" and (name .. " builds on the base it builds") or nil
+    local removed = c.rebuild and (c.clear == "nuke" or c.remove == "all")
     for _, image in ipairs(images) do
-      local ok, rc, n = sb.build { image }
-      if not ok then
-        error(string.format("%s: a build failed (exit status %d); the deployment%s and its home volume were left "
-          .. "as they were", name, rc, cfg and (" '" .. cfg.name .. "'") or ""), 0)
+      if dry and removed and S.images.plans[image] and next(sb.outdated { image }) == nil then
+        -- a dry run removed nothing, so the image still looks current: say what the run builds after the clear
+        lib.note("  %s would run: its image goes with the clear above", image)
+        S.images.plans[image](image, sb.key(image))
+        ran = ran + 1
+      else
+        local ok, rc, n = sb.build { image }
+        if not ok then
+          base.forced = nil
+          error(string.format("%s: a build failed (exit status %d); the deployment%s and its home volume were "
+            .. "left as they were", name, rc, cfg and (" '" .. cfg.name .. "'") or ""), 0)
+        end
+        ran = ran + math.max(n, 0)
       end
-      ran = ran + math.max(n, 0)
     end
+    base.forced = nil
   end
   -- 3. without rebuild, the cache level is cleared only before something is rebuilt or reinstalled
   local reinstall = c.install and next(sb.outdated { "install" }) ~= nil
@@ -211,6 +225,6 @@ cycle "cycle-nuclear" {
   alias = { "v3-cycle-nuclear", "cycle", "v3-cycle" },
   -- the dev image without cache: the running container keeps its image through the nuke, and the same inputs
   -- would find it current
-  confirm = true, clear = "nuke", build = { S.base_task, "docker-build-fast-nocache" }, install = true, deploy = true,
-  home = "remove", rebuild = true, connect = true,
+  confirm = true, clear = "nuke", build = { S.base_task, "docker-build-fast-nocache" }, base = "local",
+  install = true, deploy = true, home = "remove", rebuild = true, connect = true,
 }

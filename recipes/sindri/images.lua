@@ -32,9 +32,11 @@ local function plan_for(spec)
   end
 end
 
--- image_task: an image task with its plan; S.names learns its names.
+-- image_task: an image task with its plan; S.names learns its names, M.plans its plan.
+M.plans = {}
 local function image_task(name, spec)
   spec.plan = plan_for(spec)
+  M.plans[name] = spec.plan
   image(name)(spec)
   S.names[name] = name
   for _, a in ipairs(spec.alias or {}) do S.names[a] = name end
@@ -157,6 +159,11 @@ function M.plan_dev(name)
   lib.note("%s: %s", name, base.describe(c))
   if c.pull then lib.plan(lib.cmd { lib.docker_cli(), "pull", c.ref }) end
   if c.ask then lib.note("(if the registry does not have it, a run builds on the local base instead)") end
+  local absent = {}
+  for _, ref in ipairs(base.absent_bases(o.dockerfile, { DISTRO = o.d, BASE_IMAGE = c.ref })) do
+    if ref ~= c.ref then absent[#absent + 1] = ref end
+  end
+  if #absent > 0 then lib.note("the build pulls what this engine lacks: %s", table.concat(absent, ", ")) end
   sb.build { variant(name, c.on) }
 end
 

@@ -17,6 +17,7 @@ task "cycle" {
   plan = function()
     print("# the cycle would build:")
     sb.build { "c", "b" }
+    sb.build { "c" } -- planned above: not printed again
   end,
 }
 task "plain" { always = true, run = function() print("plain ran") end }
@@ -47,6 +48,8 @@ sb -n cycle
 check "-n runs the cycle's plan" out_has "# the cycle would build:"
 check "and, inside it, the plans of the tasks that would run" out_has "cat a.out > c.out  # plan of c"
 check "the dry run inside names the tasks that would run" sh -c "grep -q '] a$' '$T_OUT' && grep -q '] c$' '$T_OUT' && ! grep -q '] b$' '$T_OUT'"
+check "a task a dry run already printed is not printed again by a later dry build" \
+	test "$(grep -c 'plan of c' "$T_OUT")" = 1
 check "-n wrote nothing" test "$(snapshot .sindri-build)" = "$before"
 check "-n ran nothing" test "$(cat a.out)" = one
 sb -t explain cycle

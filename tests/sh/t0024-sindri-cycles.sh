@@ -113,6 +113,7 @@ check "-n cache-clear-hard deletes nothing" test "$(image_id "$REPO:latest") $(i
 sb -n cycle-nuclear CONFIG=ws.yaml
 check "-n cycle-nuclear lists the base among the images" out_has "# .*$REPO:base-ubuntu-3.0.0"
 check "-n cycle-nuclear names the home volume" out_has "docker volume rm ${W}_home"
+check "-n cycle-nuclear: the base build once, and the dev image on it" sh -c "test \$(grep -c 'docker build -f v3/Dockerfile.base' '$T_OUT') = 1 && grep -q 'docker build -f v3/Dockerfile.dev --build-arg BASE_IMAGE=$REPO:base-ubuntu-latest .* --no-cache' '$T_OUT'"
 check "-n cycle-nuclear: the deployment is intact" intact
 for t in cache-status doctor cache-clear-soft cache-clear-medium cache-clear-distro cache-nuke cache-prune cycle-clean \
 	docker-build-all docker-build-base-all install deploy destroy connect release; do
