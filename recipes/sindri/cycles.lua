@@ -15,8 +15,8 @@
 --
 -- Never lose work: a cycle first makes every image it needs (build or pull), and installs the CLI, and only then
 -- replaces the deployment; a failed build, pull or install, or an engine that does not answer, leaves the running
--- container and its home volume exactly as they were. Without `rebuild`, the cache level is cleared only when
--- something is rebuilt or reinstalled, and a cycle whose images, install and deployment are current does nothing.
+-- container and its home volume exactly as they were. Without `rebuild`, the cache level is cleared only when an
+-- image is rebuilt, and a cycle whose images, install and deployment are current does nothing.
 -- A deployment that only stopped is started, not replaced.
 local S = sindri
 local lib = S.lib
@@ -125,10 +125,10 @@ local function body(name, c, dry)
     end
     base.forced = nil
   end
-  -- 3. without rebuild, the cache level is cleared only before something is rebuilt or reinstalled
-  local reinstall = c.install and next(sb.outdated { "install" }) ~= nil
-  if not c.rebuild and c.clear and (ran > 0 or reinstall) then
-    if dry then lib.note("3. clear the %s cache level (something is rebuilt or reinstalled)", c.clear) end
+  -- 3. without rebuild, the cache level is cleared only when an image was rebuilt (what install compiles is in
+  -- the dev image, so a reinstall comes with a rebuild)
+  if not c.rebuild and c.clear and ran > 0 then
+    if dry then lib.note("3. clear the %s cache level (an image is rebuilt)", c.clear) end
     cache.clear(c.clear, { confirmed = c.confirm, dry = dry })
   end
   if c.install then

@@ -105,6 +105,10 @@ end
 -- dev_current: the check of a dev target, read-only and offline.
 function M.dev_current(name)
   local o = M.devs[name]
+  -- the common case first: the local base and the image on it are current, which is what auto picks then
+  if base.mode == "auto" and not S.base_image_given and not base.forced and next(sb.outdated { variant(name, "local") }) == nil then
+    return true
+  end
   local c = base.pick(o.d, false)
   if c.ask then return false, "the base is " .. c.ref .. " if its registry still has it: a run asks" end
   local stale = sb.outdated { variant(name, c.on) }
