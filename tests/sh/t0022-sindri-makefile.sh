@@ -113,6 +113,10 @@ for typo in v3-docker-build-devv v3-docker-buil-dev v3-docker-build-deb v3-docke
 done
 sb v3-docker-build-dev-ubunt
 check "a distro typo suggests that distro's dev build" out_has "did you mean 'v3-docker-build-dev-ubuntu'?"
+for short in v3-docker-dev v3-build-dev docker-dev dev-build v3-dev; do
+	sb "$short"
+	check "'$short' (a word left out) suggests the dev build" out_has "did you mean '\(v3-\)\{0,1\}docker-build-dev'?"
+done
 
 # doctor on a Dockerfile.dev shaped like Sindri's: a cargo-chef stage first, FROM ${BASE_IMAGE} last.
 {
