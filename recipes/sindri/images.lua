@@ -28,6 +28,9 @@ local function plan_for(spec)
     end
     if spec.no_cache then argv[#argv + 1] = "--no-cache" end
     argv[#argv + 1] = spec.context
+    if spec.remote_cache then
+      lib.note("a run pulls %s:%s-%s instead when the remote cache has it", spec.remote_cache, name, key)
+    end
     lib.plan(lib.cmd(argv))
   end
 end
