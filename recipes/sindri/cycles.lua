@@ -145,6 +145,14 @@ local function body(name, c, dry)
   end
   -- 5. only now the deployment: removed with its home volume where the cycle says so, then deployed
   if c.deploy then
+    local ref = sindri.deploy.image_ref(cfg)
+    local built = false
+    for _, tag in ipairs(S.dev_tags) do built = built or tag == ref or tag == ref .. ":latest" end
+    if not built and #images > 0 then
+      local say = dry and lib.note or function(...) lib.say(...) end
+      say("%s: %s deploys %s, which this cycle does not build (it builds %s); name that in deployment.image",
+        name, cfg.path, ref, S.dev_tags[1])
+    end
     if dry then
       lib.note("5. the deployment")
       if next(reasons { "deploy" }) == nil and ran > 0 then

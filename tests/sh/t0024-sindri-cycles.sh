@@ -120,6 +120,9 @@ for t in cache-status doctor cache-clear-soft cache-clear-medium cache-clear-dis
 	sb -n "$t" CONFIG=ws.yaml
 	check "-n $t succeeds" rc_is 0
 done
+sb -n cycle-fast CONFIG=ws.yaml DISTRO=fedora
+check "a guide-style config (sindri:latest) in a fedora cycle: says it does not deploy what the cycle builds" \
+	out_has "ws.yaml deploys $REPO:latest, which this cycle does not build (it builds $REPO:v3-fedora-dev)"
 check "no -n wrote anything" test "$(snapshot .sindri-build)" = "$before"
 check "and the deployment is intact after them all" intact
 
