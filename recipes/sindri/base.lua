@@ -94,7 +94,8 @@ local function has_digest(img, digest)
 end
 
 -- pick: the base of distro d's dev image: { on = "local"|"published", ref = the BASE_IMAGE build arg, why = "...",
--- pull = true when a run pulls it first, ask = true when only a run can say (a dry run asks no registry) }.
+-- pull = true when a run pulls it first, ask = true when only a run can say (a dry run asks no registry), fail =
+-- why it cannot be had (BASE=registry) }.
 -- online: a run (may ask the registry); otherwise nothing leaves the machine.
 function M.pick(d, online)
   local t = S.d[d]
@@ -114,7 +115,7 @@ function M.pick(d, online)
       pub.ask, pub.pull = true, not copy
       return with(pub, why .. (copy and "; a run asks its registry for a newer one" or "; a run pulls it"))
     end
-    local has, digest, unavailable = registry_manifest(t.published)
+    local has, digest = registry_manifest(t.published)
     if has then
       pub.pull, pub.digest = not has_digest(copy, digest), digest
       return with(pub, why .. "; the registry has it" .. (pub.pull and "" or ", the same as the local copy"))
@@ -125,7 +126,6 @@ function M.pick(d, online)
     end
     if MODE == "registry" then
       pub.pull, pub.fail = true, has == false and "the registry has no such image" or first_line(digest)
-      pub.unavailable = unavailable
       return with(pub, why)
     end
     return with(loc, why .. ", but it is neither here nor in its registry (" .. (has == false and "not there" or
@@ -145,7 +145,6 @@ function M.pick(d, online)
   local copy = local_copy(t.published)
   if not online then
     pub.ask, pub.pull = true, not copy
-    pub.fallback = loc
     return with(pub, "the local base is not current (" .. base_why .. "); Dockerfile.base is as committed at "
       .. gwhy .. ", so a run uses " .. t.published .. " if the registry has it (a dry run does not ask), else "
       .. "builds the local base")

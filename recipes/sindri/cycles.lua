@@ -93,8 +93,12 @@ local function body(name, c, dry)
   local ran = 0
   -- 1. the clears that make a clean build (before it: caches only, the deployment is not touched)
   if c.rebuild then
-    if dry then lib.note("1. clear the %s cache level%s", c.clear or "no", c.remove and (", remove the " .. c.remove
-      .. " images") or "") end
+    if dry and (c.clear or c.remove) then
+      local what = {}
+      if c.clear then what[#what + 1] = "clear the " .. c.clear .. " cache level" end
+      if c.remove then what[#what + 1] = "remove the " .. c.remove .. " images" end
+      lib.note("1. %s", table.concat(what, ", "))
+    end
     if c.clear then cache.clear(c.clear, { confirmed = c.confirm, dry = dry }) end
     if c.remove then cache.remove_images(c.remove, dry) end
   end
