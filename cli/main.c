@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "recipe.h"
 #include "secret.h"
+#include "registry_lua.h"
 #include "sindriconf_lua.h"
 #include "state.h"
 #include "util.h"
@@ -298,11 +299,12 @@ static int tool_stats(struct state *st)
 	return 0;
 }
 
+/* print_reason: -t explain's line for each task; a task with a plan function (a cycle) then says what it would do
+ * inside (arg: the recipe). */
 static void print_reason(struct task *t, int run, const char *why, void *arg)
 {
 	struct buf b = BUF_INIT;
 
-	(void)arg;
 	if (!run) {
 		printf("%s: up to date\n", t->name);
 		return;
@@ -312,17 +314,31 @@ static void print_reason(struct task *t, int run, const char *why, void *arg)
 	for (char *line = strtok(b.data, "\n"); line; line = strtok(NULL, "\n"))
 		printf("  %s\n", line);
 	buf_release(&b);
+	fflush(stdout);
+	if (arg)
+		recipe_plan(t, arg);
 }
 
 /* tool_explain: -t explain, and -t key (keys_only) which computes the same keys without deciding. */
 static int tool_explain(struct graph *g, struct task **targets, size_t n, struct state *st, const struct keyenv *ke,
-                        int keys_only)
+                        int keys_only, struct recipe *r, const struct build_opts *bo)
 {
 	struct task **plan;
 	size_t nplan;
 
-	if (!keys_only)
-		return build_explain(g, targets, n, st, ke, print_reason, NULL) < 0 ? 1 : 0;
+	if (!keys_only) {
+		/* plan functions may look inside (sb.outdated, a dry sb.build): as in a dry run */
+		struct build_opts dry = *bo;
+		struct build_tally tally = {0};
+		dry.dry_run = 1;
+		dry.tally = &tally;
+		dry.plan = recipe_plan;
+		dry.plan_arg = r;
+		recipe_set_build(r, st, ke, &dry);
+		int ret = build_explain(g, targets, n, st, ke, print_reason, r) < 0 ? 1 : 0;
+		recipe_set_build(r, NULL, NULL, NULL);
+		return ret;
+	}
 	if (graph_plan(g, targets, n, &plan, &nplan) < 0)
 		return 2;
 	for (size_t i = 0; i < nplan; i++) {
@@ -423,7 +439,7 @@ static int tool_server(const struct strv *args)
 	return ret < 0 ? 2 : 0;
 }
 
-static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke, struct watched *wt)
+static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke, struct watched *wt, struct recipe *r)
 {
 	struct task **targets = NULL;
 	size_t n = 0;
@@ -463,7 +479,7 @@ static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke, struct w
 	else if (strcmp(o->tool, "clean") == 0)
 		ret = tool_clean(g, targets, n, o->targets.n == 0, st);
 	else
-		ret = tool_explain(g, targets, n, st, ke, strcmp(o->tool, "key") == 0);
+		ret = tool_explain(g, targets, n, st, ke, strcmp(o->tool, "key") == 0, r, &o->b);
 	if (o->stats)
 		watched_stats(wt, ke->fc);
 out:
@@ -527,6 +543,7 @@ int main(int argc, char **argv)
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
 	gitsrc_lua_open(r);
+	registry_lua_open(r);
 	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
 	recipe_set_path(r, path);
 	free(path);
@@ -549,7 +566,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.tool) {
-		ret = run_tool(&o, &g, &ke, &wt);
+		ret = run_tool(&o, &g, &ke, &wt, r);
 		goto out;
 	}
 	if (resolve_targets(&g, &o.targets, &targets, &n) < 0)
@@ -579,6 +596,10 @@ int main(int argc, char **argv)
 	watched_answer(&wt, ke.fc, build_epoch);
 	ke.readonly = readonly;
 	enginesrv_allow_start(!readonly);
+	struct build_tally tally = {0};
+	o.b.tally = &tally;
+	o.b.plan = recipe_plan;
+	o.b.plan_arg = r;
 	recipe_set_build(r, st, &ke, &o.b);
 	ret = build_run(&g, targets, n, st, &ke, &o.b);
 	recipe_set_build(r, NULL, NULL, NULL);

@@ -70,24 +70,32 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 		buf_adds(why, "it always runs (always = true)\n");
 		return 1;
 	}
-	if (!rec) {
-		/* A type whose results carry their key (an image label) is current without our record. */
-		if (t->ops && t->ops->check && t->ops->keyed_check && !t->outputs.n) {
-			size_t before = why->len;
-			r = t->ops->check(t, ke, why);
-			if (r < 0)
-				return -1;
-			if (r == 1) {
-				why->len = before;
-				if (why->data)
-					why->data[before] = '\0';
-				return 0;
-			}
-			if (why->len > before) {
-				buf_addc(why, '\n');
-				return 1;
-			}
+	/* A type whose results carry their key (an image label) is current without our record, and also when our
+	 * record is of another key: the results made with this very key may come from elsewhere (a no-cache build of
+	 * the same inputs by another task, another machine through a registry). */
+	int keyed = t->ops && t->ops->check && t->ops->keyed_check && !t->outputs.n;
+	if (keyed && (!rec || !hash_eq(&rec->key, &t->key))) {
+		size_t before = why->len;
+		r = t->ops->check(t, ke, why);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			why->len = before;
+			if (why->data)
+				why->data[before] = '\0';
+			return 0;
 		}
+		if (rec) {
+			/* the key change explains it better than the missing result */
+			why->len = before;
+			if (why->data)
+				why->data[before] = '\0';
+		} else if (why->len > before) {
+			buf_addc(why, '\n');
+			return 1;
+		}
+	}
+	if (!rec) {
 		buf_adds(why, "it was never built (no record of a successful run)\n");
 		return 1;
 	}
@@ -245,7 +253,8 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 {
 	int ok = status == 0;
 
-	if (ok && t->ops && t->ops->finish && t->ops->finish(t, s->ke) < 0)
+	/* a dry run ran nothing, so there is nothing to confirm */
+	if (ok && !s->o->dry_run && t->ops && t->ops->finish && t->ops->finish(t, s->ke) < 0)
 		ok = 0;
 	if (ok && !s->o->dry_run && !(t->flags & TASK_READONLY) && record(s, t, dur) < 0)
 		ok = 0;
@@ -292,6 +301,13 @@ static void evaluate(struct sched *s, struct task *t)
 	struct buf why = BUF_INIT;
 	int r;
 
+	if (s->o->dry_run && t->planned) {
+		/* an earlier dry build of this run said it would run: said once, it counts as done here */
+		t->state = T_RAN;
+		s->status.finished++;
+		complete(s, t);
+		return;
+	}
 	if (s->o->dry_run && any_dep_ran(t)) {
 		/* In a dry run a dependency did not really run, so our inputs are not what they will be. */
 		for (size_t i = 0; i < t->deps.n; i++)
@@ -310,9 +326,12 @@ static void evaluate(struct sched *s, struct task *t)
 		s->status.failed++;
 		fail(s, t);
 	} else if (r == 0) {
+		const struct taskrec *rec = state_get(s->st, t->name);
 		t->state = T_UPTODATE;
 		s->status.finished++;
 		s->status.uptodate++;
+		if (rec)
+			s->status.saved_ns += rec->last_ns;
 		complete(s, t);
 	} else {
 		if (s->o->explain)
@@ -345,8 +364,22 @@ static void start(struct sched *s, struct task *t)
 		return;
 	}
 	cmd = task_cmdline(t);
-	if (t->run == RUN_NONE || s->o->dry_run) {
-		if (t->run == RUN_NONE && !s->o->dry_run) {
+	if (t->run != RUN_NONE && s->o->dry_run) {
+		t->planned = 1;
+		status_start(&s->status, t->name, cmd);
+		if (s->o->plan) {
+			unsigned long builds = s->o->tally ? s->o->tally->builds : 0;
+			status_pause(&s->status);
+			s->o->plan(t, s->o->plan_arg);
+			if (s->o->tally && s->o->tally->builds != builds)
+				s->status.composite++;
+		}
+		finished(s, t, 0, cmd, NULL, 0, 0);
+		free(cmd);
+		return;
+	}
+	if (t->run == RUN_NONE) {
+		if (!s->o->dry_run) {
 			/* a grouping task: nothing to run, its key is recorded so the next run can skip it */
 			if (record(s, t, 0) < 0) {
 				ended(s);
@@ -373,7 +406,11 @@ static void start(struct sched *s, struct task *t)
 	if (console || t->run == RUN_FUNC)
 		status_pause(&s->status);
 	if (t->run == RUN_FUNC) {
+		unsigned long builds = s->o->tally ? s->o->tally->builds : 0;
 		int rc = t->ops && t->ops->run ? t->ops->run(t) : 1;
+		/* a task that ran builds of its own (a cycle) is counted through what they ran */
+		if (rc == 0 && s->o->tally && s->o->tally->builds != builds)
+			s->status.composite++;
 		finished(s, t, rc, cmd, NULL, 0, mono_ns() - t0);
 		free(cmd);
 		return;
@@ -485,6 +522,8 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 	s.o = o;
 	s.st = st;
 	s.ke = ke;
+	if (o->nested && o->tally)
+		o->tally->builds++;
 	status_init(&s.status, o->quiet, o->verbose);
 	s.status.total = nplan;
 	for (size_t i = 0; i < nplan; i++) {
@@ -527,7 +566,10 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		size_t kept = 0;
 		for (size_t i = 0; i < s.nqueue; i++) {
 			struct task *t = s.queue[i];
-			if (s.stopping || signals_caught() || (int)s.nrun >= o->jobs || pool_full(t)) {
+			/* a task run in-process (a Lua function) starts when no job runs: it may start builds of its own
+			 * (sb.build), which must not overlap a job of this one (the same image built twice) */
+			if (s.stopping || signals_caught() || (int)s.nrun >= o->jobs || pool_full(t) ||
+			    (t->run == RUN_FUNC && s.nrun && !o->dry_run)) {
 				s.queue[kept++] = t;
 				continue;
 			}
@@ -545,8 +587,21 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		code = 128 + signals_caught();
 	else
 		code = s.failures ? 1 : 0;
-	if (!o->nested || s.failures || signals_caught())
+	if (o->nested && o->tally) {
+		/* the closing line of the build that started this one counts what ran here */
+		o->tally->ran += s.status.ran - s.status.composite;
+		o->tally->uptodate += s.status.uptodate;
+		o->tally->failed += s.status.failed;
+		o->tally->saved_ns += s.status.saved_ns;
+	} else if (!o->nested || s.failures || signals_caught()) {
+		if (o->tally) {
+			s.status.inner_ran = o->tally->ran;
+			s.status.inner_uptodate = o->tally->uptodate;
+			s.status.inner_failed = o->tally->failed;
+			s.status.saved_ns += o->tally->saved_ns;
+		}
 		status_summary(&s.status, signals_caught() != 0);
+	}
 	free(plan);
 	free(s.ready);
 	free(s.queue);

@@ -11,6 +11,13 @@ struct keyenv;
 struct state;
 struct task;
 
+/* What the builds a running task starts (sb.build) add up to, for the closing line of the build that ran it. */
+struct build_tally {
+	size_t ran, uptodate, failed; /* tasks of nested builds (a task counted through its own nested builds is not) */
+	int64_t saved_ns;             /* the last recorded run times of the nested tasks found up to date */
+	unsigned long builds;         /* nested builds started */
+};
+
 struct build_opts {
 	int jobs;       /* -j: jobs at once (>= 1) */
 	int keep_going; /* -k: stop starting tasks after this many failures; 0: never stop */
@@ -18,6 +25,13 @@ struct build_opts {
 	int quiet, verbose;
 	int explain;    /* -d explain: print why each task runs */
 	int nested;     /* a build started by a running task: no summary line */
+	/* plan: in a dry run, called for each task that would run, after its status line, so that the task can say
+	 * what it would do; NULL: nothing but the status line. */
+	void (*plan)(struct task *t, void *arg);
+	void *plan_arg;
+	/* tally: shared by a build and the nested builds its tasks start, which add their counts to it; a task that
+	 * started nested builds is counted through them, not itself. NULL: nested builds are not counted. */
+	struct build_tally *tally;
 };
 
 /* task_decide: after task_key, decide whether t must run: 0 up to date, 1 must run (the reasons, one per line, are

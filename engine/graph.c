@@ -176,6 +176,31 @@ struct pool *graph_pool(struct graph *g, const char *name)
 	return p;
 }
 
+/* has_words: whether every '-'-separated word of name is a word of n (in any order, "docker-dev" in
+ * "docker-build-dev"); *extra gets how many words n has beyond them. */
+static int has_words(const char *n, const char *name, size_t *extra)
+{
+	size_t want = 0, have = 1;
+
+	for (const char *p = n; *p; p++)
+		have += *p == '-';
+	for (const char *w = name; *w;) {
+		size_t len = strcspn(w, "-");
+		int found = 0;
+		for (const char *p = n; *p && !found && len;) {
+			size_t l = strcspn(p, "-");
+			found = l == len && strncmp(p, w, len) == 0;
+			p += l + (p[l] == '-');
+		}
+		if (len && !found)
+			return 0;
+		want += len != 0;
+		w += len + (w[len] == '-');
+	}
+	*extra = have - want;
+	return want > 0 && have >= want;
+}
+
 void graph_suggest(const struct graph *g, const char *name, struct buf *b)
 {
 	const char *best = NULL;
@@ -194,6 +219,21 @@ void graph_suggest(const struct graph *g, const char *name, struct buf *b)
 		if (!best && (str_has_prefix(n, name) || str_has_prefix(name, n)))
 			best = n;
 	}
+	/* else the name that has every word typed and the fewest others ("v3-build-dev": "v3-docker-build-dev") */
+	size_t fewest = SIZE_MAX, extra;
+	for (size_t i = 0; !best && i < g->nslots; i++) {
+		const char *n = g->slots[i].name;
+		if (n && has_words(n, name, &extra) && extra < fewest)
+			fewest = extra;
+	}
+	const char *words = NULL;
+	for (size_t i = 0; fewest != SIZE_MAX && i < g->nslots; i++) {
+		const char *n = g->slots[i].name;
+		if (n && has_words(n, name, &extra) && extra == fewest && (!words || strcmp(n, words) < 0))
+			words = n;
+	}
+	if (!best)
+		best = words;
 	if (best)
 		buf_addf(b, "; did you mean '%s'?", best);
 }

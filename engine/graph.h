@@ -97,6 +97,7 @@ struct task {
 	int mark;               /* scratch for graph walks */
 	int state;              /* build state, see build.c */
 	int pending;            /* deps not yet finished */
+	int planned;            /* a dry run printed it already: a later (nested) dry build takes it as done */
 	struct task **rdeps;    /* tasks that depend on this one, within the plan */
 	size_t nrdeps, caprdeps;
 };

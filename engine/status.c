@@ -124,20 +124,42 @@ void status_pause(struct status *s)
 	fflush(stdout);
 }
 
+/* duration: seconds as "0.4 s", "12 s" or "4m12s". */
+static void duration(char *out, size_t n, int64_t ns)
+{
+	double secs = (double)ns / 1e9;
+
+	if (secs < 10)
+		snprintf(out, n, "%.1f s", secs);
+	else if (secs < 60)
+		snprintf(out, n, "%.0f s", secs);
+	else
+		snprintf(out, n, "%lldm%02llds", (long long)(secs / 60), (long long)secs % 60);
+}
+
 void status_summary(struct status *s, int interrupted)
 {
 	double secs = (double)(mono_ns() - s->start_ns) / 1e9;
+	size_t ran = s->ran - s->composite + s->inner_ran, uptodate = s->uptodate + s->inner_uptodate;
+	size_t failed = s->failed + s->inner_failed;
+	char saved[96] = "";
 
 	end_line(s);
-	if (s->quiet && !s->failed && !interrupted)
+	if (s->quiet && !failed && !interrupted)
 		return;
+	/* the time skipping saved, when a record says how long the skipped tasks took last time (0.1 s or more) */
+	if (s->saved_ns >= 100000000) {
+		char d[32];
+		duration(d, sizeof(d), s->saved_ns);
+		snprintf(saved, sizeof(saved), ", %s saved against their last runs", d);
+	}
 	if (interrupted)
-		fprintf(stdout, "sindri-build: interrupted: %zu ran, %zu up to date, %zu not finished, %.3f s\n", s->ran,
-		        s->uptodate, s->total - s->ran - s->uptodate - s->failed, secs);
-	else if (!s->ran && !s->failed)
-		fprintf(stdout, "sindri-build: no work to do (%zu up to date, %.3f s)\n", s->uptodate, secs);
+		fprintf(stdout, "sindri-build: interrupted: %zu ran, %zu up to date, %zu not finished, %.3f s\n", ran,
+		        uptodate, s->total - s->ran - s->uptodate - s->failed, secs);
+	else if (!ran && !failed)
+		fprintf(stdout, "sindri-build: no work to do (%zu up to date%s, %.3f s)\n", uptodate, saved, secs);
 	else
-		fprintf(stdout, "sindri-build: %zu ran, %zu up to date, %zu failed, %.3f s\n", s->ran, s->uptodate,
-		        s->failed, secs);
+		fprintf(stdout, "sindri-build: %zu ran, %zu up to date%s, %zu failed, %.3f s\n", ran, uptodate, saved,
+		        failed, secs);
 	fflush(stdout);
 }

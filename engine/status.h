@@ -12,6 +12,9 @@ struct status {
 	const char *fmt;    /* SINDRI_STATUS, with ninja's % codes */
 	int64_t start_ns;
 	size_t total, started, finished, running, ran, uptodate, failed;
+	size_t composite;   /* of ran: tasks counted through the nested builds they started, not themselves */
+	size_t inner_ran, inner_uptodate, inner_failed; /* the tasks of those nested builds */
+	int64_t saved_ns;   /* the last recorded run times of the tasks found up to date, nested ones included */
 	int line_open;      /* the in-place line holds text that a newline must end */
 };
 
@@ -25,7 +28,8 @@ void status_finish(struct status *s, const char *name, int ok, const char *cmd, 
 void status_line(struct status *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* status_pause: end the in-place line before a console job writes to the terminal. */
 void status_pause(struct status *s);
-/* status_summary: the closing line: what ran, what was up to date, wall time. */
+/* status_summary: the closing line: what ran, what was up to date (tasks inside nested builds included, the
+ * tasks that started them not), the time their last recorded runs took, wall time. */
 void status_summary(struct status *s, int interrupted);
 /* status_format: expand fmt's % codes (%s started, %t total, %f finished, %r running, %u unstarted, %p percent,
  * %e elapsed seconds, %%) into out (size n). */

@@ -321,7 +321,7 @@ static const struct task_ops lua_check_ops = {
 
 static const char *const task_fields[] = {
 	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
-	"alias", "pool", "secrets", "engine", NULL,
+	"alias", "pool", "secrets", "engine", "plan", NULL,
 };
 
 static void defn_list(struct buf *b, const char *field, const struct strv *sv)
@@ -526,6 +526,17 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	lua_getfield(L, idx, "always");
 	if (lua_toboolean(L, -1))
 		t->flags |= TASK_ALWAYS;
+	lua_pop(L, 1);
+	/* plan: what a dry run prints for the task; not keyed (it describes, it changes nothing) */
+	int type = lua_getfield(L, idx, "plan");
+	if (type != LUA_TNIL && type != LUA_TFUNCTION)
+		luaL_error(L, "task '%s': field 'plan' must be a function", t->name);
+	if (type == LUA_TFUNCTION) {
+		lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
+		lua_pushvalue(L, -2);
+		lua_setfield(L, -2, t->name);
+		lua_pop(L, 1);
+	}
 	lua_pop(L, 1);
 	/* readonly: a report (status, doctor) that runs every time and writes no state */
 	lua_getfield(L, idx, "readonly");
@@ -782,7 +793,8 @@ static void need_build(lua_State *L, struct recipe *r, const char *fn)
 }
 
 /* sb.build(targets): bring tasks up to date now, from inside a running task; returns true, or false and the exit
- * code. A cycle is written with it: each step a build of its own. */
+ * code, then how many tasks ran (-1 when not counted). A cycle is written with it: each step a build of its own.
+ * In a dry run (from a plan function) it is a dry run too. */
 static int l_build(lua_State *L)
 {
 	struct recipe *r = ctx(L);
@@ -794,12 +806,34 @@ static int l_build(lua_State *L)
 	v = targets_of(L, 1, &n);
 	o = *r->opts;
 	o.nested = 1;
+	size_t ran = o.tally ? o.tally->ran : 0;
 	build_pause();
 	int rc = build_run(r->g, v, n, r->st, r->ke, &o);
 	build_resume();
 	lua_pushboolean(L, rc == 0);
 	lua_pushinteger(L, rc);
-	return 2;
+	lua_pushinteger(L, o.tally ? (lua_Integer)(o.tally->ran - ran) : -1);
+	return 3;
+}
+
+void recipe_plan(struct task *t, void *arg)
+{
+	struct recipe *r = arg;
+	lua_State *L = r->L;
+	char hex[HASH_HEX_LEN + 1];
+
+	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
+	if (lua_getfield(L, -1, t->name) != LUA_TFUNCTION) {
+		lua_pop(L, 2);
+		return;
+	}
+	lua_remove(L, -2);
+	hash_hex(&t->key, hex);
+	lua_pushstring(L, t->name);
+	lua_pushstring(L, hex);
+	if (pcall(r, 2, 0) < 0)
+		warn("task '%s': its plan function failed; the dry run shows less of what it would do", t->name);
+	fflush(stdout);
 }
 
 static void add_reason(struct task *t, int run, const char *why, void *arg)
@@ -971,6 +1005,9 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		luaL_requiref(L, libs[i].name, libs[i].func, 1);
 		lua_pop(L, 1);
 	}
+	/* plan functions, by task name (recipe_plan) */
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
 	/* recipes load Lua modules, never C ones; Lua ones through the bytecode cache */
 	lua_getglobal(L, "package");
 	lua_pushstring(L, "");

@@ -68,6 +68,9 @@ struct build_opts;
 void recipe_set_path(struct recipe *r, const char *path);
 /* recipe_set_build: what sb.build and sb.outdated use while a build runs (NULL st: not building). */
 void recipe_set_build(struct recipe *r, struct state *st, const struct keyenv *ke, const struct build_opts *o);
+/* recipe_plan: a build_opts plan hook (arg: the recipe): call t's plan function, which prints what a run of t would
+ * do, when it has one; a failing plan function is reported and ignored. */
+void recipe_plan(struct task *t, void *arg);
 /* recipe_free: close the Lua state. Free the graph after this: in-process tasks hold references into the state. */
 void recipe_free(struct recipe *r);
 

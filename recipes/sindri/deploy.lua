@@ -1,7 +1,12 @@
 -- sindri.deploy: deploy, destroy and connect for the docker provider, through the `sindri` CLI when it is on
--- PATH (as the guide's make targets do) and natively through the Docker Engine API otherwise.
+-- PATH (as the Makefile's targets do) and natively through the Docker Engine API otherwise.
+--
+-- The home volume <name>_home holds the maintainer's work: deploy never removes it (it replaces the container
+-- only, and starts a stopped container whose image is current instead of replacing it); destroy removes it, and
+-- asks first (FORCE=1 or --yes answer yes).
 local S = sindri
 local lib = S.lib
+local M = {}
 
 local CONFIG = var("CONFIG")
 local cfg -- parsed once, when CONFIG is given: a bad file stops the run before anything is destroyed
@@ -13,8 +18,8 @@ function S.config()
   return cfg
 end
 
--- the sindri CLI, unless SINDRI_CLI=none (or another path) says otherwise
-local function cli()
+-- cli: the sindri CLI, unless SINDRI_CLI=none (or another path) says otherwise.
+function M.cli()
   local want = var("SINDRI_CLI", "auto")
   if want == "none" then return nil end
   if want ~= "auto" then return want end
@@ -28,110 +33,182 @@ local function native(c)
   end
 end
 
--- from source, the deployment runs the image built from the ref, whatever image the config names
-local function image_ref(c) return (not S.source and c.image) or S.fast_tags[1] end
+-- image_ref: what the deployment runs: the config's image (from source: the image built from the ref).
+function M.image_ref(c) return (not S.source and c.image) or S.dev_tags[1] end
 
--- container: the deployment's container, or nil.
+-- container: the deployment's container summary (a list filtered to its exact name), or nil.
 local function container(c)
-  return docker.inspect_container(c.name) or nil
+  local list = docker.containers { "name=^/" .. c.name:gsub("%.", "\\.") .. "$" }
+  return list and list[1]
 end
 
-local function remove(c, with_volume)
+local function volume(c) return c.name .. "_home" end
+
+-- state: "current", "stopped" (its image is current, it only stopped), or "replace" and why.
+function M.state(c, key)
   local ct = container(c)
-  if ct then
+  if not ct then return "replace", "container '" .. c.name .. "' does not exist" end
+  local img = docker.inspect_image(M.image_ref(c))
+  if not img or img.Id ~= ct.ImageID then return "replace", "container '" .. c.name .. "' runs an older image" end
+  if not M.cli() and (ct.Labels or {})["org.sindri-build.key"] ~= key then
+    return "replace", "container '" .. c.name .. "' was deployed from other inputs"
+  end
+  if ct.State ~= "running" then return "stopped", "container '" .. c.name .. "' is not running", ct end
+  return "current", nil, ct
+end
+
+local function create_argv(c, key, img)
+  return { lib.docker_cli(), "run", "-d", "-it", "--name", c.name,
+    "--label", "org.sindri-build.key=" .. key, "--label", "org.sindri-build.image=" .. (img and img.Id or "<image id>"),
+    "--label", "org.sindri-build.config=" .. c.hash, "--label", "org.sindri-build.workspace=" .. c.name,
+    "-v", volume(c) .. ":/alt/home/developer", M.image_ref(c) }
+end
+
+-- run: start a stopped deployment whose image is current; else replace the container, keeping the home volume.
+function M.run(key)
+  local c = S.config()
+  local prog = M.cli()
+  if not prog then native(c) end
+  local ref = M.image_ref(c)
+  local img = docker.inspect_image(ref)
+  if not img then error("deploy: no image '" .. ref .. "'; build it first: sindri-build " .. S.dev_task, 0) end
+  local st, _, ct = M.state(c, key)
+  if st == "stopped" then
+    assert(docker.start(ct.Id))
+    lib.say("deploy: started '%s': it had stopped and its image is current", c.name)
+    return true
+  end
+  if container(c) then
+    docker.stop(c.name, 10)
+    assert(docker.rm(c.name, { force = true }))
+    print("removed container " .. c.name .. " (its home volume " .. volume(c) .. " is kept)")
+  end
+  if prog then
+    local argv = { prog, "deploy", "--config", c.path }
+    if S.deploy_force then argv[#argv + 1] = "-f" end
+    local ok, rc = sb.run(argv)
+    if not ok then error("sindri deploy failed with exit status " .. rc, 0) end
+    -- a CLI that says it deployed a docker workspace must have left its container running
+    local ct = c.provider == "docker" and container(c)
+    if c.provider == "docker" and (not ct or ct.State ~= "running") then
+      error(string.format("deploy: '%s deploy' exited 0, but no container '%s' runs: is '%s' the Sindri CLI (a "
+        .. "stand-in installed by an example, say)? Deploy without it with SINDRI_CLI=none, or give the real one "
+        .. "with SINDRI_CLI=/path/to/sindri", prog, c.name, prog), 0)
+    end
+    return true
+  end
+  docker.volume_create(volume(c), { ["org.sindri-build.workspace"] = c.name })
+  local id = assert(docker.create_container {
+    name = c.name,
+    image = ref,
+    labels = {
+      ["org.sindri-build.key"] = key,
+      ["org.sindri-build.image"] = img.Id,
+      ["org.sindri-build.config"] = c.hash,
+      ["org.sindri-build.workspace"] = c.name,
+    },
+    binds = { volume(c) .. ":/alt/home/developer" },
+    tty = true, stdin_open = true,
+  })
+  assert(docker.start(id))
+  print(string.format("deployed %s from %s", c.name, ref))
+  return true
+end
+
+-- plan: what run would do, as commands.
+function M.plan(key, because)
+  local c = S.config()
+  local st, why, ct = M.state(c, key)
+  if because then st, why = "replace", because end
+  if st == "stopped" then
+    lib.note("deploy: %s; its image is current, so it is started", why)
+    return lib.plan(lib.cmd { lib.docker_cli(), "start", ct.Id:sub(1, 12) })
+  end
+  lib.note("deploy: %s%s", why or "", container(c) and ("; the container is replaced, its home volume " .. volume(c)
+    .. " is kept") or "")
+  if container(c) then lib.plan(lib.cmd { lib.docker_cli(), "rm", "-f", c.name }) end
+  local prog = M.cli()
+  if prog then
+    local argv = { prog, "deploy", "--config", c.path }
+    if S.deploy_force then argv[#argv + 1] = "-f" end
+    return lib.plan(lib.cmd(argv))
+  end
+  lib.plan(lib.cmd(create_argv(c, key, docker.inspect_image(M.image_ref(c)))))
+end
+
+task "deploy" {
+  desc = "Deploy the dev container from CONFIG (sindri deploy): left running when current, started when only "
+    .. "stopped, else replaced; the home volume is kept",
+  alias = { "v3-deploy" },
+  values = cfg and { config = cfg.hash } or nil,
+  vars = { "CONFIG", "SINDRI_CLI" },
+  pool = "console",
+  run = function(_, key) return sindri.deploy.run(key) end,
+  -- current when the container runs the image it was made from and carries this key
+  check = function(_, key)
+    local st, why = sindri.deploy.state(sindri.config(), key)
+    return st == "current", why
+  end,
+  plan = function(_, key) sindri.deploy.plan(key) end,
+}
+
+-- destroy: remove the container and the home volume (asking first when the volume exists, unless confirmed).
+function M.destroy(opts)
+  opts = opts or {}
+  local c = S.config()
+  local prog = M.cli()
+  local has_volume = docker.inspect_volume(volume(c))
+  local what = "destroy removes the container '" .. c.name .. "' and its home volume '" .. volume(c)
+    .. "' (the files under /alt/home/developer)"
+  if opts.dry then
+    if has_volume and not opts.confirmed then lib.note("asks first: %s (FORCE=1 or --yes answers yes)", what) end
+    if prog then return lib.plan(lib.cmd { prog, "destroy", "--config", c.path, "-f" }) end
+    if container(c) then lib.plan(lib.cmd { lib.docker_cli(), "rm", "-f", c.name }) end
+    if has_volume then lib.plan(lib.cmd { lib.docker_cli(), "volume", "rm", volume(c) }) end
+    return
+  end
+  if has_volume and not opts.confirmed then lib.confirm(what) end
+  if prog then
+    sb.run { prog, "destroy", "--config", c.path, "-f" } -- as the make target: `|| true`
+    return true
+  end
+  native(c)
+  if container(c) then
     docker.stop(c.name, 10)
     assert(docker.rm(c.name, { force = true }))
     print("removed container " .. c.name)
   end
-  if with_volume and docker.inspect_volume(c.name .. "_home") then
-    assert(docker.volume_rm(c.name .. "_home", { force = true }))
-    print("removed volume " .. c.name .. "_home")
+  if has_volume then
+    assert(docker.volume_rm(volume(c), { force = true }))
+    print("removed volume " .. volume(c))
   end
+  return true
 end
 
-task "deploy" {
-  desc = "Deploy the dev container from CONFIG (sindri deploy), left running when current",
-  alias = { "v3-deploy" },
-  deps = { S.fast_task },
-  values = cfg and { config = cfg.hash } or nil,
-  vars = { "CONFIG", "SINDRI_CLI" },
-  pool = "console",
-  run = function(_, key)
-    local c = S.config()
-    local prog = cli()
-    if prog then
-      local ok, rc = sb.run { prog, "deploy", "--config", c.path }
-      if not ok then error("sindri deploy failed with exit status " .. rc, 0) end
-      return true
-    end
-    native(c)
-    local img = docker.inspect_image(image_ref(c))
-    if not img then error("deploy: no image '" .. image_ref(c) .. "'; build it first (" .. S.fast_task .. ")", 0) end
-    remove(c, false) -- replace the container, keep the home volume
-    docker.volume_create(c.name .. "_home", { ["org.sindri-build.workspace"] = c.name })
-    local id = assert(docker.create_container {
-      name = c.name,
-      image = image_ref(c),
-      labels = {
-        ["org.sindri-build.key"] = key,
-        ["org.sindri-build.image"] = img.Id,
-        ["org.sindri-build.config"] = c.hash,
-        ["org.sindri-build.workspace"] = c.name,
-      },
-      binds = { c.name .. "_home:/alt/home/developer" },
-      tty = true, stdin_open = true,
-    })
-    assert(docker.start(id))
-    print(string.format("deployed %s from %s", c.name, image_ref(c)))
-    return true
-  end,
-  -- current when the container runs the image it was made from and carries this key; every cycle asks, so from
-  -- the container's summary (a list filtered to its exact name), a fifth the size of an inspect
-  check = function(_, key)
-    local c = S.config()
-    local list = docker.containers { "name=^/" .. c.name:gsub("%.", "\\.") .. "$" }
-    local ct = list and list[1]
-    if not ct then return false, "container '" .. c.name .. "' does not exist" end
-    if ct.State ~= "running" then return false, "container '" .. c.name .. "' is not running" end
-    local img = docker.inspect_image(image_ref(c))
-    if not img or img.Id ~= ct.ImageID then return false, "container '" .. c.name .. "' runs an older image" end
-    local labels = ct.Labels or {}
-    if not cli() and labels["org.sindri-build.key"] ~= key then
-      return false, "container '" .. c.name .. "' was deployed from other inputs"
-    end
-    return true
-  end,
-}
-
 task "destroy" {
-  desc = "Destroy the deployment (sindri destroy -f): its container and home volume",
+  desc = "Destroy the deployment (sindri destroy -f): its container and home volume (asks first)",
   alias = { "v3-destroy" },
   always = true,
-  run = function()
-    local c = S.config()
-    local prog = cli()
-    if prog then
-      sb.run { prog, "destroy", "--config", c.path, "-f" } -- as the make target: `|| true`
-      return true
-    end
-    native(c)
-    remove(c, true)
-    return true
-  end,
+  run = function() return sindri.deploy.destroy() end,
+  plan = function() sindri.deploy.destroy { dry = true } end,
 }
+
+local function connect_argv(c)
+  local prog = M.cli()
+  if prog then return { prog, "connect", "--config", c.path } end
+  return { lib.docker_cli(), "exec", sb.tty() and "-it" or "-i", "-u", var("CONNECT_USER", "developer"), c.name, "sh",
+    "-c", "command -v bash >/dev/null && exec bash -l || exec sh -l" }
+end
+M.connect_argv = connect_argv
 
 task "connect" {
   desc = "Open a login shell in the deployment (sindri connect)",
   alias = { "v3-connect" },
   always = true,
   pool = "console",
-  run = function()
-    local c = S.config()
-    local prog = cli()
-    if prog then return (sb.run { prog, "connect", "--config", c.path }) end
-    local docker_cli = os.getenv("DOCKER") or (sb.exists("/usr/bin/docker") and "/usr/bin/docker" or "docker")
-    local tty = sb.tty() and "-it" or "-i"
-    return (sb.run { docker_cli, "exec", tty, "-u", var("CONNECT_USER", "developer"), c.name, "sh", "-c",
-      "command -v bash >/dev/null && exec bash -l || exec sh -l" })
-  end,
+  run = function() return (sb.run(sindri.deploy.connect_argv(sindri.config()))) end,
+  plan = function() lib.plan(lib.cmd(sindri.deploy.connect_argv(sindri.config()))) end,
 }
+
+S.deploy = M
+return M

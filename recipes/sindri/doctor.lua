@@ -2,21 +2,8 @@
 local S = sindri
 local lib = S.lib
 
-local function first_from(path)
-  local text = lib.read(path)
-  if not text then return nil end
-  local args = {}
-  for line in text:gmatch("[^\n]+") do
-    local name, def = line:match("^%s*[Aa][Rr][Gg]%s+([%w_]+)=?(%S*)")
-    if name then args[name] = def end
-    local from = line:match("^%s*[Ff][Rr][Oo][Mm]%s+(.+)$")
-    if from then
-      from = from:gsub("%-%-%S+%s+", ""):match("^(%S+)")
-      return from, args, text
-    end
-  end
-  return nil, args, text
-end
+local dockerfile = require "sindri.dockerfile"
+local base = require "sindri.base"
 
 local checks = {}
 local function check(name, fn) checks[#checks + 1] = { name = name, fn = fn } end
@@ -45,30 +32,40 @@ check("BuildKit available", function()
   return true, cli .. " " .. out:gsub("%s+$", "")
 end)
 
-check("base image present and current", function()
+check("base image for " .. S.distro, function()
+  local c = base.pick(S.distro, false)
+  if c.on == "published" then
+    return true, base.describe(c)
+  end
   local why = sb.outdated { S.base_task }
-  if next(why) == nil then return true, S.base_tags[1] end
+  if next(why) == nil then return true, S.base_tags[1] .. ": current" end
   return false, (why[S.base_task] or "out of date"):gsub("\n$", ""):gsub("\n", "; ")
-    .. "; build it: sindri-build docker-build-base"
+    .. " (" .. c.why .. "); build it: sindri-build docker-build-base"
 end)
 
+-- The dev image's final stage (the one that becomes the image) must start FROM the base; earlier stages (the
+-- real Dockerfile.dev's cargo-chef builders) may start from anything.
 check("Dockerfile.dev builds FROM the base", function()
   local path = S.v3 .. "/Dockerfile.dev"
-  local from, args, text = first_from(path)
-  if not from then return false, "no FROM in '" .. path .. "'" end
-  local ref = from:gsub("%${?([%w_]+)}?", function(a) return a == "BASE_IMAGE" and S.base_image or args[a] or "" end)
-  local ok = false
-  for _, t in ipairs(S.base_tags) do ok = ok or ref == t end
-  ok = ok or ref == S.base_image
+  local c = base.pick(S.distro, false)
+  local d, err = dockerfile.read(path, { DISTRO = S.distro, BASE_IMAGE = c.ref })
+  if not d then return false, err end
+  local final = d.stages[#d.stages]
+  if not final then return false, "no FROM in '" .. path .. "'" end
+  local ok = final.raw:match("^%${?BASE_IMAGE}?$") ~= nil or final.from == c.ref
+  for _, t in ipairs(S.base_tags) do ok = ok or final.from == t end
   if not ok then
-    return false, string.format("%s starts FROM %s (%s), not the base %s: builds take 40+ minutes; change the "
-      .. "first FROM to: FROM ${BASE_IMAGE} with ARG BASE_IMAGE=%s", path, from, ref, S.base_tags[2], S.base_tags[2])
+    return false, string.format("%s:%d: its final stage starts FROM %s (%s), not the base %s: builds take 40+ "
+      .. "minutes; change that FROM to: FROM ${BASE_IMAGE} with ARG BASE_IMAGE=%s before the first FROM", path,
+      final.line, final.raw, final.from, c.ref, S.base_tags[2])
   end
-  if text:match("^%s*#%s*syntax%s*=") then
-    return true, "FROM " .. from .. " (note: its '# syntax=' line makes BuildKit fetch a frontend image, which "
-      .. "needs network access)"
+  local detail = string.format("final stage (line %d) FROM %s = %s%s", final.line, final.raw, final.from,
+    #d.stages > 1 and string.format(", after %d builder stage%s", #d.stages - 1, #d.stages > 2 and "s" or "") or "")
+  if d.syntax then
+    return true, detail .. " (note: its '# syntax=" .. d.syntax .. "' line makes BuildKit fetch a frontend image, "
+      .. "which needs network access)"
   end
-  return true, "FROM " .. from
+  return true, detail
 end)
 
 check("sindri.yaml valid", function()
@@ -77,7 +74,7 @@ check("sindri.yaml valid", function()
   local ok, c = pcall(sindri_config, path)
   if not ok then return false, tostring(c) end
   return true, string.format("%s: workspace '%s', provider %s, image %s", path, c.name, c.provider,
-    c.image or S.fast_tags[1])
+    c.image or S.dev_tags[1])
 end)
 
 check("disk room for the caches", function()
@@ -101,6 +98,7 @@ task "doctor" {
   desc = "Check the set-up the guide's troubleshooting describes; each failure says how to fix it",
   alias = { "v3-doctor" },
   readonly = true,
+  plan = function() lib.note("doctor: a report; it changes nothing") end,
   run = function()
     local failed = 0
     for _, c in ipairs(checks) do

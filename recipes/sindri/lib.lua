@@ -94,8 +94,9 @@ function M.du(path)
   return (tonumber(out:match("^(%d+)")) or 0) * 1024
 end
 
--- confirm: ask on a terminal; without one, go on only with FORCE=1 or --yes, and say so.
-function M.confirm(what)
+-- confirm: ask on a terminal; without one, go on only with FORCE=1 or --yes, and say so. A "no" raises, or returns
+-- false with opts.cancel_ok (the Makefile's v3-cycle: a "no" is not a failure).
+function M.confirm(what, opts)
   if var("FORCE") == "1" or var("YES") == "1" then return true end
   if not sb.tty() then
     error(what .. ": refusing without a terminal to confirm on; run again with FORCE=1 or --yes", 0)
@@ -103,8 +104,9 @@ function M.confirm(what)
   io.stderr:write(what .. ". Continue? [y/N] ")
   io.stderr:flush()
   local answer = io.stdin:read("l") or ""
-  if not answer:match("^[yY]") then error(what .. ": not confirmed; nothing was done", 0) end
-  return true
+  if answer:match("^[yY]") then return true end
+  if opts and opts.cancel_ok then return false end
+  error(what .. ": not confirmed; nothing was done", 0)
 end
 
 -- json: encode a Lua value (tables with a [1] are arrays; keys sorted, for stable output).
@@ -141,5 +143,39 @@ function M.on_path(prog)
   end
   return nil
 end
+
+-- quote: a word as a POSIX shell reads it back.
+function M.quote(w)
+  w = tostring(w)
+  if w ~= "" and not w:find("[^%w@%%+=:,./_-]") then return w end
+  return "'" .. w:gsub("'", "'\\''") .. "'"
+end
+
+-- cmd: an argv as one line a person can paste into a shell; argv.cwd becomes "(cd DIR && ...)", argv.env a prefix.
+function M.cmd(argv)
+  local words = {}
+  for _, w in ipairs(argv) do words[#words + 1] = M.quote(w) end
+  local line = table.concat(words, " ")
+  if argv.env then line = argv.env .. " " .. line end
+  if argv.cwd then line = "(cd " .. M.quote(argv.cwd) .. " && " .. line .. ")" end
+  return line
+end
+
+-- docker_cli: the docker client the recipes run (DOCKER, else Debian's /usr/bin/docker, else docker on PATH).
+function M.docker_cli()
+  local d = os.getenv("DOCKER")
+  if d and d ~= "" then return d end
+  return sb.exists("/usr/bin/docker") and "/usr/bin/docker" or "docker"
+end
+
+-- say: one line of the recipes' own, prefixed like sindri-build's messages.
+function M.say(fmt, ...)
+  io.stdout:write("sindri-build: ", string.format(fmt, ...), "\n")
+  io.stdout:flush()
+end
+
+-- plan: one line of a dry run's script: a command as it is, a comment with "# " in front.
+function M.plan(line) io.stdout:write(line, "\n") io.stdout:flush() end
+function M.note(fmt, ...) M.plan("# " .. string.format(fmt, ...)) end
 
 return M

@@ -1,22 +1,19 @@
 -- sindri.source: the guide's Path B, the dev image built from a git ref of the Sindri repository instead of the
--- working tree (docker-build-from-source, and the cycles with --from-source).
+-- working tree (docker-build-from-source, and the cycles, with --from-source).
 --
 -- Asked for by FROM_SOURCE=1 (--from-source), or by deployment.buildFromSource.enabled in CONFIG; FROM_SOURCE=0
--- turns it off whatever the config says. The ref is GIT_REF=, else buildFromSource.gitRef, else v$VERSION: a
--- branch, a tag or a commit SHA. The repository is SINDRI_REPO= (any URL libgit2 takes, file:// or a path).
+-- turns it off whatever the config says. Without it, docker-build-from-source is what the Makefile makes of it: the
+-- working tree's dev build. The ref is GIT_REF=, else buildFromSource.gitRef, else v$VERSION: a branch, a tag or a
+-- commit SHA. The repository is SINDRI_REPO= (any URL libgit2 takes, file:// or a path).
 --
--- The checkout happens while the recipe loads, because the image's key and tag come from the checked-out tree;
--- the command line's targets are not known then, so naming docker-build-from-source alone does not fetch: the
--- target says what to set instead. The clone is fetched on every run and checked out cleanly (git_checkout).
+-- The checkout happens while the recipe loads, because the image's key and tag come from the checked-out tree.
+-- The clone is fetched on every run and checked out cleanly (git_checkout).
 local S = sindri
 local lib = S.lib
-
-local names = { "docker-build-from-source", "docker-build-from-source-nocache" }
-local descs = { "Build from a git ref of SINDRI_REPO (GIT_REF, default v" .. S.version .. ")",
-                "Build from a git ref without cache" }
+local M = {}
 
 local CONFIG = var("CONFIG")
-local cfg = CONFIG and sindri_config(CONFIG) or nil -- deploy.lua reads it too; a bad file fails the same way
+local cfg = CONFIG and sb.exists(CONFIG) and sindri_config(CONFIG) or nil -- deploy.lua reads and checks it too
 
 local function wanted()
   local v = var("FROM_SOURCE")
@@ -26,6 +23,7 @@ local function wanted()
   if l == "0" or l == "false" or l == "no" or l == "off" then return false end
   error("FROM_SOURCE must be 1 or 0, not '" .. v .. "'", 0)
 end
+S.from_source = wanted()
 
 local REPO = var("SINDRI_REPO", "https://github.com/pacphi/sindri.git")
 local SHOWN = REPO:gsub("^(%a[%w+.-]*://)[^/@]*@", "%1") -- never print a token given in the URL
@@ -41,58 +39,48 @@ function S.clone_cache()
   return home .. "/.cache/sindri/repos"
 end
 
-if not wanted() then
-  local how = "building from a git ref needs FROM_SOURCE=1 (or --from-source, or deployment.buildFromSource.enabled: "
-    .. "true in CONFIG); it would build GIT_REF=" .. REF .. " of SINDRI_REPO=" .. SHOWN
+-- declare: with FROM_SOURCE, check out the ref and declare docker-build-from-source[-nocache] on its tree.
+function M.declare()
+  if not S.from_source then return nil end
+  local co = git_checkout { url = REPO, ref = REF, cache = S.clone_cache() }
+  for _, file in ipairs { "v3/Dockerfile.dev", "v3/Cargo.toml" } do
+    if not sb.exists(co.dir .. "/" .. file) then
+      error(string.format("%s '%s' (%s) of '%s' has no '%s': the dev image cannot be built from it; give the ref "
+        .. "of a Sindri v3 commit with GIT_REF=", co.kind, REF, co.short, SHOWN, file), 0)
+    end
+  end
+  local version = lib.cargo_version(co.dir .. "/v3/Cargo.toml")
+  if not version then
+    error(string.format("'%s' at %s '%s' (%s) has no [workspace.package] version", "v3/Cargo.toml", co.kind, REF,
+      co.short), 0)
+  end
+  io.stderr:write(string.format("sindri-build: from source: %s '%s' of '%s' is %s (version %s)\n", co.kind, REF,
+    SHOWN, co.short, version))
+  -- The first tag is stable, so a commit whose Dockerfile inputs are unchanged re-tags the image instead of
+  -- rebuilding it (the image task checks its first tag for the key); the second names the commit.
+  local suffix = "-" .. S.distro
+  local tags = { S.repo .. ":v3-dev" .. suffix, S.repo .. ":" .. version .. "-" .. co.short .. suffix }
+  if S.distro == S.default_distro then -- the guide's Path B tag, sindri:<version>-<sha>
+    tags[#tags + 1] = S.repo .. ":" .. version .. "-" .. co.short
+    tags[#tags + 1] = S.repo .. ":v3-dev"
+  end
+  local names = { "docker-build-from-source", "docker-build-from-source-nocache" }
   for i, name in ipairs(names) do
-    task(name) {
-      desc = descs[i] .. "; needs FROM_SOURCE=1",
-      alias = { "v3-" .. name }, always = true,
-      run = function() error(name .. ": " .. how, 0) end,
-    }
+    S.images.declare_dev(name, {
+      d = S.distro, nocache = i == 2, dockerfile = co.dir .. "/v3/Dockerfile.dev", context = co.dir, tags = tags,
+      desc = "Build the " .. S.distro .. " dev image from " .. co.kind .. " " .. REF .. " of SINDRI_REPO (the guide's "
+        .. "Path B, --from-source)" .. (i == 2 and " without cache" or ""),
+      alias = { "v3-" .. name },
+    })
   end
-  return nil
-end
-
-local co = git_checkout { url = REPO, ref = REF, cache = S.clone_cache() }
-for _, file in ipairs { "v3/Dockerfile.dev", "v3/Cargo.toml" } do
-  if not sb.exists(co.dir .. "/" .. file) then
-    error(string.format("%s '%s' (%s) of '%s' has no '%s': the dev image cannot be built from it; give the ref of "
-      .. "a Sindri v3 commit with GIT_REF=", co.kind, REF, co.short, SHOWN, file), 0)
-  end
-end
-local version = lib.cargo_version(co.dir .. "/v3/Cargo.toml")
-if not version then
-  error(string.format("'%s' at %s '%s' (%s) has no [workspace.package] version", "v3/Cargo.toml", co.kind, REF,
-    co.short), 0)
-end
-io.stderr:write(string.format("sindri-build: from source: %s '%s' of '%s' is %s (version %s)\n", co.kind, REF, SHOWN,
-  co.short, version))
-
--- The first tag is stable, so a commit whose Dockerfile inputs are unchanged re-tags the image instead of
--- rebuilding it (the image task checks its first tag for the key); the second names the commit.
-local suffix = S.distro and ("-" .. S.distro) or ""
-local tags = { S.repo .. ":v3-dev" .. suffix, S.repo .. ":" .. version .. "-" .. co.short .. suffix }
-local local_base = S.local_base
-
-for i, name in ipairs(names) do
-  image(name) {
-    desc = descs[i],
-    alias = { "v3-" .. name },
-    deps = local_base and { S.base_task } or nil,
-    dockerfile = co.dir .. "/v3/Dockerfile.dev", context = co.dir,
-    tags = tags,
-    build_args = { BASE_IMAGE = S.base_image },
-    no_cache = i == 2,
+  -- From here on the dev image is this one: deploy runs it, the cycles build it instead.
+  S.source = {
+    url = SHOWN, ref = REF, kind = co.kind, dir = co.dir, sha = co.sha, short = co.short, version = version,
+    tags = tags, instead_of = { [S.dev_task] = names[1], ["docker-build-fast-nocache"] = names[2] },
   }
+  S.dev_task, S.dev_tags = names[1], tags
+  S.fast_task, S.fast_tags = names[1], tags
+  return S.source
 end
 
--- From here on the dev image is this one: deploy depends on it and runs it, the cycles build it instead.
-S.source = {
-  url = SHOWN, ref = REF, kind = co.kind, dir = co.dir, sha = co.sha, short = co.short, version = version,
-  tags = tags,
-  instead_of = { ["docker-build-fast"] = names[1], ["docker-build-fast-nocache"] = names[2] },
-}
-S.fast_task = names[1]
-S.fast_tags = tags
-return S.source
+return M

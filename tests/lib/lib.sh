@@ -43,6 +43,15 @@ need_docker() {
 	at_exit 'labelled_dangling | comm -13 "$T_ROOT/.dangling-before" - | xargs -r "$DOCKER" rmi >/dev/null 2>&1'
 }
 
+# need_cargo: put rustup's cargo on PATH when it is there; fail this test file when there is no cargo at all.
+need_cargo() {
+	PATH=$PATH:$HOME/.cargo/bin
+	command -v cargo >/dev/null 2>&1 && return 0
+	echo "$T_NAME: no cargo (.ci/deps.sh installs it)"
+	echo "$T_NAME: 0 passed, 1 failed"
+	exit 1
+}
+
 # labelled_dangling: the IDs of untagged images that carry sindri-build's key label, sorted.
 labelled_dangling() {
 	"$DOCKER" images -q --no-trunc -f dangling=true -f label=org.sindri-build.key | sort

@@ -6,7 +6,8 @@
 #   registry-setup.sh stop DIR                         stop the registry started in DIR (TERM, then KILL)
 # Installs docker-registry (and apache2-utils for htpasswd) when missing, which needs root. A system-wide registry
 # (Debian's package sets one up on :5000) is never used or touched: the caller picks a free port.
-# Settings: SB_REGISTRY_WAIT (seconds to wait for it to answer, default 30).
+# Settings: SB_REGISTRY_WAIT (seconds to wait for it to answer, default 30); SB_REGISTRY_ACCESSLOG=1 logs every
+# request in DIR/registry.log (to prove that a command asked the registry nothing).
 set -eu
 
 WAIT=${SB_REGISTRY_WAIT:-30}
@@ -51,7 +52,7 @@ start() {
 		log:
 		  level: warn
 		  accesslog:
-		    disabled: true
+		    disabled: $([ "${SB_REGISTRY_ACCESSLOG:-0}" = 1 ] && echo false || echo true)
 		storage:
 		  filesystem:
 		    rootdirectory: "$dir/storage"

@@ -24,6 +24,12 @@ check "graph is dot" out_has '"build-image" -> "deploy"'
 sb buld-image
 check "unknown target: exit 2" rc_is 2
 check "unknown target suggests the nearest name" out_has "unknown target 'buld-image'; did you mean 'build-image'?"
+sb v3-image
+check "a name that leaves out a word suggests the name with all its words" out_has "did you mean 'v3-build-image'?"
+sb image-build
+check "in any order" out_has "did you mean 'build-image'?"
+sb image-push-v3
+check "but not a name that lacks a word typed" out_lacks "did you mean"
 sb -t nosuchtool
 check "unknown tool: exit 2" rc_is 2
 sb -j 0

@@ -10,9 +10,11 @@ SB="$T_ROOT/prefix/bin/sindri-build"
 
 sb -C proj -t targets
 check "a Sindri checkout without a recipe uses the stock recipes" out_has "^cycle-fast: "
-check "the v3- names answer too" out_has "(also: v3-docker-build-base)"
+check "the v3- names answer too" out_has "(also: v3-docker-build-base-ubuntu, docker-build-base, v3-docker-build-base)"
 sb -C proj -t graph docker-build-fast
-check "the fast image depends on the base" out_has '"docker-build-base" -> "docker-build-fast"'
+check "the fast image is the dev target" out_has '"docker-build-dev-ubuntu"'
+sb -C proj -t graph docker-build-dev-ubuntu@local-base
+check "its image on the local base depends on the base" out_has '"docker-build-base-ubuntu" -> "docker-build-dev-ubuntu@local-base"'
 SINDRI_BUILD_RECIPES="$T_ROOT/nowhere" sb -C proj -t targets
 check "SINDRI_BUILD_RECIPES overrides where the stock recipes are" rc_is 2
 check "and a missing stock recipe is named" out_has "nowhere/sindri.lua"

@@ -105,6 +105,31 @@ sb -d explain BASE_NOTE=fancy GREETING=hi
 check "a base with new inputs rebuilds its dependent" ran_is "app base"
 check "explain says the dependency changed" out_has "dependency 'base' has a new key"
 
+# A dry run of an image that would be built: said, nothing built, and no failure for the image it did not build.
+echo 'v3' >app/src/main.txt
+id_before=$(image_id "$P-app:latest")
+sb -n BASE_NOTE=fancy GREETING=hi
+check "-n with an image to build succeeds" rc_is 0
+check "-n names it" ran_is "app"
+check "-n built nothing" test "$(image_id "$P-app:latest")" = "$id_before"
+
+# Two tasks of one image (a no-cache twin, as a clean cycle has): the image one builds with the key the other
+# computes is current for the other too, though the other's record is of an older key.
+cat >>sindri-build.lua <<LUA
+image "app-nocache" {
+  deps = { "base" },
+  context = "app",
+  tags = { "$P-app:latest" },
+  build_args = { BASE = "$P-base:latest", GREETING = var("GREETING", "hello"), UNUSED = "x" },
+  no_cache = true,
+}
+LUA
+sb app-nocache BASE_NOTE=fancy GREETING=hi
+check "the no-cache twin builds the edited image" ran_is "app-nocache"
+sb -d explain app BASE_NOTE=fancy GREETING=hi
+check "the twin's image is current for the other task: no second build" ran_is ""
+check "it has the new content" test "$("$DOCKER" run --rm "$P-app:latest" cat /app/src/main.txt)" = v3
+
 # An external base contributes its image ID: a new busybox:local-like base rebuilds.
 "$DOCKER" tag busybox:local "$P-ext:1"
 cat >ext.Dockerfile <<'DF'

@@ -1,8 +1,7 @@
 # t0020: the stock Sindri recipes on examples/mini-sindri against the real engine: cycles, cache levels, deploy.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
-command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ] || { echo "$T_NAME: no cargo"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
-PATH=$PATH:$HOME/.cargo/bin
+need_cargo
 
 P="sbtest-$$"
 REPO="$P-sindri"
@@ -32,7 +31,7 @@ cid() {
 
 sb cycle-fast CONFIG=ws1.yaml
 check "first cycle-fast succeeds" rc_is 0
-check "first cycle-fast builds base and fast, installs and deploys" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT' && grep -q '] install' '$T_OUT' && grep -q '] deploy' '$T_OUT'"
+check "first cycle-fast builds base and dev, installs and deploys" sh -c "grep -q '] docker-build-base-ubuntu' '$T_OUT' && grep -q '] docker-build-dev-ubuntu@local-base' '$T_OUT' && grep -q '] install' '$T_OUT' && grep -q '] deploy' '$T_OUT'"
 check "the container runs" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
 check "the home volume exists" "$DOCKER" volume inspect "${W1}_home"
 check "the CLI was installed" test -x "$CARGO_INSTALL_ROOT/bin/sindri"
@@ -51,15 +50,18 @@ check "same container" test "$(cid "$W1")" = "$c1"
 echo "  extra: true" >>v3/extensions/github/extension.yaml
 sb cycle-fast CONFIG=ws1.yaml
 check "an extension edit: cycle succeeds" rc_is 0
-check "an extension edit rebuilds only the fast image" sh -c "grep -q '] docker-build-fast' '$T_OUT' && ! grep -q '] docker-build-base' '$T_OUT'"
+check "an extension edit rebuilds only the dev image" sh -c "grep -q '] docker-build-dev-ubuntu@local-base' '$T_OUT' && ! grep -q '] docker-build-base' '$T_OUT'"
 check "an extension edit does not reinstall the CLI" out_lacks "] install"
 check "the base is unchanged" test "$(image_id "$REPO:base-3.0.0")" = "$base1"
 check "the container was recreated" test "$(cid "$W1")" != "$c1"
 check "the new container runs the new image" test "$("$DOCKER" inspect -f '{{.Image}}' "$W1")" = "$(image_id "$REPO:latest")"
 
+c1=$(cid "$W1")
 "$DOCKER" stop "$W1" >/dev/null
 sb cycle-fast CONFIG=ws1.yaml
-check "a stopped deployment is recreated" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
+check "a stopped deployment whose image is current runs again" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
+check "it was started, not recreated" test "$(cid "$W1")" = "$c1"
+check "and says so" out_has "started '$W1': it had stopped and its image is current"
 
 # Parallel development: a second workspace from the same base.
 sb cycle-fast CONFIG=ws2.yaml
@@ -73,7 +75,7 @@ check "cycling one workspace leaves the other alone" test "$(cid "$W2")" = "$c2"
 
 echo "# base change" >>v3/Dockerfile.base
 sb cycle-fast CONFIG=ws1.yaml
-check "a Dockerfile.base edit rebuilds base and fast" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT'"
+check "a Dockerfile.base edit rebuilds base and dev" sh -c "grep -q '] docker-build-base-ubuntu' '$T_OUT' && grep -q '] docker-build-dev-ubuntu@local-base' '$T_OUT'"
 
 # Config errors stop before anything is destroyed.
 c1=$(cid "$W1")
@@ -117,8 +119,8 @@ check "medium keeps the images" test "$(image_id "$REPO:base-3.0.0")" != none
 
 sb cache-clear-hard FORCE=1
 check "hard keeps an image a running container uses, and says so" out_has "is used by container"
-sb destroy CONFIG=ws1.yaml
-sb destroy CONFIG=ws2.yaml
+sb destroy CONFIG=ws1.yaml FORCE=1
+sb destroy CONFIG=ws2.yaml FORCE=1
 sb cache-clear-hard FORCE=1
 check "hard succeeds" rc_is 0
 check "hard removes the dev image" test "$(image_id "$REPO:latest")" = none
@@ -131,13 +133,13 @@ check "nuke removes the base too" test "$(image_id "$REPO:base-3.0.0")" = none
 
 sb cycle-nuclear CONFIG=ws1.yaml FORCE=1
 check "nuclear succeeds" rc_is 0
-check "nuclear rebuilds base and fast" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT'"
+check "nuclear rebuilds base and dev" sh -c "grep -q '] docker-build-base-ubuntu' '$T_OUT' && grep -q '] docker-build-fast-nocache@local-base' '$T_OUT'"
 check "nuclear deploys" test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W1")" = true
 
 before=$(snapshot .sindri-build)
 sb cache-status CONFIG=ws1.yaml
 check "cache-status is read-only: the state is byte-identical" test "$before" = "$(snapshot .sindri-build)"
-check "status lists the images as current" sh -c "grep -q 'docker-build-base.*current' '$T_OUT' && grep -q 'docker-build-fast.*current' '$T_OUT'"
+check "status lists the images as current" sh -c "grep -q 'docker-build-base-ubuntu .*current' '$T_OUT' && grep -q 'docker-build-dev-ubuntu .*current' '$T_OUT'"
 check "status shows the BuildKit cache" out_has "BuildKit cache:"
 echo "# stale" >>v3/Dockerfile.dev
 sb cache-status
@@ -158,17 +160,20 @@ check "the user cycle is listed" out_has "cycle-ext: Rebuild on extension change
 check "the stock targets are still there" out_has "v3-cycle-fast"
 sb cycle-ext CONFIG=ws1.yaml
 check "the user cycle runs" rc_is 0
-check "the user cycle rebuilt the stale image" out_has "] docker-build-fast"
+check "the user cycle rebuilt the stale image" out_has "] docker-build-dev-ubuntu@local-base"
 rm sindri-build.lua
 
 # doctor notices a Dockerfile.dev that does not start FROM the base.
 sed 's/^FROM \${BASE_IMAGE}/FROM busybox:local/' v3/Dockerfile.dev >v3/Dockerfile.dev.new && mv v3/Dockerfile.dev.new v3/Dockerfile.dev
 sb doctor CONFIG=ws1.yaml
 check "doctor fails" rc_is 1
-check "doctor names the Dockerfile.dev problem and the fix" out_has "FAIL Dockerfile.dev builds FROM the base: .*change the first FROM"
+check "doctor names the Dockerfile.dev problem and the fix" out_has "FAIL Dockerfile.dev builds FROM the base: .*change that FROM"
 check "doctor checks the engine" out_has "ok   Docker engine reachable"
 
-sb destroy CONFIG=ws1.yaml
+sb destroy CONFIG=ws1.yaml </dev/null
+check "destroy asks before the home volume goes" out_has "FORCE=1 or --yes"
+check "and without an answer removes nothing" test "$(cid "$W1")" != none
+sb destroy CONFIG=ws1.yaml FORCE=1
 check "destroy removes the container" test "$(cid "$W1")" = none
 check "destroy removes the home volume" sh -c "! '$DOCKER' volume inspect '${W1}_home' >/dev/null 2>&1"
 

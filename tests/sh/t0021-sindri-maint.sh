@@ -26,7 +26,8 @@ sb release REGISTRY="127.0.0.1:$PORT/$P" PUSH=1 CARGO_FLAGS=--offline
 check "release succeeds" rc_is 0
 check "the release binary was built" test -x v3/target/release/sindri
 check "the production image is built" test "$(image_id "$REPO:3.0.0")" != none
-check "the production image starts from the base" sh -c "'$DOCKER' run --rm '$REPO:3.0.0' | grep -q rust="
+check "the production image is the ubuntu release image, with the Makefile's pins" sh -c "'$DOCKER' run --rm '$REPO:3.0.0' | grep -q 'distro=ubuntu ubuntu=24.04'"
+check "tagged as the Makefile tags it" test "$(image_id "$REPO:v3-ubuntu-local")" = "$(image_id "$REPO:3.0.0")"
 check "the version tag was pushed" sh -c "curl -s http://127.0.0.1:$PORT/v2/$P/sindri/tags/list | grep -q '\"3.0.0\"'"
 check "the latest tag was pushed" sh -c "curl -s http://127.0.0.1:$PORT/v2/$P/sindri/tags/list | grep -q '\"latest\"'"
 

@@ -201,7 +201,7 @@ check "stock recipes: -t ninja exits 0" rc_is 0
 check "stock recipes: inside samurai's language" in_subset sindri/build.ninja
 check "stock recipes: v3- names are phony targets" grep -q '^build v3-docker-build-fast: phony ' sindri/build.ninja
 check "stock recipes: image builds run in the console pool" grep -q '^  pool = console$' sindri/build.ninja
-check "stock recipes: the default is the recipe's" grep -q '^default docker-build-fast$' sindri/build.ninja
+check "stock recipes: the default is the recipe's" grep -q '^default docker-build-dev-ubuntu$' sindri/build.ninja
 check "stock recipes: the regeneration edge lists the required modules" grep -q 'sindri_regen .*sindri/lib.lua' sindri/build.ninja
 (cd sindri && "$NINJA" -t query docker-build-fast) >"$T_OUT" 2>&1
 check "stock recipes: ninja parses the file" out_has "input: phony"

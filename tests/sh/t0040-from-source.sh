@@ -29,17 +29,19 @@ label() { "$DOCKER" image inspect -f '{{index .Config.Labels "org.sindri-build.k
 clone() { echo "$CLONES"/*-????????; }
 
 sb -t targets
-check "docker-build-from-source is a target without FROM_SOURCE" out_has "^docker-build-from-source: "
+check "docker-build-from-source is a target without FROM_SOURCE" out_has "docker-build-from-source[,)]"
 check "so is its v3- name" out_has "v3-docker-build-from-source"
+check "-t targets says it is the Makefile's working-tree build, and Path B is --from-source" \
+	out_has "docker-build-from-source is the Makefile's name for it (the guide's Path B, a git ref, is --from-source)"
 sb docker-build-from-source
-check "without FROM_SOURCE it fails" rc_is 1
-check "and says what to set" out_has "needs FROM_SOURCE=1 (or --from-source"
+check "without FROM_SOURCE it is the Makefile's dev build" rc_is 0
+check "of the working tree" out_has "] docker-build-dev-ubuntu@local-base"
 check "without FROM_SOURCE nothing is fetched" test ! -e "$CLONES"
 
 # a branch
 fs GIT_REF=main
 check "build at a branch succeeds" rc_is 0
-check "it builds the base and the image" ran_is "docker-build-base docker-build-from-source"
+check "it builds the image on the base" ran_is "docker-build-from-source docker-build-from-source@local-base"
 check "it says what it checked out" out_has "from source: branch 'main' of '$URL' is $(g rev-parse --short=7 main)"
 sha1=$(g rev-parse --short=7 main)
 full1=$(g rev-parse main)
@@ -62,7 +64,7 @@ sha2=$(g rev-parse --short=7 main)
 full2=$(g rev-parse main)
 fs GIT_REF=main
 check "moved branch: succeeds" rc_is 0
-check "moved branch: rebuilds the image only" ran_is "docker-build-from-source"
+check "moved branch: rebuilds the image only" ran_is "docker-build-from-source docker-build-from-source@local-base"
 id2=$(image_id "$REPO:3.0.0-$sha2")
 check "moved branch: new tag" test "$id2" != none
 check "moved branch: a new image" test "$id2" != "$id1"
@@ -147,8 +149,9 @@ Y
 sb docker-build-from-source CONFIG=ws.yaml SINDRI_REPO="$URL"
 check "buildFromSource.enabled: builds from source" rc_is 0
 check "buildFromSource.gitRef: is the ref" out_has "from source: tag 'v3.0.0'"
-sb docker-build-from-source CONFIG=ws.yaml SINDRI_REPO="$URL" FROM_SOURCE=0
-check "FROM_SOURCE=0 wins over the config" out_has "needs FROM_SOURCE=1"
+sb -t explain docker-build-from-source CONFIG=ws.yaml SINDRI_REPO="$URL" FROM_SOURCE=0
+check "FROM_SOURCE=0 wins over the config" out_lacks "from source:"
+check "FROM_SOURCE=0: the working tree's image" out_has "^docker-build-dev-ubuntu: "
 
 sb cache-status SINDRI_REPO="$URL"
 check "cache-status shows the repo cache" out_has "Repo cache:     $CLONES ("
@@ -159,7 +162,7 @@ if command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ]; then
 	PATH=$PATH:$HOME/.cargo/bin
 	sb cycle-fast CONFIG=ws.yaml SINDRI_REPO="$URL" GIT_REF=main
 	check "from-source cycle: succeeds" rc_is 0
-	check "from-source cycle: does not build the working tree's image" out_lacks "] docker-build-fast"
+	check "from-source cycle: does not build the working tree's image" out_lacks "] docker-build-dev"
 	check "from-source cycle: deploys" out_has "] deploy"
 	check "from-source cycle: keeps the clone it builds from" out_has "kept $CLONES"
 	check "from-source cycle: the container runs the image of main" \
@@ -172,14 +175,14 @@ if command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ]; then
 	check "from-source cycle after a push: rebuilds from source" out_has "] docker-build-from-source"
 	check "from-source cycle after a push: redeploys the new image" \
 		test "$("$DOCKER" inspect -f '{{.Image}}' "$W")" = "$(image_id "$REPO:3.0.0-$(g rev-parse --short=7 main)")"
-	sb destroy CONFIG=ws.yaml SINDRI_REPO="$URL"
+	sb destroy CONFIG=ws.yaml SINDRI_REPO="$URL" FORCE=1
 else
 	echo "$T_NAME: no cargo: the from-source cycle checks are skipped"
 fi
 
 sb -t explain --from-source SINDRI_REPO="$URL" GIT_REF=main
 check "with --from-source the default target is the from-source image" out_has "^docker-build-from-source: "
-check "and not the working tree's image" out_lacks "^docker-build-fast: "
+check "and not the working tree's image" out_lacks "^docker-build-dev-ubuntu: "
 
 sb cache-clear-soft
 check "the soft clear removes the repo cache" test ! -e "$CLONES"

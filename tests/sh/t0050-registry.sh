@@ -39,6 +39,21 @@ check "the key tag is in the registry" sh -c "curl -s http://127.0.0.1:$PORT/v2/
 sb REMOTE_CACHE="$CACHE" PUSH=1
 check "machine A: a second run does nothing" ran_is ""
 
+# registry_manifest: a recipe asks whether a registry has an image, without pulling it.
+cat >ask.lua <<'LUA'
+task "ask" { always = true, run = function()
+  for _, ref in ipairs { var("HAVE"), var("MISSING") } do
+    local has, digest, why = registry_manifest(ref)
+    print(ref .. " -> " .. tostring(has) .. " " .. tostring(digest) .. " " .. tostring(why))
+  end
+end }
+LUA
+"$DOCKER" rmi -f "$CACHE:base-$key" >/dev/null 2>&1
+sb -f ask.lua ask HAVE="$CACHE:base-$key" MISSING="$CACHE:no-such-tag"
+check "registry_manifest: an image the registry has, with its digest" out_has "$CACHE:base-$key -> true sha256:[0-9a-f]\{64\} nil"
+check "registry_manifest: one it does not have" out_has "$CACHE:no-such-tag -> false nil nil"
+check "registry_manifest pulled nothing" test "$(image_id "$CACHE:base-$key")" = none
+
 # A fresh machine: no state, no local image, no build cache of it.
 rm -rf .sindri-build
 "$DOCKER" rmi -f "$P-base:1" "$CACHE:base-$key" >/dev/null 2>&1
@@ -67,6 +82,8 @@ check "registry down: built locally" out_has "writing image\|Successfully built"
 sb --strict-cache NOTE=four REMOTE_CACHE="$CACHE"
 check "registry down with --strict-cache: the task fails" rc_is 1
 check "registry down with --strict-cache: says so" out_has "strict-cache"
+sb -f ask.lua ask HAVE="$CACHE:base-$key" MISSING="$CACHE:no-such-tag"
+check "registry_manifest with the registry down: nil, why, and 'unavailable'" out_has "$CACHE:base-$key -> nil .* unavailable"
 
 # A registry with Basic auth: wrong credentials give the clear error, right ones work.
 AREG="$T_ROOT/areg"

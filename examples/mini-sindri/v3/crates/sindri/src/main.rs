@@ -1,4 +1,4 @@
-//! mini-sindri: prints its version, or the profiles compiled into it.
+//! mini-sindri: prints its version, or the profiles compiled into it; anything else fails (exit status 2).
 //! Like the real CLI, it embeds profiles.yaml, so editing that file changes the binary.
 
 use std::env;
@@ -18,10 +18,17 @@ fn main() -> ExitCode {
             }
         }
         Some(other) => {
-            println!("mini-sindri {}: '{other}' is not implemented here (this is a stand-in CLI)", sindri_core::VERSION);
+            // A stand-in must not pass for the real CLI: a deploy it cannot do is a failure, not a silent success.
+            eprintln!(
+                "mini-sindri {}: '{other}' is not implemented (this is a stand-in for the Sindri CLI; \
+                 it knows --version and profiles)",
+                sindri_core::VERSION
+            );
+            return ExitCode::from(2);
         }
         None => {
-            println!("mini-sindri {}: a stand-in for the Sindri CLI; try --version or profiles", sindri_core::VERSION);
+            eprintln!("mini-sindri {}: a stand-in for the Sindri CLI; try --version or profiles", sindri_core::VERSION);
+            return ExitCode::from(2);
         }
     }
     ExitCode::SUCCESS
