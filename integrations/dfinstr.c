@@ -417,15 +417,13 @@ int df_copy(struct parser *p, const char *rest, struct flags *fl, int add)
 		return -1;
 	/* '[' then '"' starts the JSON form; any other '[' is a glob class of the shell form. */
 	if (rest[0] == '[' && rest[1 + strspn(rest + 1, " \t")] == '"') {
-		if (!dockerword_json(rest, &w, &why)) {
+		if (dockerword_json(rest, &w, &why) != 1) {
 			df_error(p, "%s has an %s JSON array '%s'", instr, why, rest);
 			goto out;
 		}
 		json = 1;
 	} else {
 		dockerword_split(rest, df->escape, 0, &w);
-		if (df_skip_heredocs(p, &w) < 0)
-			goto out;
 	}
 	if (w.n < 2) {
 		df_error(p, "%s needs a source and a destination, as in '%s src /dest'", instr, instr);
@@ -481,32 +479,6 @@ static const char *const mount_keys[] = {
 	"target", "dst", "destination", "id", "sharing", "mode", "uid", "gid", "size", "env",
 };
 
-/* csv_fields: the comma-separated fields of s; a field in double quotes may hold commas ("" is a quote). */
-static void csv_fields(const char *s, struct wordlist *out)
-{
-	struct buf f = BUF_INIT;
-
-	for (;;) {
-		buf_reset(&f);
-		buf_grow(&f, 0);
-		if (*s == '"') {
-			for (s++; *s && !(*s == '"' && s[1] != '"'); s++) {
-				if (*s == '"')
-					s++;
-				buf_addc(&f, *s);
-			}
-			if (*s)
-				s++;
-		}
-		while (*s && *s != ',')
-			buf_addc(&f, *s++);
-		wordlist_add(out, f.data ? f.data : "");
-		if (!*s++)
-			break;
-	}
-	buf_release(&f);
-}
-
 /* parse_mount: a RUN --mount spec ("type=bind,source=x,target=/y"): a bind of the context reads from it. Its
  * fields are split first and their values expanded one by one, as BuildKit does. */
 static int parse_mount(struct parser *p, const char *spec)
@@ -514,18 +486,22 @@ static int parse_mount(struct parser *p, const char *spec)
 	struct scope sc = df_stage_scope(p, NULL);
 	struct wordlist fields = {0};
 	char *type = xstrdup("bind"), *source = NULL, *from = NULL, *v = NULL;
+	const char *why;
 	size_t i, k;
 	int ret = -1;
 
-	csv_fields(spec, &fields);
+	if (dockerword_csv(spec, &fields, &why) < 0) {
+		df_error(p, "cannot read RUN --mount '%s': %s", spec, why);
+		goto out;
+	}
 	for (i = 0; i < fields.n; i++) {
 		char *key = fields.v[i], *eq = strchr(key, '=');
 
 		if (!eq) {
-			if (!*key || strcasecmp(key, "readonly") == 0 || strcasecmp(key, "ro") == 0 ||
+			if (strcasecmp(key, "readonly") == 0 || strcasecmp(key, "ro") == 0 ||
 			    strcasecmp(key, "readwrite") == 0 || strcasecmp(key, "rw") == 0 || strcasecmp(key, "required") == 0)
 				continue;
-			df_error(p, "RUN --mount field '%s' needs a value, as in '%s=...'", key, key);
+			df_error(p, "RUN --mount field '%s' needs a value, as in 'type=bind,source=x,target=/x'", key);
 			goto out;
 		}
 		*eq = '\0';
@@ -580,25 +556,14 @@ out:
 
 int df_run(struct parser *p, const char *rest, struct flags *fl)
 {
-	struct wordlist w = {0};
-	const char *why;
 	size_t i;
-	int ret = -1;
 
+	(void)rest; /* the command reads nothing from the context; its here-documents are skipped already */
 	if (df_check_flags(p, "RUN", fl, "mount network security", "") < 0)
 		return -1;
-	/* The exec form has no here-documents; text that only looks like JSON is the shell form, as in BuildKit. */
-	if (!(rest[0] == '[' && dockerword_json(rest, &w, &why) == 1)) {
-		dockerword_split(rest, p->df->escape, 1, &w);
-		if (df_skip_heredocs(p, &w) < 0)
-			goto out;
-	}
 	for (i = 0; i < fl->name.n; i++)
 		if (strcmp(fl->name.v[i], "mount") == 0 && parse_mount(p, fl->val.v[i]) < 0)
-			goto out;
-	ret = 0;
-out:
-	wordlist_release(&w);
-	return ret;
+			return -1;
+	return 0;
 }
 

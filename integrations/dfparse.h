@@ -96,8 +96,6 @@ int df_check_flags(struct parser *p, const char *instr, const struct flags *fl, 
                    const char *bools);
 /* df_flag: the last value given for flag name ("" for a bare flag), or NULL when it is absent. */
 const char *df_flag(const struct flags *fl, const char *name);
-/* df_skip_heredocs: consume the bodies of the here-documents that words open. */
-int df_skip_heredocs(struct parser *p, const struct wordlist *words);
 
 /* The instructions, given the text after the instruction word (rest) and after its flags (args). */
 int df_from(struct parser *p, const char *args, struct flags *fl);
