@@ -670,7 +670,7 @@ char *dockerword_heredoc(const char *w, int *strip)
 }
 
 /* line_word_end: the end of the word at s as BuildKit splits a line to find here-documents: quotes and escapes
- * kept, "<<" taking the blanks after it along; NULL when a quote is not closed (then nothing is a here-document). */
+ * kept, "<<" (and "<<-") taking the blanks after it along; NULL when a quote is not closed (then nothing is a here-document). */
 static const char *line_word_end(const char *s)
 {
 	while (*s && !utf8_space(s, strnlen(s, 4))) {
@@ -684,7 +684,10 @@ static const char *line_word_end(const char *s)
 		} else if (*s == '\\') {
 			s += s[1] ? 2 : 1;
 		} else if (s[0] == '<' && s[1] == '<') {
+			/* BuildKit's own tests read "RUN <<- EOF" as a here-document named EOF too */
 			s += 2;
+			if (*s == '-' && s[1] && strchr(" \t\r", s[1]))
+				s++;
 			s += strspn(s, " \t\r");
 		} else {
 			s++;
