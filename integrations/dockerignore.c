@@ -209,6 +209,13 @@ static char *to_regexp(const char *pat, int legacy, int *kind)
 	return buf_detach(&re);
 }
 
+char *dockerignore_regexp(const char *pat, int legacy)
+{
+	int kind;
+
+	return to_regexp(pat, legacy, &kind);
+}
+
 static size_t rune_len(const char *s)
 {
 	size_t w;
@@ -542,6 +549,26 @@ static int skip_dir(const struct dockerignore *ign, const char *dir)
 			return 0;
 	}
 	return 1;
+}
+
+int dockerignore_skips_dir(const struct dockerignore *ign, const char *dir)
+{
+	char *d = xstrdup(dir), *tmp = xmalloc(strlen(dir) + 1), *c = d;
+	int skipped = 0;
+
+	for (;;) {
+		char *slash = strchr(c, '/');
+		if (slash)
+			*slash = '\0';
+		skipped = ign->n && matches(ign, d, tmp) && skip_dir(ign, d);
+		if (skipped || !slash)
+			break;
+		*slash = '/';
+		c = slash + 1;
+	}
+	free(d);
+	free(tmp);
+	return skipped;
 }
 
 int dockerignore_excludes(const struct dockerignore *ign, const char *path)

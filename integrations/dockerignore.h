@@ -53,6 +53,9 @@ int dockerignore_parse(struct dockerignore *ign, const char *name, const char *t
 /* dockerignore_excludes: 1 when the context-relative file path does not reach the builder, else 0: Docker's walk
  * of the context, which skips a directory the patterns exclude unless an exception may reach into it. */
 int dockerignore_excludes(const struct dockerignore *ign, const char *path);
+/* dockerignore_skips_dir: 1 when Docker's walk of the context leaves directory dir out (it, or a directory above
+ * it, excluded with no exception reaching inside), else 0. */
+int dockerignore_skips_dir(const struct dockerignore *ign, const char *dir);
 /* dockerignore_prunable: 1 when pattern i excludes whole directories that no later pattern can bring back and it
  * means the same as a fileset exclude pattern, so a walk may skip what it matches. */
 int dockerignore_prunable(const struct dockerignore *ign, size_t i);
@@ -66,6 +69,9 @@ int dockerignore_load(struct dockerignore *ign, const char *dockerfile, const ch
 /* dockerignore_match: 1 when path matches the cleaned pattern pat alone (no parents, no exceptions) as Docker
  * reads it (legacy: before 23.0), 0 when not, -1 when the pattern is refused. */
 int dockerignore_match(const char *pat, const char *path, int legacy);
+/* dockerignore_regexp: the Go regular expression Docker makes of the cleaned pattern pat (malloc'd), so tests can
+ * check the direct matching of simple patterns against it. */
+char *dockerignore_regexp(const char *pat, int legacy);
 /* dockerignore_clean: Go's filepath.Clean of a '/'-separated path (malloc'd): no "//", "." or dir/.. and no
  * trailing '/'; "" becomes ".". */
 char *dockerignore_clean(const char *path);

@@ -3,13 +3,17 @@
  * case names the Docker behaviour it pins (checked against the engine here, Docker 20.10 with BuildKit, or taken
  * from BuildKit's and patternmatcher's sources where the engine's own frontend lacks the feature).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "dockerctx.h"
 #include "dockerfile.h"
 #include "dockerignore.h"
 #include "dockerword.h"
+#include "fileset.h"
 #include "t.h"
 #include "util.h"
 
@@ -321,6 +325,80 @@ static void test_refusals(void)
 	buf_release(&err);
 }
 
+/* ctx_reads: the context files text reads in dir (with ignore as its .dockerignore), joined by ' ', or "error". */
+static char *ctx_reads(const char *dir, const char *text, const char *ignore, int legacy)
+{
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct dockerfile *df = parse_exact(text, &err);
+	struct dockerignore ign;
+	struct fileset fs;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t i;
+
+	dockerignore_init(&ign);
+	dockerignore_set_api(&ign, legacy ? "1.41" : NULL);
+	fileset_init(&fs);
+	dockerignore_parse(&ign, ".dockerignore", ignore, strlen(ignore), &err);
+	if (!df || fd < 0 || dockerctx_inputs(df, fd, &ign, NULL, NULL, &fs, &err) < 0)
+		buf_adds(&out, "error");
+	for (i = 0; i < fs.n; i++)
+		buf_addf(&out, "%s%s", i ? " " : "", fs.v[i].path);
+	buf_add(&out, "", 0);
+	if (fd >= 0)
+		close(fd);
+	fileset_release(&fs);
+	dockerignore_release(&ign);
+	dockerfile_free(df);
+	buf_release(&err);
+	return buf_detach(&out);
+}
+
+static void check_ctx(const char *dir, const char *text, const char *ignore, int legacy, const char *want)
+{
+	char *got = ctx_reads(dir, text, ignore, legacy);
+
+	CHECK_STR(got, want);
+	free(got);
+}
+
+static void test_context(void)
+{
+	const char *t = getenv("TMPDIR");
+	char *dir = xasprintf("%s/sb-dockerread-XXXXXX", t && *t ? t : "/tmp"), *p;
+	static const char *const files[] = {"a/b/f", "\xc3\xa9", "ab", "x|y/z", "xq"};
+	size_t i;
+
+	if (!mkdtemp(dir))
+		fatal("cannot create '%s':", dir);
+	for (i = 0; i < LEN(files); i++) {
+		p = xasprintf("%s/%s", dir, files[i]);
+		*strrchr(p, '/') = '\0';
+		mkdir_p(p);
+		free(p);
+		p = xasprintf("%s/%s", dir, files[i]);
+		write_file_atomic(p, "x", 1);
+		free(p);
+	}
+	/* COPY ["", ...] copies the whole context */
+	check_ctx(dir, "FROM a\nCOPY [\"\", \"/x/\"]\n", "", 0, "a/b/f ab xq x|y/z \xc3\xa9");
+	/* COPY wildcards are Go's filepath.Match: '?' is one character */
+	check_ctx(dir, "FROM a\nCOPY ?? /x/\n", "", 0, "ab xq");
+	check_ctx(dir, "FROM a\nCOPY ? /x/\n", "", 0, "a/b/f \xc3\xa9");
+	/* a wildcard may match nothing, but the directory before it must reach the builder */
+	check_ctx(dir, "FROM a\nCOPY a/nomatch* /x/\n", "", 0, "");
+	check_ctx(dir, "FROM a\nCOPY nodir/* /x/\n", "", 0, "error");
+	check_ctx(dir, "FROM a\nCOPY a/b/f/* /x/\n", "", 0, "error");
+	check_ctx(dir, "FROM a\nCOPY x|y/* /x/\n", "x*\n", 0, "error");
+	/* before Docker 23 the pattern x|y is "x" at the start or "y" at the end */
+	check_ctx(dir, "FROM a\nCOPY . /x/\n", "x|y\n", 1, "a/b/f ab \xc3\xa9");
+	check_ctx(dir, "FROM a\nCOPY . /x/\n", "x|y\n", 0, "a/b/f ab xq \xc3\xa9");
+	p = xasprintf("rm -rf '%s'", dir);
+	if (system(p) != 0)
+		fprintf(stderr, "cannot remove '%s'\n", dir);
+	free(p);
+	free(dir);
+}
+
 int main(void)
 {
 	test_overreads();
@@ -330,5 +408,6 @@ int main(void)
 	test_substitutions();
 	test_heredocs();
 	test_refusals();
+	test_context();
 	return t_done("integ_dockerread");
 }
