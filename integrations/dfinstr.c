@@ -1,4 +1,5 @@
-/* dfinstr: what FROM, ARG, ENV, COPY, ADD and RUN mean for the stages, variables and context reads of a build. */
+/* dfinstr: what FROM, ARG, ENV, COPY, ADD and RUN mean for the stages, variables and context reads of a build, and
+ * what BuildKit checks of every instruction's arguments. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -567,3 +568,75 @@ int df_run(struct parser *p, const char *rest, struct flags *fl)
 	return 0;
 }
 
+/* json_args: 1 when args is the JSON form, 0 when it is the shell form; -1 after reporting a JSON array that
+ * BuildKit refuses (an element that is not a string), for the instructions that take either form. */
+static int json_args(struct parser *p, const char *args)
+{
+	struct wordlist w = {0};
+	const char *why;
+	int r;
+
+	if (*args != '[')
+		return 0;
+	r = dockerword_json(args, &w, &why);
+	wordlist_release(&w);
+	if (r < 0)
+		return df_error(p, "%s: '%s'", why, args);
+	return r;
+}
+
+/* df_forms: what BuildKit checks of an instruction's arguments before they mean anything: a JSON array holds only
+ * strings, HEALTHCHECK has a type; and the here-documents that ADD, COPY and RUN in the shell form open, whose
+ * bodies follow line (the whole instruction line). name is lowercase, args what follows the flags. */
+int df_forms(struct parser *p, const char *name, const char *args, const char *line)
+{
+	static const char *const either[] = {"add", "cmd", "copy", "entrypoint", "run", "shell", "volume"};
+	size_t i, n;
+	int json;
+
+	if (strcmp(name, "healthcheck") == 0) {
+		const char *cmd;
+
+		n = strcspn(args, " \t");
+		cmd = args + n + strspn(args + n, " \t");
+		if (!n)
+			return df_error(p, "HEALTHCHECK requires at least one argument: 'HEALTHCHECK CMD command' or "
+			                "'HEALTHCHECK NONE'");
+		if (n == 4 && strncasecmp(args, "none", 4) == 0)
+			return *cmd ? df_error(p, "HEALTHCHECK NONE takes no arguments") : 0;
+		if (n != 3 || strncasecmp(args, "cmd", 3) != 0)
+			return df_error(p, "unknown type '%.*s' in HEALTHCHECK (try CMD)", (int)n, args);
+		if (!*cmd)
+			return df_error(p, "missing command after HEALTHCHECK CMD");
+		return json_args(p, cmd) < 0 ? -1 : 0;
+	}
+	for (i = 0; i < LEN(either) && strcmp(name, either[i]) != 0; i++)
+		;
+	if (i == LEN(either))
+		return 0;
+	if ((json = json_args(p, args)) < 0)
+		return -1;
+	if (json || (strcmp(name, "add") != 0 && strcmp(name, "copy") != 0 && strcmp(name, "run") != 0))
+		return 0;
+	return df_skip_heredocs(p, line);
+}
+
+/* df_onbuild: ONBUILD's step runs in a child build and reads nothing here, but BuildKit reads its arguments and the
+ * here-documents that follow this line. */
+int df_onbuild(struct parser *p, const char *rest, const char *line)
+{
+	struct flags fl = {{0}, {0}};
+	size_t n = strcspn(rest, " \t");
+	char *sub = xstrndup(rest, n), *c;
+	const char *args;
+	int ret;
+
+	for (c = sub; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	args = dockerword_flags(rest + n, p->df->escape, &fl.name, &fl.val);
+	ret = df_forms(p, sub, args, line);
+	free(sub);
+	wordlist_release(&fl.name);
+	wordlist_release(&fl.val);
+	return ret;
+}

@@ -206,7 +206,7 @@ static int next_line(struct parser *p, const char **s, size_t *n)
 }
 
 /* Here-document bodies start on the line after the instruction (continuations included), in marker order. */
-static int df_skip_heredocs(struct parser *p, const char *line)
+int df_skip_heredocs(struct parser *p, const char *line)
 {
 	struct heredocs h = {{0}, NULL};
 	struct buf why = BUF_INIT;
@@ -240,79 +240,6 @@ static int df_skip_heredocs(struct parser *p, const char *line)
 out:
 	heredocs_release(&h);
 	buf_release(&why);
-	return ret;
-}
-
-/* json_args: 1 when args is the JSON form, 0 when it is the shell form; -1 after reporting a JSON array that
- * BuildKit refuses (an element that is not a string), for the instructions that take either form. */
-static int json_args(struct parser *p, const char *args)
-{
-	struct wordlist w = {0};
-	const char *why;
-	int r;
-
-	if (*args != '[')
-		return 0;
-	r = dockerword_json(args, &w, &why);
-	wordlist_release(&w);
-	if (r < 0)
-		return df_error(p, "%s: '%s'", why, args);
-	return r;
-}
-
-/* forms: what BuildKit checks of an instruction's arguments before they mean anything: a JSON array holds only
- * strings, HEALTHCHECK has a type; and the here-documents that ADD, COPY and RUN in the shell form open, whose
- * bodies follow line (the whole instruction line). name is lowercase, args what follows the flags. */
-static int forms(struct parser *p, const char *name, const char *args, const char *line)
-{
-	static const char *const either[] = {"add", "cmd", "copy", "entrypoint", "run", "shell", "volume"};
-	size_t i, n;
-	int json;
-
-	if (strcmp(name, "healthcheck") == 0) {
-		const char *cmd;
-
-		n = strcspn(args, " \t");
-		cmd = args + n + strspn(args + n, " \t");
-		if (!n)
-			return df_error(p, "HEALTHCHECK requires at least one argument: 'HEALTHCHECK CMD command' or "
-			                "'HEALTHCHECK NONE'");
-		if (n == 4 && strncasecmp(args, "none", 4) == 0)
-			return *cmd ? df_error(p, "HEALTHCHECK NONE takes no arguments") : 0;
-		if (n != 3 || strncasecmp(args, "cmd", 3) != 0)
-			return df_error(p, "unknown type '%.*s' in HEALTHCHECK (try CMD)", (int)n, args);
-		if (!*cmd)
-			return df_error(p, "missing command after HEALTHCHECK CMD");
-		return json_args(p, cmd) < 0 ? -1 : 0;
-	}
-	for (i = 0; i < LEN(either) && strcmp(name, either[i]) != 0; i++)
-		;
-	if (i == LEN(either))
-		return 0;
-	if ((json = json_args(p, args)) < 0)
-		return -1;
-	if (json || (strcmp(name, "add") != 0 && strcmp(name, "copy") != 0 && strcmp(name, "run") != 0))
-		return 0;
-	return df_skip_heredocs(p, line);
-}
-
-/* onbuild: ONBUILD's step runs in a child build and reads nothing here, but BuildKit reads its arguments and the
- * here-documents that follow this line. */
-static int onbuild(struct parser *p, const char *rest, const char *line)
-{
-	struct flags fl = {{0}, {0}};
-	size_t n = strcspn(rest, " \t");
-	char *sub = xstrndup(rest, n), *c;
-	const char *args;
-	int ret;
-
-	for (c = sub; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	args = dockerword_flags(rest + n, p->df->escape, &fl.name, &fl.val);
-	ret = forms(p, sub, args, line);
-	free(sub);
-	wordlist_release(&fl.name);
-	wordlist_release(&fl.val);
 	return ret;
 }
 
@@ -360,9 +287,9 @@ static int instruction(struct parser *p, char *line)
 	}
 	args = dockerword_flags(rest, df->escape, &fl.name, &fl.val);
 	if (strcmp(name, "onbuild") == 0)
-		ret = onbuild(p, rest, line);
+		ret = df_onbuild(p, rest, line);
 	else
-		ret = forms(p, name, args, line);
+		ret = df_forms(p, name, args, line);
 	if (ret < 0)
 		;
 	else if (strcmp(name, "from") == 0)

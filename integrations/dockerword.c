@@ -79,26 +79,53 @@ static int is_special(char c)
 	return c && strchr("@*#?-$!0", c) != NULL;
 }
 
+/* Unicode's decimal digits (Nd, as of Unicode 13, Go 1.19's tables) beyond ASCII: Go's digits for "$123". */
+static const unsigned long digit_ranges[][2] = {
+	{0x660, 0x669}, {0x6f0, 0x6f9}, {0x7c0, 0x7c9}, {0x966, 0x96f}, {0x9e6, 0x9ef}, {0xa66, 0xa6f},
+	{0xae6, 0xaef}, {0xb66, 0xb6f}, {0xbe6, 0xbef}, {0xc66, 0xc6f}, {0xce6, 0xcef}, {0xd66, 0xd6f},
+	{0xde6, 0xdef}, {0xe50, 0xe59}, {0xed0, 0xed9}, {0xf20, 0xf29}, {0x1040, 0x1049}, {0x1090, 0x1099},
+	{0x17e0, 0x17e9}, {0x1810, 0x1819}, {0x1946, 0x194f}, {0x19d0, 0x19d9}, {0x1a80, 0x1a89}, {0x1a90, 0x1a99},
+	{0x1b50, 0x1b59}, {0x1bb0, 0x1bb9}, {0x1c40, 0x1c49}, {0x1c50, 0x1c59}, {0xa620, 0xa629}, {0xa8d0, 0xa8d9},
+	{0xa900, 0xa909}, {0xa9d0, 0xa9d9}, {0xa9f0, 0xa9f9}, {0xaa50, 0xaa59}, {0xabf0, 0xabf9}, {0xff10, 0xff19},
+	{0x104a0, 0x104a9}, {0x10d30, 0x10d39}, {0x11066, 0x1106f}, {0x110f0, 0x110f9}, {0x11136, 0x1113f},
+	{0x111d0, 0x111d9}, {0x112f0, 0x112f9}, {0x11450, 0x11459}, {0x114d0, 0x114d9}, {0x11650, 0x11659},
+	{0x116c0, 0x116c9}, {0x11730, 0x11739}, {0x118e0, 0x118e9}, {0x11950, 0x11959}, {0x11c50, 0x11c59},
+	{0x11d50, 0x11d59}, {0x11da0, 0x11da9}, {0x16a60, 0x16a69}, {0x16b50, 0x16b59}, {0x1d7ce, 0x1d7ff},
+	{0x1e140, 0x1e149}, {0x1e2f0, 0x1e2f9}, {0x1e950, 0x1e959}, {0x1fbf0, 0x1fbf9},
+};
+
+static int unicode_digit(const char *s, size_t n)
+{
+	size_t w, i;
+	unsigned long r = utf8_decode(s, n, &w);
+
+	for (i = 0; i < LEN(digit_ranges); i++)
+		if (digit_ranges[i][0] <= r && r <= digit_ranges[i][1])
+			return 1;
+	return 0;
+}
+
 /* lex_name: the name after '$' or "${" at lx->i: all the digits, one special character, or a run of letters,
- * digits and '_'. Go's letters and digits are Unicode ones, so a name that meets a non-ASCII character is refused
- * rather than read differently. */
+ * digits and '_'. Go's letters and digits are Unicode ones: a name of letters that meets a non-ASCII character,
+ * or digits that meet a non-ASCII digit, is refused rather than read differently. */
 static int lex_name(struct lexer *lx, size_t *len)
 {
 	const char *s = lx->s;
 	size_t b = lx->i;
-	int special = 0;
+	int ended = 0; /* the name surely ends here */
 
 	if (lx->i < lx->n && isdigit((unsigned char)s[lx->i])) {
 		while (lx->i < lx->n && isdigit((unsigned char)s[lx->i]))
 			lx->i++;
+		ended = lx->i == lx->n || !unicode_digit(s + lx->i, lx->n - lx->i);
 	} else if (lx->i < lx->n && is_special(s[lx->i])) {
 		lx->i++;
-		special = 1;
+		ended = 1;
 	} else {
 		while (lx->i < lx->n && is_namechar(s[lx->i]))
 			lx->i++;
 	}
-	if (lx->i < lx->n && (unsigned char)s[lx->i] >= 0x80 && !special) {
+	if (lx->i < lx->n && (unsigned char)s[lx->i] >= 0x80 && !ended) {
 		buf_addf(lx->why, "'$' followed by a non-ASCII character in '%.*s': Docker reads letters of every script "
 		         "as part of a variable name; write ${NAME} to end the name", (int)lx->n, s);
 		return -1;
@@ -365,217 +392,6 @@ const char *dockerword_flags(const char *s, char esc, struct wordlist *names, st
 	while (is_blank(*s))
 		s++;
 	return s;
-}
-
-static void utf8_put(struct buf *b, unsigned long c)
-{
-	char enc[4];
-
-	buf_add(b, enc, utf8_encode(c, enc));
-}
-
-/* hex4: the value of four hex digits at s, or -1. */
-static long hex4(const char *s)
-{
-	long v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		int c = (unsigned char)s[i];
-		if (!isxdigit(c))
-			return -1;
-		v = v * 16 + (isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10));
-	}
-	return v;
-}
-
-/* The JSON reader: Go's encoding/json as BuildKit calls it, reading the first value of the text. */
-struct json_rd {
-	const char *s;
-	int nonstring; /* an element of the top array is not a string */
-	int nul;       /* a string holds \u0000 */
-};
-
-#define JSON_MAX_DEPTH 10000 /* Go's encoding/json refuses deeper nesting */
-
-static void json_ws(struct json_rd *j)
-{
-	while (*j->s == ' ' || *j->s == '\t' || *j->s == '\n' || *j->s == '\r')
-		j->s++;
-}
-
-/* json_string: j->s is at '"'; 0 with the string (invalid UTF-8 made U+FFFD, as Go does) in out, or -1. */
-static int json_string(struct json_rd *j, struct buf *out)
-{
-	const char *s = j->s + 1;
-	long c, lo;
-	size_t w;
-
-	for (; *s != '"'; s++) {
-		if (!*s || (unsigned char)*s < 0x20)
-			return -1;
-		if (*s != '\\') {
-			c = (long)utf8_decode(s, strnlen(s, 4), &w);
-			if (out)
-				utf8_put(out, (unsigned long)c);
-			s += w - 1;
-			continue;
-		}
-		switch (*++s) {
-		case '"': case '\\': case '/': c = *s; break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u':
-			if ((c = hex4(s + 1)) < 0)
-				return -1;
-			s += 4;
-			if (c >= 0xd800 && c < 0xdc00 && s[1] == '\\' && s[2] == 'u' && (lo = hex4(s + 3)) >= 0xdc00 &&
-			    lo < 0xe000) {
-				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-				s += 6;
-			}
-			if (c == 0)
-				j->nul = 1;
-			break;
-		default:
-			return -1;
-		}
-		if (out)
-			utf8_put(out, (unsigned long)c);
-	}
-	j->s = s + 1;
-	return 0;
-}
-
-static int json_value(struct json_rd *j, int depth, struct wordlist *top);
-
-static int json_number(struct json_rd *j)
-{
-	const char *s = j->s;
-
-	s += *s == '-';
-	if (*s == '0')
-		s++;
-	else if (isdigit((unsigned char)*s))
-		while (isdigit((unsigned char)*s))
-			s++;
-	else
-		return -1;
-	if (*s == '.') {
-		if (!isdigit((unsigned char)*++s))
-			return -1;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		s += *s == '+' || *s == '-';
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	j->s = s;
-	return 0;
-}
-
-/* json_list: j->s is at '[' or '{'; the elements (of an object: "key": value members) up to the closing one. */
-static int json_list(struct json_rd *j, int depth, struct wordlist *top)
-{
-	char close = *j->s == '[' ? ']' : '}';
-
-	j->s++;
-	json_ws(j);
-	if (*j->s == close) {
-		j->s++;
-		return 0;
-	}
-	for (;;) {
-		if (close == '}') {
-			if (*j->s != '"' || json_string(j, NULL) < 0)
-				return -1;
-			json_ws(j);
-			if (*j->s++ != ':')
-				return -1;
-			json_ws(j);
-		}
-		if (json_value(j, depth + 1, top) < 0)
-			return -1;
-		json_ws(j);
-		if (*j->s == close) {
-			j->s++;
-			return 0;
-		}
-		if (*j->s++ != ',')
-			return -1;
-		json_ws(j);
-	}
-}
-
-/* json_value: one value at j->s; top, when not NULL, collects it (as an element of the top array). */
-static int json_value(struct json_rd *j, int depth, struct wordlist *top)
-{
-	static const char *const words[] = {"true", "false", "null"};
-	struct buf str = BUF_INIT;
-	size_t i;
-
-	if (depth > JSON_MAX_DEPTH)
-		return -1;
-	if (*j->s == '"') {
-		if (json_string(j, top ? &str : NULL) < 0) {
-			buf_release(&str);
-			return -1;
-		}
-		if (top)
-			wordlist_addn(top, str.len ? str.data : "", str.len);
-		buf_release(&str);
-		return 0;
-	}
-	if (top)
-		j->nonstring = 1;
-	if (*j->s == '[' || *j->s == '{')
-		return json_list(j, depth, NULL);
-	for (i = 0; i < LEN(words); i++) {
-		if (strncmp(j->s, words[i], strlen(words[i])) == 0) {
-			j->s += strlen(words[i]);
-			return 0;
-		}
-	}
-	return json_number(j);
-}
-
-int dockerword_json(const char *s, struct wordlist *out, const char **why)
-{
-	struct wordlist got = {0};
-	struct json_rd j = {s, 0, 0};
-	const char *arr;
-	size_t i, w;
-
-	*why = "invalid";
-	while (*j.s && (w = utf8_space(j.s, strnlen(j.s, 4))) > 0)
-		j.s += w;
-	arr = j.s;
-	if (*j.s != '[' || json_list(&j, 1, &got) < 0) {
-		/* An array the line ends inside is the mistake worth naming. */
-		if (*arr == '[' && !strchr(arr, ']'))
-			*why = "unterminated";
-		wordlist_release(&got);
-		return 0;
-	}
-	/* BuildKit reads the first JSON value and ignores what follows it (up to dockerfile 1.9). */
-	if (j.nonstring || j.nul) {
-		*why = j.nonstring ? "when using JSON array syntax, arrays must be comprised of strings only"
-		                   : "a JSON string holds \\u0000 (a NUL character), which cannot be passed on";
-		wordlist_release(&got);
-		return -1;
-	}
-	for (i = 0; i < got.n; i++)
-		wordlist_add(out, got.v[i]);
-	wordlist_release(&got);
-	return 1;
 }
 
 int dockerword_csv(const char *s, struct wordlist *out, const char **why)

@@ -103,6 +103,14 @@ static char *blur(const char *path)
 	return buf_detach(&b);
 }
 
+static char *some_blurred(const struct paths *ps)
+{
+	char *p = some_path(ps), *q = blur(p);
+
+	free(p);
+	return q;
+}
+
 static char *pattern(const struct paths *ps)
 {
 	static const char *const fixed[] = {
@@ -120,10 +128,7 @@ static char *pattern(const struct paths *ps)
 	case 1:
 		return some_path(ps);
 	case 2:
-		p = some_path(ps);
-		q = blur(p);
-		free(p);
-		return q;
+		return some_blurred(ps);
 	default:
 		p = some_path(ps);
 		q = xasprintf("%s%s", pick(2) ? "**/" : "", strrchr(p, '/') ? strrchr(p, '/') + 1 : p);
@@ -175,7 +180,6 @@ static char *source(const struct paths *ps)
 		"*", "*.log", "*/*.log", "d*", "[a-c]*", "[!a]*", "**", "*/*", "?", "??", "*\xc3\xa9", "a*b",
 		"*/*/*", "[[]br]", "st[*]r", "a[+]b", "x[|]y",
 	};
-	char *p, *q;
 
 	switch (pick(6)) {
 	case 0:
@@ -183,10 +187,7 @@ static char *source(const struct paths *ps)
 	case 1:
 		return xstrdup(".");
 	case 2:
-		p = some_path(ps);
-		q = blur(p);
-		free(p);
-		return q;
+		return some_blurred(ps);
 	default:
 		return some_path(ps);
 	}

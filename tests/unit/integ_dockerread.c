@@ -268,6 +268,8 @@ static void test_substitutions(void)
 	check_word("a\\", "a");
 	/* a name running into a non-ASCII character: Go counts letters of any script as name characters */
 	check_word("$P\xc3\xa9", NULL);
+	check_word("$9\xe6\xbc\xa2", "\xe6\xbc\xa2"); /* not a digit: the name is "9" */
+	check_word("$9\xd9\xa3", NULL);                   /* an Arabic-Indic digit: Go reads "9\u0663" */
 	check_word("${P}\xc3\xa9", "dir/sub/file.tar.gz\xc3\xa9");
 
 	check_reads("ARG P=dir/sub/file.tar.gz\nFROM a\nARG P\nCOPY ${P%%/*} ${P##*/} /y/\n", "dir file.tar.gz");
