@@ -101,7 +101,7 @@ echo "t0016: $cases generated cases in $ROUNDS rounds"
 
 # The refusals: what the builder fails on, the reader must refuse too (one small build each).
 refuse() {
-	desc=$1
+	what=$1
 	dir=$T_ROOT/refuse$cases
 	cases=$((cases + 1))
 	mkdir -p "$dir/ctx"
@@ -111,8 +111,8 @@ refuse() {
 	engine_build "$dir"
 	engine_rc=$?
 	"$DFINPUTS" -a "$API" "$dir/ctx" "$dir/Dockerfile" >"$T_OUT"
-	check "$desc: the builder refuses it" [ "$engine_rc" -ne 0 ]
-	check "$desc: the reader refuses it" grep -q '^error: ' "$T_OUT"
+	check "$what: the builder refuses it" [ "$engine_rc" -ne 0 ]
+	check "$what: the reader refuses it" grep -q '^error: ' "$T_OUT"
 }
 refuse "pattern [-]" 'FROM busybox:local\nCOPY a /\n' '[-]\n'
 refuse "pattern [x-]" 'FROM busybox:local\nCOPY a /\n' 'b\n[x-]\n'
@@ -131,4 +131,30 @@ case "$API" in
 1.[0-3]* | 1.4[01]) refuse "pattern (x (a regexp group before Docker 23)" 'FROM busybox:local\nCOPY a /\n' '(x\n' ;;
 esac
 echo "t0016: $cases cases in all"
+
+# The image task keys what the engine it talks to reads: "a+" is a regexp before Docker 23 (it leaves "aa" out
+# and keeps "a+"), itself from 23 on.
+mkdir -p "$T_ROOT/key/ctx"
+cd "$T_ROOT/key" || exit 1
+printf 'FROM busybox:local\nCOPY . /ctx/\n' >ctx/Dockerfile
+printf 'a+\n' >ctx/.dockerignore
+echo 1 >ctx/aa
+echo 1 >"ctx/a+"
+printf 'image "img" { context = "ctx", tags = { "sbtest-t0016-%s:1" } }\n' "$$" >sindri-build.lua
+key0=$("$SB" -t key img 2>&1)
+echo 2 >ctx/aa
+key_aa=$("$SB" -t key img 2>&1)
+echo 2 >"ctx/a+"
+key_plus=$("$SB" -t key img 2>&1)
+case "$API" in
+1.[0-3]* | 1.4[01])
+	check "the key ignores what 'a+' leaves out on this engine (aa)" [ "$key0" = "$key_aa" ]
+	check "the key follows what 'a+' keeps on this engine (a+)" [ "$key_aa" != "$key_plus" ]
+	;;
+*)
+	check "the key follows 'aa', which 'a+' keeps on this engine" [ "$key0" != "$key_aa" ]
+	check "the key ignores 'a+', which 'a+' leaves out on this engine" [ "$key_aa" = "$key_plus" ]
+	;;
+esac
+check "-t key gives a key" expr "$key0" : '[0-9a-f]\{32\}$' >/dev/null
 finish
