@@ -227,7 +227,7 @@ int df_skip_heredocs(struct parser *p, const char *line)
 		for (;;) {
 			if ((r = next_line(p, &s, &n)) <= 0) {
 				if (r == 0)
-					df_error(p, "unterminated heredoc: no line '%s' ends it", name);
+					df_error(p, "unterminated heredoc: no line '%s' ends it; add one after its body", name);
 				goto out;
 			}
 			while (h.strip[i] && n && *s == '\t')
@@ -286,13 +286,10 @@ static int instruction(struct parser *p, char *line)
 		return -1;
 	}
 	args = dockerword_flags(rest, df->escape, &fl.name, &fl.val);
-	if (strcmp(name, "onbuild") == 0)
-		ret = df_onbuild(p, rest, line);
-	else
-		ret = df_forms(p, name, args, line);
+	ret = strcmp(name, "onbuild") == 0 ? df_onbuild(p, rest, line) : df_forms(p, name, args, line);
 	if (ret < 0)
-		;
-	else if (strcmp(name, "from") == 0)
+		goto out;
+	if (strcmp(name, "from") == 0)
 		ret = df_from(p, args, &fl);
 	else if (strcmp(name, "copy") == 0 || strcmp(name, "add") == 0)
 		ret = df_copy(p, args, &fl, name[0] == 'a');
@@ -309,6 +306,7 @@ static int instruction(struct parser *p, char *line)
 		free(dir);
 	}
 	/* The rest (CMD, LABEL, ONBUILD, ...) read nothing from the context. ONBUILD runs in a child build. */
+out:
 	wordlist_release(&fl.name);
 	wordlist_release(&fl.val);
 	free(name);
