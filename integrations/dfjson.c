@@ -208,7 +208,7 @@ int dockerword_json(const char *s, struct wordlist *out, const char **why)
 		wordlist_release(&got);
 		return 0;
 	}
-	/* BuildKit reads the first JSON value and ignores what follows it (up to dockerfile 1.9). */
+	/* BuildKit reads the first JSON value and ignores what follows it (up to dockerfile 1.8, the 20.10 engine). */
 	if (j.nonstring || j.nul) {
 		*why = j.nonstring ? "when using JSON array syntax, arrays must be comprised of strings only"
 		                   : "a JSON string holds \\u0000 (a NUL character), which cannot be passed on";

@@ -374,7 +374,7 @@ static void test_word(void)
 	CHECK_INT(dockerword_json("[\"a\" \"b\"]", &wl, &reason), 0);
 	CHECK_STR(reason, "invalid");
 	CHECK_INT(dockerword_json("[\"a\",]", &wl, &reason), 0);
-	/* BuildKit (up to dockerfile 1.9, and the engine's own frontend) reads the first JSON value only */
+	/* BuildKit (up to dockerfile 1.8, and the 20.10 engine's own frontend) reads the first JSON value only */
 	CHECK_INT(dockerword_json("[\"a\"] x", &wl, &reason), 1);
 	CHECK_INT(wl.n, 1);
 	wordlist_release(&wl);
