@@ -493,6 +493,7 @@ static int matches(const struct dockerignore *ign, const char *path, char *tmp)
 
 	for (s = path; (s = strchr(s, '/')); s++)
 		nparent++;
+	strcpy(tmp, path);
 	for (i = 0; i < ign->n; i++) {
 		const struct dipattern *dp = &ign->v[i];
 		int hit;
@@ -503,7 +504,6 @@ static int matches(const struct dockerignore *ign, const char *path, char *tmp)
 		if (!hit && nparent && (!ign->legacy || (size_t)dp->ndirs <= nparent)) {
 			char *c = tmp;
 			int k = 0;
-			strcpy(tmp, path);
 			while (!hit && (c = strchr(c, '/'))) {
 				*c = '\0';
 				if (!ign->legacy || ++k == dp->ndirs)
