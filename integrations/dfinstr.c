@@ -134,6 +134,11 @@ static int add_read(struct parser *p, enum dfread_kind kind, const char *raw, co
 		return df_error(p, "%s source '%s' is outside the build context: sources are relative to the "
 		                "context root", dfread_kind_name(kind), raw);
 	}
+	if (kind != DFREAD_BIND && strpbrk(src, "*?[") && !dockerignore_pattern_ok(src)) {
+		free(src);
+		return df_error(p, "%s source '%s': syntax error in pattern, which Docker refuses (a '[' needs its ']' and "
+		                "something in between); write '\\[' for a literal '['", dfread_kind_name(kind), raw);
+	}
 	GROW(df->reads, df->nreads, p->cap_reads);
 	r = &df->reads[df->nreads++];
 	memset(r, 0, sizeof(*r));

@@ -83,10 +83,10 @@ char *dockerignore_clean(const char *path)
 	return buf_detach(&b);
 }
 
-/* go_match_ok: whether Go's filepath.Match accepts pattern p (Docker calls it on every pattern for its errors):
- * each "[...]" holds at least one character or range, a range's ends are not '-' or ']' and are whole UTF-8
- * characters, and no '\\' ends the pattern or a part of it between unbracketed stars. */
-static int go_match_ok(const char *p)
+/* Go's filepath.Match accepts a pattern when each "[...]" holds at least one character or range, a range's ends
+ * are not '-' or ']' and are whole UTF-8 characters, and no '\\' ends the pattern or a part of it between
+ * unbracketed stars. */
+int dockerignore_pattern_ok(const char *p)
 {
 	size_t w;
 
@@ -316,7 +316,7 @@ static int pattern_init(struct dipattern *dp, char *pat, int legacy, struct buf 
 
 	memset(dp, 0, sizeof(*dp));
 	dp->pat = pat;
-	if (!go_match_ok(pat)) {
+	if (!dockerignore_pattern_ok(pat)) {
 		buf_addf(err, "syntax error in pattern '%s': Docker refuses it (a '[' needs a ']' and something in "
 		         "between, a range such as '[a-z]' no '-' or ']' at its ends, a '\\' something after it); "
 		         "write '\\[' for a literal '['", pat);

@@ -69,6 +69,9 @@ int dockerignore_load(struct dockerignore *ign, const char *dockerfile, const ch
 /* dockerignore_match: 1 when path matches the cleaned pattern pat alone (no parents, no exceptions) as Docker
  * reads it (legacy: before 23.0), 0 when not, -1 when the pattern is refused. */
 int dockerignore_match(const char *pat, const char *path, int legacy);
+/* dockerignore_pattern_ok: 1 when Go's filepath.Match finds pattern well formed (Docker asks it of every ignore
+ * pattern, and BuildKit of COPY and ADD wildcards), else 0: "syntax error in pattern". */
+int dockerignore_pattern_ok(const char *pat);
 /* dockerignore_regexp: the Go regular expression Docker makes of the cleaned pattern pat (malloc'd), so tests can
  * check the direct matching of simple patterns against it. */
 char *dockerignore_regexp(const char *pat, int legacy);

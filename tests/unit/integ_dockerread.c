@@ -386,6 +386,10 @@ static void test_context(void)
 	/* COPY wildcards are Go's filepath.Match: '?' is one character */
 	check_ctx(dir, "FROM a\nCOPY ?? /x/\n", "", 0, "ab xq");
 	check_ctx(dir, "FROM a\nCOPY ? /x/\n", "", 0, "a/b/f \xc3\xa9");
+	/* a malformed wildcard is a syntax error for BuildKit, as for Go's filepath.Match */
+	check_ctx(dir, "FROM a\nCOPY a/[b?? /x/\n", "", 0, "error");
+	check_ctx(dir, "FROM a\nCOPY [x-] /x/\n", "", 0, "error");
+	check_ctx(dir, "FROM a\nCOPY [[]b /x/\n", "", 0, "");
 	/* a wildcard may match nothing, but the directory before it must reach the builder */
 	check_ctx(dir, "FROM a\nCOPY a/nomatch* /x/\n", "", 0, "");
 	check_ctx(dir, "FROM a\nCOPY nodir/* /x/\n", "", 0, "error");
