@@ -10,6 +10,7 @@
 
 #include "filecache.h"
 #include "fileset.h"
+#include "utf8.h"
 #include "listing.h"
 #include "util.h"
 
@@ -90,12 +91,14 @@ static void fileset_add(struct fileset *fs, const char *path, size_t len, const 
 	filestat_from(&e->st, st);
 }
 
-/* class_match: p is at '['. 1 or 0 for whether c is in the class, with *end after its ']'; -1 when the class is not
- * closed within the segment, in which case the '[' is an ordinary character. */
-static int class_match(const char *p, const char *pe, unsigned char c, const char **end)
+/* class_match: p is at '['. 1 or 0 for whether character c is in the class, with *end after its ']'; -1 when the
+ * class is not closed within the segment, in which case the '[' is an ordinary character. Classes hold characters
+ * (UTF-8), not bytes, as Go's filepath.Match (Docker's COPY wildcards) reads them. */
+static int class_match(const char *p, const char *pe, unsigned long c, const char **end)
 {
 	const char *q = p + 1;
 	int neg = 0, hit = 0, first = 1;
+	size_t w;
 
 	if (q < pe && (*q == '!' || *q == '^')) {
 		neg = 1;
@@ -103,18 +106,20 @@ static int class_match(const char *p, const char *pe, unsigned char c, const cha
 	}
 	/* A ']' right after the opening (or the negation) is a member, as in POSIX. */
 	while (q < pe && (*q != ']' || first)) {
-		unsigned char lo, hi;
+		unsigned long lo, hi;
 
 		first = 0;
 		if (*q == '\\' && q + 1 < pe)
 			q++;
-		lo = (unsigned char)*q++;
+		lo = utf8_decode(q, (size_t)(pe - q), &w);
+		q += w;
 		hi = lo;
 		if (q + 1 < pe && *q == '-' && q[1] != ']') {
 			q++;
 			if (*q == '\\' && q + 1 < pe)
 				q++;
-			hi = (unsigned char)*q++;
+			hi = utf8_decode(q, (size_t)(pe - q), &w);
+			q += w;
 		}
 		if (lo <= c && c <= hi)
 			hit = 1;
@@ -125,11 +130,14 @@ static int class_match(const char *p, const char *pe, unsigned char c, const cha
 	return hit ^ neg;
 }
 
-/* seg_match: one pattern segment [p, pe) against one name [s, se); neither contains '/'. */
+/* seg_match: one pattern segment [p, pe) against one name [s, se); neither contains '/'. '?' and a class take one
+ * character (UTF-8), as Go's filepath.Match does. */
 static int seg_match(const char *p, const char *pe, const char *s, const char *se)
 {
 	const char *star_p = NULL, *star_s = NULL;
 	const char *end;
+	size_t w;
+	unsigned long c;
 
 	while (s < se) {
 		if (p < pe) {
@@ -143,14 +151,16 @@ static int seg_match(const char *p, const char *pe, const char *s, const char *s
 				star_s = s;
 				continue;
 			case '?':
+				utf8_decode(s, (size_t)(se - s), &w);
 				p++;
-				s++;
+				s += w;
 				continue;
 			case '[':
-				switch (class_match(p, pe, (unsigned char)*s, &end)) {
+				c = utf8_decode(s, (size_t)(se - s), &w);
+				switch (class_match(p, pe, c, &end)) {
 				case 1:
 					p = end;
-					s++;
+					s += w;
 					continue;
 				case -1:
 					if (*s == '[') {
@@ -178,7 +188,8 @@ static int seg_match(const char *p, const char *pe, const char *s, const char *s
 		if (!star_p)
 			return 0;
 		p = star_p;
-		s = ++star_s;
+		utf8_decode(star_s, (size_t)(se - star_s), &w);
+		s = star_s += w;
 	}
 	while (p < pe && *p == '*')
 		p++;

@@ -1,4 +1,5 @@
-/* dfinstr: what FROM, ARG, ENV, COPY, ADD and RUN mean for the stages, variables and context reads of a build. */
+/* dfinstr: what FROM, ARG, ENV, COPY, ADD and RUN mean for the stages, variables and context reads of a build, and
+ * what BuildKit checks of every instruction's arguments. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -132,6 +133,11 @@ static int add_read(struct parser *p, enum dfread_kind kind, const char *raw, co
 		free(src);
 		return df_error(p, "%s source '%s' is outside the build context: sources are relative to the "
 		                "context root", dfread_kind_name(kind), raw);
+	}
+	if (kind != DFREAD_BIND && strpbrk(src, "*?[") && !dockerignore_pattern_ok(src)) {
+		free(src);
+		return df_error(p, "%s source '%s': syntax error in pattern, which Docker refuses (a '[' needs its ']' and "
+		                "something in between); write '\\[' for a literal '['", dfread_kind_name(kind), raw);
 	}
 	GROW(df->reads, df->nreads, p->cap_reads);
 	r = &df->reads[df->nreads++];
@@ -417,15 +423,13 @@ int df_copy(struct parser *p, const char *rest, struct flags *fl, int add)
 		return -1;
 	/* '[' then '"' starts the JSON form; any other '[' is a glob class of the shell form. */
 	if (rest[0] == '[' && rest[1 + strspn(rest + 1, " \t")] == '"') {
-		if (!dockerword_json(rest, &w, &why)) {
+		if (dockerword_json(rest, &w, &why) != 1) {
 			df_error(p, "%s has an %s JSON array '%s'", instr, why, rest);
 			goto out;
 		}
 		json = 1;
 	} else {
 		dockerword_split(rest, df->escape, 0, &w);
-		if (df_skip_heredocs(p, &w) < 0)
-			goto out;
 	}
 	if (w.n < 2) {
 		df_error(p, "%s needs a source and a destination, as in '%s src /dest'", instr, instr);
@@ -481,32 +485,6 @@ static const char *const mount_keys[] = {
 	"target", "dst", "destination", "id", "sharing", "mode", "uid", "gid", "size", "env",
 };
 
-/* csv_fields: the comma-separated fields of s; a field in double quotes may hold commas ("" is a quote). */
-static void csv_fields(const char *s, struct wordlist *out)
-{
-	struct buf f = BUF_INIT;
-
-	for (;;) {
-		buf_reset(&f);
-		buf_grow(&f, 0);
-		if (*s == '"') {
-			for (s++; *s && !(*s == '"' && s[1] != '"'); s++) {
-				if (*s == '"')
-					s++;
-				buf_addc(&f, *s);
-			}
-			if (*s)
-				s++;
-		}
-		while (*s && *s != ',')
-			buf_addc(&f, *s++);
-		wordlist_add(out, f.data ? f.data : "");
-		if (!*s++)
-			break;
-	}
-	buf_release(&f);
-}
-
 /* parse_mount: a RUN --mount spec ("type=bind,source=x,target=/y"): a bind of the context reads from it. Its
  * fields are split first and their values expanded one by one, as BuildKit does. */
 static int parse_mount(struct parser *p, const char *spec)
@@ -514,18 +492,22 @@ static int parse_mount(struct parser *p, const char *spec)
 	struct scope sc = df_stage_scope(p, NULL);
 	struct wordlist fields = {0};
 	char *type = xstrdup("bind"), *source = NULL, *from = NULL, *v = NULL;
+	const char *why;
 	size_t i, k;
 	int ret = -1;
 
-	csv_fields(spec, &fields);
+	if (dockerword_csv(spec, &fields, &why) < 0) {
+		df_error(p, "cannot read RUN --mount '%s': %s", spec, why);
+		goto out;
+	}
 	for (i = 0; i < fields.n; i++) {
 		char *key = fields.v[i], *eq = strchr(key, '=');
 
 		if (!eq) {
-			if (!*key || strcasecmp(key, "readonly") == 0 || strcasecmp(key, "ro") == 0 ||
+			if (strcasecmp(key, "readonly") == 0 || strcasecmp(key, "ro") == 0 ||
 			    strcasecmp(key, "readwrite") == 0 || strcasecmp(key, "rw") == 0 || strcasecmp(key, "required") == 0)
 				continue;
-			df_error(p, "RUN --mount field '%s' needs a value, as in '%s=...'", key, key);
+			df_error(p, "RUN --mount field '%s' needs a value, as in 'type=bind,source=x,target=/x'", key);
 			goto out;
 		}
 		*eq = '\0';
@@ -580,25 +562,86 @@ out:
 
 int df_run(struct parser *p, const char *rest, struct flags *fl)
 {
-	struct wordlist w = {0};
-	const char *why;
 	size_t i;
-	int ret = -1;
 
+	(void)rest; /* the command reads nothing from the context; its here-documents are skipped already */
 	if (df_check_flags(p, "RUN", fl, "mount network security", "") < 0)
 		return -1;
-	/* The exec form has no here-documents; text that only looks like JSON is the shell form, as in BuildKit. */
-	if (!(rest[0] == '[' && dockerword_json(rest, &w, &why) == 1)) {
-		dockerword_split(rest, p->df->escape, 1, &w);
-		if (df_skip_heredocs(p, &w) < 0)
-			goto out;
-	}
 	for (i = 0; i < fl->name.n; i++)
 		if (strcmp(fl->name.v[i], "mount") == 0 && parse_mount(p, fl->val.v[i]) < 0)
-			goto out;
-	ret = 0;
-out:
-	wordlist_release(&w);
-	return ret;
+			return -1;
+	return 0;
 }
 
+/* json_args: 1 when args is the JSON form, 0 when it is the shell form; -1 after reporting a JSON array that
+ * BuildKit refuses (an element that is not a string), for the instructions that take either form. */
+static int json_args(struct parser *p, const char *args)
+{
+	struct wordlist w = {0};
+	const char *why;
+	int r;
+
+	if (*args != '[')
+		return 0;
+	r = dockerword_json(args, &w, &why);
+	wordlist_release(&w);
+	if (r < 0)
+		return df_error(p, "%s: '%s'", why, args);
+	return r;
+}
+
+/* df_forms: what BuildKit checks of an instruction's arguments before they mean anything: a JSON array holds only
+ * strings, HEALTHCHECK has a type; and the here-documents that ADD, COPY and RUN in the shell form open, whose
+ * bodies follow line (the whole instruction line). name is lowercase, args what follows the flags. */
+int df_forms(struct parser *p, const char *name, const char *args, const char *line)
+{
+	static const char *const either[] = {"add", "cmd", "copy", "entrypoint", "run", "shell", "volume"};
+	size_t i, n;
+	int json;
+
+	if (strcmp(name, "healthcheck") == 0) {
+		const char *cmd;
+
+		n = strcspn(args, " \t");
+		cmd = args + n + strspn(args + n, " \t");
+		if (!n)
+			return df_error(p, "HEALTHCHECK requires at least one argument: 'HEALTHCHECK CMD command' or "
+			                "'HEALTHCHECK NONE'");
+		if (n == 4 && strncasecmp(args, "none", 4) == 0)
+			return *cmd ? df_error(p, "HEALTHCHECK NONE takes no arguments") : 0;
+		if (n != 3 || strncasecmp(args, "cmd", 3) != 0)
+			return df_error(p, "unknown type '%.*s' in HEALTHCHECK (try CMD)", (int)n, args);
+		if (!*cmd)
+			return df_error(p, "missing command after HEALTHCHECK CMD");
+		return json_args(p, cmd) < 0 ? -1 : 0;
+	}
+	for (i = 0; i < LEN(either) && strcmp(name, either[i]) != 0; i++)
+		;
+	if (i == LEN(either))
+		return 0;
+	if ((json = json_args(p, args)) < 0)
+		return -1;
+	if (json || (strcmp(name, "add") != 0 && strcmp(name, "copy") != 0 && strcmp(name, "run") != 0))
+		return 0;
+	return df_skip_heredocs(p, line);
+}
+
+/* df_onbuild: ONBUILD's step runs in a child build and reads nothing here, but BuildKit reads its arguments and the
+ * here-documents that follow this line. */
+int df_onbuild(struct parser *p, const char *rest, const char *line)
+{
+	struct flags fl = {{0}, {0}};
+	size_t n = strcspn(rest, " \t");
+	char *sub = xstrndup(rest, n), *c;
+	const char *args;
+	int ret;
+
+	for (c = sub; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	args = dockerword_flags(rest + n, p->df->escape, &fl.name, &fl.val);
+	ret = df_forms(p, sub, args, line);
+	free(sub);
+	wordlist_release(&fl.name);
+	wordlist_release(&fl.val);
+	return ret;
+}

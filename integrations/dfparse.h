@@ -96,8 +96,15 @@ int df_check_flags(struct parser *p, const char *instr, const struct flags *fl, 
                    const char *bools);
 /* df_flag: the last value given for flag name ("" for a bare flag), or NULL when it is absent. */
 const char *df_flag(const struct flags *fl, const char *name);
-/* df_skip_heredocs: consume the bodies of the here-documents that words open. */
-int df_skip_heredocs(struct parser *p, const struct wordlist *words);
+
+/* df_skip_heredocs: consume the bodies of the here-documents that line (a whole instruction line) opens. */
+int df_skip_heredocs(struct parser *p, const char *line);
+/* df_forms: BuildKit's checks of an instruction's arguments (JSON arrays of strings, HEALTHCHECK's type) before
+ * they mean anything, and the here-documents ADD, COPY and RUN in the shell form open; name is lowercase, args
+ * what follows the flags, line the whole instruction line. */
+int df_forms(struct parser *p, const char *name, const char *args, const char *line);
+/* df_onbuild: the same for the instruction ONBUILD holds (rest: the text after ONBUILD). */
+int df_onbuild(struct parser *p, const char *rest, const char *line);
 
 /* The instructions, given the text after the instruction word (rest) and after its flags (args). */
 int df_from(struct parser *p, const char *args, struct flags *fl);

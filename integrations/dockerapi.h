@@ -132,6 +132,9 @@ void docker_ping_ahead(struct docker *d);
 int docker_ping(struct docker *d);
 /* docker_api_version: the negotiated API version ("1.41"), or NULL before a successful request. */
 const char *docker_api_version(const struct docker *d);
+/* docker_engine_api_version: the newest API version the engine itself speaks (its API-Version header: "1.41" is
+ * Docker 20.10, "1.42" 23.0), or NULL before an answer. */
+const char *docker_engine_api_version(const struct docker *d);
 /* docker_version: GET /version (engine Version, ApiVersion, Os, Arch...). */
 int docker_version(struct docker *d, struct json **out);
 /* docker_get: GET an API path such as "/info" (the version prefix is added) and parse the answer; 404 is an error. */

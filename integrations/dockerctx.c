@@ -89,6 +89,34 @@ static int not_found(const struct dockerfile *df, const struct dfread *r, const 
 	return -1;
 }
 
+/* wildcard_dir_missing: BuildKit walks the directory before a wildcard's first wildcard part ("a/b" of "a/b/x*"),
+ * so a wildcard may match nothing, but that directory must reach the builder: 1 with the error when it does not. */
+static int wildcard_dir_missing(const struct dockerfile *df, const struct dfread *r, int ctxfd,
+                                const struct dockerignore *ign, struct buf *err)
+{
+	char *dir = xstrdup(r->src), *s = dir, *cut = dir;
+	struct stat st;
+	int missing;
+
+	for (; *s; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		else if (*s == '/')
+			cut = s;
+		else if (strchr("*?[", *s))
+			break;
+	}
+	*cut = '\0';
+	missing = *dir && (fstatat(ctxfd, dir, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
+	                   (ign && dockerignore_skips_dir(ign, dir)));
+	if (missing)
+		buf_addf(err, "%s:%d: %s source '%s': its directory '%s' is not in the build context, and Docker fails "
+		         "on that even where a wildcard may match nothing", df->path, r->line, dfread_kind_name(r->kind),
+		         r->src, dir);
+	free(dir);
+	return missing;
+}
+
 static void push(struct fileset *fs, const struct fileent *e)
 {
 	if (fs->n == fs->cap) {
@@ -129,6 +157,8 @@ static int read_one(const struct dockerfile *df, const struct dfread *r, int ctx
 			goto out;
 		}
 	}
+	if (r->wildcard && wildcard_dir_missing(df, r, ctxfd, ign, err))
+		goto out;
 	pat = r->wildcard ? glob_pattern(r->src) : literal_pattern(r->src);
 	if (fileset_expand_cached(&got, ctxfd, (const char *const *)&pat, 1, prune, nprune, fc, fcprefix, &why) < 0) {
 		buf_addf(err, "%s:%d: %s source '%s': %s", df->path, r->line, what, r->src, why.data);

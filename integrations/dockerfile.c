@@ -179,6 +179,11 @@ static size_t blanks(const char *s, size_t n)
 	return k;
 }
 
+/* BuildKit reads lines with Go's bufio.Scanner, whose longest line is 64 KiB less one byte. */
+#define DF_MAX_LINE 65535
+
+/* next_line: the next physical line without its line end (every '\r' before it too); 0 at the end, -1 for a line
+ * too long. */
 static int next_line(struct parser *p, const char **s, size_t *n)
 {
 	const char *nl;
@@ -188,62 +193,53 @@ static int next_line(struct parser *p, const char **s, size_t *n)
 	nl = memchr(p->p, '\n', (size_t)(p->end - p->p));
 	*s = p->p;
 	*n = (size_t)((nl ? nl : p->end) - p->p);
-	if (*n && (*s)[*n - 1] == '\r')
-		(*n)--;
 	p->p = nl ? nl + 1 : p->end;
 	p->lineno++;
+	if (*n > DF_MAX_LINE) {
+		p->line = p->lineno;
+		return df_error(p, "line longer than %d bytes: Docker refuses it ('dockerfile line greater than max "
+		                "allowed size of %d'); split it with continuation lines", DF_MAX_LINE, DF_MAX_LINE);
+	}
+	while (*n && (*s)[*n - 1] == '\r')
+		(*n)--;
 	return 1;
 }
 
 /* Here-document bodies start on the line after the instruction (continuations included), in marker order. */
-int df_skip_heredocs(struct parser *p, const struct wordlist *words)
+int df_skip_heredocs(struct parser *p, const char *line)
 {
+	struct heredocs h = {{0}, NULL};
+	struct buf why = BUF_INIT;
 	size_t i;
+	int ret = -1;
 
-	for (i = 0; i < words->n; i++) {
-		int strip;
-		char *name = dockerword_heredoc(words->v[i], &strip);
-		const char *s;
+	if (!strstr(line, "<<"))
+		return 0;
+	if (dockerword_heredocs(line, &h, &why) < 0) {
+		df_error(p, "cannot read a here-document name: %s", why.data);
+		goto out;
+	}
+	for (i = 0; i < h.names.n; i++) {
+		const char *name = h.names.v[i], *s;
 		size_t n;
+		int r;
 
-		if (!name)
-			continue;
 		for (;;) {
-			if (!next_line(p, &s, &n)) {
-				df_error(p, "unterminated heredoc '%s': no line '%s' ends it", words->v[i], name);
-				free(name);
-				return -1;
+			if ((r = next_line(p, &s, &n)) <= 0) {
+				if (r == 0)
+					df_error(p, "unterminated heredoc: no line '%s' ends it; add one after its body", name);
+				goto out;
 			}
-			while (strip && n && *s == '\t')
+			while (h.strip[i] && n && *s == '\t')
 				s++, n--;
 			if (n == strlen(name) && memcmp(s, name, n) == 0)
 				break;
 		}
-		free(name);
 	}
-	return 0;
-}
-
-/* onbuild: ONBUILD's step runs in a child build and reads nothing here, but its here-documents follow this line. */
-static int onbuild(struct parser *p, const char *rest)
-{
-	struct flags fl = {{0}, {0}};
-	struct wordlist w = {0};
-	size_t n = strcspn(rest, " \t");
-	const char *args, *why;
-	int ret = 0;
-
-	if (!((n == 3 && strncasecmp(rest, "run", 3) == 0) || (n == 4 && strncasecmp(rest, "copy", 4) == 0) ||
-	      (n == 3 && strncasecmp(rest, "add", 3) == 0)))
-		return 0;
-	args = dockerword_flags(rest + n, p->df->escape, &fl.name, &fl.val);
-	if (args[0] != '[' || !dockerword_json(args, &w, &why)) {
-		dockerword_split(args, p->df->escape, 1, &w);
-		ret = df_skip_heredocs(p, &w);
-	}
-	wordlist_release(&w);
-	wordlist_release(&fl.name);
-	wordlist_release(&fl.val);
+	ret = 0;
+out:
+	heredocs_release(&h);
+	buf_release(&why);
 	return ret;
 }
 
@@ -290,6 +286,9 @@ static int instruction(struct parser *p, char *line)
 		return -1;
 	}
 	args = dockerword_flags(rest, df->escape, &fl.name, &fl.val);
+	ret = strcmp(name, "onbuild") == 0 ? df_onbuild(p, rest, line) : df_forms(p, name, args, line);
+	if (ret < 0)
+		goto out;
 	if (strcmp(name, "from") == 0)
 		ret = df_from(p, args, &fl);
 	else if (strcmp(name, "copy") == 0 || strcmp(name, "add") == 0)
@@ -300,8 +299,6 @@ static int instruction(struct parser *p, char *line)
 		ret = df_arg(p, rest);
 	else if (strcmp(name, "env") == 0)
 		ret = df_env(p, rest);
-	else if (strcmp(name, "onbuild") == 0)
-		ret = onbuild(p, rest);
 	else if (strcmp(name, "workdir") == 0) {
 		struct scope sc = df_stage_scope(p, NULL);
 		char *dir = df_expand(p, &sc, rest);
@@ -309,14 +306,16 @@ static int instruction(struct parser *p, char *line)
 		free(dir);
 	}
 	/* The rest (CMD, LABEL, ONBUILD, ...) read nothing from the context. ONBUILD runs in a child build. */
+out:
 	wordlist_release(&fl.name);
 	wordlist_release(&fl.val);
 	free(name);
 	return ret;
 }
 
-/* directive: 1 when s[0..n) is a parser directive ("# escape=`"), 0 when it is a plain comment, -1 on error. */
-static int directive(struct parser *p, const char *s, size_t n)
+/* directive: 1 when s[0..n) is a parser directive ("# escape=`"), 0 when it is a plain comment, -1 on error;
+ * syntax_only: read only "# syntax=", as BuildKit reads the directives after a "#!" line to choose a frontend. */
+static int directive(struct parser *p, const char *s, size_t n, int syntax_only)
 {
 	static const char *const known[] = {"syntax", "escape", "check"};
 	const char *e = s + n, *name, *val;
@@ -342,6 +341,11 @@ static int directive(struct parser *p, const char *s, size_t n)
 		;
 	if (!nv || i == LEN(known))
 		return 0; /* an unknown directive is a comment, and so ends the directives */
+	if (syntax_only) {
+		if (i == 0 && !p->df->syntax)
+			p->df->syntax = xstrndup(val, nv);
+		return 1;
+	}
 	p->line = p->lineno;
 	if (p->seen & 1u << i)
 		return df_error(p, "only one '%s' parser directive can be used", known[i]);
@@ -372,21 +376,45 @@ static int continues(const struct parser *p, struct buf *line)
 	return 1;
 }
 
+/* shebang_syntax: after a "#!" first line BuildKit still finds "# syntax=" among the comments that follow (to pick
+ * the frontend), while its parser reads that line as a plain comment: record the syntax only. */
+static void shebang_syntax(struct parser *p)
+{
+	struct parser q = *p;
+	struct buf scratch = BUF_INIT; /* a line too long is reported by the real pass */
+	const char *s;
+	size_t n, k;
+
+	q.err = &scratch;
+	if (p->end - p->p >= 2 && memcmp(p->p, "#!", 2) == 0 && next_line(&q, &s, &n) > 0) {
+		while (next_line(&q, &s, &n) > 0) {
+			k = blanks(s, n);
+			if (k >= n || s[k] != '#' || directive(&q, s + k, n - k, 1) != 1)
+				break;
+		}
+	}
+	buf_release(&scratch);
+}
+
 static int parse_lines(struct parser *p)
 {
 	struct buf line = BUF_INIT;
 	const char *s;
 	size_t n, k;
-	int directives = 1, ret = 0;
+	int directives = 1, ret = 0, r;
 
-	while (ret == 0 && next_line(p, &s, &n)) {
+	while (ret == 0 && (r = next_line(p, &s, &n)) != 0) {
+		if (r < 0) {
+			ret = -1;
+			break;
+		}
 		k = blanks(s, n);
 		if (k >= n) {
 			directives = 0;
 			continue;
 		}
 		if (s[k] == '#') {
-			if (directives && (ret = directive(p, s + k, n - k)) != 0)
+			if (directives && (ret = directive(p, s + k, n - k, 0)) != 0)
 				ret = ret < 0 ? -1 : 0;
 			else
 				directives = 0;
@@ -399,17 +427,20 @@ static int parse_lines(struct parser *p)
 		/* Comment and blank lines inside a continuation are dropped; the next line is joined as it is. */
 		while (continues(p, &line)) {
 			int more = 0;
-			while (!more && next_line(p, &s, &n)) {
+			while (!more && (r = next_line(p, &s, &n)) > 0) {
 				k = blanks(s, n);
 				if (k < n && s[k] != '#') {
 					buf_add(&line, s, n);
 					more = 1;
 				}
 			}
+			if (r < 0)
+				ret = -1;
 			if (!more)
 				break;
 		}
-		ret = instruction(p, line.data);
+		if (ret == 0)
+			ret = instruction(p, line.data);
 	}
 	buf_release(&line);
 	return ret;
@@ -558,6 +589,7 @@ struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t l
 		buf_addf(err, "%s: NUL byte in the Dockerfile: is it a binary file?", path);
 		ret = -1;
 	} else {
+		shebang_syntax(&p);
 		ret = parse_lines(&p);
 		if (ret == 0)
 			ret = finish(&p, target);

@@ -3,28 +3,45 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "dockerignore.h"
+#include "goregexp.h"
+#include "utf8.h"
 #include "util.h"
+
+static void pattern_free(struct dipattern *dp);
 
 void dockerignore_init(struct dockerignore *ign)
 {
 	ign->v = NULL;
 	ign->n = ign->cap = 0;
 	ign->last_exception = 0;
+	ign->legacy = 0;
+}
+
+void dockerignore_set_api(struct dockerignore *ign, const char *api)
+{
+	unsigned long major = 0, minor = 0;
+
+	/* API 1.42 is Docker 23.0, whose pattern matcher escapes "+()|{}" and matches "**x" and "x**" as text */
+	if (api && sscanf(api, "%lu.%lu", &major, &minor) == 2)
+		ign->legacy = major < 1 || (major == 1 && minor < 42);
 }
 
 void dockerignore_release(struct dockerignore *ign)
 {
 	size_t i;
+	int legacy = ign->legacy;
 
 	for (i = 0; i < ign->n; i++)
-		free(ign->v[i].pat);
+		pattern_free(&ign->v[i]);
 	free(ign->v);
 	dockerignore_init(ign);
+	ign->legacy = legacy;
 }
 
 char *dockerignore_clean(const char *path)
@@ -66,53 +83,155 @@ char *dockerignore_clean(const char *path)
 	return buf_detach(&b);
 }
 
-/* class: *pp is at '['; 1 or 0 for whether c is in the class, *pp moved past its ']'; -1 for a malformed class. */
-static int class(const char **pp, unsigned char c)
+/* Go's filepath.Match accepts a pattern when each "[...]" holds at least one character or range, a range's ends
+ * are not '-' or ']' and are whole UTF-8 characters, and no '\\' ends the pattern or a part of it between
+ * unbracketed stars. */
+int dockerignore_pattern_ok(const char *p)
 {
-	const char *q = *pp + 1;
-	int neg = 0, hit = 0;
+	size_t w;
 
-	if (*q == '^')
-		neg = 1, q++;
-	if (*q == ']')
-		return -1;
-	while (*q != ']') {
-		unsigned char lo, hi;
+	while (*p) {
+		const char *chunk = p, *end;
+		int inrange = 0;
 
-		if (*q == '\\')
-			q++;
-		if (!*q)
-			return -1;
-		lo = hi = (unsigned char)*q++;
-		if (*q == '-' && q[1] && q[1] != ']') {
-			q++;
-			if (*q == '\\')
-				q++;
-			if (!*q)
-				return -1;
-			hi = (unsigned char)*q++;
-			if (lo > hi)
-				return -1;
+		while (*p == '*')
+			p++;
+		for (chunk = p; *p; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '[')
+				inrange = 1;
+			else if (*p == ']')
+				inrange = 0;
+			else if (*p == '*' && !inrange)
+				break;
 		}
-		if (!*q)
-			return -1;
-		if (lo <= c && c <= hi)
-			hit = 1;
+		end = p;
+		for (p = chunk; p < end;) {
+			if (*p == '\\') {
+				if (++p == end)
+					return 0;
+				p++;
+			} else if (*p == '[') {
+				int nrange = 0;
+				p++;
+				if (p < end && *p == '^')
+					p++;
+				for (;;) {
+					int k;
+					if (p < end && *p == ']' && nrange > 0) {
+						p++;
+						break;
+					}
+					for (k = 0; k < 2; k++) {
+						/* getEsc: one character, escaped or not, and something must follow it */
+						if (p == end || *p == '-' || *p == ']')
+							return 0;
+						if (*p == '\\' && ++p == end)
+							return 0;
+						if (utf8_decode(p, (size_t)(end - p), &w) == UTF8_ERROR && w == 1)
+							return 0;
+						p += w;
+						if (p == end)
+							return 0;
+						if (k == 1 || *p != '-')
+							break;
+						p++;
+					}
+					nrange++;
+				}
+			} else {
+				p++;
+			}
+		}
+		p = end;
 	}
-	*pp = q + 1;
-	return hit ^ neg;
+	return 1;
+}
+
+/* to_regexp: the Go regular expression Docker makes of a cleaned pattern (walking it by characters, as its
+ * text/scanner does), and *kind: what Docker 23 and later match without it (exact, prefix, suffix). */
+static char *to_regexp(const char *pat, int legacy, int *kind)
+{
+	struct buf re = BUF_INIT;
+	const char *p = pat;
+	size_t i, w;
+	char enc[4];
+
+	buf_addc(&re, '^');
+	*kind = DI_EXACT;
+	for (i = 0; *p; i++) {
+		unsigned long c = utf8_decode(p, strlen(p), &w);
+
+		p += w;
+		if (c == '*' && *p == '*') {
+			p++;
+			if (*p == '/')
+				p++;
+			if (!*p) {
+				if (!legacy && *kind == DI_EXACT) {
+					*kind = DI_PREFIX;
+				} else {
+					buf_adds(&re, ".*");
+					*kind = DI_REGEXP;
+				}
+			} else {
+				buf_adds(&re, "(.*/)?");
+				*kind = DI_REGEXP;
+			}
+			if (i == 0 && !legacy)
+				*kind = DI_SUFFIX;
+		} else if (c == '*' || c == '?') {
+			buf_adds(&re, c == '*' ? "[^/]*" : "[^/]");
+			*kind = DI_REGEXP;
+		} else if (c < 0x80 && strchr(legacy ? ".$" : ".+()|{}$", (int)c)) {
+			buf_addc(&re, '\\');
+			buf_addc(&re, (char)c);
+		} else if (c == '\\') {
+			if (*p) {
+				c = utf8_decode(p, strlen(p), &w);
+				p += w;
+				buf_addc(&re, '\\');
+				buf_add(&re, enc, utf8_encode(c, enc));
+				*kind = DI_REGEXP;
+			} else {
+				buf_addc(&re, '\\');
+			}
+		} else {
+			if (c == '[' || c == ']')
+				*kind = DI_REGEXP;
+			buf_add(&re, enc, utf8_encode(c, enc));
+		}
+	}
+	buf_addc(&re, '$');
+	if (legacy)
+		*kind = DI_REGEXP;
+	return buf_detach(&re);
+}
+
+char *dockerignore_regexp(const char *pat, int legacy)
+{
+	int kind;
+
+	return to_regexp(pat, legacy, &kind);
+}
+
+static size_t rune_len(const char *s)
+{
+	size_t w;
+
+	utf8_decode(s, strnlen(s, 4), &w);
+	return w;
 }
 
 /*
- * Docker turns a pattern into a regular expression: '*' is "[^/]*", '?' is "[^/]", "**" with an optional '/' after
- * it matches any run of whole directories (even none), and a "**" that ends the pattern matches anything. This
- * walks the same language directly.
+ * glob: a pattern of literal characters, '*', '?' and "**" matched as its regexp matches: '*' is "[^/]*" and '?'
+ * "[^/]" (characters, not bytes), "**" with an optional '/' after it is "(.*\/)?" and one ending the pattern ".*",
+ * where '.' is any character but a newline.
  */
-int dockerignore_match(const char *p, const char *s)
+static int glob(const char *p, const char *s)
 {
 	for (;;) {
-		int r;
-
 		switch (*p) {
 		case '\0':
 			return *s == '\0';
@@ -122,41 +241,29 @@ int dockerignore_match(const char *p, const char *s)
 				if (*p == '/')
 					p++;
 				if (!*p)
-					return 1;
+					return !strchr(s, '\n');
 				for (;;) {
-					if ((r = dockerignore_match(p, s)) != 0)
-						return r;
-					s = strchr(s, '/');
-					if (!s)
+					const char *sl;
+					if (glob(p, s))
+						return 1;
+					sl = s + strcspn(s, "/\n");
+					if (*sl != '/')
 						return 0;
-					s++;
+					s = sl + 1;
 				}
 			}
-			p++;
-			for (;;) {
-				if ((r = dockerignore_match(p, s)) != 0)
-					return r;
+			for (p++;; s += rune_len(s)) {
+				if (glob(p, s))
+					return 1;
 				if (!*s || *s == '/')
 					return 0;
-				s++;
 			}
 		case '?':
 			if (!*s || *s == '/')
 				return 0;
-			p++, s++;
+			p++;
+			s += rune_len(s);
 			break;
-		case '[':
-			if ((r = class(&p, (unsigned char)*s)) < 0)
-				return -1;
-			if (!*s || !r)
-				return 0;
-			s++;
-			break;
-		case '\\':
-			/* Docker leaves a trailing backslash alone; here it matches itself. */
-			if (p[1])
-				p++;
-			/* fall through */
 		default:
 			if (*p != *s)
 				return 0;
@@ -165,71 +272,173 @@ int dockerignore_match(const char *p, const char *s)
 	}
 }
 
-/* valid: a pattern's syntax, checked once when it is added so matching never meets a malformed one. */
-static int valid(const char *p)
+/* glob_safe: a pattern glob may take: valid UTF-8, nothing but literal characters and stars (a few: each costs
+ * glob a loop) and '?'; the rest goes to the regexp. */
+static int glob_safe(const char *pat, int legacy)
 {
-	while (*p) {
-		if (*p == '[') {
-			if (class(&p, 0) < 0)
-				return 0;
-		} else if (*p == '\\' && p[1]) {
-			p += 2;
-		} else {
-			p++;
-		}
+	size_t i, w, stars = 0;
+
+	for (i = 0; pat[i]; i += w) {
+		if (utf8_decode(pat + i, strlen(pat + i), &w) == UTF8_ERROR && w == 1)
+			return 0;
+		if (strchr("[]\\^", pat[i]) || (legacy && strchr("+(){}|", pat[i])))
+			return 0;
+		stars += pat[i] == '*';
 	}
-	return 1;
+	return stars <= 6;
 }
 
-static int is_space(char c)
+/* literal_start: the bytes every path a pattern matches starts with. */
+static size_t literal_start(const char *pat, int legacy)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	size_t n = strcspn(pat, legacy ? "*?[]\\^+(){}|" : "*?[]\\^");
+
+	if (legacy && strchr(pat, '|'))
+		return 0; /* an alternation: no common start */
+	if (legacy && (pat[n] == '+' || pat[n] == '{'))
+		while (n > 0 && ((unsigned char)pat[--n] & 0xc0) == 0x80)
+			; /* the character a repeat applies to may be absent */
+	return n;
+}
+
+static void pattern_free(struct dipattern *dp)
+{
+	free(dp->pat);
+	goregexp_free(dp->re);
+}
+
+/* pattern_init: dp for the cleaned pattern pat (taken over), as Docker (legacy: before 23) reads it. */
+static int pattern_init(struct dipattern *dp, char *pat, int legacy, struct buf *err)
+{
+	struct buf why = BUF_INIT;
+	char *re;
+	const char *s;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->pat = pat;
+	if (!dockerignore_pattern_ok(pat)) {
+		buf_addf(err, "syntax error in pattern '%s': Docker refuses it (a '[' needs a ']' and something in "
+		         "between, a range such as '[a-z]' no '-' or ']' at its ends, a '\\' something after it); "
+		         "write '\\[' for a literal '['", pat);
+		goto fail;
+	}
+	re = to_regexp(pat, legacy, &dp->kind);
+	if (dp->kind == DI_REGEXP && glob_safe(pat, legacy)) {
+		dp->kind = DI_GLOB;
+	} else if (dp->kind == DI_REGEXP && !(dp->re = goregexp_compile(re, &why))) {
+		if (strstr(why.data, "sindri-build"))
+			buf_addf(err, "cannot read pattern '%s': %s", pat, why.data);
+		else
+			buf_addf(err, "syntax error in pattern '%s': Docker refuses it (as the regular expression '%s': "
+			         "%s); escape the character with '\\'", pat, re, why.data);
+		free(re);
+		goto fail;
+	}
+	free(re);
+	dp->lit = dp->kind == DI_SUFFIX ? 0 : literal_start(pat, legacy);
+	dp->ndirs = 1;
+	for (s = pat; (s = strchr(s, '/')); s++)
+		dp->ndirs++;
+	buf_release(&why);
+	return 0;
+fail:
+	buf_release(&why);
+	dp->pat = NULL;
+	free(pat);
+	return -1;
+}
+
+/* pattern_match: whether path matches the pattern alone. */
+static int pattern_match(const struct dipattern *dp, const char *path)
+{
+	size_t n, m;
+
+	if (strncmp(path, dp->pat, dp->lit) != 0)
+		return 0;
+	switch (dp->kind) {
+	case DI_EXACT:
+		return strcmp(path, dp->pat) == 0;
+	case DI_PREFIX:
+		return strncmp(path, dp->pat, strlen(dp->pat) - 2) == 0;
+	case DI_SUFFIX:
+		n = strlen(path), m = strlen(dp->pat + 2);
+		return (n >= m && strcmp(path + n - m, dp->pat + 2) == 0) ||
+		       (dp->pat[2] == '/' && strcmp(path, dp->pat + 3) == 0);
+	case DI_GLOB:
+		return glob(dp->pat, path);
+	}
+	return goregexp_match(dp->re, path);
+}
+
+int dockerignore_match(const char *pat, const char *path, int legacy)
+{
+	struct dipattern dp;
+	struct buf err = BUF_INIT;
+	int r = -1;
+
+	if (pattern_init(&dp, xstrdup(pat), legacy, &err) == 0) {
+		r = pattern_match(&dp, path);
+		pattern_free(&dp);
+	}
+	buf_release(&err);
+	return r;
+}
+
+/* unicode_trim: s[0..*n) without Go's strings.TrimSpace spaces at both ends; returns the new start. */
+static const char *unicode_trim(const char *s, size_t *n)
+{
+	size_t w, k;
+
+	while (*n && (w = utf8_space(s, *n)) > 0)
+		s += w, *n -= w;
+	for (;;) {
+		for (k = 1; k <= 3 && k <= *n; k++)
+			if (utf8_space(s + *n - k, k) == k)
+				break;
+		if (k > 3 || k > *n)
+			return s;
+		*n -= k;
+	}
 }
 
 int dockerignore_add(struct dockerignore *ign, const char *line, struct buf *err)
 {
-	const char *s = line, *e = line + strlen(line);
+	size_t n = strlen(line);
+	const char *s = unicode_trim(line, &n);
 	int exception = 0;
 	char *trimmed, *pat;
 
-	while (s < e && is_space(*s))
-		s++;
-	while (e > s && is_space(e[-1]))
-		e--;
-	if (s == e)
+	if (!n)
 		return 0;
 	if (*s == '!') {
 		exception = 1;
-		s++;
-		while (s < e && is_space(*s))
-			s++;
-		if (s == e) {
+		s++, n--;
+		s = unicode_trim(s, &n);
+		if (!n) {
 			buf_adds(err, "illegal exception pattern '!': it must name what to keep, as in '!README.md'");
 			return -1;
 		}
 	}
-	trimmed = xstrndup(s, (size_t)(e - s));
+	trimmed = xstrndup(s, n);
 	pat = dockerignore_clean(trimmed);
 	free(trimmed);
 	if (pat[0] == '/' && pat[1])
 		memmove(pat, pat + 1, strlen(pat));
-	if (!valid(pat)) {
-		buf_addf(err, "bad pattern '%s': a '[' without its ']', an empty '[]' or a backwards range", pat);
-		free(pat);
-		return -1;
-	}
 	if (ign->n == ign->cap) {
 		ign->cap = ign->cap ? ign->cap * 2 : 16;
 		ign->v = xreallocarray(ign->v, ign->cap, sizeof(*ign->v));
 	}
-	ign->v[ign->n].pat = pat;
+	if (pattern_init(&ign->v[ign->n], pat, ign->legacy, err) < 0)
+		return -1;
 	ign->v[ign->n].exception = exception;
-	ign->v[ign->n].lit = strcspn(pat, "*?[\\");
 	ign->n++;
 	if (exception)
 		ign->last_exception = ign->n;
 	return 0;
 }
+
+/* Docker reads the file with Go's bufio.Scanner, whose longest line is 64 KiB less one byte. */
+#define DI_MAX_LINE 65535
 
 int dockerignore_parse(struct dockerignore *ign, const char *name, const char *text, size_t len, struct buf *err)
 {
@@ -244,11 +453,17 @@ int dockerignore_parse(struct dockerignore *ign, const char *name, const char *t
 		const char *le = nl ? nl : end;
 
 		lineno++;
-		if (p < le && *p != '#') {
+		if ((size_t)(le - p) > DI_MAX_LINE) {
+			buf_addf(err, "%s:%d: line longer than %d bytes: Docker stops reading the file there ('bufio.Scanner: "
+			         "token too long'); shorten the pattern", name, lineno, DI_MAX_LINE);
+			ret = -1;
+		} else if (p < le && *p != '#') {
 			buf_reset(&line);
 			buf_add(&line, p, (size_t)(le - p));
+			if (line.len && line.data[line.len - 1] == '\r')
+				line.data[--line.len] = '\0';
 			if (memchr(line.data, '\0', line.len)) {
-				buf_addf(err, "%s:%d: NUL byte in pattern", name, lineno);
+				buf_addf(err, "%s:%d: NUL byte in pattern: no path holds one; remove it", name, lineno);
 				ret = -1;
 			} else {
 				struct buf why = BUF_INIT;
@@ -265,53 +480,140 @@ int dockerignore_parse(struct dockerignore *ign, const char *name, const char *t
 	return ret;
 }
 
-int dockerignore_excludes(const struct dockerignore *ign, const char *path)
+/*
+ * matches: Docker's PatternMatcher on one path: the last pattern that matches it or one of its parent
+ * directories decides. Docker 20.10 (Matches) tries only the parent made of as many parts as the pattern has;
+ * Docker 23 and later (MatchesOrParentMatches) every parent. tmp is a scratch copy of path.
+ */
+static int matches(const struct dockerignore *ign, const char *path, char *tmp)
 {
-	char *dirs = NULL;
-	int excluded = 0;
-	size_t i;
+	size_t i, nparent = 0;
+	const char *s;
+	int matched = 0;
 
+	for (s = path; (s = strchr(s, '/')); s++)
+		nparent++;
+	strcpy(tmp, path);
 	for (i = 0; i < ign->n; i++) {
 		const struct dipattern *dp = &ign->v[i];
 		int hit;
-		char *s;
 
-		/* path and each directory above it start alike: a literal start they lack rules out all of them */
-		if (strncmp(path, dp->pat, dp->lit) != 0)
-			continue;
-		hit = dockerignore_match(dp->pat, path) == 1;
-		/* A pattern that matches a directory takes everything below it along. */
-		if (!hit && strchr(path, '/')) {
-			if (!dirs)
-				dirs = xstrdup(path);
-			for (s = strchr(dirs, '/'); s && !hit; s = strchr(s + 1, '/')) {
-				*s = '\0';
-				hit = dockerignore_match(dp->pat, dirs) == 1;
-				*s = '/';
+		if (dp->exception != matched)
+			continue; /* it cannot change the answer */
+		hit = pattern_match(dp, path);
+		if (!hit && nparent && (!ign->legacy || (size_t)dp->ndirs <= nparent)) {
+			char *c = tmp;
+			int k = 0;
+			while (!hit && (c = strchr(c, '/'))) {
+				*c = '\0';
+				if (!ign->legacy || ++k == dp->ndirs)
+					hit = pattern_match(dp, tmp);
+				*c++ = '/';
+				if (ign->legacy && k == dp->ndirs)
+					break;
 			}
 		}
 		if (hit)
-			excluded = !dp->exception;
+			matched = !dp->exception;
 	}
-	free(dirs);
+	return matched;
+}
+
+/* without_glob: the length of pattern pat without a trailing slash-star-star or slash-star (fsutil's
+ * patternWithoutTrailingGlob). */
+static size_t without_glob(const char *pat)
+{
+	size_t n = strlen(pat);
+
+	if (n >= 3 && strcmp(pat + n - 3, "/**") == 0)
+		return n - 3;
+	if (n >= 2 && strcmp(pat + n - 2, "/*") == 0)
+		return n - 2;
+	return n;
+}
+
+/* skip_dir: whether Docker's walk of the context skips directory dir, which the patterns exclude: unless an
+ * exception may reach inside it, that is one that names dir or a path below it (Docker 23 and later: after
+ * cutting a trailing glob, and whenever an exception holds a wildcard, the walk goes on everywhere). */
+static int skip_dir(const struct dockerignore *ign, const char *dir)
+{
+	size_t i, d = strlen(dir);
+
+	for (i = 0; !ign->legacy && i < ign->n; i++)
+		if (ign->v[i].exception && strcspn(ign->v[i].pat, "*[]?^\\") < without_glob(ign->v[i].pat))
+			return 0;
+	for (i = 0; i < ign->n; i++) {
+		const char *pat = ign->v[i].pat;
+		size_t n = ign->legacy ? strlen(pat) : without_glob(pat);
+		if (ign->v[i].exception && n >= d && strncmp(pat, dir, d) == 0 && (n == d || pat[d] == '/'))
+			return 0;
+	}
+	return 1;
+}
+
+int dockerignore_skips_dir(const struct dockerignore *ign, const char *dir)
+{
+	char *d = xstrdup(dir), *tmp = xmalloc(strlen(dir) + 1), *c = d;
+	int skipped = 0;
+
+	for (;;) {
+		char *slash = strchr(c, '/');
+		if (slash)
+			*slash = '\0';
+		skipped = ign->n && matches(ign, d, tmp) && skip_dir(ign, d);
+		if (skipped || !slash)
+			break;
+		*slash = '/';
+		c = slash + 1;
+	}
+	free(d);
+	free(tmp);
+	return skipped;
+}
+
+int dockerignore_excludes(const struct dockerignore *ign, const char *path)
+{
+	size_t n = strlen(path);
+	char *dir, *tmp, *c;
+	int excluded = 0;
+
+	if (!ign->n)
+		return 0;
+	dir = xstrdup(path), tmp = xmalloc(n + 1);
+	/* the walk reaches path only through its parent directories */
+	for (c = dir; !excluded && (c = strchr(c, '/')); *c++ = '/') {
+		*c = '\0';
+		excluded = matches(ign, dir, tmp) && skip_dir(ign, dir);
+		if (excluded)
+			*c = '/';
+	}
+	if (!excluded)
+		excluded = matches(ign, path, tmp);
+	free(dir);
+	free(tmp);
 	return excluded;
 }
 
 int dockerignore_prunable(const struct dockerignore *ign, size_t i)
 {
-	const char *p = ign->v[i].pat, *q;
+	const struct dipattern *dp = &ign->v[i];
+	const char *p = dp->pat, *q;
 
 	/* fileset refuses what leaves the root; those patterns match nothing in a context anyway. */
-	if (ign->v[i].exception || i < ign->last_exception || strcmp(p, ".") == 0 || strcmp(p, "..") == 0 ||
+	if (dp->exception || i < ign->last_exception || strcmp(p, ".") == 0 || strcmp(p, "..") == 0 ||
 	    str_has_prefix(p, "../") || p[0] == '/')
 		return 0;
-	/* fileset reads "[!" as a negation where Docker reads a '!' member, and it knows "**" only as a segment. */
-	if (strstr(p, "[!"))
+	/* fileset knows no regexp, matches '?' to a byte where Docker takes a character, and "**" only as a segment */
+	if (dp->kind == DI_REGEXP || strchr(p, '?'))
 		return 0;
 	for (q = strstr(p, "**"); q; q = strstr(q + 2, "**")) {
 		if ((q > p && q[-1] != '/') || (q[2] && q[2] != '/'))
 			return 0;
 	}
+	/* Docker 20.10 walks into a directory an earlier exception names, and there it tries a pattern on the
+	 * parent with as many parts as the pattern: one with "**" may then match no file inside */
+	if (ign->legacy && ign->last_exception && strstr(p, "**"))
+		return 0;
 	return 1;
 }
 

@@ -104,6 +104,14 @@ static char *expand(const char *pats, const char *excl)
 static void test_glob_match(void)
 {
 	CHECK_INT(glob_match("*.c", "a.c"), 1);
+	/* '?' and a class take one character, not one byte (Go's filepath.Match, which Docker's COPY uses) */
+	CHECK_INT(glob_match("??", "\xc3\xa9"), 0);
+	CHECK_INT(glob_match("?", "\xc3\xa9"), 1);
+	CHECK_INT(glob_match("a???b", "a\xe2\x98\xba" "b"), 0);
+	CHECK_INT(glob_match("a?b", "a\xe2\x98\xba" "b"), 1);
+	CHECK_INT(glob_match("[\xc3\xa0-\xc3\xbf]x", "\xc3\xa9x"), 1);
+	CHECK_INT(glob_match("[!a]x", "\xe2\x98\xbax"), 1);
+	CHECK_INT(glob_match("*?", "\xc3\xa9"), 1);
 	CHECK_INT(glob_match("*.c", "a.h"), 0);
 	CHECK_INT(glob_match("*.c", "dir/a.c"), 0);
 	CHECK_INT(glob_match("*", ".hidden"), 1);

@@ -89,33 +89,34 @@ static void test_clean(void)
 
 static void test_match(void)
 {
-	CHECK_INT(dockerignore_match("*.md", "README.md"), 1);
-	CHECK_INT(dockerignore_match("*.md", "docs/x.md"), 0);
-	CHECK_INT(dockerignore_match("**/*.md", "docs/x.md"), 1);
-	CHECK_INT(dockerignore_match("**/*.md", "a/b/c/x.md"), 1);
-	CHECK_INT(dockerignore_match("**/*.md", "README.md"), 1);
-	CHECK_INT(dockerignore_match("a/**", "a/b/c"), 1);
-	CHECK_INT(dockerignore_match("a/**", "a"), 0);
-	CHECK_INT(dockerignore_match("**", "any/depth/at/all"), 1);
-	CHECK_INT(dockerignore_match("a?c", "abc"), 1);
-	CHECK_INT(dockerignore_match("a?c", "a/c"), 0);
-	CHECK_INT(dockerignore_match("*/temp*", "somedir/temporary.txt"), 1);
-	CHECK_INT(dockerignore_match("*/temp*", "a/b/temporary.txt"), 0);
-	CHECK_INT(dockerignore_match("[a-c]x", "bx"), 1);
-	CHECK_INT(dockerignore_match("[a-c]x", "dx"), 0);
-	CHECK_INT(dockerignore_match("[^a-c]x", "dx"), 1);
+	CHECK_INT(dockerignore_match("*.md", "README.md", 0), 1);
+	CHECK_INT(dockerignore_match("*.md", "docs/x.md", 0), 0);
+	CHECK_INT(dockerignore_match("**/*.md", "docs/x.md", 0), 1);
+	CHECK_INT(dockerignore_match("**/*.md", "a/b/c/x.md", 0), 1);
+	CHECK_INT(dockerignore_match("**/*.md", "README.md", 0), 1);
+	CHECK_INT(dockerignore_match("a/**", "a/b/c", 0), 1);
+	CHECK_INT(dockerignore_match("a/**", "a", 0), 0);
+	CHECK_INT(dockerignore_match("**", "any/depth/at/all", 0), 1);
+	CHECK_INT(dockerignore_match("a?c", "abc", 0), 1);
+	CHECK_INT(dockerignore_match("a?c", "a/c", 0), 0);
+	CHECK_INT(dockerignore_match("*/temp*", "somedir/temporary.txt", 0), 1);
+	CHECK_INT(dockerignore_match("*/temp*", "a/b/temporary.txt", 0), 0);
+	CHECK_INT(dockerignore_match("[a-c]x", "bx", 0), 1);
+	CHECK_INT(dockerignore_match("[a-c]x", "dx", 0), 0);
+	CHECK_INT(dockerignore_match("[^a-c]x", "dx", 0), 1);
 	/* Docker reads "[!...]" as a class holding '!', not as a negation. */
-	CHECK_INT(dockerignore_match("[!a]x", "!x"), 1);
-	CHECK_INT(dockerignore_match("[!a]x", "bx"), 0);
-	CHECK_INT(dockerignore_match("a\\*", "a*"), 1);
-	CHECK_INT(dockerignore_match("a\\*", "ab"), 0);
+	CHECK_INT(dockerignore_match("[!a]x", "!x", 0), 1);
+	CHECK_INT(dockerignore_match("[!a]x", "bx", 0), 0);
+	CHECK_INT(dockerignore_match("a\\*", "a*", 0), 1);
+	CHECK_INT(dockerignore_match("a\\*", "ab", 0), 0);
 	/* "**" inside a segment stands for whole directories or nothing, as in Docker. */
-	CHECK_INT(dockerignore_match("a**b", "ab"), 1);
-	CHECK_INT(dockerignore_match("a**b", "ax/b"), 1);
-	CHECK_INT(dockerignore_match("a**b", "axb"), 0);
-	CHECK_INT(dockerignore_match("[", "x"), -1);
-	CHECK_INT(dockerignore_match("x\\", "x\\"), 1);
-	CHECK_INT(dockerignore_match("[z-a]", "b"), -1);
+	CHECK_INT(dockerignore_match("a**b", "ab", 0), 1);
+	CHECK_INT(dockerignore_match("a**b", "ax/b", 0), 1);
+	CHECK_INT(dockerignore_match("a**b", "axb", 0), 0);
+	CHECK_INT(dockerignore_match("[", "x", 0), -1);
+	/* a trailing backslash is a syntax error for Go's filepath.Match, which Docker asks first */
+	CHECK_INT(dockerignore_match("x\\", "x\\", 0), -1);
+	CHECK_INT(dockerignore_match("[z-a]", "b", 0), -1);
 }
 
 static struct dockerignore *ign_from(struct dockerignore *ign, const char *text, struct buf *err)
@@ -219,7 +220,7 @@ static void test_ignore(void)
 	CHECK(err.data && strstr(err.data, "x/.dockerignore:2: illegal exception pattern '!'"));
 	buf_reset(&err);
 	CHECK_INT(dockerignore_parse(&ign, ".dockerignore", "[abc\n", 5, &err), -1);
-	CHECK(err.data && strstr(err.data, ".dockerignore:1: bad pattern '[abc'"));
+	CHECK(err.data && strstr(err.data, ".dockerignore:1: syntax error in pattern '[abc'"));
 	dockerignore_release(&ign);
 	buf_release(&err);
 }
@@ -321,13 +322,13 @@ static void test_word(void)
 	check_expand(&te, '\\', "\\$FOO", "$FOO");
 	check_expand(&te, '\\', "a\\ b", "a b");
 	check_expand(&te, '\\', "$", "$");
-	check_expand(&te, '\\', "a$-b", "a$-b");
+	check_expand(&te, '\\', "a$-b", "ab"); /* $- is a special parameter, never set in a build */
 	check_expand(&te, '\\', "$1x", "x");
 	check_expand(&te, '\\', "${FOO:?x}", "foo");
 	check_expand(&te, '\\', "${UNSET:?need it}", NULL);
 	check_expand(&te, '\\', "${EMPTY?x}", "");
 	check_expand(&te, '\\', "${FOO", NULL);
-	check_expand(&te, '\\', "${FOO/x/y}", NULL);
+	check_expand(&te, '\\', "${FOO/o/0}", "f0o");
 	check_expand(&te, '\\', "${}", NULL);
 	check_expand(&te, '\\', "'abc", NULL);
 	check_expand(&te, '\\', "\"abc", NULL);
@@ -373,8 +374,10 @@ static void test_word(void)
 	CHECK_INT(dockerword_json("[\"a\" \"b\"]", &wl, &reason), 0);
 	CHECK_STR(reason, "invalid");
 	CHECK_INT(dockerword_json("[\"a\",]", &wl, &reason), 0);
-	CHECK_INT(dockerword_json("[\"a\"] x", &wl, &reason), 0);
-	CHECK_INT(wl.n, 0);
+	/* BuildKit (up to dockerfile 1.8, and the 20.10 engine's own frontend) reads the first JSON value only */
+	CHECK_INT(dockerword_json("[\"a\"] x", &wl, &reason), 1);
+	CHECK_INT(wl.n, 1);
+	wordlist_release(&wl);
 
 	h = dockerword_heredoc("<<EOF", &strip);
 	CHECK_STR(h, "EOF");
