@@ -75,6 +75,7 @@ seeds() {
 begin_seed() {
 	SEED_NOW=$1
 	SEEDS_RUN="${SEEDS_RUN:-} $1"
+	SEEDS_N=$((${SEEDS_N:-0} + 1))
 	RS=$1
 	ROUND=0
 	printf '%s\n' $KINDS >"$T_ROOT/kinds"
@@ -85,9 +86,11 @@ begin_seed() {
 next_round() {
 	[ "$ROUND" -lt "$ROUNDS" ] || return 1
 	ROUND=$((ROUND + 1))
+	ROUNDS_DONE=$((${ROUNDS_DONE:-0} + 1))
 	pick "$T_ROOT/kinds"
 	KIND=$PICK
 	mutate "$KIND"
+	return 0
 }
 
 # RESULTS: one line per classified round (or task in a round): seed, round, kind, class.
@@ -116,7 +119,7 @@ classify() {
 }
 
 # summary FAIL_KINDS: print the counts by kind and class; false skips, stale results and errors fail, and so does
-# a false rebuild of a kind in FAIL_KINDS (space-separated). Prints the seeds again. Adds one check.
+# a false rebuild of a kind in FAIL_KINDS (space-separated). Checks too that every round ran.
 summary() {
 	awk -v strict=" $1 " '
 	{ kinds[$3] = 1; n[$3 " " $4]++; total[$4]++ }
@@ -144,6 +147,7 @@ summary() {
 		echo "$bad"
 	fi
 	: >"$T_OUT"
+	check "all $((${SEEDS_N:-0} * ROUNDS)) rounds ran (${ROUNDS_DONE:-0})" test "${ROUNDS_DONE:-0}" -eq "$((${SEEDS_N:-0} * ROUNDS))"
 	check "no false skip, stale result or error in $(wc -l <"$RESULTS") outcomes (seeds:$SEEDS_RUN)" test -z "$bad"
 }
 

@@ -24,13 +24,14 @@ TAG="$P-img:latest"
 at_exit '"$DOCKER" rmi -f "$TAG" >/dev/null 2>&1; "$DOCKER" image ls -q -f "label=sbrand=$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 at_exit '"$SB" -t server stop >/dev/null 2>&1'
 
-# The digest's listing, made inside an image by busybox: one line per entry below /out.
+# The digest's listing, made inside an image by busybox: every entry below /out with its type, mode and size, every
+# file's content hash and every link's target, sorted (a few processes, however many files).
 LISTING='cd /out 2>/dev/null || { echo "no /out"; exit 0; }
-find . -mindepth 1 | sort | while IFS= read -r p; do
-	if [ -L "$p" ]; then echo "L $(stat -c %a "$p") $p -> $(readlink "$p")"
-	elif [ -d "$p" ]; then echo "D $(stat -c %a "$p") $p"
-	else echo "F $(stat -c "%a %s" "$p") $(md5sum <"$p" | cut -d" " -f1) $p"; fi
-done'
+{
+	find . -mindepth 1 -exec stat -c "%n %F %a %s" {} +
+	find . -mindepth 1 -type f -exec md5sum {} +
+	find . -mindepth 1 -type l -exec sh -c "for l; do echo \"\$l -> \$(readlink \"\$l\")\"; done" sh {} +
+} | LC_ALL=C sort'
 mkdir -p "$T_ROOT/listings"
 
 # digest IMAGE_ID: the listing of the image (kept per ID, so each image is listed once) in LISTING_FILE, its hash in D.
