@@ -161,7 +161,7 @@ outputs() {
 classify_round() {
 	outputs . >"$T_ROOT/now"
 	outputs "$T_ROOT/truth" >"$T_ROOT/want"
-	CLASS=skip-ok
+	worst=skip-ok
 	WRONG=
 	for t in $TASKS; do
 		r=0
@@ -171,15 +171,13 @@ classify_round() {
 		w=$(sed -n "s/^$t //p" "$T_ROOT/want")
 		[ "$RC" = 0 ] || n=failed
 		classify "$r" "$p" "$n" "$w"
-		c=$CLASS
-		CLASS=$worst
-		case $c in
-		false-skip | stale) WRONG="$WRONG $t:$c"; worst=$c ;;
-		false-rebuild) [ "$worst" = skip-ok ] || [ "$worst" = rebuild-ok ] && worst=false-rebuild ;;
+		case $CLASS in
+		false-skip | stale) WRONG="$WRONG $t:$CLASS"; worst=$CLASS ;;
+		false-rebuild) case $worst in skip-ok | rebuild-ok) worst=false-rebuild ;; esac ;;
 		rebuild-ok) [ "$worst" = skip-ok ] && worst=rebuild-ok ;;
 		esac
-		CLASS=$worst
 	done
+	CLASS=$worst
 	if [ "$RC" != 0 ]; then
 		CLASS=error
 		WRONG="$WRONG (exit $RC)"
@@ -210,7 +208,6 @@ for W in $WATCH; do
 			outputs . >"$T_ROOT/prev"
 			sb
 			truth
-			worst=skip-ok
 			classify_round
 			if [ "$W" = 1 ]; then record "$KIND" "$CLASS"; else record "$KIND,nowatch" "$CLASS"; fi
 			case $CLASS in
