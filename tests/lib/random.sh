@@ -1,6 +1,7 @@
-# random.sh: what the randomized differential tests (t0014, t0015) share: a seeded generator, picking, the
-# classification of a round against the ground truth, and the table of counts by mutation kind.
-# Source it after lib.sh. Settings: SEED (one seed; default: a fixed one, then a random one), ROUNDS (per seed).
+# random.sh: what the randomized differential tests (t0014, t0015) share: a seeded generator, picking, the file
+# tree's kinds of change, the classification of a round against the ground truth, and the counts by kind.
+# Source it after lib.sh. Settings: SEED (one seed; default: a fixed one, then a random one), ORDER (cycle: every
+# kind once in turn; random: ROUNDS kinds drawn), ROUNDS, KINDS (the kinds to use).
 
 # rnd N: a pseudo-random number in [0, N) in R, from the state RS (a 31-bit LCG: reproducible from SEED in any sh).
 rnd() {
@@ -61,34 +62,51 @@ same_size_edit() {
 	touch -d "@$mt" "$1"
 }
 
-# seeds: the seeds to run: SEED when given, else a fixed one and a random one.
+# seeds: the runs to make, as SEED:ORDER: SEED (with ORDER, default random) when given, else a fixed seed whose
+# rounds take every kind once in turn (so that each run of the suite tries every kind; under the sanitizer build it
+# draws ROUNDS of them at random instead) and a random seed that draws ROUNDS kinds at random.
 seeds() {
 	if [ -n "${SEED:-}" ]; then
-		echo "$SEED"
+		echo "$SEED:${ORDER:-random}"
+	elif [ -n "${SB_SANITIZED:-}" ]; then
+		echo 12:random
 	else
-		echo 12
-		od -An -N4 -tu4 /dev/urandom | tr -d ' '
+		echo 12:cycle
 	fi
+	[ -n "${SEED:-}" ] || echo "$(od -An -N4 -tu4 /dev/urandom | tr -d ' '):random"
 }
 
-# begin_seed SEED: start a run of ROUNDS rounds from SEED (added to SEEDS_RUN).
+# begin_seed SEED:ORDER: start a run from SEED (added to SEEDS_RUN): ORDER cycle takes every kind of KINDS once in
+# turn, random draws ROUNDS kinds. Sets RUN_ROUNDS and REPRODUCE (the settings that make that run again).
 begin_seed() {
-	SEED_NOW=$1
-	SEEDS_RUN="${SEEDS_RUN:-} $1"
-	SEEDS_N=$((${SEEDS_N:-0} + 1))
-	RS=$1
+	SEED_NOW=${1%%:*}
+	ORDER_NOW=${1#*:}
+	SEEDS_RUN="${SEEDS_RUN:-} $SEED_NOW"
+	RS=$SEED_NOW
 	ROUND=0
 	printf '%s\n' $KINDS >"$T_ROOT/kinds"
+	if [ "$ORDER_NOW" = cycle ]; then
+		RUN_ROUNDS=$(wc -l <"$T_ROOT/kinds")
+		REPRODUCE="SEED=$SEED_NOW ORDER=cycle"
+	else
+		RUN_ROUNDS=$ROUNDS
+		REPRODUCE="SEED=$SEED_NOW ROUNDS=$ROUNDS"
+	fi
+	ROUNDS_WANTED=$((${ROUNDS_WANTED:-0} + RUN_ROUNDS))
 }
 
-# next_round: the next round, while there is one: ROUND counted, a kind of KINDS drawn (in KIND) and its change made
+# next_round: the next round, while there is one: ROUND counted, a kind of KINDS taken (in KIND) and its change made
 # (the test's mutate KIND).
 next_round() {
-	[ "$ROUND" -lt "$ROUNDS" ] || return 1
+	[ "$ROUND" -lt "$RUN_ROUNDS" ] || return 1
 	ROUND=$((ROUND + 1))
 	ROUNDS_DONE=$((${ROUNDS_DONE:-0} + 1))
-	pick "$T_ROOT/kinds"
-	KIND=$PICK
+	if [ "$ORDER_NOW" = cycle ]; then
+		KIND=$(sed -n "${ROUND}p" "$T_ROOT/kinds")
+	else
+		pick "$T_ROOT/kinds"
+		KIND=$PICK
+	fi
 	mutate "$KIND"
 	return 0
 }
@@ -143,17 +161,18 @@ summary() {
 	bad=$(awk -v strict=" $1 " '$4 == "false-skip" || $4 == "stale" || $4 == "error" ||
 		($4 == "false-rebuild" && index(strict, " " $3 " ")) { print "  seed " $1 " round " $2 ": " $3 " -> " $4 }' "$RESULTS")
 	if [ -n "$bad" ]; then
-		echo "wrong outcomes (SEED=<seed> ROUNDS=<round> reproduces each):"
+		echo "wrong outcomes (the settings each seed's first line prints reproduce them):"
 		echo "$bad"
 	fi
 	: >"$T_OUT"
-	check "all $((${SEEDS_N:-0} * ROUNDS)) rounds ran (${ROUNDS_DONE:-0})" test "${ROUNDS_DONE:-0}" -eq "$((${SEEDS_N:-0} * ROUNDS))"
+	check "all ${ROUNDS_WANTED:-0} rounds ran (${ROUNDS_DONE:-0})" test "${ROUNDS_DONE:-0}" -eq "${ROUNDS_WANTED:-0}"
 	check "no false skip, stale result or error in $(wc -l <"$RESULTS") outcomes (seeds:$SEEDS_RUN)" test -z "$bad"
 }
 
 # The tree the file kinds change: TREE (a directory), DIRS (directories below it where files go), NAMES (file
 # names); the test defines is_protected PATH (never removed, renamed or made a link), edit_candidates (the files
-# whose content its results most likely depend on, one per line) and during_candidates (for edit_during).
+# whose content its results most likely depend on, one per line), mode_candidates (the same for their mode bits) and
+# during_candidates (for edit_during).
 TREE_KINDS="content same-size touch new-file delete rename-file rename-dir dir-out-and-back chmod-x chmod-600
 chmod-dir symlink-new symlink-retarget symlink-dangling symlink-dir file-to-link empty-dir-new empty-dir-rm"
 
@@ -207,7 +226,8 @@ link_target() {
 }
 
 # edit_during KIND CMD...: edit one of during_candidates (the test's files that the run reads late), so that CMD
-# has work to do, run CMD in the background and edit the file again while it runs (after 0.1 to 0.8 s); the kind
+# has work to do, run CMD in the background and edit the file again while it runs (after one of DURING_DELAYS
+# seconds, default 0.1 to 0.8); the kind
 # ending in -restored puts the bytes it had when CMD started back once it ended (half the time the mtime too), as a
 # checkout of another branch during a build and back would.
 edit_during() {
@@ -215,20 +235,21 @@ edit_during() {
 	shift
 	during_candidates >"$T_ROOT/cand"
 	pick "$T_ROOT/cand"
-	edit "$PICK"
-	cp -p "$PICK" "$T_ROOT/saved"
+	during_file=$PICK
+	edit "$during_file"
+	cp -p "$during_file" "$T_ROOT/saved"
+	pick_word ${DURING_DELAYS:-0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8}
+	during_delay=$PICK
 	"$@" >"$T_ROOT/bg.out" 2>&1 &
 	bg=$!
-	rnd 8
-	during_delay=0.$((R + 1))
 	sleep "$during_delay"
-	edit "$PICK"
+	edit "$during_file"
 	wait "$bg"
-	MUTATION="$during_kind $PICK after ${during_delay}s"
+	MUTATION="$during_kind $during_file after ${during_delay}s"
 	case $during_kind in
 	*-restored)
-		cat "$T_ROOT/saved" >"$PICK"
-		chance 2 && touch -r "$T_ROOT/saved" "$PICK" && MUTATION="$MUTATION, mtime put back too" ;;
+		cat "$T_ROOT/saved" >"$during_file"
+		chance 2 && touch -r "$T_ROOT/saved" "$during_file" && MUTATION="$MUTATION, mtime put back too" ;;
 	esac
 }
 
@@ -278,12 +299,11 @@ tree_mutate() {
 			[ -n "$f" ] && same_size_edit "$f"
 			mv "$T_ROOT/parked" "$PICK"
 		fi ;;
-	chmod-x)
-		list_files
-		pick "$T_ROOT/cand" && chmod +x "$PICK" ;;
-	chmod-600)
-		list_files
-		pick "$T_ROOT/cand" && chmod 600 "$PICK" ;;
+	chmod-x | chmod-600)
+		mode_candidates >"$T_ROOT/cand"
+		m=+x
+		[ "$1" = chmod-600 ] && m=600
+		pick "$T_ROOT/cand" && chmod "$m" "$PICK" ;;
 	chmod-dir)
 		list_unprotected_dirs
 		pick_word 700 750 755 775

@@ -5,9 +5,9 @@
 # so no BuildKit cache of an earlier transfer can help; both images are compared by a listing made inside them of
 # everything the Dockerfile copied: path, type, mode, size, content hash and link target. Each round is classified
 # (tests/lib/random.sh): a false skip or a stale image fails, and so does a rebuild for a comment-only Dockerfile
-# edit; other false rebuilds are counted. SEED=n reproduces a run, ROUNDS=n sets its length (default 24 per seed,
-# 8 under the sanitizer build, SB_SANITIZED), KINDS="a b" limits it to those kinds. Without SEED it runs a fixed seed, then a
-# random one; both are printed.
+# edit; other false rebuilds are counted. Without SEED it runs a fixed seed whose rounds take every kind once in
+# turn, then a random seed that draws ROUNDS kinds (default 24; under the sanitizer build, SB_SANITIZED, both draw
+# 8); the first line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n and KINDS="a b" choose.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$T_TOP/tests/lib/random.sh"
 need_docker
@@ -19,6 +19,8 @@ if [ -n "${SB_SANITIZED:-}" ]; then ROUNDS=${ROUNDS:-8}; else ROUNDS=${ROUNDS:-2
 ALL_KINDS="$TREE_KINDS ignore-edit df-edit df-copy df-comment edit-during-build edit-during-build-restored
 helper-stop-edit helper-kill-edit"
 KINDS=${KINDS:-$ALL_KINDS}
+# BuildKit reads the context some 0.1 to 0.2 s after sindri-build starts: the edits during a build land around then
+DURING_DELAYS=${DURING_DELAYS:-0.02 0.05 0.1 0.15 0.2 0.3}
 P="sbrand-$$"
 TAG="$P-img:latest"
 at_exit '"$DOCKER" rmi -f "$TAG" >/dev/null 2>&1; "$DOCKER" image ls -q -f "label=sbrand=$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
@@ -109,6 +111,9 @@ edit_candidates() {
 	find ctx/src ctx/lib ctx/top1.txt ctx/top2.txt ctx/conf -type f -name '*.txt' | sort
 }
 during_candidates() {
+	edit_candidates
+}
+mode_candidates() {
 	edit_candidates
 }
 
@@ -210,7 +215,7 @@ LUA
 
 for seed in $(seeds); do
 	begin_seed "$seed"
-	echo "t0014: seed $SEED_NOW, $ROUNDS rounds (SEED=$SEED_NOW ROUNDS=$ROUNDS reproduces)"
+	echo "t0014: seed $SEED_NOW, $RUN_ROUNDS rounds ($REPRODUCE reproduces)"
 	"$SB" -t server stop >/dev/null 2>&1
 	"$DOCKER" rmi -f "$TAG" >/dev/null 2>&1
 	rm -rf .sindri-build

@@ -5,8 +5,9 @@
 # the build. The ground truth runs every command from scratch in a fresh copy of the inputs. Each task's output is
 # classified against it (tests/lib/random.sh) and the round takes the worst class; a false skip or a stale output
 # fails. It runs with the watched tree on (an engine helper started for it, when a Docker engine answers) and off
-# (SINDRI_BUILD_WATCH=0). SEED=n reproduces a run, ROUNDS=n sets its length (default 40 per seed and mode, 10
-# under the sanitizer build, SB_SANITIZED), KINDS="a b" limits it, WATCH="1 0" chooses the modes.
+# (SINDRI_BUILD_WATCH=0). Without SEED, each mode runs a fixed seed whose rounds take every kind once in turn, then a
+# random seed that draws ROUNDS kinds (default 40; under the sanitizer build, SB_SANITIZED, both draw 10); the first
+# line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n, KINDS="a b" and WATCH="1 0" choose.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$T_TOP/tests/lib/random.sh"
 
@@ -88,6 +89,12 @@ is_protected() {
 
 edit_candidates() {
 	find in -type f | sort
+}
+
+# mode_candidates: any input, the scripts whose executable bit modes reads twice as likely.
+mode_candidates() {
+	find in/b -type f -name '*.sh'
+	edit_candidates
 }
 
 # during_candidates: files read after the sleep of cat's command.
@@ -200,7 +207,7 @@ for W in $WATCH; do
 	fi
 	for seed in $(seeds); do
 		begin_seed "$seed"
-		echo "t0015: watch $W, seed $SEED_NOW, $ROUNDS rounds (WATCH=$W SEED=$SEED_NOW ROUNDS=$ROUNDS reproduces)"
+		echo "t0015: watch $W, seed $SEED_NOW, $RUN_ROUNDS rounds (WATCH=$W $REPRODUCE reproduces)"
 		generate
 		sb
 		while next_round; do
