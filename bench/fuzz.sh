@@ -2,9 +2,10 @@
 # bench/fuzz.sh: a fuzzing campaign: each libFuzzer harness (tests/fuzz/fuzz_*.c) runs MINUTES minutes (default 10).
 #   sh bench/fuzz.sh [MINUTES] [HARNESS...]      e.g. sh bench/fuzz.sh 10 fuzz_json
 # Builds the harnesses (make -f Makefile.bootstrap fuzz, clang), then runs them one after the other (JOBS=N runs N
-# at once). Each starts from its seed corpus tests/fuzz/corpus/<name>/ and from what earlier campaigns found, kept in
-# build-fuzz/corpus/<name>/; a crash leaves its input in build-fuzz/crashes/<name>/ (only this campaign's are counted) (rerun a harness on that file to
-# see the report). Prints one line per harness: minutes, executions, coverage (edges), corpus size and crashes.
+# at once). Each starts from its seed corpus tests/fuzz/corpus/<name>/ (fuzz_json: json/) and from what earlier
+# campaigns found, kept in build-fuzz/corpus/<name>/; a crash leaves its input in build-fuzz/crashes/<name>/ (rerun
+# the harness on that file to see the report; only this campaign's crashes are counted). Prints one line per
+# harness: minutes, executions, coverage (edges), corpus size and crashes.
 # Exits 1 when a harness crashed.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,10 @@ JOBS=${JOBS:-1}
 FUZZ_BUILD=${FUZZ_BUILD:-$TOP/build-fuzz}
 case $MINUTES in *[!0-9.]* | '') echo "usage: sh bench/fuzz.sh [MINUTES] [HARNESS...]" >&2; exit 2 ;; esac
 
-make -C "$TOP" -f Makefile.bootstrap -s fuzz FUZZ_BUILD="$FUZZ_BUILD" >/dev/null || { echo "fuzz: the harnesses did not build" >&2; exit 2; }
+if ! make -C "$TOP" -f Makefile.bootstrap -s fuzz FUZZ_BUILD="$FUZZ_BUILD" >/dev/null; then
+	echo "fuzz: the harnesses did not build" >&2
+	exit 2
+fi
 names=${*:-$(cd "$FUZZ_BUILD/fuzz" && ls fuzz_* 2>/dev/null)}
 [ -n "$names" ] || { echo "fuzz: no harness in tests/fuzz/" >&2; exit 2; }
 # the state harness writes a state directory per input: tmpfs makes its fsyncs free
@@ -25,9 +29,11 @@ seconds=$(awk -v m="$MINUTES" 'BEGIN { printf "%d", m * 60 }')
 run() {
 	mkdir -p "$FUZZ_BUILD/corpus/$1" "$FUZZ_BUILD/crashes/$1" "$FUZZ_BUILD/logs"
 	# -close_fd_mask=2: the loaders' warnings would drown the log (sanitizer reports still get through)
+	seeds=$TOP/tests/fuzz/corpus/${1#fuzz_}
+	[ -d "$seeds" ] || seeds=
 	"$FUZZ_BUILD/fuzz/$1" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 		-close_fd_mask=2 -artifact_prefix="$FUZZ_BUILD/crashes/$1/" \
-		"$FUZZ_BUILD/corpus/$1" "$TOP/tests/fuzz/corpus/$1" >"$FUZZ_BUILD/logs/$1.log" 2>&1
+		"$FUZZ_BUILD/corpus/$1" ${seeds:+"$seeds"} >"$FUZZ_BUILD/logs/$1.log" 2>&1
 }
 
 mkdir -p "$FUZZ_BUILD"

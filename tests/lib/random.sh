@@ -3,6 +3,10 @@
 # Source it after lib.sh. Settings: SEED (one seed; default: a fixed one, then a random one), ORDER (cycle: every
 # kind once in turn; random: ROUNDS kinds drawn), ROUNDS, KINDS (the kinds to use).
 
+# Interrupted, a test still removes what it made (lib.sh's EXIT trap).
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 # rnd N: a pseudo-random number in [0, N) in R, from the state RS (a 31-bit LCG: reproducible from SEED in any sh).
 rnd() {
 	RS=$(((RS * 1103515245 + 12345) % 2147483648))

@@ -23,7 +23,8 @@ KINDS=${KINDS:-$ALL_KINDS}
 DURING_DELAYS=${DURING_DELAYS:-0.02 0.05 0.1 0.15 0.2 0.3}
 P="sbrand-$$"
 TAG="$P-img:latest"
-at_exit '"$DOCKER" rmi -f "$TAG" >/dev/null 2>&1; "$DOCKER" image ls -q -f "label=sbrand=$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" rmi -f "$TAG" >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls -q -f "label=sbrand=$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 at_exit '"$SB" -t server stop >/dev/null 2>&1'
 
 # The digest's listing, made inside an image by busybox: every entry below /out with its type, mode and size, every
