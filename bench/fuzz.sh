@@ -2,7 +2,7 @@
 # bench/fuzz.sh: a fuzzing campaign: each libFuzzer harness (tests/fuzz/fuzz_*.c) runs MINUTES minutes (default 10).
 #   sh bench/fuzz.sh [MINUTES] [HARNESS...]      e.g. sh bench/fuzz.sh 10 fuzz_json
 # Builds the harnesses (make -f Makefile.bootstrap fuzz, clang), then runs them one after the other (JOBS=N runs N
-# at once). Each starts from its seed corpus tests/fuzz/corpus/<name>/ (fuzz_json: json/) and from what earlier
+# at once). Each starts from its seeds, tests/fuzz/corpus/<name>/ (or <name> without fuzz_), and from what earlier
 # campaigns found, kept in build-fuzz/corpus/<name>/; a crash leaves its input in build-fuzz/crashes/<name>/ (rerun
 # the harness on that file to see the report; only this campaign's crashes are counted). Prints one line per
 # harness: minutes, executions, coverage (edges), corpus size and crashes.
@@ -29,7 +29,8 @@ seconds=$(awk -v m="$MINUTES" 'BEGIN { printf "%d", m * 60 }')
 run() {
 	mkdir -p "$FUZZ_BUILD/corpus/$1" "$FUZZ_BUILD/crashes/$1" "$FUZZ_BUILD/logs"
 	# -close_fd_mask=2: the loaders' warnings would drown the log (sanitizer reports still get through)
-	seeds=$TOP/tests/fuzz/corpus/${1#fuzz_}
+	seeds=$TOP/tests/fuzz/corpus/$1
+	[ -d "$seeds" ] || seeds=$TOP/tests/fuzz/corpus/${1#fuzz_}
 	[ -d "$seeds" ] || seeds=
 	"$FUZZ_BUILD/fuzz/$1" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 		-close_fd_mask=2 -artifact_prefix="$FUZZ_BUILD/crashes/$1/" \

@@ -1,7 +1,7 @@
 # t0016: every libFuzzer harness (tests/fuzz/fuzz_*.c, built by `make -f Makefile.bootstrap fuzz` into FUZZ_DIR)
-# runs its seeds, tests/fuzz/corpus/<name>/ (fuzz_json: json/), and then FUZZ_SECONDS (default 10) of new inputs; a
-# crash, a sanitizer report or a harness's own check fails, and its input is kept and printed. `make test` sets
-# FUZZ_DIR when clang is there; bench/fuzz.sh runs the harnesses for minutes.
+# runs its seeds, tests/fuzz/corpus/<name>/ (or <name> without fuzz_), and then FUZZ_SECONDS (default 10) of new
+# inputs; a crash, a sanitizer report or a harness's own check fails, and its input is kept and printed. `make test`
+# sets FUZZ_DIR when clang is there; bench/fuzz.sh runs the harnesses for minutes.
 . "$(dirname "$0")/../lib/lib.sh"
 if [ -z "${FUZZ_DIR:-}" ] || ! ls "$FUZZ_DIR"/fuzz_* >/dev/null 2>&1; then
 	echo "$T_NAME: skipped: no fuzz harnesses (FUZZ_DIR; make -f Makefile.bootstrap fuzz needs clang)"
@@ -18,7 +18,8 @@ for h in "$FUZZ_DIR"/fuzz_*; do
 	name=$(basename "$h")
 	mkdir -p "$T_ROOT/new-$name" "$T_ROOT/crash-$name"
 	# the first directory takes what the run finds, so the seed corpus in the source tree stays as it is
-	seeds=$T_TOP/tests/fuzz/corpus/${name#fuzz_}
+	seeds=$T_TOP/tests/fuzz/corpus/$name
+	[ -d "$seeds" ] || seeds=$T_TOP/tests/fuzz/corpus/${name#fuzz_}
 	[ -d "$seeds" ] || seeds=
 	TMPDIR=$SCRATCH "$h" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 \
 		-print_final_stats=1 -artifact_prefix="$T_ROOT/crash-$name/" \
