@@ -9,9 +9,12 @@
  *
  * The ping's answer (the engine's API version) is a property of the engine process, so the helper keeps it while
  * that process lives: before pinging, it opens a connection of its own to the engine and never sends on it (the
- * sentinel). While the sentinel has nothing to read the engine that accepted it is up, and a ping is answered
- * from the kept answer without asking the engine; once it reads as closed (the engine stopped or restarted, or
- * dropped an idle connection), the next ping is made again. */
+ * sentinel). While the sentinel has nothing to read, the process that listened when it was accepted (its peer
+ * credentials) is alive and the socket's path still names the socket it was opened on, the engine that gave the
+ * answer is up, and a ping is answered from the kept answer without asking the engine; otherwise (the engine
+ * stopped or restarted, or dropped an idle connection), the next ping is made again. The sentinel alone is not
+ * enough: the connection may be held by a process that outlives the listener for a while (a child of the engine
+ * that is still exiting), so it can read as open after the engine is gone and its socket removed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -256,6 +259,15 @@ int enginesrv_recv(int fd, long timeout_s, struct docker_reply *r)
 	return 0;
 }
 
+/* engine_id: what identifies the engine a sentinel was opened on: the socket file, and the pid of the process that
+ * listened on it (0 when unknown, e.g. in another pid namespace). */
+struct engine_id {
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctime;
+	pid_t pid;
+};
+
 /* The helper: a thread per run, each with an engine connection taken from a pool of idle ones, so that a run
  * neither loads libcurl nor reconnects to the engine, and runs never wait for each other. */
 struct helper {
@@ -264,6 +276,7 @@ struct helper {
 	struct watchsrv *watch;   /* the watched trees (watchsrv.h) */
 	struct docker_reply ping; /* the kept answer to GET /_ping, while sentinel >= 0 */
 	int sentinel;             /* see the top of this file; -1 when none */
+	struct engine_id engine;  /* the engine the sentinel was opened on */
 	pthread_mutex_t lock;
 	struct docker *idle[8]; /* clients with a live connection to the engine, not in use */
 	size_t nidle;
@@ -343,13 +356,29 @@ static int read_job(int c, struct ask *j)
 	return j->path.data[0] == '/' ? 0 : -1;
 }
 
-/* sentinel_open: a connection to the engine socket that nothing is sent on; -1 when none can be made. */
-static int sentinel_open(const char *engine_socket)
+/* socket_id: the identity of the socket file at path in *id (its pid left alone); -1 when there is none. */
+static int socket_id(const char *path, struct engine_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return -1;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->ctime = st.st_ctim;
+	return 0;
+}
+
+/* sentinel_open: a connection to the engine socket that nothing is sent on, and what identifies that engine in *id;
+ * -1 when none can be made. The socket file is looked at first: replaced before the connect, it only differs later. */
+static int sentinel_open(const char *engine_socket, struct engine_id *id)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 	int fd;
 
-	if (strlen(engine_socket) >= sizeof(sa.sun_path))
+	if (strlen(engine_socket) >= sizeof(sa.sun_path) || socket_id(engine_socket, id) < 0)
 		return -1;
 	strcpy(sa.sun_path, engine_socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -357,7 +386,20 @@ static int sentinel_open(const char *engine_socket)
 		close(fd);
 		fd = -1;
 	}
+	id->pid = fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
 	return fd;
+}
+
+/* same_engine: the engine the sentinel was opened on still listens: its socket file is the same one, and the process
+ * that listened is alive. */
+static int same_engine(const char *engine_socket, const struct engine_id *was)
+{
+	struct engine_id now;
+
+	if (socket_id(engine_socket, &now) < 0 || now.dev != was->dev || now.ino != was->ino ||
+	    now.ctime.tv_sec != was->ctime.tv_sec || now.ctime.tv_nsec != was->ctime.tv_nsec)
+		return 0;
+	return was->pid <= 0 || kill(was->pid, 0) == 0 || errno == EPERM;
 }
 
 /* kept_ping: answer a ping from the kept answer when the sentinel says the engine that gave it is still up (the
@@ -368,7 +410,7 @@ static int kept_ping(struct helper *h, struct docker_reply *r)
 
 	if (h->sentinel < 0)
 		return 0;
-	if (poll(&pf, 1, 0) == 0) {
+	if (poll(&pf, 1, 0) == 0 && same_engine(h->engine_socket, &h->engine)) {
 		docker_reply_copy(r, &h->ping);
 		return 1;
 	}
@@ -378,8 +420,9 @@ static int kept_ping(struct helper *h, struct docker_reply *r)
 	return 0;
 }
 
-/* keep_ping: keep a successful ping's answer, with the sentinel opened before it was asked (fd; -1: none). */
-static void keep_ping(struct helper *h, const struct docker_reply *r, int fd)
+/* keep_ping: keep a successful ping's answer, with the sentinel opened before it was asked (fd; -1: none) on the
+ * engine id. */
+static void keep_ping(struct helper *h, const struct docker_reply *r, int fd, const struct engine_id *id)
 {
 	if (fd >= 0 && r->rc == 0 && r->status == 200) {
 		pthread_mutex_lock(&h->lock);
@@ -388,6 +431,7 @@ static void keep_ping(struct helper *h, const struct docker_reply *r, int fd)
 		buf_release(&h->ping.body);
 		docker_reply_copy(&h->ping, r);
 		h->sentinel = fd;
+		h->engine = *id;
 		fd = -1;
 		pthread_mutex_unlock(&h->lock);
 	}
@@ -401,6 +445,7 @@ static void *do_job(void *arg)
 	struct ask *j = arg;
 	int ping = strcmp(j->method, "GET") == 0 && strcmp(j->path.data, "/_ping") == 0 && !j->has_body;
 	int fd = -1;
+	struct engine_id id = {0};
 	struct docker *d;
 
 	memset(&j->r, 0, sizeof(j->r));
@@ -415,7 +460,7 @@ static void *do_job(void *arg)
 		pthread_mutex_unlock(&j->h->lock);
 		if (kept)
 			return NULL;
-		fd = sentinel_open(j->h->engine_socket); /* before the ping: an engine that restarts after it closes it */
+		fd = sentinel_open(j->h->engine_socket, &id); /* before the ping: an engine that restarts after it closes it */
 	}
 	d = take_client(j->h);
 	if (!d) {
@@ -428,7 +473,7 @@ static void *do_job(void *arg)
 	docker_exchange(d, j->method, j->path.data, j->has_body ? &j->body : NULL, j->timeout_s, &j->r);
 	give_client(j->h, d);
 	if (ping)
-		keep_ping(j->h, &j->r, fd);
+		keep_ping(j->h, &j->r, fd, &id);
 	return NULL;
 }
 

@@ -156,6 +156,43 @@ static void test_kept_ping(void)
 	fake_stop(engine);
 }
 
+/* The engine's listener dies but a process of it that holds the sentinel's connection lives on (as a child still
+ * exiting does for a moment after a SIGKILL of its group): the kept answer must go with the listener and its
+ * socket, not wait for that connection to close. */
+static void test_kept_ping_lingering(void)
+{
+	pid_t engine = fake_engine("1.50"), next;
+	int fd = -1;
+
+	unlink(logpath);
+	CHECK_INT(enginesrv_start(sock, 1), 0);
+	for (int i = 0; i < 50 && (fd = enginesrv_connect(sock)) < 0; i++)
+		usleep(100000);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_STR(ping(), "1.50");
+	CHECK_STR(ping(), "1.50");
+	CHECK_INT(count("GET /_ping"), 1);
+
+	/* the listener alone: the process serving the sentinel's connection stays */
+	kill(engine, SIGKILL);
+	waitpid(engine, NULL, 0);
+	unlink(sock);
+	CHECK_STR(ping(), "");
+	next = fake_engine("1.51");
+	CHECK_STR(ping(), "1.51");
+	CHECK_INT(count("GET /_ping"), 2);
+	/* a new engine on a socket of the same name, while the old one's connection is still open */
+	kill(next, SIGKILL);
+	waitpid(next, NULL, 0);
+	next = fake_engine("1.52");
+	CHECK_STR(ping(), "1.52");
+
+	CHECK_INT(enginesrv_status(sock, 1), 0);
+	kill(-engine, SIGKILL);
+	fake_stop(next);
+}
+
 /* ask: one request to the watched tree for the project at proj; the answer's first word, the token in *now. */
 static const char *ask(struct watchsrv *w, const char *method, const char *proj, const char *token, const char *lines,
                        char *now)
@@ -283,6 +320,7 @@ int main(int argc, char **argv)
 	unsetenv("SINDRI_BUILD_SERVER");
 	signal(SIGPIPE, SIG_IGN);
 	test_kept_ping();
+	test_kept_ping_lingering();
 	test_watched_tree();
 	char dir[96];
 	snprintf(dir, sizeof(dir), "%s/sindri-build", root);
