@@ -1,4 +1,4 @@
-# t0014: outputs live in the project, and -t clean removes only what a recorded run of the task produced.
+# t0007: outputs live in the project, and -t clean removes only what a recorded run of the task produced.
 . "$(dirname "$0")/../lib/lib.sh"
 
 # the project is a directory of its own, so that "../" and an absolute path can name a file outside it

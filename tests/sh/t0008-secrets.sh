@@ -1,4 +1,4 @@
-# t0015: secrets: a private state directory, values never written or printed, keyed through an HMAC, and a warning
+# t0008: secrets: a private state directory, values never written or printed, keyed through an HMAC, and a warning
 # for what looks secret but is not declared so.
 . "$(dirname "$0")/../lib/lib.sh"
 

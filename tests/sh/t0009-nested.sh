@@ -1,4 +1,4 @@
-# t0007: tasks that run builds of their own (sb.build, as cycles do): the closing line counts the tasks inside them
+# t0009: tasks that run builds of their own (sb.build, as cycles do): the closing line counts the tasks inside them
 # and the time their last runs took; plan functions say in a dry run and in -t explain what a task would do.
 . "$(dirname "$0")/../lib/lib.sh"
 

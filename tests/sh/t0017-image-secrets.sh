@@ -1,4 +1,4 @@
-# t0016: an image task's secrets reach RUN --mount=type=secret through BuildKit, and stay out of the image, its
+# t0017: an image task's secrets reach RUN --mount=type=secret through BuildKit, and stay out of the image, its
 # history and labels, the state and every message.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker

@@ -1,4 +1,4 @@
-# t0016: the Dockerfile and .dockerignore reader against the real builder. Each round generates a build context
+# t0018: the Dockerfile and .dockerignore reader against the real builder. Each round generates a build context
 # whose every file holds its own path, a .dockerignore of random patterns and a Dockerfile of many COPY lines
 # (tests/tools/dfgen.c), builds it with BuildKit, and compares, COPY by COPY, the files that arrived in the image
 # with the files the reader says the image reads (tests/tools/dfinputs.c, the code an image task keys with).
@@ -8,13 +8,13 @@ need_docker
 
 ROUNDS=${ROUNDS:-24}
 SEED=${SEED:-$(date +%s)}
-echo "t0016: seed $SEED, $ROUNDS rounds (repeat with SEED=$SEED ROUNDS=$ROUNDS)"
+echo "t0018: seed $SEED, $ROUNDS rounds (repeat with SEED=$SEED ROUNDS=$ROUNDS)"
 TOOLS=${UNIT_DIR:-$T_TOP/build/tests}/../tools
 DFGEN=$TOOLS/dfgen
 DFINPUTS=$TOOLS/dfinputs
 [ -x "$DFGEN" ] && [ -x "$DFINPUTS" ] || {
-	echo "t0016: build the test tools first (make -f Makefile.bootstrap unit-tests)" >&2
-	echo "t0016: 0 passed, 1 failed"
+	echo "t0018: build the test tools first (make -f Makefile.bootstrap unit-tests)" >&2
+	echo "t0018: 0 passed, 1 failed"
 	exit 1
 }
 # the reader follows the engine's Docker version where versions differ; the builder is this engine's
@@ -97,7 +97,7 @@ while [ "$r" -lt "$ROUNDS" ]; do
 		fi
 	done
 done
-echo "t0016: $cases generated cases in $ROUNDS rounds"
+echo "t0018: $cases generated cases in $ROUNDS rounds"
 
 # The refusals: what the builder fails on, the reader must refuse too (one small build each).
 refuse() {
@@ -130,7 +130,7 @@ refuse "a line of 64 KiB" "FROM busybox:local\nRUN echo $long\nCOPY a /\n"
 case "$API" in
 1.[0-3]* | 1.4[01]) refuse "pattern (x (a regexp group before Docker 23)" 'FROM busybox:local\nCOPY a /\n' '(x\n' ;;
 esac
-echo "t0016: $cases cases in all"
+echo "t0018: $cases cases in all"
 
 # The image task keys what the engine it talks to reads: "a+" is a regexp before Docker 23 (it leaves "aa" out
 # and keeps "a+"), itself from 23 on.
@@ -140,7 +140,7 @@ printf 'FROM busybox:local\nCOPY . /ctx/\n' >ctx/Dockerfile
 printf 'a+\n' >ctx/.dockerignore
 echo 1 >ctx/aa
 echo 1 >"ctx/a+"
-printf 'image "img" { context = "ctx", tags = { "sbtest-t0016-%s:1" } }\n' "$$" >sindri-build.lua
+printf 'image "img" { context = "ctx", tags = { "sbtest-t0018-%s:1" } }\n' "$$" >sindri-build.lua
 key0=$("$SB" -t key img 2>&1)
 echo 2 >ctx/aa
 key_aa=$("$SB" -t key img 2>&1)

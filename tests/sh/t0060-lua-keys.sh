@@ -1,4 +1,4 @@
-# t0007: what a Lua run or check function reads is its key: upvalues and globals, the functions it calls in turn,
+# t0060: what a Lua run or check function reads is its key: upvalues and globals, the functions it calls in turn,
 # tables to any depth with keys by type; what cannot be keyed runs every time and explain says why.
 . "$(dirname "$0")/../lib/lib.sh"
 

@@ -1,4 +1,4 @@
-# t0008: the compiled-recipe cache (.sindri-build/luac): each chunk is sealed with a checksum and checked before Lua
+# t0061: the compiled-recipe cache (.sindri-build/luac): each chunk is sealed with a checksum and checked before Lua
 # loads it; a damaged or foreign chunk is compiled again from the text with one warning, never a crash and never
 # another command; read-only commands write nothing there.
 . "$(dirname "$0")/../lib/lib.sh"

@@ -1,4 +1,4 @@
-# t0009: recipe mistakes are load errors that name the file and line and say what to do; a missing Docker engine
+# t0062: recipe mistakes are load errors that name the file and line and say what to do; a missing Docker engine
 # stops a run that needs it with one message.
 . "$(dirname "$0")/../lib/lib.sh"
 

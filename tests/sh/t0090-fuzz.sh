@@ -1,4 +1,4 @@
-# t0016: every libFuzzer harness (tests/fuzz/fuzz_*.c, built by `make -f Makefile.bootstrap fuzz` into FUZZ_DIR)
+# t0090: every libFuzzer harness (tests/fuzz/fuzz_*.c, built by `make -f Makefile.bootstrap fuzz` into FUZZ_DIR)
 # runs its seeds, tests/fuzz/corpus/<name>/ (or <name> without fuzz_), and then FUZZ_SECONDS (default 10) of new
 # inputs; a crash, a sanitizer report or a harness's own check fails, and its input is kept and printed. `make test`
 # sets FUZZ_DIR when clang is there; bench/fuzz.sh runs the harnesses for minutes.
