@@ -478,7 +478,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL};
+	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, STATE_DIR, NULL};
 	struct watched wt;
 	struct task **targets = NULL;
 	size_t n = 0;

@@ -71,7 +71,7 @@ c1=$(cid "$W1")
 sb cycle-fast CONFIG=ws1.yaml
 check "cycling one workspace leaves the other alone" test "$(cid "$W2")" = "$c2"
 
-echo "# base change" >>v3/Dockerfile.base
+echo "LABEL sbtest.change=base" >>v3/Dockerfile.base
 sb cycle-fast CONFIG=ws1.yaml
 check "a Dockerfile.base edit rebuilds base and fast" sh -c "grep -q '] docker-build-base' '$T_OUT' && grep -q '] docker-build-fast' '$T_OUT'"
 
@@ -139,7 +139,7 @@ sb cache-status CONFIG=ws1.yaml
 check "cache-status is read-only: the state is byte-identical" test "$before" = "$(snapshot .sindri-build)"
 check "status lists the images as current" sh -c "grep -q 'docker-build-base.*current' '$T_OUT' && grep -q 'docker-build-fast.*current' '$T_OUT'"
 check "status shows the BuildKit cache" out_has "BuildKit cache:"
-echo "# stale" >>v3/Dockerfile.dev
+echo "LABEL sbtest.change=stale" >>v3/Dockerfile.dev
 sb cache-status
 check "status says why an image is stale" out_has "stale.*(v3/Dockerfile.dev line"
 sb --json cache-status

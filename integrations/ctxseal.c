@@ -1,0 +1,526 @@
+/* ctxseal: keying a build context's entries, and writing the context from exactly the bytes that were keyed. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctxseal.h"
+#include "ctxtar.h"
+#include "dockerctx.h"
+#include "filecache.h"
+#include "graph.h"
+#include "key.h"
+#include "util.h"
+
+/* A part records an entry as its kind, its permission bits (NOMODE when they do not reach the image) and a file's
+ * content hash or a symlink's target text, hashed. */
+#define NOMODE 0xffffffffu
+#define CHUNK (1 << 17)
+
+struct sealent {
+	char *path;
+	char kind;              /* 'f' file, 'd' directory, 'l' symlink */
+	int keymode;
+	struct hash128 part;    /* the key part's hash */
+	struct hash128 content; /* a file's */
+};
+
+struct ctxseal {
+	struct sealent *v; /* sorted by path, as dockerctx_entries gave them */
+	size_t n;
+	char *ctx;         /* the context directory, relative to the root */
+	struct buf df;     /* the Dockerfile's bytes, as parsed and keyed */
+	char *dfname;      /* its name in the tar; NULL: the context is sealed as a directory */
+	int dfentry;       /* dfname is an entry of the context itself (then the tar holds it once, as that) */
+	char *dir;         /* the sealed directory while it exists; then "DIR/Dockerfile", "DIR/context" */
+	char *dir_df, *dir_ctx;
+};
+
+/* Names the Dockerfile may take in a tar when it is not an entry of the context itself. */
+static const char *const df_names[] = {".sindri-build.Dockerfile", "Dockerfile.sindri-build"};
+
+struct ctxseal *ctxseal_new(void)
+{
+	return xcalloc(1, sizeof(struct ctxseal));
+}
+
+static void release_entries(struct ctxseal *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		free(cs->v[i].path);
+	free(cs->v);
+	cs->v = NULL;
+	cs->n = 0;
+}
+
+void ctxseal_free(struct ctxseal *cs)
+{
+	if (!cs)
+		return;
+	ctxseal_close(cs);
+	release_entries(cs);
+	free(cs->ctx);
+	buf_release(&cs->df);
+	free(cs->dfname);
+	free(cs);
+}
+
+/* record: the hash of an entry's part; link is a symlink's target (n bytes), NULL for the others. */
+static struct hash128 record(char kind, uint32_t perm, const struct hash128 *content, const char *link, size_t n)
+{
+	unsigned char small[32], *rec = small;
+	size_t len = 5;
+	struct hash128 h;
+
+	if (link && n + 5 > sizeof(small))
+		rec = xmalloc(n + 5);
+	rec[0] = (unsigned char)kind;
+	for (int b = 0; b < 4; b++)
+		rec[1 + b] = (unsigned char)(perm >> (8 * b));
+	if (link) {
+		memcpy(rec + 5, link, n);
+		len += n;
+	} else if (content) {
+		for (int b = 0; b < 8; b++) {
+			rec[5 + b] = (unsigned char)(content->lo >> (8 * b));
+			rec[13 + b] = (unsigned char)(content->hi >> (8 * b));
+		}
+		len += 16;
+	}
+	h = hash_bytes(rec, len);
+	if (rec != small)
+		free(rec);
+	return h;
+}
+
+static char kind_of(uint32_t mode)
+{
+	return S_ISREG(mode) ? 'f' : S_ISDIR(mode) ? 'd' : S_ISLNK(mode) ? 'l' : 0;
+}
+
+/* describe: the part's value for explain ("file 0644", "dir", "link -> x"), in b, without printf: this runs for
+ * every entry of a no-op. */
+static const char *describe(struct buf *b, char kind, uint32_t perm, const char *link)
+{
+	static char v[10] = "file 0000";
+	int n = kind == 'f' ? 4 : 3;
+
+	if (link) {
+		buf_reset(b);
+		buf_adds(b, "link -> ");
+		buf_adds(b, link);
+		return b->data;
+	}
+	memcpy(v, kind == 'f' ? "file" : "dir", (size_t)n);
+	if (perm == NOMODE) {
+		v[n] = '\0';
+	} else {
+		v[n] = ' ';
+		for (int i = 0; i < 4; i++)
+			v[n + 1 + i] = (char)('0' + (perm >> (9 - 3 * i) & 7));
+		v[n + 5] = '\0';
+	}
+	return v;
+}
+
+/* in_context: the Dockerfile's path relative to the context directory, or NULL when it lies outside (malloc'd). */
+static char *in_context(const char *dockerfile, const char *ctx)
+{
+	size_t n;
+
+	while (dockerfile[0] == '.' && dockerfile[1] == '/')
+		dockerfile += 2;
+	while (ctx[0] == '.' && ctx[1] == '/')
+		ctx += 2;
+	if (strcmp(ctx, ".") == 0)
+		return str_has_prefix(dockerfile, "../") ? NULL : xstrdup(dockerfile);
+	n = strlen(ctx);
+	while (n && ctx[n - 1] == '/')
+		n--;
+	if (strncmp(dockerfile, ctx, n) != 0 || dockerfile[n] != '/')
+		return NULL;
+	return xstrdup(dockerfile + n + 1);
+}
+
+/* place: where the Dockerfile goes in the tar: its own entry when the context holds it as a file (COPY . takes it
+ * along there anyway), else a name that no read of the build can see; with neither, nowhere (dfname NULL). */
+static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dockerfile *df, const char *dockerfile)
+{
+	char *own = in_context(dockerfile, cs->ctx);
+	const struct ctxent *e = own ? ctxlist_find(l, own) : NULL;
+
+	free(cs->dfname);
+	cs->dfname = NULL;
+	cs->dfentry = e && S_ISREG(e->st.mode);
+	if (cs->dfentry) {
+		cs->dfname = own;
+		return;
+	}
+	free(own);
+	for (size_t i = 0; i < sizeof(df_names) / sizeof(*df_names) && !cs->dfname; i++) {
+		size_t n = strlen(df_names[i]);
+		int taken = 0;
+		for (size_t j = 0; j < l->n && !taken; j++)
+			taken = strncmp(l->v[j].path, df_names[i], n) == 0 && (!l->v[j].path[n] || l->v[j].path[n] == '/');
+		if (!taken && !dockerctx_visible(df, l, df_names[i]))
+			cs->dfname = xstrdup(df_names[i]);
+	}
+}
+
+int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const struct dockerfile *df,
+                const char *dockerfile, const char *text, size_t len, struct keyparts *kp, const struct keyenv *ke,
+                const char *task)
+{
+	struct buf full = BUF_INIT, name = BUF_INIT, value = BUF_INIT, target = BUF_INIT;
+	size_t prefix;
+	int ret = 0;
+
+	release_entries(cs);
+	cs->v = xcalloc(l->n + 1, sizeof(*cs->v));
+	free(cs->ctx);
+	cs->ctx = xstrdup(ctx);
+	buf_reset(&cs->df);
+	buf_add(&cs->df, text, len);
+	place(cs, l, df, dockerfile);
+	/* full: the context's path as the stat cache names files, then each entry's path in turn */
+	buf_adds(&full, "");
+	if (strcmp(ctx, ".") != 0) {
+		buf_adds(&full, ctx);
+		buf_addc(&full, '/');
+	}
+	prefix = full.len;
+	buf_adds(&name, "ctx:");
+	for (size_t i = 0; i < l->n && ret == 0; i++) {
+		struct ctxent *e = &l->v[i];
+		struct sealent *s = &cs->v[cs->n];
+		uint32_t perm = e->keymode ? e->st.mode & 07777 : NOMODE;
+		const char *link = NULL;
+
+		if (ke->stop && *ke->stop) {
+			ret = -1;
+			break;
+		}
+		s->kind = kind_of(e->st.mode);
+		if (!s->kind)
+			continue;
+		full.len = prefix;
+		buf_adds(&full, e->path);
+		if (s->kind == 'f' && filecache_hash(ke->fc, ke->rootfd, full.data, &e->st, &s->content) < 0) {
+			ret = error("image '%s': cannot read '%s':", task, full.data);
+			break;
+		}
+		if (s->kind == 'l') {
+			if (read_link(ke->rootfd, full.data, &target) < 0) {
+				ret = error("image '%s': cannot read the symlink '%s':", task, full.data);
+				break;
+			}
+			link = target.data;
+		}
+		s->part = record(s->kind, perm, s->kind == 'f' ? &s->content : NULL, link, link ? target.len : 0);
+		s->keymode = e->keymode;
+		s->path = e->path;
+		e->path = NULL;
+		cs->n++;
+		name.len = 4;
+		buf_adds(&name, s->path);
+		keyparts_add(kp, name.data, &s->part, describe(&value, s->kind, perm, link));
+		/* the Dockerfile is also a file the build copies: the bytes parsed must be the ones keyed there */
+		if (cs->dfentry && strcmp(s->path, cs->dfname) == 0) {
+			struct hash128 parsed = hash_bytes(text, len);
+			if (!hash_eq(&parsed, &s->content))
+				ret = error("image '%s': the Dockerfile '%s' changed while it was read; run again", task, dockerfile);
+		}
+	}
+	ctxlist_release(l);
+	buf_release(&full);
+	buf_release(&name);
+	buf_release(&value);
+	buf_release(&target);
+	return ret;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* find: the index of path in cs, or -1. */
+static long find(const struct ctxseal *cs, const char *path)
+{
+	const struct sealent *e = cs->n ? bsearch(&path, cs->v, cs->n, sizeof(*cs->v), cmp_path) : NULL;
+
+	return e ? (long)(e - cs->v) : -1;
+}
+
+/* changed: an entry is not what was keyed any more. */
+static int changed(struct buf *why, const char *path)
+{
+	buf_addf(why, "'%s' changed after it was hashed", path);
+	return 1;
+}
+
+/* put_file: stream the file at path into s, hashing what is written; 1 when it is not what was keyed. */
+static int put_file(struct ctxsink *s, int ctxfd, const struct sealent *e, char *chunk, struct buf *why)
+{
+	int fd = openat(ctxfd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	struct hasher h;
+	struct hash128 content, part;
+	struct stat st;
+	uint64_t left;
+	int ret = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return changed(why, e->path);
+	}
+	if (ctxsink_entry(s, e->path, 'f', st.st_mode & 07777, st.st_mtim.tv_sec, (uint64_t)st.st_size, NULL) < 0) {
+		close(fd);
+		return -1;
+	}
+	hasher_init(&h);
+	for (left = (uint64_t)st.st_size; left && ret == 0;) {
+		ssize_t n = read(fd, chunk, left < CHUNK ? (size_t)left : CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? error("cannot read '%s':", e->path) : changed(why, e->path); /* shorter now */
+			break;
+		}
+		hasher_add(&h, chunk, (size_t)n);
+		ret = ctxsink_data(s, chunk, (size_t)n);
+		left -= (uint64_t)n;
+	}
+	content = hasher_final(&h);
+	if (ret == 0 && read(fd, chunk, 1) != 0)
+		ret = changed(why, e->path); /* longer now */
+	close(fd);
+	if (ret)
+		return ret;
+	part = record('f', e->keymode ? st.st_mode & 07777 : NOMODE, &content, NULL, 0);
+	if (!hash_eq(&part, &e->part))
+		return changed(why, e->path);
+	return ctxsink_end(s);
+}
+
+/* put: entry e, checked against its part. */
+static int put(struct ctxsink *s, int ctxfd, const struct sealent *e, char *chunk, struct buf *target, struct buf *why)
+{
+	struct stat st;
+	struct hash128 part;
+
+	if (e->kind == 'f')
+		return put_file(s, ctxfd, e, chunk, why);
+	if (fstatat(ctxfd, e->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || kind_of(st.st_mode) != e->kind)
+		return changed(why, e->path);
+	if (e->kind == 'l' && read_link(ctxfd, e->path, target) < 0)
+		return changed(why, e->path);
+	part = record(e->kind, e->keymode ? st.st_mode & 07777 : NOMODE, NULL, e->kind == 'l' ? target->data : NULL,
+	              e->kind == 'l' ? target->len : 0);
+	if (!hash_eq(&part, &e->part))
+		return changed(why, e->path);
+	return ctxsink_entry(s, e->path, e->kind, st.st_mode & 07777, st.st_mtim.tv_sec, 0,
+	                     e->kind == 'l' ? target->data : NULL);
+}
+
+/* parents: the directories on the way to the entries that are not entries themselves, sorted. */
+static void parents(const struct ctxseal *cs, struct strv *out)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		char *p = xstrdup(cs->v[i].path);
+		for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+			*s = '\0';
+			if (find(cs, p) < 0 && !(out->n && strcmp(out->v[out->n - 1], p) == 0))
+				strv_push(out, p);
+			*s = '/';
+		}
+		free(p);
+	}
+	strv_sort(out);
+}
+
+/* write_entries: the directories on the way and the entries, in path order (a directory before what it holds). */
+static int write_entries(const struct ctxseal *cs, int ctxfd, struct ctxsink *s, struct buf *why)
+{
+	struct strv dirs = {0};
+	struct buf target = BUF_INIT;
+	char *chunk = xmalloc(CHUNK);
+	size_t i = 0, j = 0;
+	int ret = 0;
+
+	parents(cs, &dirs);
+	while (ret == 0 && (i < cs->n || j < dirs.n)) {
+		if (j < dirs.n && (i == cs->n || strcmp(dirs.v[j], cs->v[i].path) <= 0)) {
+			struct stat st;
+			const char *d = dirs.v[j++];
+			if (j > 1 && strcmp(d, dirs.v[j - 2]) == 0)
+				continue;
+			if (fstatat(ctxfd, d, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+				ret = changed(why, d);
+			else
+				ret = ctxsink_entry(s, d, 'd', st.st_mode & 07777, st.st_mtim.tv_sec, 0, NULL);
+		} else {
+			ret = put(s, ctxfd, &cs->v[i++], chunk, &target, why);
+		}
+	}
+	strv_release(&dirs);
+	buf_release(&target);
+	free(chunk);
+	return ret;
+}
+
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int open_up(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_D && (st->st_mode & 0700) != 0700)
+		chmod(path, st->st_mode | 0700);
+	return 0;
+}
+
+/* remove_tree: remove a sealed directory, whatever modes its copies have. */
+static void remove_tree(const char *path)
+{
+	nftw(path, open_up, 16, FTW_PHYS);
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void ctxseal_close(struct ctxseal *cs)
+{
+	if (cs->dir)
+		remove_tree(cs->dir);
+	free(cs->dir);
+	free(cs->dir_df);
+	free(cs->dir_ctx);
+	cs->dir = cs->dir_df = cs->dir_ctx = NULL;
+}
+
+/* tmp_dir: where the sealed context is written: the state directory, else TMPDIR. */
+static const char *tmp_dir(const struct keyenv *ke)
+{
+	struct stat st;
+	const char *env = getenv("TMPDIR");
+
+	if (ke->tmpdir && stat(ke->tmpdir, &st) == 0 && S_ISDIR(st.st_mode))
+		return ke->tmpdir;
+	return env && *env ? env : "/tmp";
+}
+
+/* open_tar: the sealed tar, in a file without a name. */
+static int open_tar(struct ctxseal *cs, const char *tmp, const char *task, int ctxfd, int *fd, struct buf *why)
+{
+	struct ctxsink *s;
+	int r = 0;
+
+	*fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		char *path = xasprintf("%s/.sindri-build-context-XXXXXX", tmp);
+		*fd = mkostemp(path, O_CLOEXEC);
+		if (*fd >= 0)
+			unlink(path);
+		free(path);
+	}
+	if (*fd < 0)
+		return error("image '%s': cannot create a temporary file in '%s' for the build context:", task, tmp);
+	s = ctxsink_tar(*fd);
+	/* the Dockerfile first, unless it is an entry of the context: the bytes that were parsed and keyed */
+	if (!cs->dfentry) {
+		r = ctxsink_entry(s, cs->dfname, 'f', 0644, now_ns() / 1000000000, cs->df.len, NULL);
+		if (r == 0)
+			r = ctxsink_data(s, cs->df.data ? cs->df.data : "", cs->df.len);
+		if (r == 0)
+			r = ctxsink_end(s);
+	}
+	if (r == 0)
+		r = write_entries(cs, ctxfd, s, why);
+	if (ctxsink_finish(s, r == 0) < 0 && r == 0)
+		r = -1;
+	if (r == 0 && lseek(*fd, 0, SEEK_SET) < 0)
+		r = error("image '%s': cannot read back the build context's tar:", task);
+	if (r != 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+/* sweep: remove the sealed directories that runs killed outright left in dir ("sealed-PID-N", PID gone). */
+static void sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		long pid;
+		if (sscanf(e->d_name, "sealed-%ld-", &pid) == 1 && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			char *path = xasprintf("%s/%s", dir, e->d_name);
+			remove_tree(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* open_dir: the sealed directory, the Dockerfile beside it. */
+static int open_dir(struct ctxseal *cs, const char *tmp, const char *task, int ctxfd, struct buf *why)
+{
+	static unsigned serial;
+	int dirfd, fd, r = -1;
+
+	sweep(tmp);
+	cs->dir = xasprintf("%s/sealed-%ld-%u", tmp, (long)getpid(), ++serial);
+	cs->dir_df = xasprintf("%s/Dockerfile", cs->dir);
+	cs->dir_ctx = xasprintf("%s/context", cs->dir);
+	if (mkdir(cs->dir, 0700) < 0 || mkdir(cs->dir_ctx, 0700) < 0 ||
+	    (dirfd = open(cs->dir_ctx, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error("image '%s': cannot create the sealed build context '%s':", task, cs->dir_ctx);
+	struct ctxsink *s = ctxsink_dir(dirfd);
+	r = write_entries(cs, ctxfd, s, why);
+	if (ctxsink_finish(s, r == 0) < 0 && r == 0)
+		r = -1;
+	close(dirfd);
+	fd = r == 0 ? open(cs->dir_df, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+	if (r == 0 && (fd < 0 || write_all(fd, cs->df.data ? cs->df.data : "", cs->df.len) < 0))
+		r = error("image '%s': cannot write '%s':", task, cs->dir_df);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int ctxseal_open(struct ctxseal *cs, const struct keyenv *ke, const char *task, int *fd, const char **dockerfile,
+                 const char **context, struct buf *why)
+{
+	const char *tmp = tmp_dir(ke);
+	int ctxfd = openat(ke->rootfd, cs->ctx, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	ctxseal_close(cs);
+	*fd = -1;
+	if (ctxfd < 0)
+		return error("image '%s': cannot open the build context '%s':", task, cs->ctx);
+	if (cs->dfname) {
+		r = open_tar(cs, tmp, task, ctxfd, fd, why);
+		*dockerfile = cs->dfname;
+		*context = "-";
+	} else {
+		r = open_dir(cs, tmp, task, ctxfd, why);
+		*dockerfile = cs->dir_df;
+		*context = cs->dir_ctx;
+		if (r != 0)
+			ctxseal_close(cs);
+	}
+	close(ctxfd);
+	return r;
+}
