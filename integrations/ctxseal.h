@@ -36,15 +36,19 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
                 const char *task);
 
 /*
- * ctxseal_open: write the sealed context for a build: a tar in a file that has no name (nothing is left behind,
- * whatever happens), in *fd for the build's stdin, with *context "-"; or a directory in ke->tmpdir (else TMPDIR),
- * with *fd -1 and *context its path; *dockerfile is what docker build's -f takes. The strings stay valid until the
- * next ctxseal call. 0; 1 when an entry is no longer what was keyed ("'PATH' changed after it was hashed" in why:
- * hash again, then open again); -1 after printing an error.
+ * ctxseal_open: the sealed context for a build. Usually a tar, which a thread writes into a pipe while the build
+ * reads it: *fd is the pipe's read end, for the build's stdin (the caller closes it once the build started),
+ * *context is "-"; an entry that changed after it was hashed then fails the build, which never gets a context cut
+ * short (the thread says which entry; run again). Or, when COPY would see any name the tar could give the Dockerfile,
+ * a directory written now in ke->tmpdir (else TMPDIR): *fd -1, *context its path. *dockerfile is what docker
+ * build's -f takes. The strings stay valid until the next ctxseal call. 0; 1 when an entry of the directory is no
+ * longer what was keyed ("'PATH' changed after it was hashed" in why: hash again, then open again); -1 after
+ * printing an error.
  */
 int ctxseal_open(struct ctxseal *cs, const struct keyenv *ke, const char *task, int *fd, const char **dockerfile,
                  const char **context, struct buf *why);
-/* ctxseal_close: remove the directory ctxseal_open wrote, if any (a tar needs nothing). */
-void ctxseal_close(struct ctxseal *cs);
+/* ctxseal_close: once the build ended, wait for the tar's writer and remove the directory ctxseal_open wrote. 0
+ * when the build was sent the whole context (or nothing was open), -1 when not (the writer said why). */
+int ctxseal_close(struct ctxseal *cs);
 
 #endif

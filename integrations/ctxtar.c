@@ -1,4 +1,5 @@
 /* ctxtar: a tar writer and a directory-tree writer behind one small interface. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ static int flush(struct ctxsink *s, int all)
 	if (s->out.len < FLUSH_AT && !all)
 		return 0;
 	if (write_all(s->fd, s->out.data, s->out.len) < 0)
-		return error("cannot write the build context's tar:");
+		return errno == EPIPE ? -1 : error("cannot write the build context's tar:"); /* EPIPE: the build ended */
 	buf_reset(&s->out);
 	return 0;
 }

@@ -124,12 +124,12 @@ static int resolve(int ctxfd, const char *src, const struct dockerignore *ign, s
 	struct stat sb;
 	int links = 0, popped = 0, ret = 0;
 
-	buf_reset(real);
-	buf_adds(real, "");
-	buf_adds(&rest, src);
 	if (fstat(ctxfd, &sb) < 0)
 		return -1;
 	filestat_from(st, &sb);
+	buf_reset(real);
+	buf_adds(real, "");
+	buf_adds(&rest, src);
 	while (rest.len) {
 		size_t n = strcspn(rest.data, "/");
 		int more = rest.data[n] == '/';

@@ -727,7 +727,8 @@ static int image_finish(struct task *t, const struct keyenv *ke)
 	int r = 0;
 
 	(void)ke;
-	ctxseal_close(img->seal);
+	if (ctxseal_close(img->seal) < 0)
+		return error("image '%s': the build did not get the whole build context; not recorded: run again", t->name);
 	switch (img->source) {
 	case SRC_PULL:
 		r = retag(t, img->remote_ref);

@@ -208,8 +208,9 @@ static char *cache_path(void)
 	return xasprintf("%s.cache", dir);
 }
 
-/* seal: key the entries text reads (the Dockerfile, at dockerfile, holds text), seal them and list the tar with
- * tar(1): "type owner path[ -> target]", one per line. *ret gets ctxseal_open's result; *dfname its -f. */
+/* seal: key the entries text reads (the Dockerfile, at dockerfile, holds text), seal them, read the tar as a build
+ * would and list it with tar(1): "type owner path[ -> target]", one per line. *ret: 0 when the whole context was
+ * sent (ctxseal_close), else 1; *dfname: ctxseal_open's -f. */
 static char *seal(const char *text, const char *dockerfile, int (*between)(void), int *ret, struct buf *why,
                   char **dfname)
 {
@@ -231,20 +232,19 @@ static char *seal(const char *text, const char *dockerfile, int (*between)(void)
 	CHECK_INT(ctxseal_key(cs, &l, dir, df, dockerfile, text, strlen(text), kp, &ke, "t"), 0);
 	if (between)
 		between();
-	*ret = ctxseal_open(cs, &ke, "t", &fd, &dfarg, &ctxarg, why);
-	*dfname = xstrdup(*ret == 0 ? dfarg : "");
-	if (*ret == 0) {
-		/* the unnamed file, copied where tar(1) can read it */
-		struct buf b = BUF_INIT;
-		char chunk[4096];
-		ssize_t n;
-		CHECK_STR(ctxarg, "-");
-		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-			buf_add(&b, chunk, (size_t)n);
-		CHECK(write_file_atomic(tar, b.data, b.len) == 0);
-		buf_release(&b);
-		close(fd);
-	}
+	CHECK_INT(ctxseal_open(cs, &ke, "t", &fd, &dfarg, &ctxarg, why), 0);
+	*dfname = xstrdup(dfarg);
+	CHECK_STR(ctxarg, "-");
+	/* what the writer sends down the pipe, saved where tar(1) can read it */
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(&b, chunk, (size_t)n);
+	CHECK(write_file_atomic(tar, b.data ? b.data : "", b.len) == 0);
+	buf_release(&b);
+	close(fd);
+	*ret = ctxseal_close(cs) == 0 ? 0 : 1;
 	cmd = xasprintf("tar -tvf '%s' 2>&1", tar);
 	if (*ret == 0 && (p = popen(cmd, "r"))) {
 		while (fgets(line, sizeof(line), p)) {
@@ -332,15 +332,15 @@ static void test_tar(void)
 	free(got);
 	free(want);
 	/* an entry that changed after it was hashed is refused, whatever its stat data says */
+	/* an entry that changed after it was hashed ends the tar with a block tar(1) refuses: the build fails */
 	got = seal("FROM a\nCOPY t/ /x/\n", "/elsewhere/Dockerfile", edit_same_size, &ret, &why, &name);
 	CHECK_INT(ret, 1);
-	CHECK_STR(why.data, "'t/a.txt' changed after it was hashed");
+	CHECK(!strstr(got, "t/a.txt") && !strstr(got, "t/la"));
 	free(got);
 	free(name);
-	buf_reset(&why);
 	got = seal("FROM a\nCOPY t/ /x/\n", "/elsewhere/Dockerfile", retarget, &ret, &why, &name);
 	CHECK_INT(ret, 1);
-	CHECK_STR(why.data, "'t/la' changed after it was hashed");
+	CHECK(!strstr(got, "t/la"));
 	free(got);
 	free(name);
 	buf_release(&why);
@@ -391,7 +391,8 @@ static void test_places(void)
 	CHECK_STR(dfarg, "Dockerfile");
 	CHECK_STR(ctxarg, "-");
 	if (fd >= 0)
-		close(fd);
+		close(fd); /* a build that reads nothing: the writer stops, and says the context was not sent whole */
+	CHECK_INT(ctxseal_close(cs), -1);
 	/* ... and its bytes must be those parsed */
 	ctxlist_release(&l);
 	CHECK(dockerctx_entries(df, ctxfd, NULL, NULL, NULL, &l, &err) == 0);
