@@ -164,12 +164,20 @@ static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dock
 	}
 	free(own);
 	for (size_t i = 0; i < sizeof(df_names) / sizeof(*df_names) && !cs->dfname; i++) {
-		size_t n = strlen(df_names[i]);
-		int taken = 0;
-		for (size_t j = 0; j < l->n && !taken; j++)
-			taken = strncmp(l->v[j].path, df_names[i], n) == 0 && (!l->v[j].path[n] || l->v[j].path[n] == '/');
+		/* taken when an entry is that name or lies below it: the first path from "name/" on tells */
+		char *below = xasprintf("%s/", df_names[i]);
+		size_t lo = 0, hi = l->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(l->v[mid].path, below) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		int taken = ctxlist_find(l, df_names[i]) || (lo < l->n && str_has_prefix(l->v[lo].path, below));
 		if (!taken && !dockerctx_visible(df, l, df_names[i]))
 			cs->dfname = xstrdup(df_names[i]);
+		free(below);
 	}
 }
 
@@ -182,7 +190,7 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 	int ret = 0;
 
 	release_entries(cs);
-	cs->v = xcalloc(l->n + 1, sizeof(*cs->v));
+	cs->v = xreallocarray(NULL, l->n + 1, sizeof(*cs->v)); /* every field is set below */
 	free(cs->ctx);
 	cs->ctx = xstrdup(ctx);
 	buf_reset(&cs->df);
@@ -209,8 +217,11 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 		s->kind = kind_of(e->st.mode);
 		if (!s->kind)
 			continue;
-		full.len = prefix;
-		buf_adds(&full, e->path);
+		if (s->kind != 'd') {
+			full.len = prefix;
+			buf_adds(&full, e->path);
+		}
+		memset(&s->content, 0, sizeof(s->content));
 		if (s->kind == 'f' && filecache_hash(ke->fc, ke->rootfd, full.data, &e->st, &s->content) < 0) {
 			ret = error("image '%s': cannot read '%s':", task, full.data);
 			break;
