@@ -166,14 +166,7 @@ static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dock
 	for (size_t i = 0; i < sizeof(df_names) / sizeof(*df_names) && !cs->dfname; i++) {
 		/* taken when an entry is that name or lies below it: the first path from "name/" on tells */
 		char *below = xasprintf("%s/", df_names[i]);
-		size_t lo = 0, hi = l->n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (strcmp(l->v[mid].path, below) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		size_t lo = ctxlist_lower(l, 0, below);
 		int taken = ctxlist_find(l, df_names[i]) || (lo < l->n && str_has_prefix(l->v[lo].path, below));
 		if (!taken && !dockerctx_visible(df, l, df_names[i]))
 			cs->dfname = xstrdup(df_names[i]);

@@ -42,6 +42,20 @@ static int cmp_ent(const void *a, const void *b)
 	return strcmp(((const struct ctxent *)a)->path, ((const struct ctxent *)b)->path);
 }
 
+size_t ctxlist_lower(const struct ctxlist *l, size_t from, const char *path)
+{
+	size_t lo = from, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(l->v[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 const struct ctxent *ctxlist_find(const struct ctxlist *l, const char *path)
 {
 	struct ctxent key = {(char *)path, {0}, 0};
@@ -379,26 +393,34 @@ static void filter(struct reader *rd, struct ctxlist *got, struct ctxlist *out, 
 		buf_reset(&below);
 		buf_adds(&below, got->v[j].path);
 		buf_addc(&below, '/');
-		size_t lo = j + 1, hi = got->n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (strcmp(got->v[mid].path, below.data) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t i = lo; i < got->n && !keep[j] && str_has_prefix(got->v[i].path, below.data); i++)
+		for (size_t i = ctxlist_lower(got, j + 1, below.data);
+		     i < got->n && !keep[j] && str_has_prefix(got->v[i].path, below.data); i++)
 			keep[j] = keep[i];
 	}
 	buf_release(&below);
+	/* what is kept, in place; then moved to out whole when out is empty (one read: the usual case) */
+	size_t k = 0;
 	for (size_t i = 0; i < got->n; i++) {
 		if (keep[i]) {
-			own(out, got->v[i].path, &got->v[i].st, got->v[i].keymode == 1);
-			got->v[i].path = NULL; /* moved */
-			(*kept)++;
+			got->v[k] = got->v[i];
+			got->v[k++].keymode = got->v[i].keymode == 1;
+		} else {
+			free(got->v[i].path);
 		}
 	}
+	got->n = *kept = k;
 	free(keep);
+	if (!out->n) {
+		struct ctxlist tmp = *out;
+		*out = *got;
+		out->whole = tmp.whole;
+		tmp.whole = 0;
+		*got = tmp;
+	}
+	for (size_t i = 0; i < got->n; i++) {
+		own(out, got->v[i].path, &got->v[i].st, got->v[i].keymode);
+		got->v[i].path = NULL; /* moved */
+	}
 	ctxlist_release(got);
 }
 

@@ -27,8 +27,10 @@ struct ctxlist {
 
 void ctxlist_init(struct ctxlist *l);
 void ctxlist_release(struct ctxlist *l);
-/* ctxlist_find: the entry for path, or NULL. */
+/* ctxlist_find: the entry for path, or NULL. ctxlist_lower: the index of the first entry from index from on whose
+ * path is not less than path (l->n when none). */
 const struct ctxent *ctxlist_find(const struct ctxlist *l, const char *path);
+size_t ctxlist_lower(const struct ctxlist *l, size_t from, const char *path);
 
 /*
  * dockerctx_entries: fill out with every entry of the context directory ctxfd that the needed stages' COPY and ADD
