@@ -514,7 +514,7 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 	if (fileset_expand(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
 	                   (const char *const *)t->excludes.v, t->excludes.n, &err) < 0) {
 		/* a named input is gone, or cannot be read: it changed */
-		buf_addf(why, "%s", err.data ? err.data : "an input cannot be read");
+		buf_addf(why, "list changed (%s)", err.data ? err.data : "an input cannot be read");
 		ret = 1;
 		goto out;
 	}

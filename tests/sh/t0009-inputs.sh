@@ -111,6 +111,22 @@ check "an edit put back during the run is still seen (ctime)" out_has "input 'in
 sb
 check "... and the next run runs it again" ran_is "copy use"
 
+# A named input removed while the task runs.
+echo lit >lit.txt
+cat >lit.lua <<'LUA'
+task "lit" {
+  inputs = { "lit.txt" },
+  outputs = { "lit.out" },
+  run = "touch started; while [ -e hold ]; do sleep 0.05; done; cat lit.txt > lit.out 2>/dev/null; true",
+}
+LUA
+during "rm lit.txt" -f lit.lua lit
+check "a named input removed during the run is reported" \
+	out_has "input list changed (no such file or directory 'lit.txt') while it ran"
+echo lit >lit.txt
+sb -f lit.lua lit
+check "... and the next run runs it again" ran_is "lit"
+
 # Declared outputs are written by the run itself: an output inside an input directory is not an edit.
 cat >self.lua <<'LUA'
 task "self" { inputs = { "in/" }, outputs = { "in/gen.txt" }, run = "cat in/a.txt > in/gen.txt" }
