@@ -56,13 +56,13 @@ chmod 644 in/b.txt
 sb
 check "read and write bits are not keyed" ran_is ""
 # A symlink is keyed as such, even to the same content.
-echo 'beside' >in/b-target
+echo 'beside' >b-target
 mv in/b.txt b.tmp
-ln -s b-target in/b.txt
+ln -s ../b-target in/b.txt
 sb -d explain
 check "a file replaced by a symlink to the same content reruns" ran_is "copy use"
 check "... and explain says so" out_has "input 'in/b.txt' changed: 'file' -> 'symlink'"
-rm in/b.txt in/b-target
+rm in/b.txt b-target
 mv b.tmp in/b.txt
 sb
 
