@@ -105,7 +105,8 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 		if (state_get_blob(st, t->name, &blob) == 0)
 			old = keyparts_decode(blob.data, blob.len);
 		if (!old || keyparts_explain(old, t->parts, why, 20) == 0)
-			buf_adds(why, "its key changed\n");
+			buf_adds(why, "its key changed, though none of its parts did (a newer sindri-build keys more of "
+			              "them, or its last run was not recorded as current)\n");
 		keyparts_free(old);
 		buf_release(&blob);
 		return 1;
@@ -243,9 +244,45 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 	return state_record(st, &rec);
 }
 
+/*
+ * record: the commit point of t's successful run, unless its result cannot be trusted: it consumed the result of a
+ * dependency that was not trusted, or an input changed while it ran (then what the command read may not be what was
+ * keyed). Such a run records nothing and says so; its key is replaced by one no later run computes, so that no
+ * dependent's record or image label made from it can ever match (they are unique too: dep:NAME is in their key).
+ * The run still succeeded, as make and ninja would have it. Returns 0 (recorded or not), -1 on failure.
+ */
 static int record(struct sched *s, struct task *t, int64_t dur)
 {
-	return task_record(t, s->st, s->ke, dur);
+	struct buf why = BUF_INIT;
+	const struct task *dep = NULL;
+	int r;
+
+	for (size_t i = 0; i < t->deps.n && !dep; i++)
+		if (t->depv[i]->untrusted)
+			dep = t->depv[i];
+	if (dep) {
+		status_line(&s->status, "sindri-build: task '%s': not recorded, since '%s', which it depends on, was not; "
+		            "the next run runs it again", t->name, dep->name);
+		t->untrusted = 1;
+		return 0;
+	}
+	r = task_inputs_check(t, s->ke, &why);
+	if (r == 1) {
+		status_line(&s->status, "sindri-build: task '%s': input %s while it ran; not recorded, the next run runs "
+		            "it again", t->name, why.data);
+		t->untrusted = 1;
+		task_key_poison(t);
+	}
+	buf_release(&why);
+	return r < 0 ? -1 : r == 1 ? 0 : task_record(t, s->st, s->ke, dur);
+}
+
+/* drop_stdin: what prepare gave t's command to read is not needed any more. */
+static void drop_stdin(struct task *t)
+{
+	if (t->stdin_fd >= 0)
+		close(t->stdin_fd);
+	t->stdin_fd = -1;
 }
 
 static void finished(struct sched *s, struct task *t, int status, const char *cmd, const char *out, size_t n,
@@ -356,6 +393,7 @@ static void start(struct sched *s, struct task *t)
 	if (!s->o->dry_run)
 		build_task_started();
 	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t, s->ke) < 0) {
+		drop_stdin(t);
 		s->status.started++;
 		s->status.running++;
 		status_finish(&s->status, t->name, 0, NULL, NULL, 0);
@@ -364,6 +402,8 @@ static void start(struct sched *s, struct task *t)
 		return;
 	}
 	cmd = task_cmdline(t);
+	if (t->run != RUN_ARGV && t->run != RUN_SHELL)
+		drop_stdin(t);
 	if (t->run != RUN_NONE && s->o->dry_run) {
 		t->planned = 1;
 		status_start(&s->status, t->name, cmd);
@@ -424,7 +464,8 @@ static void start(struct sched *s, struct task *t)
 		argv[t->argv.n] = NULL;
 	}
 	struct running r = {t, {0}, now_ns(), t0, cmd};
-	int rc = proc_spawn(&r.job, argv, console);
+	int rc = proc_spawn(&r.job, argv, console, t->stdin_fd);
+	drop_stdin(t);
 	if (argv != sh)
 		free(argv);
 	if (rc < 0) {
@@ -531,6 +572,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		t->state = T_WAIT;
 		t->pending = 0;
 		t->nrdeps = 0;
+		t->untrusted = 0;
 	}
 	for (size_t i = 0; i < nplan; i++) {
 		struct task *t = plan[i];

@@ -50,6 +50,7 @@ struct walker {
 	struct filecache *fc; /* directory listings by stat data; NULL: read every directory */
 	struct buf fckey;     /* fc's name for a path: the prefix (rootfd's path in fc), then the path */
 	size_t fcprefix;      /* bytes of prefix in fckey */
+	unsigned flags;       /* enum fileset_flags */
 };
 
 void fileset_init(struct fileset *fs)
@@ -78,7 +79,7 @@ void filestat_from(struct filestat *fst, const struct stat *st)
 	fst->mode = (uint32_t)st->st_mode;
 }
 
-static void fileset_add(struct fileset *fs, const char *path, size_t len, const struct stat *st)
+static void fileset_add(struct fileset *fs, const char *path, size_t len, const struct stat *st, int link)
 {
 	struct fileent *e;
 
@@ -89,6 +90,7 @@ static void fileset_add(struct fileset *fs, const char *path, size_t len, const 
 	e = &fs->v[fs->n++];
 	e->path = xstrndup(path, len);
 	filestat_from(&e->st, st);
+	e->link = link;
 }
 
 /* class_match: p is at '['. 1 or 0 for whether character c is in the class, with *end after its ']'; -1 when the
@@ -401,11 +403,11 @@ static int stat_entry(struct walker *w, const char *path, struct stat *st, int f
 /* stat_dir: stat the directory at w->path (no trailing '/'), or take it from fc under a vouch; fc remembers it. */
 static int stat_dir(struct walker *w, struct stat *st)
 {
-	if (known(w, 1, st))
+	if (w->fc && known(w, 1, st))
 		return 0;
 	if (stat_entry(w, w->path.len ? w->path.data : ".", st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
-	if (S_ISDIR(st->st_mode))
+	if (w->fc && S_ISDIR(st->st_mode))
 		note(w, 1, st);
 	return 0;
 }
@@ -420,6 +422,7 @@ static int stat_dir(struct walker *w, struct stat *st)
 static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 {
 	uint64_t accept = (uint64_t)1 << w->nseg;
+	int entries = (w->flags & FILESET_ENTRIES) != 0;
 	size_t base = w->path.len;
 	const char *dir = base ? w->path.data : ".";
 	struct buf own = BUF_INIT;
@@ -491,7 +494,8 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		case DT_UNKNOWN:
 			if (type == DT_REG && w->fc && (known_st = known(w, 0, &est)))
 				; /* vouched for: its stat data as the cache has it */
-			else if (stat_entry(w, w->path.data, &est, type == DT_UNKNOWN ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
+			else if (stat_entry(w, w->path.data, &est,
+			                    type == DT_UNKNOWN || entries ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
 				/* Gone since it was listed, or a dangling symlink: neither is an input. */
 				if (errno == ENOENT || errno == ENOTDIR)
 					continue;
@@ -499,6 +503,12 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 				goto out;
 			}
 			islink = type == DT_LNK;
+			if (S_ISLNK(est.st_mode) && entries) {
+				/* a context keeps the link itself, whatever it names (nothing, a directory, outside) */
+				if (!excluded(w, w->path.data, 0) && (set == WALK_ALL || ((next & accept) && !w->dironly)))
+					fileset_add(w->fs, w->path.data, w->path.len, &est, 1);
+				continue;
+			}
 			if (S_ISLNK(est.st_mode)) {
 				islink = 1;
 				if (stat_entry(w, w->path.data, &est, 0) < 0)
@@ -517,7 +527,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			continue;
 		if (!isdir) {
 			if (set == WALK_ALL || ((next & accept) && !w->dironly)) {
-				fileset_add(w->fs, w->path.data, w->path.len, &est);
+				fileset_add(w->fs, w->path.data, w->path.len, &est, islink);
 				if (w->fc && !known_st && !islink && S_ISREG(est.st_mode))
 					note(w, 0, &est);
 			}
@@ -526,7 +536,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		/* A matched directory takes everything below it; otherwise carry the live states down. */
 		if (set == WALK_ALL || (next & accept))
 			next = WALK_ALL;
-		if (w->fc && !statted) {
+		if ((w->fc || (entries && next == WALK_ALL)) && !statted) {
 			if (stat_dir(w, &est) < 0) {
 				if (errno == ENOENT || errno == ENOTDIR)
 					continue;
@@ -536,6 +546,18 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			if (!S_ISDIR(est.st_mode))
 				continue;
 			statted = 1;
+		}
+		if (entries && next == WALK_ALL) {
+			/* The listing puts a directory where "name/" sorts, after siblings such as "name-x" and "name.c": move
+			 * its own entry before them, so that the set stays sorted (usually this moves nothing). */
+			struct fileent *v;
+			fileset_add(w->fs, w->path.data, w->path.len, &est, 0);
+			v = w->fs->v;
+			for (size_t k = w->fs->n - 1; k > 0 && strcmp(v[k - 1].path, v[k].path) > 0; k--) {
+				struct fileent tmp = v[k];
+				v[k] = v[k - 1];
+				v[k - 1] = tmp;
+			}
 		}
 		buf_addc(&w->path, '/');
 		if (walk(w, -1, statted ? &est : NULL, next) < 0) {
@@ -570,9 +592,16 @@ static int walk_from(struct walker *w, uint64_t set, int rootfd, int missing_ok)
 static int expand_literal(struct walker *w, int rootfd, const char *orig)
 {
 	const char *path = w->path.len ? w->path.data : ".";
+	int entries = (w->flags & FILESET_ENTRIES) != 0, link = 0;
 	struct stat st;
 
-	if (fstatat(rootfd, path, &st, 0) < 0) {
+	/* lstat first: it is all a file or directory needs, and it says whether the pattern names a symlink */
+	int r = fstatat(rootfd, path, &st, AT_SYMLINK_NOFOLLOW);
+	if (r == 0 && S_ISLNK(st.st_mode) && !entries) {
+		link = 1;
+		r = fstatat(rootfd, path, &st, 0);
+	}
+	if (r < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			buf_addf(w->err, "no such file or directory '%s'", orig);
 			return -1;
@@ -583,7 +612,14 @@ static int expand_literal(struct walker *w, int rootfd, const char *orig)
 	if (S_ISDIR(st.st_mode)) {
 		if (w->path.len && (excluded_below(w, w->path.data) || excluded(w, w->path.data, 1)))
 			return 0;
+		if (entries && w->path.len)
+			fileset_add(w->fs, w->path.data, w->path.len, &st, 0);
 		return walk_from(w, WALK_ALL, rootfd, 0);
+	}
+	if (entries && S_ISLNK(st.st_mode)) {
+		if (!w->dironly && !excluded_below(w, w->path.data) && !excluded(w, w->path.data, 0))
+			fileset_add(w->fs, w->path.data, w->path.len, &st, 1);
+		return 0;
 	}
 	if (w->dironly) {
 		buf_addf(w->err, "not a directory '%s'", orig);
@@ -594,7 +630,7 @@ static int expand_literal(struct walker *w, int rootfd, const char *orig)
 		return -1;
 	}
 	if (!excluded_below(w, w->path.data) && !excluded(w, w->path.data, 0))
-		fileset_add(w->fs, w->path.data, w->path.len, &st);
+		fileset_add(w->fs, w->path.data, w->path.len, &st, link);
 	return 0;
 }
 
@@ -672,14 +708,15 @@ static void sort_dedupe(struct fileset *fs)
 int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                    const char *const *excl, size_t nexcl, struct buf *err)
 {
-	return fileset_expand_cached(fs, rootfd, pats, npats, excl, nexcl, NULL, NULL, err);
+	return fileset_expand_cached(fs, rootfd, pats, npats, excl, nexcl, NULL, NULL, 0, err);
 }
 
 int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                           const char *const *excl, size_t nexcl, struct filecache *fc, const char *fcprefix,
-                          struct buf *err)
+                          unsigned flags, struct buf *err)
 {
-	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err, .rootfd = rootfd, .fc = fc, .fckey = BUF_INIT};
+	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err, .rootfd = rootfd, .fc = fc, .fckey = BUF_INIT,
+	                   .flags = flags};
 	struct excl *ex = xcalloc(nexcl, sizeof(*ex));
 	size_t old = fs->n, i;
 	int ret = 0;

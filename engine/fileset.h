@@ -19,6 +19,7 @@ struct filestat {
 struct fileent {
 	char *path;
 	struct filestat st;
+	int link; /* reached through a symlink: st is what it names (FILESET_ENTRIES: st is the link's own) */
 };
 
 /* A set of files sorted bytewise by path, without duplicates. */
@@ -40,20 +41,32 @@ void filestat_from(struct filestat *fst, const struct stat *st);
  * deduplicate. Pattern forms (leading "./" ignored): "a/b.c" a file, which must exist; "dir/" or "dir" naming a
  * directory: every file below it, recursively; a glob with '*', '?', '[...]' within one path segment and "**" as a
  * whole segment for any number of directories ("src/" "**" "/" "*.c"). Globs may match nothing. An exclude that
- * matches a directory prunes it. Symlinks to files count as files (their target's stat); symlinks to directories are
- * not followed while walking. Absolute paths and ".." segments are rejected. Returns 0, or -1 with a one-line reason
- * appended to err ("no such file or directory 'x'"), leaving fs unchanged.
+ * matches a directory prunes it. Symlinks to files count as files (their target's stat, with link set); symlinks to
+ * directories are not followed while walking. Absolute paths and ".." segments are rejected. Returns 0, or -1 with a
+ * one-line reason appended to err ("no such file or directory 'x'"), leaving fs unchanged.
  */
 int fileset_expand(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                    const char *const *excl, size_t nexcl, struct buf *err);
 
+/* What fileset_expand_cached lists. */
+enum fileset_flags {
+	/*
+	 * The entries a build context holds, as COPY keeps them, rather than the files a command reads: a symlink is an
+	 * entry of its own with its lstat data, never followed (a dangling one and one to a directory too), and every
+	 * directory a pattern matches or that lies below a match is an entry as well (so an empty one is listed).
+	 * Other file types are still left out.
+	 */
+	FILESET_ENTRIES = 1 << 0,
+};
+
 /* fileset_expand_cached: fileset_expand that reads a directory only when its stat data changed since its listing
  * was cached in fc (NULL: like fileset_expand), and under fc's vouch takes stat data from fc (filecache_vouch).
- * fcprefix (NULL: none) is rootfd's path as fc names files ("ctx/" when rootfd is the directory ctx of fc's root). */
+ * fcprefix (NULL: none) is rootfd's path as fc names files ("ctx/" when rootfd is the directory ctx of fc's root).
+ * flags: enum fileset_flags. */
 struct filecache;
 int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                           const char *const *excl, size_t nexcl, struct filecache *fc, const char *fcprefix,
-                          struct buf *err);
+                          unsigned flags, struct buf *err);
 
 /* glob_match: 1 when path matches pat (as above: '*', '?', '[...]', '[!...]', '**' segments, '\\' escapes), else 0. */
 int glob_match(const char *pat, const char *path);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "graph.h"
@@ -69,6 +70,9 @@ void task_free(struct task *t)
 	free(t->depv);
 	free(t->rdeps);
 	keyparts_free(t->parts);
+	keyinputs_free(t->keyed);
+	if (t->stdin_fd >= 0)
+		close(t->stdin_fd);
 	free(t);
 }
 
@@ -92,6 +96,7 @@ struct task *task_new(const char *name)
 	struct task *t = xcalloc(1, sizeof(*t));
 
 	t->name = xstrdup(name);
+	t->stdin_fd = -1;
 	return t;
 }
 

@@ -9,6 +9,7 @@
 
 struct buf;
 struct keyenv;
+struct keyinputs;
 struct keyparts;
 struct task;
 
@@ -50,7 +51,8 @@ struct task_ops {
 	int (*add_key)(struct task *t, struct keyparts *kp, const struct keyenv *ke);
 	/* check: are the results of a run with key t->key still in place? 1 yes; 0 no, with the reason in why; -1 error. */
 	int (*check)(struct task *t, const struct keyenv *ke, struct buf *why);
-	/* prepare: just before a run (not in dry runs): may set t->run/argv/shell from the now-known key. */
+	/* prepare: just before a run (not in dry runs): may set t->run/argv/shell from the now-known key, and
+	 * t->stdin_fd. */
 	int (*prepare)(struct task *t, const struct keyenv *ke);
 	/* run: the in-process run for RUN_FUNC; returns the exit status (0 success). */
 	int (*run)(struct task *t);
@@ -88,12 +90,17 @@ struct task {
 	char *where;          /* "file:line" of the definition, for messages */
 	const struct task_ops *ops;
 	void *udata;          /* the type's data, freed by ops->release */
+	int stdin_fd;         /* -1 (task_new): the command reads /dev/null; else what it reads, set by prepare and
+	                       * closed by whoever runs the command once it started (or failed to) */
 
 	/* Filled by graph_resolve and the build. */
 	struct task **depv;
 	struct pool *poolp;
 	struct hash128 key;
 	struct keyparts *parts; /* owned; NULL until the key is computed */
+	struct keyinputs *keyed; /* owned: the input files the key was computed from (task_key) */
+	int untrusted;          /* this build ran it but did not record it: an input changed while it ran, or a
+	                         * dependency's result was not trusted */
 	int mark;               /* scratch for graph walks */
 	int state;              /* build state, see build.c */
 	int pending;            /* deps not yet finished */

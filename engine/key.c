@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "filecache.h"
 #include "fileset.h"
@@ -14,6 +15,16 @@
 
 #define NOVALUE ((size_t)-1)
 #define VALUE_MAX 200
+/* The version of the key's definition: a key of another version never equals one of this, so a record made by an
+ * older sindri-build (which keyed less: no executable bit, no symlink) is never taken for a current one. */
+#define KEY_VERSION "sindri-build key 2"
+
+/* What task_key keeps of the inputs it keyed, for task_inputs_check. */
+struct keyinputs {
+	struct fileset fs; /* the files and their stat data as keyed */
+	size_t first;      /* index in the task's parts of the part of fs.v[0] */
+	int64_t at;        /* when the walk started */
+};
 /* inputs sets this large report hashing progress every PROGRESS_STEP files */
 #define PROGRESS_MIN 5000
 #define PROGRESS_STEP 2048
@@ -105,7 +116,7 @@ struct hash128 keyparts_digest(const struct keyparts *kp)
 	struct buf rec = BUF_INIT;
 
 	hasher_init(&h);
-	hasher_addstr(&h, "sindri-build key 1");
+	hasher_addstr(&h, KEY_VERSION);
 	/* each part as one record (length, name, hash) in one update: the same bytes as adding them one by one */
 	for (size_t i = 0; i < kp->n; i++) {
 		const char *name = keyparts_name(kp, i);
@@ -234,6 +245,24 @@ static size_t *sorted_index(const struct keyparts *kp)
 	return ix;
 }
 
+/* describe_dockerfile: a Dockerfile line's part, named "PATH:K" (its K-th keyed line), its value "N\tTEXT" (N the
+ * line's number in the file): "PATH line N changed: 'was' -> 'now'". */
+static void describe_dockerfile(struct buf *out, const char *name, const char *was, const char *now, int how)
+{
+	const char *colon = strrchr(name, ':'), *v = now ? now : was;
+	const char *tw = was ? strchr(was, '\t') : NULL, *tn = now ? strchr(now, '\t') : NULL;
+	int path_len = colon ? (int)(colon - name) : (int)strlen(name);
+	int line = v ? atoi(v) : 0;
+
+	buf_addf(out, "%.*s line %d ", path_len, name, line);
+	if (how == 0)
+		buf_addf(out, "changed: '%s' -> '%s'\n", tw ? tw + 1 : "?", tn ? tn + 1 : "?");
+	else if (how > 0)
+		buf_addf(out, "added: '%s'\n", tn ? tn + 1 : "?");
+	else
+		buf_addf(out, "removed: '%s'\n", tw ? tw + 1 : "?");
+}
+
 /* describe: one human line for a part that was added (+1), removed (-1) or changed (0). */
 static void describe(struct buf *out, const char *name, const char *was, const char *now, int how)
 {
@@ -245,6 +274,21 @@ static void describe(struct buf *out, const char *name, const char *was, const c
 	if (str_has_prefix(name, "secret:")) {
 		/* never a value: there is none to show, only the keyed digest */
 		buf_addf(out, "secret %s %s\n", name + 7, how == 0 ? "changed" : how > 0 ? "is now keyed" : "is no longer keyed");
+		return;
+	}
+	if (str_has_prefix(name, "df:")) {
+		describe_dockerfile(out, name + 3, was, now, how);
+		return;
+	}
+	if (str_has_prefix(name, "ctx:") || str_has_prefix(name, "in:")) {
+		/* a value tells the kind of entry and its mode (none: a plain file): say when that is what changed */
+		const char *what = name[0] == 'c' ? name : name + 3;
+		const char *fmt = name[0] == 'c' ? "%s" : "input '%s'";
+		buf_addf(out, fmt, what);
+		if (how == 0 && strcmp(was ? was : "file", now ? now : "file") != 0)
+			buf_addf(out, " changed: '%s' -> '%s'\n", was ? was : "file", now ? now : "file");
+		else
+			buf_addf(out, " %s\n", verb[how + 1]);
 		return;
 	}
 	if (strcmp(name, "recipe") == 0) {
@@ -317,6 +361,35 @@ static int cmp_dep(const void *a, const void *b)
 	return strcmp((*(struct task *const *)a)->name, (*(struct task *const *)b)->name);
 }
 
+void keyinputs_free(struct keyinputs *ki)
+{
+	if (!ki)
+		return;
+	fileset_release(&ki->fs);
+	free(ki);
+}
+
+/*
+ * input_hash: an input's part: its content hash, and for a file run as a program (the owner's executable bit, the
+ * one git records) or reached through a symlink, that too (*what names it for explain). The other permission bits
+ * are left out: a command reads the file the same way whatever they are (an unreadable file fails the run), and
+ * they differ between checkouts with another umask.
+ */
+static struct hash128 input_hash(const struct hash128 *content, const struct fileent *e, const char **what)
+{
+	static const char *const kinds[] = {NULL, "executable", "symlink", "executable symlink"};
+	int k = ((e->st.mode & S_IXUSR) ? 1 : 0) | (e->link ? 2 : 0);
+	struct hasher h;
+
+	*what = kinds[k];
+	if (!k)
+		return *content;
+	hasher_init(&h);
+	hasher_addhash(&h, content);
+	hasher_addstr(&h, kinds[k]);
+	return hasher_final(&h);
+}
+
 int task_key(struct task *t, const struct keyenv *ke)
 {
 	struct keyparts *kp = keyparts_new();
@@ -324,6 +397,8 @@ int task_key(struct task *t, const struct keyenv *ke)
 	struct buf err = BUF_INIT, name = BUF_INIT;
 	char hex[HASH_HEX_LEN + 1];
 	struct task **deps;
+	struct keyinputs *ki;
+	int64_t at;
 
 	keyparts_addstr(kp, "recipe", t->defn ? t->defn : "");
 	strv_sort(&t->env);
@@ -359,15 +434,19 @@ int task_key(struct task *t, const struct keyenv *ke)
 	free(deps);
 
 	fileset_init(&fs);
+	at = now_ns();
 	if (t->inputs.n && fileset_expand_cached(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL, &err) < 0) {
+	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL, 0,
+	                                         &err) < 0) {
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}
 	buf_reset(&name);
 	buf_adds(&name, "in:");
+	size_t first = kp->n;
 	for (size_t i = 0; i < fs.n; i++) {
 		struct hash128 h;
+		const char *what;
 		if (ke->stop && *ke->stop)
 			goto fail;
 		if (ke->progress && fs.n >= PROGRESS_MIN && i % PROGRESS_STEP == 0)
@@ -376,17 +455,22 @@ int task_key(struct task *t, const struct keyenv *ke)
 			error("task '%s': cannot read input '%s':", t->name, fs.v[i].path);
 			goto fail;
 		}
+		h = input_hash(&h, &fs.v[i], &what);
 		/* the hot loop of a no-op over a large tree: no printf here */
 		name.len = 3;
 		buf_add(&name, fs.v[i].path, strlen(fs.v[i].path));
-		keyparts_add(kp, name.data, &h, NULL);
+		keyparts_add(kp, name.data, &h, what);
 	}
 	if (ke->progress && fs.n >= PROGRESS_MIN)
 		ke->progress(t->name, fs.n, fs.n);
-	fileset_release(&fs);
 	buf_release(&err);
 	buf_release(&name);
 
+	keyinputs_free(t->keyed);
+	t->keyed = ki = xmalloc(sizeof(*ki));
+	ki->fs = fs; /* moved: the list is kept as it is, no copy */
+	ki->first = first;
+	ki->at = at;
 	keyparts_free(t->parts);
 	t->parts = kp;
 	if (t->ops && t->ops->add_key && t->ops->add_key(t, kp, ke) < 0) {
@@ -402,6 +486,101 @@ fail:
 	buf_release(&name);
 	keyparts_free(kp);
 	return -1;
+}
+
+void task_key_poison(struct task *t)
+{
+	struct hasher h;
+
+	hasher_init(&h);
+	hasher_addstr(&h, "not recorded: an input changed while it ran");
+	hasher_addhash(&h, &t->key);
+	hasher_addu64(&h, (uint64_t)now_ns());
+	hasher_addu64(&h, (uint64_t)getpid());
+	t->key = hasher_final(&h);
+}
+
+/* is_output: whether path is one of t's declared outputs or lies below one: the run is meant to write it. */
+static int is_output(const struct task *t, const char *path)
+{
+	for (size_t i = 0; i < t->outputs.n; i++) {
+		const char *o = t->outputs.v[i];
+		size_t n;
+		while (o[0] == '.' && o[1] == '/')
+			o += 2;
+		n = strlen(o);
+		while (n && o[n - 1] == '/')
+			n--;
+		if (n && strncmp(path, o, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* same_stat: the stat data that any write, chmod, rename or replacement changes. */
+static int same_stat(const struct filestat *a, const struct filestat *b)
+{
+	return a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->ino == b->ino &&
+	       a->dev == b->dev && a->mode == b->mode;
+}
+
+int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
+{
+	const struct keyinputs *ki = t->keyed;
+	struct fileset now;
+	struct buf err = BUF_INIT;
+	size_t i = 0, j = 0;
+	int ret = 0;
+
+	if (!ki || !t->inputs.n || !t->parts || t->parts->n < ki->first + ki->fs.n)
+		return 0;
+	fileset_init(&now);
+	/* no stat cache: every directory is read and every file stat'ed, so nothing cached can hide a change */
+	if (fileset_expand(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
+	                   (const char *const *)t->excludes.v, t->excludes.n, &err) < 0) {
+		/* a named input is gone, or cannot be read: it changed */
+		buf_addf(why, "list changed (%s)", err.data ? err.data : "an input cannot be read");
+		ret = 1;
+		goto out;
+	}
+	while (ret == 0 && (i < ki->fs.n || j < now.n)) {
+		const struct fileent *a = i < ki->fs.n ? &ki->fs.v[i] : NULL, *b = j < now.n ? &now.v[j] : NULL;
+		int c = !a ? 1 : !b ? -1 : strcmp(a->path, b->path);
+		if (c && is_output(t, c < 0 ? a->path : b->path)) {
+			i += c < 0;
+			j += c > 0;
+			continue;
+		}
+		if (c) {
+			buf_addf(why, "'%s' was %s", c < 0 ? a->path : b->path, c < 0 ? "removed" : "added");
+			ret = 1;
+			break;
+		}
+		int64_t changed = a->st.mtime_ns > a->st.ctime_ns ? a->st.mtime_ns : a->st.ctime_ns;
+		if (is_output(t, a->path)) {
+			ret = 0;
+		} else if (!same_stat(&a->st, &b->st) || a->link != b->link) {
+			ret = 1;
+		} else if (changed >= ki->at - FILECACHE_RACY_NS) {
+			/* changed just before it was keyed: a write in the same timestamp tick leaves the same stat data */
+			struct hash128 h;
+			const char *what;
+			if (hash_file(ke->rootfd, b->path, &h) < 0) {
+				ret = 1;
+			} else {
+				h = input_hash(&h, b, &what);
+				ret = !hash_eq(&h, &t->parts->v[ki->first + i].h);
+			}
+		}
+		if (ret)
+			buf_addf(why, "'%s' changed", a->path);
+		i++;
+		j++;
+	}
+out:
+	fileset_release(&now);
+	buf_release(&err);
+	return ret;
 }
 
 int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why)

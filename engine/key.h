@@ -9,6 +9,7 @@
 struct buf;
 struct filecache;
 struct secretkey;
+struct keyinputs;
 struct task;
 
 /* One named part of a key: name and value live in the owner's arena (offsets), so adding a part never mallocs. */
@@ -50,6 +51,7 @@ struct keyenv {
 	struct filecache *fc;   /* content hashes by stat data */
 	volatile int *stop;     /* set by a signal: abandon hashing */
 	int readonly;           /* a dry run or a read-only tool: task types must not change anything either */
+	const char *tmpdir;     /* where a task type may keep temporary files (the state directory); NULL: TMPDIR */
 	/* progress: called while hashing a large input set (done of total files), and once with done == total at the
 	 * end; NULL for none. The CLI shows it on a terminal. */
 	void (*progress)(const char *task, size_t done, size_t total);
@@ -57,8 +59,20 @@ struct keyenv {
 };
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input
- * files and the type's parts. -1 after printing an error naming the task (e.g. a missing input). */
+ * files and the type's parts, and keep the input files with their stat data in t->keyed for task_inputs_check. -1
+ * after printing an error naming the task (e.g. a missing input). */
 int task_key(struct task *t, const struct keyenv *ke);
+/* task_inputs_check: after a run of t, whether its input files are still what task_key keyed: walked again with a
+ * stat call for every file and directory (no cached listing, no watcher's vouch), each file's stat data (size,
+ * mtime, ctime, inode, device, mode) compared, and the content too of a file that had changed within the timestamp
+ * granularity before it was keyed (FILECACHE_RACY_NS). 0 unchanged; 1 changed, with "'path' changed" (or "was
+ * added", "was removed") in why; -1 after printing an error. */
+int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why);
+/* task_key_poison: replace t->key by one no computation gives, for a result that must not count as current: the
+ * keys of its dependents (dep:NAME) then differ from any they had or will have. */
+void task_key_poison(struct task *t);
+/* keyinputs_free: free what task_key kept in t->keyed (NULL is fine). */
+void keyinputs_free(struct keyinputs *ki);
 /* task_outputs_digest: digest of t's declared outputs (path + content). 0; 1 with the missing output's path in
  * why when one is missing; -1 on a read error. Zero hash when there are no outputs. */
 int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why);

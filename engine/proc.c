@@ -108,7 +108,7 @@ short proc_spawnattr(posix_spawnattr_t *attr)
 	return flags;
 }
 
-static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, int outfd)
+static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, int infd, int outfd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -119,8 +119,11 @@ static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, in
 	if (!console) {
 		flags |= POSIX_SPAWN_SETPGROUP;
 		posix_spawnattr_setpgroup(&attr, 0);
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		if (infd < 0)
+			posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	}
+	if (infd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, infd, 0);
 	if (outfd >= 0) {
 		posix_spawn_file_actions_adddup2(&fa, outfd, 1);
 		if (!console)
@@ -141,7 +144,7 @@ static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, in
 	return 0;
 }
 
-int proc_spawn(struct job *j, char *const *argv, int console)
+int proc_spawn(struct job *j, char *const *argv, int console, int infd)
 {
 	int fds[2] = {-1, -1};
 
@@ -150,7 +153,7 @@ int proc_spawn(struct job *j, char *const *argv, int console)
 	j->console = console;
 	if (!console && pipe2(fds, O_CLOEXEC) < 0)
 		return error("pipe:");
-	if (spawn(&j->pid, argv, NULL, console, fds[1]) < 0) {
+	if (spawn(&j->pid, argv, NULL, console, infd, fds[1]) < 0) {
 		if (fds[0] >= 0)
 			close(fds[0]), close(fds[1]);
 		return -1;
@@ -239,7 +242,7 @@ int proc_run(char *const *argv, const char *cwd, struct buf *out)
 	j.console = 1;
 	if (out && pipe2(fds, O_CLOEXEC) < 0)
 		return error("pipe:");
-	if (spawn(&j.pid, argv, cwd, 1, fds[1]) < 0) {
+	if (spawn(&j.pid, argv, cwd, 1, -1, fds[1]) < 0) {
 		if (fds[0] >= 0)
 			close(fds[0]), close(fds[1]);
 		return -1;

@@ -20,8 +20,9 @@ struct job {
 short proc_spawnattr(posix_spawnattr_t *attr);
 /* proc_spawn: start argv (PATH lookup when argv[0] has no '/') in j. console: stdin/stdout/stderr inherited and
  * the child stays in our process group (it gets the terminal's ^C); otherwise stdin is /dev/null, output goes to a
- * pipe and the child leads its own process group. -1 after printing an error. */
-int proc_spawn(struct job *j, char *const *argv, int console);
+ * pipe and the child leads its own process group. infd >= 0: the child's stdin instead (the caller still owns it).
+ * -1 after printing an error. */
+int proc_spawn(struct job *j, char *const *argv, int console, int infd);
 /* proc_read: read what is available on j->fd into j->out; returns 0 at EOF (fd closed), 1 when more may come. */
 int proc_read(struct job *j);
 /* proc_wait: wait for j's child; returns its exit status (128+signal when killed). Drains and closes the pipe. */

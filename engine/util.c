@@ -213,6 +213,23 @@ char *buf_detach(struct buf *b)
 	return s;
 }
 
+int read_link(int dirfd, const char *path, struct buf *b)
+{
+	for (size_t size = 256;; size *= 2) {
+		ssize_t n;
+		buf_reset(b);
+		buf_grow(b, size);
+		n = readlinkat(dirfd, path, b->data, size);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < size) {
+			b->len = (size_t)n;
+			b->data[n] = '\0';
+			return 0;
+		}
+	}
+}
+
 int read_file(const char *path, struct buf *b)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

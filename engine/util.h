@@ -46,6 +46,9 @@ char *buf_detach(struct buf *b);
 
 /* read_file: read a whole file into b (appending). Returns 0, or -1 with errno set (nothing printed). */
 int read_file(const char *path, struct buf *b);
+/* read_link: the target text of the symlink path (relative to dirfd) into b (replacing what it held). Returns 0, or
+ * -1 with errno set. */
+int read_link(int dirfd, const char *path, struct buf *b);
 /* write_all: write n bytes, retrying short writes and EINTR. -1 with errno on failure. */
 int write_all(int fd, const void *data, size_t n);
 /* write_file_atomic: write to path.tmp.PID, fsync, rename over path, fsync the directory. -1 with errno on failure.

@@ -186,10 +186,15 @@ static size_t blanks(const char *s, size_t n)
  * too long. */
 static int next_line(struct parser *p, const char **s, size_t *n)
 {
+	struct dockerfile *df = p->df;
 	const char *nl;
 
 	if (p->p >= p->end)
 		return 0;
+	/* every line counts until parse_lines finds it blank or a comment */
+	if (df->nlines % 256 == 0)
+		df->keyed = xrealloc(df->keyed, df->nlines + 256);
+	df->keyed[df->nlines++] = 1;
 	nl = memchr(p->p, '\n', (size_t)(p->end - p->p));
 	*s = p->p;
 	*n = (size_t)((nl ? nl : p->end) - p->p);
@@ -291,8 +296,14 @@ static int instruction(struct parser *p, char *line)
 		goto out;
 	if (strcmp(name, "from") == 0)
 		ret = df_from(p, args, &fl);
-	else if (strcmp(name, "copy") == 0 || strcmp(name, "add") == 0)
+	else if (strcmp(name, "copy") == 0 || strcmp(name, "add") == 0) {
+		size_t before = df->nreads;
+		const char *mode = df_flag(&fl, "chmod");
 		ret = df_copy(p, args, &fl, name[0] == 'a');
+		/* only an octal mode replaces the sources' modes; a symbolic one ("u+x") changes them */
+		for (i = before; ret == 0 && mode && *mode && !mode[strspn(mode, "01234567")] && i < df->nreads; i++)
+			df->reads[i].chmod = 1;
+	}
 	else if (strcmp(name, "run") == 0)
 		ret = df_run(p, args, &fl);
 	else if (strcmp(name, "arg") == 0)
@@ -411,13 +422,16 @@ static int parse_lines(struct parser *p)
 		k = blanks(s, n);
 		if (k >= n) {
 			directives = 0;
+			p->df->keyed[p->lineno - 1] = 0;
 			continue;
 		}
 		if (s[k] == '#') {
-			if (directives && (ret = directive(p, s + k, n - k, 0)) != 0)
+			if (directives && (ret = directive(p, s + k, n - k, 0)) != 0) {
 				ret = ret < 0 ? -1 : 0;
-			else
+			} else {
 				directives = 0;
+				p->df->keyed[p->lineno - 1] = 0;
+			}
 			continue;
 		}
 		directives = 0;
@@ -432,6 +446,8 @@ static int parse_lines(struct parser *p)
 				if (k < n && s[k] != '#') {
 					buf_add(&line, s, n);
 					more = 1;
+				} else {
+					p->df->keyed[p->lineno - 1] = 0;
 				}
 			}
 			if (r < 0)
@@ -630,6 +646,7 @@ void dockerfile_free(struct dockerfile *df)
 	free(df->args);
 	free(df->syntax);
 	free(df->path);
+	free(df->keyed);
 	free(df);
 }
 
@@ -658,8 +675,8 @@ void dockerfile_dump(const struct dockerfile *df, struct buf *out)
 	buf_addf(out, "target %zu\n", df->target);
 	for (i = 0; i < df->nreads; i++) {
 		const struct dfread *r = &df->reads[i];
-		buf_addf(out, "read stage %zu line %d %s '%s'%s", r->stage, r->line, dfread_kind_name(r->kind), r->src,
-		         r->wildcard ? " wildcard" : "");
+		buf_addf(out, "read stage %zu line %d %s '%s'%s%s", r->stage, r->line, dfread_kind_name(r->kind), r->src,
+		         r->wildcard ? " wildcard" : "", r->chmod ? " chmod" : "");
 		for (j = 0; j < r->nexcl; j++)
 			buf_addf(out, " exclude '%s'", r->excl[j]);
 		buf_addc(out, '\n');

@@ -34,6 +34,7 @@ struct dfread {
 	int wildcard;   /* src holds '*', '?' or '[': Go filepath.Match per segment */
 	char **excl;    /* --exclude patterns, cleaned; relative to the source or to each wildcard match */
 	size_t nexcl;
+	int chmod;      /* an octal --chmod: the copies get that mode, whatever the sources' modes are */
 };
 
 /* A source fetched from outside the context (ADD URL or git repository): the task must always run unless pinned. */
@@ -80,6 +81,10 @@ struct dockerfile {
 	 * lines use or they redeclare, and the global ARGs those defaults were made from. */
 	char **args;
 	size_t nargs;
+	/* keyed[i]: line i + 1 can change what the build does: every line but blank ones and comments (not parser
+	 * directives) outside here-document bodies. nlines lines. */
+	unsigned char *keyed;
+	size_t nlines;
 };
 
 /*

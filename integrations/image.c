@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctxseal.h"
 #include "dockerapi.h"
 #include "dockerctx.h"
 #include "dockerfile.h"
@@ -40,6 +41,7 @@ struct image {
 	char *tar;           /* "<cache_dir>/<task>-<key>.tar" */
 	char *remote;        /* an unpinned remote source: "Dockerfile line N: ADD 'url'" */
 	struct strv absent;  /* external base images not in the engine: the build pulls them */
+	struct ctxseal *seal; /* the context the key covers, which the build reads (sealed) */
 };
 
 struct images *images_new(struct graph *g, const char *docker_cli, struct docker *(*shared)(void *arg), void *arg)
@@ -140,41 +142,52 @@ static int has_arg(const struct dockerfile *df, const char *name, size_t n)
 	return 0;
 }
 
-/* add_lines: one part per non-blank Dockerfile line, so explain names the line that changed. */
-static void add_lines(struct keyparts *kp, const char *path, const char *text)
+/*
+ * add_lines: one part per Dockerfile line that can change the build (the parser's df->keyed: not a blank line, not
+ * a comment outside a here-document body; parser directives count), so explain names the line that changed. A part
+ * is named by the line's rank among those ("df:PATH:K"), not its number, so that adding or removing a comment or
+ * a blank line changes no part; its value holds the number and the text, for explain.
+ */
+static void add_lines(struct keyparts *kp, const char *path, const char *text, size_t len,
+                      const struct dockerfile *df)
 {
-	struct buf name = BUF_INIT, line = BUF_INIT;
-	int n = 1;
+	struct buf name = BUF_INIT, value = BUF_INIT;
+	const char *p = text, *end = text + len;
+	size_t n = 0, k = 0;
 
-	for (const char *p = text; *p; n++) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len && p[len - 1] == '\r')
-			len--;
-		if (strspn(p, " \t") < len) {
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	for (; p < end && n < df->nlines; n++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((nl ? nl : end) - p);
+		if (df->keyed[n]) {
+			struct hash128 h;
 			buf_reset(&name);
-			buf_addf(&name, "%s line %d", path, n);
-			buf_reset(&line);
-			buf_add(&line, p, len);
-			keyparts_addstr(kp, name.data, line.data);
+			buf_addf(&name, "df:%s:%zu", path, ++k);
+			buf_reset(&value);
+			buf_addf(&value, "%zu\t", n + 1);
+			buf_add(&value, p, l && p[l - 1] == '\r' ? l - 1 : l);
+			h = hash_bytes(p, l && p[l - 1] == '\r' ? l - 1 : l);
+			keyparts_add(kp, name.data, &h, value.data);
 		}
-		p += nl ? (size_t)(nl - p) + 1 : len;
+		p = nl ? nl + 1 : end;
 	}
 	buf_release(&name);
-	buf_release(&line);
+	buf_release(&value);
 }
 
-static int add_context(struct task *t, struct keyparts *kp, const struct keyenv *ke, const struct dockerfile *df)
+static int add_context(struct task *t, struct keyparts *kp, const struct keyenv *ke, const struct dockerfile *df,
+                       const struct buf *text)
 {
 	struct image *img = t->udata;
 	const char *ctx = img->spec.context;
 	struct dockerignore ign;
-	struct fileset fs;
-	struct buf err = BUF_INIT, name = BUF_INIT, full = BUF_INIT;
+	struct ctxlist l;
+	struct buf err = BUF_INIT, full = BUF_INIT;
 	int ctxfd, ret = -1;
 
 	dockerignore_init(&ign);
-	fileset_init(&fs);
+	ctxlist_init(&l);
 	/* patterns read as the engine's Docker version reads them (23.0 changed them; docs/images.md) */
 	struct docker *d = images_docker(img->im);
 	dockerignore_set_api(&ign, d ? docker_engine_api_version(d) : NULL);
@@ -187,40 +200,28 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 		error("image '%s': cannot open the build context '%s':", t->name, ctx);
 		goto out;
 	}
-	/* full: the context's path as the stat cache names files, then each file's path in turn */
+	/* full: the context's path as the stat cache names files */
 	buf_adds(&full, "");
 	if (strcmp(ctx, ".") != 0) {
 		buf_adds(&full, ctx);
 		buf_addc(&full, '/');
 	}
-	size_t prefix = full.len;
-	if (dockerctx_inputs(df, ctxfd, &ign, ke->fc, full.data, &fs, &err) < 0) {
+	if (dockerctx_entries(df, ctxfd, &ign, ke->fc, full.data, &l, &err) < 0) {
 		close(ctxfd);
 		error("image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
 		goto out;
 	}
 	close(ctxfd);
-	for (size_t i = 0; i < fs.n; i++) {
-		struct hash128 h;
-		if (ke->stop && *ke->stop)
-			goto out;
-		full.len = prefix;
-		buf_adds(&full, fs.v[i].path);
-		if (filecache_hash(ke->fc, ke->rootfd, full.data, &fs.v[i].st, &h) < 0) {
-			error("image '%s': cannot read '%s':", t->name, full.data);
-			goto out;
-		}
-		buf_reset(&name);
-		buf_adds(&name, "ctx:");
-		buf_adds(&name, fs.v[i].path);
-		keyparts_add(kp, name.data, &h, NULL);
-	}
+	if (!img->seal)
+		img->seal = ctxseal_new();
+	if (ctxseal_key(img->seal, &l, ctx, df, img->spec.dockerfile, text->data ? text->data : "", text->len, kp, ke,
+	                t->name) < 0)
+		goto out;
 	ret = 0;
 out:
 	dockerignore_release(&ign);
-	fileset_release(&fs);
+	ctxlist_release(&l);
 	buf_release(&err);
-	buf_release(&name);
 	buf_release(&full);
 	return ret;
 }
@@ -318,7 +319,6 @@ static int image_add_key(struct task *t, struct keyparts *kp, const struct keyen
 		error("image '%s': cannot read the Dockerfile '%s':", t->name, sp->dockerfile);
 		goto out;
 	}
-	add_lines(kp, sp->dockerfile, text.data ? text.data : "");
 	for (size_t i = 0; i < sp->build_args.n; i++) {
 		char *eq = strchr(sp->build_args.v[i], '=');
 		args[i].name = sp->build_args.v[i];
@@ -335,6 +335,7 @@ static int image_add_key(struct task *t, struct keyparts *kp, const struct keyen
 		error("%s", err.data ? err.data : "cannot parse the Dockerfile");
 		goto out;
 	}
+	add_lines(kp, sp->dockerfile, text.data ? text.data : "", text.len, df);
 	/* a build arg the Dockerfile never declares changes nothing */
 	for (size_t i = 0; i < sp->build_args.n; i++) {
 		const char *kv = sp->build_args.v[i], *eq = strchr(kv, '=');
@@ -362,7 +363,7 @@ static int image_add_key(struct task *t, struct keyparts *kp, const struct keyen
 		}
 	}
 	prefetch(t, df);
-	if (add_context(t, kp, ke, df) < 0 || add_bases(t, kp, df) < 0)
+	if (add_context(t, kp, ke, df, &text) < 0 || add_bases(t, kp, df) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -522,7 +523,8 @@ static void argv_set(struct task *t, const char *const *argv)
 	t->run = RUN_ARGV;
 }
 
-static void build_argv(struct task *t)
+/* build_argv: docker build of the Dockerfile dockerfile in the context ctx ("-": a tar on stdin). */
+static void build_argv(struct task *t, const char *dockerfile, const char *ctx)
 {
 	struct image *img = t->udata;
 	struct image_spec *sp = &img->spec;
@@ -532,7 +534,7 @@ static void build_argv(struct task *t)
 	strv_push(&t->argv, img->im->cli);
 	strv_push(&t->argv, "build");
 	strv_push(&t->argv, "-f");
-	strv_push(&t->argv, sp->dockerfile);
+	strv_push(&t->argv, dockerfile);
 	strv_push(&t->argv, "--label");
 	label = xasprintf("%s=%s", IMAGE_KEY_LABEL, img->hex);
 	strv_push(&t->argv, label);
@@ -570,7 +572,7 @@ static void build_argv(struct task *t)
 	}
 	if (sp->no_cache)
 		strv_push(&t->argv, "--no-cache");
-	strv_push(&t->argv, sp->context);
+	strv_push(&t->argv, ctx);
 	t->run = RUN_ARGV;
 }
 
@@ -586,11 +588,24 @@ static int buildkit_off(void)
 	return 0;
 }
 
+/* seal: build from the context sindri-build writes from the bytes it hashed (see ctxseal.h). */
+static int seal(struct task *t, const struct keyenv *ke, struct buf *why)
+{
+	struct image *img = t->udata;
+	const char *dockerfile, *context;
+	int r = ctxseal_open(img->seal, ke, t->name, &t->stdin_fd, &dockerfile, &context, why);
+
+	if (r == 0)
+		build_argv(t, dockerfile, context);
+	return r;
+}
+
 /*
  * prepare: decide where this run gets the image from, in order of cost: already here but not pushed yet (push
- * only), a tar in CACHE_DIR (docker load), the remote cache (docker pull), else docker build.
+ * only), a tar in CACHE_DIR (docker load), the remote cache (docker pull), else docker build from the sealed
+ * context. 1 when an entry of the context changed after it was hashed (changed says which).
  */
-static int image_prepare(struct task *t, const struct keyenv *ke)
+static int prepare_once(struct task *t, const struct keyenv *ke, struct buf *changed)
 {
 	struct image *img = t->udata;
 	struct image_spec *sp = &img->spec;
@@ -643,8 +658,36 @@ static int image_prepare(struct task *t, const struct keyenv *ke)
 	if (t->secrets.n && buildkit_off())
 		return error("image '%s' has secrets, which only BuildKit can pass to a build, and DOCKER_BUILDKIT is '%s': "
 		             "unset it or set it to 1", t->name, getenv("DOCKER_BUILDKIT"));
-	build_argv(t);
-	return 0;
+	return seal(t, ke, changed);
+}
+
+/* Times the context is hashed again when an entry changes while the sealed context is written. */
+#define SEAL_TRIES 3
+
+static int image_prepare(struct task *t, const struct keyenv *ke)
+{
+	struct buf why = BUF_INIT;
+	int r;
+
+	for (int tries = 1;; tries++) {
+		buf_reset(&why);
+		r = prepare_once(t, ke, &why);
+		if (r != 1)
+			break;
+		if (tries == SEAL_TRIES) {
+			r = error("image '%s': %s, %d times in a row; not built: run again once the build context stops "
+			          "changing", t->name, why.data, SEAL_TRIES);
+			break;
+		}
+		/* hash again: the key, the label and the build are then all of the context as it is now */
+		warn("image '%s': %s; hashing the build context again", t->name, why.data);
+		if (task_key(t, ke) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	buf_release(&why);
+	return r;
 }
 
 /* retag: give every tag of the task to the image ref names, which must carry the key. */
@@ -712,6 +755,8 @@ static int image_finish(struct task *t, const struct keyenv *ke)
 	int r = 0;
 
 	(void)ke;
+	if (ctxseal_close(img->seal) < 0)
+		return error("image '%s': the build did not get the whole build context; not recorded: run again", t->name);
 	switch (img->source) {
 	case SRC_PULL:
 		r = retag(t, img->remote_ref);
@@ -748,6 +793,7 @@ static void image_release(struct task *t)
 	free(img->tar);
 	free(img->remote);
 	strv_release(&img->absent);
+	ctxseal_free(img->seal);
 	free(img);
 	t->udata = NULL;
 }

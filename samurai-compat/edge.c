@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -108,7 +109,10 @@ static int spawn(struct task *t, struct job *j, int console)
 		memcpy(argv, t->argv.v, t->argv.n * sizeof(*argv));
 		argv[t->argv.n] = NULL;
 	}
-	rc = proc_spawn(j, argv, console);
+	rc = proc_spawn(j, argv, console, t->stdin_fd);
+	if (t->stdin_fd >= 0)
+		close(t->stdin_fd);
+	t->stdin_fd = -1;
 	if (argv != sh)
 		free(argv);
 	if (rc < 0)
@@ -145,6 +149,10 @@ static int run(struct task *t, const struct compat_args *a, struct status *s)
 		build_task_ended();
 		return 1;
 	}
+	if (t->stdin_fd >= 0 && t->run != RUN_ARGV && t->run != RUN_SHELL) {
+		close(t->stdin_fd);
+		t->stdin_fd = -1;
+	}
 	cmd = task_cmdline(t);
 	status_start(s, t->name, cmd);
 	if (t->run == RUN_FUNC || t->run == RUN_NONE) {
@@ -169,6 +177,19 @@ static int run(struct task *t, const struct compat_args *a, struct status *s)
 		lockfd = lock_ninja();
 		wst = lockfd < 0 ? NULL : state_open(a->state_dir, STATE_WRITE);
 	}
+	/* an input changed while it ran: recorded under a key no later run computes, so that this edge and the
+	 * edges that depend on it (whose dep:NAME is that key) run again; marks() then dates the stamp back */
+	struct buf why = BUF_INIT;
+	int changed = 0;
+	if (ok && wst && (changed = task_inputs_check(t, ke, &why)) < 0)
+		ok = 0;
+	if (ok && changed == 1) {
+		status_line(s, "sindri-build: task '%s': input %s while it ran; not recorded, the next run runs it again",
+		            t->name, why.data);
+		task_key_poison(t);
+		t->untrusted = 1;
+	}
+	buf_release(&why);
 	if (ok && (!wst || task_record(t, wst, ke, mono_ns() - t0) < 0))
 		ok = 0;
 	if (wst)
@@ -272,6 +293,14 @@ int edge_run(const struct compat_args *a)
 			goto out;
 	}
 	ret = marks(t, g) < 0 ? 2 : 0;
+	if (ret == 0 && t->untrusted) {
+		/* ninja runs an edge again only when its stamp is missing or older than an input: make it the oldest */
+		char *stamp = ninja_stamp(t->name, "stamp");
+		struct timespec old[2] = {{1, 0}, {1, 0}};
+		if (utimensat(AT_FDCWD, stamp, old, 0) < 0)
+			ret = error("cannot date back the stamp '%s':", stamp);
+		free(stamp);
+	}
 	if (filecache_save(ke->fc, a->filecache, ke->rootfd) < 0 && ret == 0)
 		ret = 2;
 out:

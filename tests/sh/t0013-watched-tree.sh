@@ -107,6 +107,16 @@ settle
 chmod +x app/src/a/1.txt
 sb -d stats
 check "a chmod is walked in full" test "$(spared)" = 0
+check "... and rebuilds: COPY keeps the mode" ran_is "app"
+settle
+mkdir app/src/a/empty
+sb -d stats
+check "a new empty directory under a vouch is found" ran_is "app"
+settle
+chmod 700 app/src/a/empty
+sb -d stats
+check "a directory's chmod under a vouch is found" ran_is "app"
+rmdir app/src/a/empty
 settle
 echo more >>app/src/notes.md
 sb -d stats
@@ -176,7 +186,8 @@ check "a write through that outside name is found" ran_is "app"
 rm "$T_ROOT/outside-link"
 settle
 
-# A symlink among the inputs may name a file outside anything watched: it is stat'ed every time, the rest is not.
+# A symlink in a build context is an entry of its own (COPY keeps the link): it is stat'ed every time, the rest is
+# not, and what it names (here outside the project) is never read.
 echo target >"$T_ROOT/outside-target"
 ln -s "$T_ROOT/outside-target" app/src/a/link.txt
 sb
@@ -184,10 +195,13 @@ check "(a symlink added: rebuilt)" ran_is "app"
 sleep 3
 sb
 settle
-check "a symlinked input is stat'ed every time, and only it" test "$(walked)" = 1
+check "a symlink is stat'ed every time, and only it" test "$(walked)" = 1
 echo retargeted >"$T_ROOT/outside-target"
 sb -d stats
-check "... so a change to what it names is found" ran_is "app"
+check "a change to what it names changes nothing: the image holds the link" ran_is ""
+ln -sfn "$T_ROOT/another-target" app/src/a/link.txt
+sb -d stats
+check "a symlink retargeted under a vouch is found" ran_is "app"
 rm app/src/a/link.txt "$T_ROOT/outside-target"
 sb
 check "without it, vouched for again" settle

@@ -73,7 +73,7 @@ c1=$(cid "$W1")
 sb cycle-fast CONFIG=ws1.yaml
 check "cycling one workspace leaves the other alone" test "$(cid "$W2")" = "$c2"
 
-echo "# base change" >>v3/Dockerfile.base
+echo "LABEL sbtest.change=base" >>v3/Dockerfile.base
 sb cycle-fast CONFIG=ws1.yaml
 check "a Dockerfile.base edit rebuilds base and dev" sh -c "grep -q '] docker-build-base-ubuntu' '$T_OUT' && grep -q '] docker-build-dev-ubuntu@local-base' '$T_OUT'"
 
@@ -141,7 +141,7 @@ sb cache-status CONFIG=ws1.yaml
 check "cache-status is read-only: the state is byte-identical" test "$before" = "$(snapshot .sindri-build)"
 check "status lists the images as current" sh -c "grep -q 'docker-build-base-ubuntu .*current' '$T_OUT' && grep -q 'docker-build-dev-ubuntu .*current' '$T_OUT'"
 check "status shows the BuildKit cache" out_has "BuildKit cache:"
-echo "# stale" >>v3/Dockerfile.dev
+echo "LABEL sbtest.change=stale" >>v3/Dockerfile.dev
 sb cache-status
 check "status says why an image is stale" out_has "stale.*(v3/Dockerfile.dev line"
 sb --json cache-status

@@ -341,8 +341,63 @@ static void test_symlinks(void)
 	CHECK_INT(fs.n ? fs.v[fs.n - 1].st.ino : 0, st.st_ino);
 	CHECK_INT(fs.n ? fs.v[fs.n - 1].st.size : 0, 1);
 	CHECK(fs.n && S_ISREG(fs.v[fs.n - 1].st.mode));
+	CHECK(fs.n && fs.v[fs.n - 1].link);
+	CHECK(fs.n && !fs.v[0].link);
 	fileset_release(&fs);
 	buf_release(&err);
+}
+
+/* entries: what FILESET_ENTRIES lists for pat, as one string: a file as its path, a directory with '/', a symlink
+ * with '@'. */
+static char *entries(const char *pat, struct fileset *fs)
+{
+	struct buf b = BUF_INIT, err = BUF_INIT;
+	const char *pats[] = {pat};
+
+	fileset_init(fs);
+	if (fileset_expand_cached(fs, root, pats, 1, NULL, 0, NULL, NULL, FILESET_ENTRIES, &err) < 0)
+		buf_addf(&b, "ERR %s", err.data);
+	for (size_t i = 0; i < fs->n; i++)
+		buf_addf(&b, "%s%s%s", i ? "," : "", fs->v[i].path,
+		         S_ISDIR(fs->v[i].st.mode) ? "/" : S_ISLNK(fs->v[i].st.mode) ? "@" : "");
+	buf_release(&err);
+	return buf_detach(&b);
+}
+
+static void check_entries(const char *pat, const char *want)
+{
+	struct fileset fs;
+	char *got = entries(pat, &fs);
+
+	CHECK_STR(got, want);
+	fileset_release(&fs);
+	free(got);
+}
+
+/* FILESET_ENTRIES lists what a build context holds: symlinks as links (never followed, dangling ones too), every
+ * directory matched or below a match, empty ones too; still no fifo. */
+static void test_entries(void)
+{
+	struct fileset fs;
+	struct stat st;
+	char *s = entries(".", &fs);
+
+	CHECK_STR(s, ".hidden,a.c,b.h,dangling@,docs/,docs/readme.md,empty/,lib/,lib/m1.c,lib/m2.c,lib/mx.c,lib/target/,"
+	             "lib/target/out.o,link_dir@,link_file@,order/,order/Z,order/a/,order/a-b,order/a.c,order/a/inner,"
+	             "order/a0,src/,src/a.c,src/b.c,src/link_up@,src/sub/,src/sub/c.c,src/sub/deep/,src/sub/deep/d.c,"
+	             "src/sub/deep/e.txt,src/target/,src/target/gen.c,src/x.h");
+	CHECK(fstatat(root, "link_file", &st, AT_SYMLINK_NOFOLLOW) == 0);
+	for (size_t i = 0; i < fs.n; i++)
+		if (strcmp(fs.v[i].path, "link_file") == 0)
+			CHECK(fs.v[i].link && fs.v[i].st.ino == (uint64_t)st.st_ino && S_ISLNK(fs.v[i].st.mode));
+	fileset_release(&fs);
+	free(s);
+	/* A named directory is an entry itself; a named symlink is the link. */
+	check_entries("src/sub", "src/sub/,src/sub/c.c,src/sub/deep/,src/sub/deep/d.c,src/sub/deep/e.txt");
+	check_entries("link_dir", "link_dir@");
+	/* A wildcard matches links and directories alike; the directories on the way are not entries. */
+	check_entries("l*", "lib/,lib/m1.c,lib/m2.c,lib/mx.c,lib/target/,lib/target/out.o,link_dir@,link_file@");
+	check_entries("src/*/deep", "src/sub/deep/,src/sub/deep/d.c,src/sub/deep/e.txt");
 }
 
 /* A listing comes in the order a depth-first walk needs to yield sorted paths: a directory as its name and a '/'. */
@@ -393,6 +448,7 @@ int main(void)
 	test_sorted_dedup();
 	test_symlinks();
 	test_listing();
+	test_entries();
 	close(root);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("engine_fileset");

@@ -523,33 +523,49 @@ static void test_parse(void)
 	buf_release(&err);
 }
 
-/* ctx_inputs: parse text, run dockerctx_inputs over dir with ignore (may be NULL), return the paths joined by ' '
- * or "error: ..." */
+/* entry_text: an entry as the tests show it: "path" for a file, "path/" for a directory, "path@" for a symlink,
+ * then "~" when its mode is not keyed (a symlink's never is). */
+static void entry_text(struct buf *out, const struct ctxent *e)
+{
+	buf_adds(out, e->path);
+	if (S_ISDIR(e->st.mode))
+		buf_addc(out, '/');
+	if (S_ISLNK(e->st.mode))
+		buf_addc(out, '@');
+	else if (!e->keymode)
+		buf_addc(out, '~');
+}
+
+/* ctx_inputs: parse text, run dockerctx_entries over dir with ignore (may be NULL), return the entries joined by ' '
+ * (entry_text) or "error: ..." */
 static char *ctx_inputs(const char *dir, const char *text, const char *ignore)
 {
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct dockerignore ign;
 	struct dockerfile *df = parse(text, NULL, 0, NULL, &err);
-	struct fileset fs;
+	struct ctxlist l;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	size_t i;
 
 	dockerignore_init(&ign);
-	fileset_init(&fs);
+	ctxlist_init(&l);
 	if (ignore)
 		dockerignore_parse(&ign, ".dockerignore", ignore, strlen(ignore), &err);
 	if (!df || fd < 0) {
 		buf_addf(&out, "error: %s", err.data ? err.data : "cannot open the context");
-	} else if (dockerctx_inputs(df, fd, ignore ? &ign : NULL, NULL, NULL, &fs, &err) < 0) {
+	} else if (dockerctx_entries(df, fd, ignore ? &ign : NULL, NULL, NULL, &l, &err) < 0) {
 		buf_addf(&out, "error: %s", err.data);
-		CHECK_INT(fs.n, 0);
+		CHECK_INT(l.n, 0);
 	} else {
-		for (i = 0; i < fs.n; i++)
-			buf_addf(&out, "%s%s", i ? " " : "", fs.v[i].path);
+		for (i = 0; i < l.n; i++) {
+			if (i)
+				buf_addc(&out, ' ');
+			entry_text(&out, &l.v[i]);
+		}
 	}
 	if (fd >= 0)
 		close(fd);
-	fileset_release(&fs);
+	ctxlist_release(&l);
 	dockerignore_release(&ign);
 	dockerfile_free(df);
 	buf_release(&err);
@@ -581,26 +597,28 @@ static void test_ctx(void)
 	          "FROM alpine\nCOPY src /app/src\nCOPY README.md docs/*.md /app/\nCOPY data? /data/\n"
 	          "RUN --mount=type=bind,source=build,target=/b true\n",
 	          ign,
-	          "README.md build/keep.txt data1/x data2/y datax docs/a.md src/main.c src/test/t.c src/util.c "
-	          "src/util.h");
+	          "README.md build/ build/keep.txt data1/~ data1/x data2/~ data2/y datax docs/a.md src/~ src/main.c src/test/ "
+	          "src/test/t.c src/util.c src/util.h");
 	/* --exclude patterns are relative to the source directory (or each wildcard match) and take directories whole;
-	 * the source or match itself is always copied. */
+	 * the source or match itself is always copied. A directory source's own mode is not copied (its contents
+	 * are), nor is that of a bind mount's source, which the RUN sees. */
 	check_ctx(dir, "FROM alpine\nCOPY --exclude=x --exclude=*.md --exclude=b.* data? do* /x\n", NULL,
-	          "data2/y datax");
-	check_ctx(dir, "FROM alpine\nCOPY --exclude=*.h --exclude=test src /x\n", ign, "src/main.c src/util.c");
-	check_ctx(dir, "FROM alpine\nCOPY --exclude=*.md docs /x\n", NULL, "docs/b.txt");
+	          "data1/~ data2/~ data2/y datax docs/~");
+	check_ctx(dir, "FROM alpine\nCOPY --exclude=*.h --exclude=test src /x\n", ign, "src/~ src/main.c src/util.c");
+	check_ctx(dir, "FROM alpine\nCOPY --exclude=*.md docs /x\n", NULL, "docs/~ docs/b.txt");
 	check_ctx(dir, "FROM alpine\nCOPY --exclude=*.c src/main.c /x\n", NULL, "src/main.c");
 	/* COPY wildcards are Go's filepath.Match: "**" is one '*', and "[!d]" is a class holding '!' and 'd'. */
 	check_ctx(dir, "FROM alpine\nCOPY src/**/*.c /x/\n", NULL, "src/test/t.c");
-	check_ctx(dir, "FROM alpine\nCOPY [!d]ata1 /x/\n", NULL, "data1/x");
-	/* The whole context, minus the ignore file's patterns; an exception inside a pruned-looking directory. */
+	check_ctx(dir, "FROM alpine\nCOPY [!d]ata1 /x/\n", NULL, "data1/~ data1/x");
+	/* The whole context, minus the ignore file's patterns; an exception inside a pruned-looking directory, which
+	 * keeps the directories on its way; every directory is an entry, an empty one too. */
 	check_ctx(dir, "FROM alpine\nCOPY . /app\n", "build\nnode_modules\n!node_modules/x/index.js\n*.md\n",
-	          "data1/x data2/y datax docs/a.md docs/b.txt node_modules/x/index.js src/.hidden src/main.c "
-	          "src/test/t.c src/util.c src/util.h");
+	          "data1/ data1/x data2/ data2/y datax docs/ docs/a.md docs/b.txt empty/ node_modules/ node_modules/x/ "
+	          "node_modules/x/index.js src/ src/.hidden src/main.c src/test/ src/test/t.c src/util.c src/util.h");
 	check_ctx(dir, "FROM alpine\nRUN --mount=type=bind,target=/src make\nCOPY --from=alpine / /\n", "*\n!datax\n",
 	          "datax");
-	/* A directory that exists but brings no files copies as an empty directory: no error, no input. */
-	check_ctx(dir, "FROM alpine\nCOPY empty /x\n", NULL, "");
+	/* A directory that exists but brings no files copies as an empty directory: no error, its one entry. */
+	check_ctx(dir, "FROM alpine\nCOPY empty /x\n", NULL, "empty/~");
 	check_ctx(dir, "FROM alpine\nCOPY missing /x\n", NULL,
 	          "error: Dockerfile:2: COPY source 'missing' not found in the build context");
 	check_ctx(dir, "FROM alpine\nCOPY src/main.c node_modules /x\n", ign,
@@ -687,23 +705,26 @@ static void run_case(const char *root, const char *cdir, struct buf *out)
 			char *dir = make_context(ctxdesc, has_ign ? ignore : NULL);
 			char *dfpath = xasprintf("%s/Dockerfile", dir);
 			struct dockerignore ign;
-			struct fileset fs;
+			struct ctxlist l;
 			int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			size_t i;
 
 			dockerignore_init(&ign);
-			fileset_init(&fs);
+			ctxlist_init(&l);
 			buf_reset(&err);
 			if (fd < 0 || dockerignore_load(&ign, dfpath, dir, &err) < 0 ||
-			    dockerctx_inputs(df, fd, &ign, NULL, NULL, &fs, &err) < 0) {
+			    dockerctx_entries(df, fd, &ign, NULL, NULL, &l, &err) < 0) {
 				buf_addf(out, "error: %s\n", err.data ? err.data : "cannot open the context");
 			} else {
-				for (i = 0; i < fs.n; i++)
-					buf_addf(out, "input '%s'\n", fs.v[i].path);
+				for (i = 0; i < l.n; i++) {
+					buf_adds(out, "input '");
+					entry_text(out, &l.v[i]);
+					buf_adds(out, "'\n");
+				}
 			}
 			if (fd >= 0)
 				close(fd);
-			fileset_release(&fs);
+			ctxlist_release(&l);
 			dockerignore_release(&ign);
 			rm_rf(dir);
 			free(dir);
