@@ -494,7 +494,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, STATE_DIR, NULL, NULL};
+	struct keyenv ke = {.rootfd = AT_FDCWD, .tmpdir = STATE_DIR};
 	struct secretkey sk;
 	struct watched wt;
 	struct task **targets = NULL;

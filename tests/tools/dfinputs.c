@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dockerctx.h"
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 	struct buf text = BUF_INIT, err = BUF_INIT;
 	struct dockerignore ign;
 	struct dockerfile *df = NULL;
-	struct fileset fs;
+	struct ctxlist l;
 	int c, fd, ret = 1, by_line = 0;
 
 	while ((c = getopt(argc, argv, "a:b:lt:")) != -1) {
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
 	}
 	dockerignore_init(&ign);
 	dockerignore_set_api(&ign, api);
-	fileset_init(&fs);
+	ctxlist_init(&l);
 	if (read_file(argv[optind + 1], &text) < 0) {
 		printf("error: cannot read '%s'\n", argv[optind + 1]);
 		goto out;
@@ -93,11 +94,12 @@ int main(int argc, char **argv)
 		printf("error: cannot open the context '%s'\n", argv[optind]);
 		goto out;
 	}
-	if (dockerctx_inputs(df, fd, &ign, NULL, NULL, &fs, &err) < 0) {
+	if (dockerctx_entries(df, fd, &ign, NULL, NULL, &l, &err) < 0) {
 		printf("error: %s\n", err.data ? err.data : "?");
 	} else if (!by_line) {
-		for (i = 0; i < fs.n; i++)
-			printf("%s\n", fs.v[i].path);
+		for (i = 0; i < l.n; i++)
+			if (S_ISREG(l.v[i].st.mode))
+				printf("%s\n", l.v[i].path);
 		ret = 0;
 	} else {
 		/* each read alone: the same parse, with the list of reads narrowed to one */
@@ -105,17 +107,19 @@ int main(int argc, char **argv)
 		size_t n = df->nreads, j;
 		ret = 0;
 		for (i = 0; i < n && ret == 0; i++) {
-			fileset_release(&fs);
-			fileset_init(&fs);
+			ctxlist_release(&l);
+			ctxlist_init(&l);
 			df->reads = &all[i], df->nreads = 1;
-			if (dockerctx_inputs(df, fd, &ign, NULL, NULL, &fs, &err) < 0) {
+			if (dockerctx_entries(df, fd, &ign, NULL, NULL, &l, &err) < 0) {
 				printf("error: %s\n", err.data ? err.data : "?");
 				ret = 1;
 			}
-			for (j = 0; j < fs.n; j++) {
+			for (j = 0; j < l.n; j++) {
+				if (!S_ISREG(l.v[j].st.mode))
+					continue;
 				printf("%d\t", all[i].line);
-				print_dest(&all[i], fs.v[j].path);
-				printf("\t%s\n", fs.v[j].path);
+				print_dest(&all[i], l.v[j].path);
+				printf("\t%s\n", l.v[j].path);
 			}
 		}
 		df->reads = all, df->nreads = n;
@@ -124,7 +128,7 @@ int main(int argc, char **argv)
 out:
 	dockerfile_free(df);
 	dockerignore_release(&ign);
-	fileset_release(&fs);
+	ctxlist_release(&l);
 	buf_release(&text);
 	buf_release(&err);
 	return ret;

@@ -194,7 +194,7 @@ static void test_parts(void)
 	char *dir = tmpdir();
 	char *path = xasprintf("%s/secret-key", dir);
 	struct secretkey sk;
-	struct keyenv ke = {AT_FDCWD, NULL, NULL, 0, NULL, &sk};
+	struct keyenv ke = {.rootfd = AT_FDCWD, .secrets = &sk};
 	struct task *t = task_new("t");
 	struct keyparts *kp = keyparts_new();
 

@@ -221,7 +221,7 @@ static char *seal(const char *text, const char *dockerfile, int (*between)(void)
 	struct keyparts *kp = keyparts_new();
 	char *cpath = cache_path(), *tar = xasprintf("%s.tar", dir), *cmd;
 	struct filecache *fc = filecache_load(cpath);
-	struct keyenv ke = {AT_FDCWD, fc, NULL, 0, NULL, NULL};
+	struct keyenv ke = {.rootfd = AT_FDCWD, .fc = fc};
 	int ctxfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
 	const char *dfarg = NULL, *ctxarg = NULL;
 	FILE *p;
@@ -355,7 +355,7 @@ static void test_places(void)
 	struct dockerfile *df = dockerfile_parse("Dockerfile", text, strlen(text), NULL, 0, NULL, &err);
 	char *sub = xasprintf("%s/t", dir), *cpath = cache_path(), *tmp = xasprintf("%s.tmp", dir), *found;
 	struct filecache *fc = filecache_load(cpath);
-	struct keyenv ke = {AT_FDCWD, fc, NULL, 0, tmp, NULL};
+	struct keyenv ke = {.rootfd = AT_FDCWD, .fc = fc, .tmpdir = tmp};
 	const char *dfarg, *ctxarg;
 	struct ctxseal *cs = ctxseal_new();
 	struct keyparts *kp = keyparts_new();

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dockerctx.h"
@@ -333,22 +334,24 @@ static char *ctx_reads(const char *dir, const char *text, const char *ignore, in
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct dockerfile *df = parse_exact(text, &err);
 	struct dockerignore ign;
-	struct fileset fs;
+	struct ctxlist l;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t i;
+	size_t i, n = 0;
 
 	dockerignore_init(&ign);
 	dockerignore_set_api(&ign, legacy ? "1.41" : NULL);
-	fileset_init(&fs);
+	ctxlist_init(&l);
 	dockerignore_parse(&ign, ".dockerignore", ignore, strlen(ignore), &err);
-	if (!df || fd < 0 || dockerctx_inputs(df, fd, &ign, NULL, NULL, &fs, &err) < 0)
+	if (!df || fd < 0 || dockerctx_entries(df, fd, &ign, NULL, NULL, &l, &err) < 0)
 		buf_adds(&out, "error");
-	for (i = 0; i < fs.n; i++)
-		buf_addf(&out, "%s%s", i ? " " : "", fs.v[i].path);
+	/* the files: directories and symlinks are entries of their own, not what these cases are about */
+	for (i = 0; i < l.n; i++)
+		if (S_ISREG(l.v[i].st.mode))
+			buf_addf(&out, "%s%s", n++ ? " " : "", l.v[i].path);
 	buf_add(&out, "", 0);
 	if (fd >= 0)
 		close(fd);
-	fileset_release(&fs);
+	ctxlist_release(&l);
 	dockerignore_release(&ign);
 	dockerfile_free(df);
 	buf_release(&err);
