@@ -36,7 +36,7 @@ static void mk(const char *rel, const char *content)
 	*slash = '/';
 	if (arrow ? symlink(arrow + 4, path) < 0
 	          : name[strlen(name) - 1] == '/' ? mkdir_p(path) < 0
-	                                          : write_file_atomic(path, content, strlen(content)) < 0)
+	                                          : write_file_shared(path, content, strlen(content)) < 0)
 		fatal("cannot create '%s':", path);
 	free(name);
 	free(path);
@@ -283,7 +283,7 @@ static int edit_same_size(void)
 	ts[0] = st.st_atim;
 	ts[1] = st.st_mtim;
 	/* the same size, the mtime put back: only the bytes (and the ctime) differ */
-	r |= write_file_atomic(path, "A", 1) | utimensat(AT_FDCWD, path, ts, 0);
+	r |= write_file_shared(path, "A", 1) | utimensat(AT_FDCWD, path, ts, 0);
 	free(path);
 	return r;
 }
