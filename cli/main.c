@@ -408,7 +408,7 @@ static void watch_ask(const struct opts *o, struct recipe *r, struct watched *wt
 		watched_ask(wt, d, WATCH_TOKEN, FILECACHE);
 }
 
-/* tool_server: -t server [status|start|stop], the engine helper (integrations/enginesrv.h); needs no recipe. */
+/* tool_server: -t server [status|start|stop], the engine helper (docker/enginesrv.h); needs no recipe. */
 static int tool_server(const struct strv *args)
 {
 	const char *what = args->n ? args->v[0] : "status";

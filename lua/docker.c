@@ -1,4 +1,4 @@
-/* docker: the `docker` table of the recipe API, a thin layer over integrations/dockerapi. */
+/* docker: the `docker` table of the recipe API, a thin layer over docker/dockerapi. */
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>

@@ -1,4 +1,4 @@
-/* docker_lua: the `docker` table of the recipe API, integrations/dockerapi for recipes.
+/* docker_lua: the `docker` table of the recipe API, docker/dockerapi for recipes.
  *
  * Every docker.* function returns its result, or nil and a message when the engine cannot do it (dockerapi has
  * then printed the full reason); lookups and removals return false and "<kind> 'name' not found" when the

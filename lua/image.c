@@ -1,4 +1,4 @@
-/* image: the `image "name" { ... }` recipe function, a task kind built on integrations/image. */
+/* image: the `image "name" { ... }` recipe function, a task kind built on docker/image. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdlib.h>

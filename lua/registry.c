@@ -1,5 +1,5 @@
 /* registry (Lua): the recipe function registry_manifest(ref), which asks an image's registry whether it has the
- * image, without pulling it (a HEAD of its manifest, integrations/registry.h). */
+ * image, without pulling it (a HEAD of its manifest, registry/registry.h). */
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdlib.h>

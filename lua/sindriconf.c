@@ -1,5 +1,5 @@
 /* sindriconf (Lua): the recipe function sindri_config(path), which reads a sindri.yaml through
- * integrations/sindriconf and hands its fields to the recipe as a table. */
+ * config/sindriconf and hands its fields to the recipe as a table. */
 #include <lauxlib.h>
 #include <limits.h>
 #include <lua.h>

@@ -2,8 +2,8 @@
  * fuzz_dockerfile: libFuzzer harness for the Dockerfile reader. The input is a Dockerfile; it is parsed (with two
  * build args and, when the input's first byte is odd, the target stage "build") and dumped. Sanitizers find the
  * memory errors; the checks below the invariants every parse must keep.
- * Build (clang 14): clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine -Iintegrations
- *   tests/fuzz/fuzz_dockerfile.c engine/util.c integrations/{dockerfile,dfinstr,dockerword,dfjson,dockerignore,shpat,
+ * Build (clang 14): clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine -Idockerfile
+ *   tests/fuzz/fuzz_dockerfile.c engine/util.c dockerfile/{dockerfile,dfinstr,dockerword,dfjson,dockerignore,shpat,
  *   goregexp,goregexp_vm}.c -o fuzz_dockerfile; run it on a copy of tests/fuzz/corpus/fuzz_dockerfile/.
  */
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * a NUL, then paths one per line; the first byte picks the Docker version (odd: before 23.0). Every path is
  * matched against the file, and every pattern that is matched directly (without its regexp) is also matched with
  * the Go regexp Docker makes of it: the two must agree; a file in a directory the walk skips must be excluded.
- * Build (clang 14): clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine -Iintegrations
- *   tests/fuzz/fuzz_dockerignore.c engine/util.c integrations/{dockerfile,dfinstr,dockerword,dfjson,dockerignore,shpat,
+ * Build (clang 14): clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine -Idockerfile
+ *   tests/fuzz/fuzz_dockerignore.c engine/util.c dockerfile/{dockerfile,dfinstr,dockerword,dfjson,dockerignore,shpat,
  *   goregexp,goregexp_vm}.c -o fuzz_dockerignore; run it on a copy of tests/fuzz/corpus/fuzz_dockerignore/.
  */
 #include <stdint.h>

@@ -2,8 +2,8 @@
  * fuzz_dockerword: libFuzzer harness for the word-level readers of Dockerfile instructions: the first byte picks
  * substitution (with both escape characters), word splitting, flags, JSON arrays, here-document markers or the
  * CSV fields of RUN --mount; the rest is the text.
- * Build (clang 14): clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine -Iintegrations
- *   tests/fuzz/fuzz_dockerword.c engine/util.c integrations/{dockerfile,dfinstr,dockerword,dfjson,dockerignore,shpat,
+ * Build (clang 14): clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine -Idockerfile
+ *   tests/fuzz/fuzz_dockerword.c engine/util.c dockerfile/{dockerfile,dfinstr,dockerword,dfjson,dockerignore,shpat,
  *   goregexp,goregexp_vm}.c -o fuzz_dockerword; run it on a copy of tests/fuzz/corpus/fuzz_dockerword/.
  */
 #include <stdint.h>

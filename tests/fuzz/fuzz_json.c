@@ -1,5 +1,5 @@
 /*
- * fuzz_json: libFuzzer harness for the JSON reader (integrations/json.c). Whatever the bytes, json_parse returns a
+ * fuzz_json: libFuzzer harness for the JSON reader (common/json.c). Whatever the bytes, json_parse returns a
  * tree or NULL with a message, without a sanitizer report; a tree it returns is written back, and what it wrote
  * must parse again and write back the same (the writer's output is the reader's input for Engine API bodies).
  * The first byte, when it is below 4, also asks json_parse_members for a few of an inspect answer's members.

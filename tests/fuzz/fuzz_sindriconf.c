@@ -1,5 +1,5 @@
 /*
- * fuzz_sindriconf: libFuzzer harness for the sindri.yaml reader (integrations/sindriconf.c). Whatever the bytes,
+ * fuzz_sindriconf: libFuzzer harness for the sindri.yaml reader (config/sindriconf.c). Whatever the bytes,
  * sindriconf_parse returns a config or NULL with one message line, without a sanitizer report; a config it returns
  * has the fields its header promises (a valid container name, a provider) and can be dumped.
  */

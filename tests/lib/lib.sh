@@ -9,7 +9,7 @@ T_FAIL=0
 T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sb-$T_NAME.XXXXXX")
 T_OUT=$(mktemp "${TMPDIR:-/tmp}/sb-$T_NAME-out.XXXXXX")
 T_CLEANUP=""
-# Engine helpers (integrations/enginesrv.h) started by this test live under its own runtime dir and end within a
+# Engine helpers (docker/enginesrv.h) started by this test live under its own runtime dir and end within a
 # second of its removal, so no test leaves one behind or uses another test's.
 XDG_RUNTIME_DIR=$T_ROOT/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"

@@ -1,4 +1,4 @@
-# t0012: the engine helper (integrations/enginesrv.h): once a run has reached the engine, later runs reach it
+# t0012: the engine helper (docker/enginesrv.h): once a run has reached the engine, later runs reach it
 # through the helper without loading libcurl, see exactly what they would have seen directly, and no helper
 # outlives its reason to run.
 . "$(dirname "$0")/../lib/lib.sh"

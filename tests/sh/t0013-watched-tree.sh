@@ -1,4 +1,4 @@
-# t0013: the watched tree (integrations/watchsrv.h): once a full walk is on record with the engine helper, a run in
+# t0013: the watched tree (docker/watchsrv.h): once a full walk is on record with the engine helper, a run in
 # which nothing below the project changed takes the walks' stat data from the file cache; any change to what the
 # walks read makes the next run walk in full and find it.
 . "$(dirname "$0")/../lib/lib.sh"

@@ -1,5 +1,5 @@
-/* lazygit: the libgit2 functions the integrations call, forwarded to libgit2 loaded on first use (see lazylib.h).
- * One forwarder per function, with libgit2's own prototype: a new call in the integrations fails to link until it
+/* lazygit: the libgit2 functions git/ calls, forwarded to libgit2 loaded on first use (see lazylib.h).
+ * One forwarder per function, with libgit2's own prototype: a new call in git/ fails to link until it
  * is added here, and a prototype that does not match the header fails to compile. */
 #include <git2.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  *
  * Linked normally, the two libraries and the ~40 libraries they pull in cost every run about 5 ms of dynamic
  * loading, more than a whole no-op build of 600 files. lazycurl.c and lazygit.c define each function the
- * integrations call, with the library's own prototype (checked against its header), and forwards the call to the
+ * subsystems call, with the library's own prototype (checked against its header), and forwards the call to the
  * real function found with dlsym. The binary therefore links neither library; a run that talks to no Docker engine,
  * registry or git repository never loads them. A library that cannot be loaded when first needed is a fatal error
  * naming the library and the package to install, as a missing library at start-up would have been. */

@@ -1,4 +1,4 @@
-/* lazycurl: the libcurl functions the integrations call, forwarded to libcurl loaded on first use (see lazylib.h). */
+/* lazycurl: the libcurl functions docker/ and registry/ call, forwarded to libcurl loaded on first use (see lazylib.h). */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <stdarg.h>
