@@ -18,11 +18,13 @@ log=$(mktemp)
 for t in "$UNIT_DIR"/* "$here"/sh/t*.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in *"${ONLY:-}"*) ;; *) continue ;; esac
+	t0=$(date +%s)
 	case "$t" in
 	*.sh) SB="$SB" sh "$t" >"$log" 2>&1 ;;
 	*) [ -x "$t" ] || continue; (cd "$here/.." && "$t") >"$log" 2>&1 ;;
 	esac
 	rc=$?
+	secs=$(($(date +%s) - t0))
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
@@ -35,10 +37,10 @@ for t in "$UNIT_DIR"/* "$here"/sh/t*.sh; do
 	fail=$((fail + f))
 	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
 		failed="$failed $(basename "$t")"
-		echo "--- $(basename "$t") (exit $rc)"
+		echo "--- $(basename "$t") (exit $rc, ${secs}s)"
 		cat "$log"
 	else
-		echo "ok   $(basename "$t"): $line"
+		echo "ok   $(basename "$t"): $line (${secs}s)"
 	fi
 done
 rm -f "$log"
