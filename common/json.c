@@ -70,10 +70,7 @@ static __attribute__((format(printf, 3, 4))) int bad(struct prep *p, size_t at, 
 
 static void mark(struct prep *p)
 {
-	if (p->nmap == p->capmap) {
-		p->capmap = p->capmap ? 2 * p->capmap : 16;
-		p->map = xreallocarray(p->map, p->capmap, sizeof(*p->map));
-	}
+	GROW(p->map, p->nmap, p->capmap);
 	p->map[p->nmap].out = p->out.len;
 	p->map[p->nmap].in = p->i;
 	p->nmap++;
@@ -435,10 +432,7 @@ static struct json *node_new(enum json_type type)
 
 static void node_push(struct json *parent, struct json *child)
 {
-	if (parent->n == parent->cap) {
-		parent->cap = parent->cap ? 2 * parent->cap : 4;
-		parent->items = xreallocarray(parent->items, parent->cap, sizeof(*parent->items));
-	}
+	GROW(parent->items, parent->n, parent->cap);
 	parent->items[parent->n++] = child;
 }
 

@@ -21,7 +21,6 @@
 
 #include <curl/curl.h>
 
-#include "graph.h"
 #include "json.h"
 #include "regauth.h"
 #include "registry.h"

@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "graph.h"
 #include "proc.h"
 #include "regauth.h"
 #include "registry.h"
