@@ -23,6 +23,7 @@
 
 #include "dockerapi.h"
 #include "enginesrv.h"
+#include "http.h"
 #include "json.h"
 #include "util.h"
 
@@ -178,23 +179,11 @@ int docker_direct(struct docker *d)
 {
 	if (d->curl)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!(d->curl = http_open(d->errbuf, on_body, on_header, d->socket != NULL)))
 		return -1;
-	if (!(d->curl = curl_easy_init())) {
-		curl_global_cleanup();
-		return -1;
-	}
-	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
-	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "sindri-build");
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, on_header);
-	if (d->socket) {
+	if (d->socket)
 		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket);
-		/* http_proxy in the environment must not divert requests meant for a local socket. */
-		curl_easy_setopt(d->curl, CURLOPT_PROXY, "");
-	}
 	if (str_has_prefix(d->base, "https://")) {
 		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYPEER, d->tls_verify ? 1L : 0L);
 		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYHOST, d->tls_verify ? 2L : 0L);
@@ -212,10 +201,7 @@ void docker_close(struct docker *d)
 {
 	if (!d)
 		return;
-	if (d->curl) {
-		curl_easy_cleanup(d->curl);
-		curl_global_cleanup();
-	}
+	http_close(d->curl);
 	if (d->helper >= 0)
 		close(d->helper);
 	for (size_t i = 0; i < d->nkept; i++) {
