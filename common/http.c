@@ -1,7 +1,14 @@
 /* http: one libcurl handle set up the same way for every client. */
 #include "http.h"
 
-CURL *http_open(char *errbuf, curl_write_callback body, curl_write_callback header, int direct)
+/* on_progress: libcurl's progress callback (called at least once a second): nonzero ends the transfer. */
+static int on_progress(void *stop, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return *(volatile int *)stop != 0;
+}
+
+CURL *http_open(char *errbuf, curl_write_callback body, curl_write_callback header, int direct, volatile int *stop)
 {
 	CURL *c;
 
@@ -25,6 +32,11 @@ CURL *http_open(char *errbuf, curl_write_callback body, curl_write_callback head
 	/* http_proxy in the environment must not divert requests meant for this machine */
 	if (direct)
 		curl_easy_setopt(c, CURLOPT_PROXY, "");
+	if (stop) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	return c;
 }
 

@@ -25,6 +25,7 @@
 #include "enginesrv.h"
 #include "http.h"
 #include "json.h"
+#include "proc.h"
 #include "util.h"
 
 /* An engine that does not answer is reported within this many seconds (connect, and the whole of /_ping). */
@@ -179,7 +180,7 @@ int docker_direct(struct docker *d)
 {
 	if (d->curl)
 		return 0;
-	if (!(d->curl = http_open(d->errbuf, on_body, on_header, d->socket != NULL)))
+	if (!(d->curl = http_open(d->errbuf, on_body, on_header, d->socket != NULL, signals_flag())))
 		return -1;
 	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
 	if (d->socket)
@@ -245,6 +246,11 @@ static void unreachable(struct docker *d, const struct docker_reply *r, long tim
 	char why[CURL_ERROR_SIZE + 64];
 
 	switch (r->rc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		if (!d->reported)
+			error("interrupted: the request to the Docker engine at '%s' was abandoned", d->host);
+		d->reported = 1;
+		return;
 	case CURLE_COULDNT_CONNECT:
 		snprintf(why, sizeof(why), "%s", r->oserr ? strerror(r->oserr) : "connection failed");
 		why[0] = (char)tolower((unsigned char)why[0]);
@@ -512,6 +518,11 @@ static int request(struct docker *d, const char *method, const char *path, const
 		memset(r, 0, sizeof(*r));
 		r->rc = CURLE_RECV_ERROR;
 		snprintf(r->errbuf, sizeof(r->errbuf), "the engine helper stopped during the request");
+	}
+	if (via < 0 && *signals_flag()) { /* ^C while the helper waited: nothing is tried again */
+		buf_release(&r->body);
+		memset(r, 0, sizeof(*r));
+		r->rc = CURLE_ABORTED_BY_CALLBACK;
 	}
 	if (via < 0 && r->rc == CURLE_OK) {
 		buf_release(&r->body);

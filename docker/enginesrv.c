@@ -177,12 +177,16 @@ static int recv_all(int fd, void *p, size_t n, int64_t deadline)
 			if (left <= 0)
 				return -1;
 			r = poll(&pf, 1, left > INT_MAX ? INT_MAX : (int)left);
+			if (r < 0 && errno == EINTR && *signals_flag())
+				return -1; /* ^C: the caller stops waiting for the engine */
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)
 				return -1;
 		}
 		ssize_t got = recv(fd, c, n, 0);
+		if (got < 0 && errno == EINTR && *signals_flag())
+			return -1;
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)

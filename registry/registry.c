@@ -25,6 +25,7 @@
 #include "json.h"
 #include "regauth.h"
 #include "registry.h"
+#include "proc.h"
 #include "util.h"
 
 #define MANIFEST_TYPES \
@@ -235,7 +236,7 @@ struct registry *registry_open(const char *repo_ref, struct buf *err)
 		buf_reset(&why);
 		buf_adds(&why, m);
 		free(m);
-	} else if (!(r->curl = http_open(r->errbuf, on_body, on_header, r->loopback))) {
+	} else if (!(r->curl = http_open(r->errbuf, on_body, on_header, r->loopback, signals_flag()))) {
 		buf_addf(&why, "cannot initialize libcurl for registry '%s'", r->host);
 	}
 	if (why.len) {
@@ -339,6 +340,9 @@ static int unreachable(struct registry *r, CURLcode rc, const char *url)
 		snprintf(why, sizeof(why), "its TLS certificate is not trusted: %s", curl_says);
 	} else if (rc == CURLE_SSL_CONNECT_ERROR) {
 		snprintf(why, sizeof(why), "TLS failed: %s (if it speaks plain http, set REGISTRY_INSECURE=1)", curl_says);
+	} else if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		verb = "interrupted: abandoned a request to", kind = -1;
+		snprintf(why, sizeof(why), "a signal arrived");
 	} else if (rc == CURLE_WRITE_ERROR) {
 		verb = "cannot use", kind = -1;
 		snprintf(why, sizeof(why), "it sent an answer larger than %u bytes", MAX_BODY);
