@@ -1129,26 +1129,48 @@ int docker_build_prune(struct docker *d, const char *const *filters, unsigned fl
 	return ret;
 }
 
-int docker_build_prune_id(struct docker *d, const char *id, int64_t *reclaimed)
+int docker_build_prune_ids(struct docker *d, const char *const *ids, size_t n, int64_t *reclaimed, size_t *deleted)
 {
 	struct buf f = BUF_INIT;
-	const char *filters[2];
-	size_t deleted = 0;
-	int ret;
+	const char *filters[2] = {NULL, NULL};
+	size_t i, k, gone = 0, got;
+	int64_t freed = 0, bytes;
+	int ret = 0;
 
-	if (!*id)
-		return error("cannot prune a build-cache record: the id is empty");
-	buf_adds(&f, "id=^");
-	for (; *id; id++) {
-		if (!isalnum((unsigned char)*id))
-			buf_addc(&f, '\\');
-		buf_addc(&f, *id);
+	for (i = 0; i < n; i++)
+		if (!ids[i][0])
+			return error("cannot prune a build-cache record: the id is empty");
+	/* the id filter is a regexp (unanchored): one anchored alternation of the ids, each quoted, per request */
+	for (i = 0; i < n && ret == 0; i += k) {
+		buf_reset(&f);
+		buf_adds(&f, "id=^(?:");
+		for (k = 0; k < DOCKER_PRUNE_IDS && i + k < n; k++) {
+			if (k)
+				buf_addc(&f, '|');
+			for (const char *c = ids[i + k]; *c; c++) {
+				if (!isalnum((unsigned char)*c))
+					buf_addc(&f, '\\');
+				buf_addc(&f, *c);
+			}
+		}
+		buf_adds(&f, ")$");
+		filters[0] = f.data;
+		if ((ret = docker_build_prune(d, filters, DOCKER_PRUNE_ALL, &bytes, &got)) == 0)
+			freed += bytes, gone += got;
 	}
-	buf_addc(&f, '$');
-	filters[0] = f.data;
-	filters[1] = NULL;
-	ret = docker_build_prune(d, filters, DOCKER_PRUNE_ALL, reclaimed, &deleted);
 	buf_release(&f);
+	if (reclaimed)
+		*reclaimed = freed;
+	if (deleted)
+		*deleted = gone;
+	return ret;
+}
+
+int docker_build_prune_id(struct docker *d, const char *id, int64_t *reclaimed)
+{
+	size_t deleted = 0;
+	int ret = docker_build_prune_ids(d, &id, 1, reclaimed, &deleted);
+
 	return ret == 0 && deleted == 0 ? DOCKER_NOT_FOUND : ret;
 }
 
