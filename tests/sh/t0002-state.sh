@@ -55,10 +55,12 @@ check "after the fix only the failed task runs" ran_is "slow"
 sb
 check "then nothing" ran_is ""
 
-# SIGINT during a run: children stopped, exit 130, the interrupted task recorded nothing.
+# SIGINT during a run: children stopped, exit 130, the interrupted task recorded nothing. The slow task's sleep
+# has a length of its own (30.PID s), so that other tests' sleeps are neither counted nor killed.
+SLOW=30.$$
 echo again >b.txt
 rm -f slow.started
-SLOW_SECS=30 "$SB" >"$T_OUT" 2>&1 &
+SLOW_SECS=$SLOW "$SB" >"$T_OUT" 2>&1 &
 pid=$!
 i=0
 while [ ! -e slow.started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -68,14 +70,14 @@ kill -INT $pid
 wait $pid
 RC=$?
 check "SIGINT exits 130" rc_is 130
-check "no sleep left behind" sh -c '! pgrep -x -f "sleep 30" >/dev/null'
+check "no sleep left behind" sh -c "! pgrep -x -f 'sleep $SLOW' >/dev/null"
 sb -d explain
 check "after SIGINT only the interrupted task runs" ran_is "slow"
 
 # SIGTERM: exit 143.
 echo again2 >b.txt
 rm -f slow.started
-SLOW_SECS=30 "$SB" >"$T_OUT" 2>&1 &
+SLOW_SECS=$SLOW "$SB" >"$T_OUT" 2>&1 &
 pid=$!
 i=0
 while [ ! -e slow.started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -91,14 +93,14 @@ check "after SIGTERM only the interrupted task runs" ran_is "slow"
 # kill -9 in the middle: the next run does only the work still needed.
 echo again3 >b.txt
 rm -f slow.started
-SLOW_SECS=30 "$SB" >"$T_OUT" 2>&1 &
+SLOW_SECS=$SLOW "$SB" >"$T_OUT" 2>&1 &
 pid=$!
 i=0
 while [ ! -e slow.started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 rm -f slow.started
 kill -9 $pid
 wait $pid 2>/dev/null
-pkill -x -f "sleep 30" 2>/dev/null
+pkill -x -f "sleep $SLOW" 2>/dev/null
 sleep 0.2
 sb
 check "after kill -9 the next run succeeds" rc_is 0
