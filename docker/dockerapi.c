@@ -1142,8 +1142,9 @@ int docker_build_prune_ids(struct docker *d, const char *const *ids, size_t n, i
 			return error("cannot prune a build-cache record: the id is empty");
 	/* the id filter is a regexp (unanchored): one anchored alternation of the ids, each quoted, per request */
 	for (i = 0; i < n && ret == 0; i += k) {
+		int one = i + 1 == n; /* a lone id needs no group: "^id$" */
 		buf_reset(&f);
-		buf_adds(&f, "id=^(?:");
+		buf_adds(&f, one ? "id=^" : "id=^(?:");
 		for (k = 0; k < DOCKER_PRUNE_IDS && i + k < n; k++) {
 			if (k)
 				buf_addc(&f, '|');
@@ -1153,7 +1154,7 @@ int docker_build_prune_ids(struct docker *d, const char *const *ids, size_t n, i
 				buf_addc(&f, *c);
 			}
 		}
-		buf_adds(&f, ")$");
+		buf_adds(&f, one ? "$" : ")$");
 		filters[0] = f.data;
 		if ((ret = docker_build_prune(d, filters, DOCKER_PRUNE_ALL, &bytes, &got)) == 0)
 			freed += bytes, gone += got;

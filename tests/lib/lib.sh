@@ -121,6 +121,11 @@ ran_is() {
 	[ "$got" = "$1" ] || { echo "  expected ran '$1', got '$got'" >&2; return 1; }
 }
 
+# equal GOT WANT: the two are the same, else both are shown.
+equal() {
+	[ "$1" = "$2" ] || { echo "  got '$1', want '$2'" >&2; return 1; }
+}
+
 rc_is() {
 	[ "$RC" = "$1" ] || { echo "  expected exit $1, got $RC" >&2; return 1; }
 }

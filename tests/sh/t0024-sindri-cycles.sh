@@ -96,7 +96,7 @@ check "-n prints how the container is replaced, the home volume kept" \
 check "-n prints them in order: build, then clear, then the deployment" \
 	sh -c "awk '/docker build -f v3\\/Dockerfile.dev/{b=NR} /cargo clean -p sindri/{c=NR} /docker rm -f/{d=NR} END{exit !(b && c && d && b<c && c<d)}' '$T_OUT'"
 check "-n writes nothing" test "$(snapshot .sindri-build)" = "$before"
-check "-n builds nothing" test "$(image_id "$REPO:latest") $(image_id "$REPO:base-ubuntu-3.0.0")" = "$ids"
+check "-n builds nothing" equal "$(image_id "$REPO:latest") $(image_id "$REPO:base-ubuntu-3.0.0")" "$ids"
 check "-n leaves the deployment intact" intact
 sb -t explain cycle-fast CONFIG=ws.yaml
 check "-t explain cycle-fast names the task inside that would run, and why" \
@@ -109,7 +109,7 @@ check "-n cache-clear-hard lists the images it would delete" out_has "docker rmi
 check "-n cache-clear-hard: and the one it keeps because the deployment uses it" out_has "# kept image .*$REPO:v3-ubuntu-dev.*: it is used by container $W"
 check "-n cache-clear-hard: but not the base" out_lacks "# .*$REPO:base-ubuntu-3.0.0"
 check "-n cache-clear-hard: says it would ask" out_has "asks first"
-check "-n cache-clear-hard deletes nothing" test "$(image_id "$REPO:latest") $(image_id "$REPO:base-ubuntu-3.0.0") $(image_id "$REPO:extra")" = "$ids"
+check "-n cache-clear-hard deletes nothing" equal "$(image_id "$REPO:latest") $(image_id "$REPO:base-ubuntu-3.0.0") $(image_id "$REPO:extra")" "$ids"
 sb -n cycle-nuclear CONFIG=ws.yaml
 check "-n cycle-nuclear lists the base among the images" out_has "# .*$REPO:base-ubuntu-3.0.0"
 check "-n cycle-nuclear names the home volume" out_has "docker volume rm ${W}_home"
