@@ -12,6 +12,7 @@
 #include "graph.h"
 #include "hash.h"
 #include "key.h"
+#include "luaalloc.h"
 #include "outputs.h"
 #include "luacache.h"
 #include "luakey.h"
@@ -993,7 +994,7 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		{LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},
 	};
 	struct recipe *r = xcalloc(1, sizeof(*r));
-	lua_State *L = luaL_newstate();
+	lua_State *L = luaalloc_newstate();
 
 	if (!L)
 		fatal("cannot create a Lua state: out of memory");
@@ -1155,7 +1156,7 @@ void recipe_free(struct recipe *r)
 {
 	if (!r)
 		return;
-	lua_close(r->L);
+	luaalloc_close(r->L);
 	recipe_set_bytecode_cache(r, NULL);
 	free(r);
 }
