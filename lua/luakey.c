@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrmap.h"
 #include "hash.h"
 #include "key.h"
 #include "luafncode.h"
@@ -51,19 +52,12 @@ struct slot {
 	int pos; /* the key's stack index; its value is just above */
 };
 
-/* The values met in a walk, by address, with the number each got: open addressing, at most half full. */
-struct seen {
-	const void **k;
-	lua_Integer *v;
-	size_t cap, n;
-};
-
 struct walk {
 	lua_State *L;
 	struct hasher *h;
 	unsigned char out[512]; /* bytes not yet given to h */
 	size_t nout;
-	struct seen *seen, main, side; /* side: for a key's shape, walked on its own */
+	struct addrmap *seen, main, side; /* side: for a key's shape, walked on its own */
 	lua_Integer nseen;
 	const struct luaknown *known;
 	int code, genv, api; /* absolute stack indices */
@@ -139,64 +133,6 @@ static inline void put_str(struct walk *w, const char *s, size_t n)
 {
 	put_u64(w, n);
 	put(w, s, n);
-}
-
-static size_t seen_slot(const void *p, size_t cap)
-{
-	uint64_t x = (uint64_t)(uintptr_t)p;
-
-	x ^= x >> 31;
-	x *= 0x9e3779b97f4a7c15u;
-	x ^= x >> 29;
-	return (size_t)x & (cap - 1);
-}
-
-/* seen_get: the number the value at address p got, or 0 when it was not met. */
-static lua_Integer seen_get(const struct seen *m, const void *p)
-{
-	if (!m->n)
-		return 0;
-	for (size_t i = seen_slot(p, m->cap);; i = (i + 1) & (m->cap - 1)) {
-		if (m->k[i] == p)
-			return m->v[i];
-		if (!m->k[i])
-			return 0;
-	}
-}
-
-static void seen_put(struct seen *m, const void *p, lua_Integer v)
-{
-	if (2 * (m->n + 1) > m->cap) {
-		struct seen old = *m;
-		m->cap = m->cap ? 2 * m->cap : 1024;
-		m->k = xcalloc(m->cap, sizeof(*m->k));
-		m->v = xreallocarray(NULL, m->cap, sizeof(*m->v));
-		m->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.k[i])
-				seen_put(m, old.k[i], old.v[i]);
-		free(old.k);
-		free(old.v);
-	}
-	size_t i = seen_slot(p, m->cap);
-	while (m->k[i])
-		i = (i + 1) & (m->cap - 1);
-	m->k[i] = p;
-	m->v[i] = v;
-	m->n++;
-}
-
-static void seen_clear(struct seen *m)
-{
-	if (m->n)
-		memset(m->k, 0, m->cap * sizeof(*m->k));
-	m->n = 0;
-}
-
-static void seen_release(struct seen *m)
-{
-	free(m->k);
-	free(m->v);
 }
 
 /* hasher_push / hasher_pop: start hashing into a new hasher, and end it; the previous one continues. */
@@ -362,12 +298,12 @@ static void walk_upvalue(struct walk *w, int fn, int i, const char *name, int in
 			put_u64(w, (uint64_t)i);
 		}
 		const void *cell = lua_upvalueid(L, fn, i);
-		lua_Integer r = seen_get(w->seen, cell);
+		lua_Integer r = addrmap_get(w->seen, cell);
 		if (r) {
 			put_tag(w, 'r');
 			put_u64(w, (uint64_t)r);
 		} else {
-			seen_put(w->seen, cell, ++w->nseen);
+			addrmap_put(w->seen, cell, ++w->nseen);
 			put_tag(w, 'u');
 			seg_push(w, SEG_UPVAL, name, strlen(name), 0);
 			walk_value(w, v);
@@ -446,7 +382,7 @@ static void sort_slots(struct slot *v, size_t n)
  * are ordered within that walk: a table that is a key of itself is then met again, not walked anew. */
 static struct hash128 shape(struct walk *w, int idx)
 {
-	struct seen *seen = w->seen;
+	struct addrmap *seen = w->seen;
 	lua_Integer nseen = w->nseen;
 
 	hasher_push(w);
@@ -454,7 +390,7 @@ static struct hash128 shape(struct walk *w, int idx)
 		walk_value(w, idx);
 		return hasher_pop(w);
 	}
-	seen_clear(&w->side);
+	addrmap_clear(&w->side);
 	w->seen = &w->side;
 	w->nseen = 0;
 	w->quiet++;
@@ -610,7 +546,7 @@ static void walk_value(struct walk *w, int idx)
 	}
 	const void *p = lua_topointer(L, idx);
 	if (t == LUA_TTABLE || t == LUA_TFUNCTION) {
-		lua_Integer r = seen_get(w->seen, p);
+		lua_Integer r = addrmap_get(w->seen, p);
 		if (r) {
 			put_tag(w, 'r');
 			put_u64(w, (uint64_t)r);
@@ -622,7 +558,7 @@ static void walk_value(struct walk *w, int idx)
 		put_tag(w, 'k');
 		put_u64(w, (uint64_t)name);
 		if (t == LUA_TTABLE)
-			seen_put(w->seen, p, ++w->nseen);
+			addrmap_put(w->seen, p, ++w->nseen);
 		if (t == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
 			seg_push(w, SEG_META, NULL, 0, 0);
 			walk_value(w, -1);
@@ -643,7 +579,7 @@ static void walk_value(struct walk *w, int idx)
 		unkeyable(w, idx, "a C function that is neither Lua's nor part of sindri-build's API");
 		return;
 	}
-	seen_put(w->seen, p, ++w->nseen);
+	addrmap_put(w->seen, p, ++w->nseen);
 	w->depth++;
 	if (t == LUA_TTABLE)
 		walk_table(w, idx);
@@ -685,7 +621,7 @@ static void walk_top(struct walk *w, int fn, const char *role)
 		part_end(w, role, "code", NULL, 0);
 		return;
 	}
-	seen_put(w->seen, lua_topointer(L, fn), ++w->nseen);
+	addrmap_put(w->seen, lua_topointer(L, fn), ++w->nseen);
 	luafncode_push(L, w->code, fn, &w->fc);
 	info = lua_gettop(L);
 	lua_getfield(L, info, "code");
@@ -785,8 +721,8 @@ int luakey_parts(lua_State *L, int n, const char *const *roles, struct keyparts 
 	free(w->slots);
 	free(w->segs);
 	free(w->live);
-	seen_release(&w->main);
-	seen_release(&w->side);
+	addrmap_release(&w->main);
+	addrmap_release(&w->side);
 	luafncode_release(&w->fc);
 	free(w);
 	if (rc != LUA_OK) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrmap.h"
 #include "hash.h"
 #include "luaknown.h"
 #include "util.h"
@@ -83,12 +84,7 @@ static int cmp_kname(const void *a, const void *b)
 
 static size_t index_slot(int type, const void *p, size_t cap)
 {
-	uint64_t x = (uint64_t)(uintptr_t)p ^ (uint64_t)type;
-
-	x ^= x >> 31;
-	x *= 0x9e3779b97f4a7c15u;
-	x ^= x >> 29;
-	return (size_t)x & (cap - 1);
+	return addrmap_slot((uint64_t)(uintptr_t)p ^ (uint64_t)type, cap);
 }
 
 /* find: the entry of the value of this type at p, or NULL. */
