@@ -56,4 +56,18 @@ done
 for c in closure-same rebuilt collected nothing; do
 	check "the same values ($c) keep the key" grep -qx "$c same" keys.out
 done
+
+# the walk holds the pairs of the tables on its path on Lua's stack: more than it can hold is said, and runs every
+# time (a slow run, never a wrong skip)
+mkdir big
+cat >big/sindri-build.lua <<'LUA'
+local big = {}
+for i = 1, 600000 do big[i] = i end
+task "big" { run = function() return #big > 0 end }
+LUA
+sb -C big big
+sb -C big big
+check "a table too large for the walk runs every time" ran_is "big"
+sb -C big -t explain big
+check "... and explain says why" out_has "upvalue 'big' is a table with more pairs than the walk can hold"
 finish
