@@ -4,21 +4,29 @@
  * in the same walk (all parts of one task share it) is written as the number it got when first met, so shared and
  * cyclic values cost one visit and aliasing is part of the key. Which globals a function reads comes from its
  * bytecode (lua_dump's format, stable within Lua 5.4): GETTABUP on an upvalue holding the global table with a
- * constant name is a read of that global; any other use of such an upvalue keys the whole global table. */
+ * constant name is a read of that global; any other use of such an upvalue keys the whole global table.
+ *
+ * The walk runs on every no-op, once per task with Lua functions, so it creates no Lua value per node: the values
+ * met are told apart by address (lua_topointer, lua_upvalueid) in a C table, and a table's pairs stay on the Lua
+ * stack while they are sorted and walked. An address names one value only while that value lives, so the
+ * collector is stopped for the walk: nothing the walk met can be freed and its address reused. A collection can
+ * still run when an allocation fails (Lua's emergency collection, which ignores the stop, and which may clear weak
+ * tables): a weak sentinel shows it, and the walk then fails instead of giving a key. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrmap.h"
 #include "hash.h"
 #include "key.h"
-#include "luabc.h"
+#include "luafncode.h"
 #include "luakey.h"
 #include "luaknown.h"
 #include "util.h"
 
-#define CODE "sindri-build.fncode"   /* function -> what its bytecode says (weak keys) */
+#define SENTINEL "sindri-build.gcsentinel" /* [1] = a table only this weak table holds: gone after a collection */
 #define GMT "sindri-build.gmt"       /* the global table's metatable as the recipe API set it */
 #define GINDEX "sindri-build.gindex" /* ... and its __index */
 #define API "sindri-build.api"       /* the recipe API table (lua/recipe.c) */
@@ -41,7 +49,7 @@ struct slot {
 	const char *s;
 	size_t n;
 	struct hash128 shape;
-	lua_Integer pos; /* where the key is kept in the walk's key table */
+	int pos; /* the key's stack index; its value is just above */
 };
 
 struct walk {
@@ -49,17 +57,17 @@ struct walk {
 	struct hasher *h;
 	unsigned char out[512]; /* bytes not yet given to h */
 	size_t nout;
-	int seen, keys, known, code, genv, api; /* absolute stack indices */
-	lua_Integer nseen, nkeys;
+	struct addrmap *seen, main, side; /* side: for a key's shape, walked on its own */
+	lua_Integer nseen;
+	const struct luaknown *known;
+	int code, genv, api; /* absolute stack indices */
 	int genv_ok; /* the global table's metatable is the API's: a global read by name is keyed by name */
 	int depth;
 	struct slot *slots;
 	size_t nslots, capslots;
 	struct seg *segs;
 	size_t nsegs, capsegs;
-	struct luabc bc; /* the bytecode scan's, and its dump */
-	size_t capdyn;
-	struct buf dump;
+	struct luafncode fc;
 	struct hasher **live; /* hashers in use, freed by luakey_parts if a Lua error ends the walk */
 	size_t nlive, caplive;
 	int quiet; /* > 0: walking a key's shape, whose unkeyable values the main walk reports */
@@ -78,34 +86,50 @@ static void flush(struct walk *w)
 	w->nout = 0;
 }
 
-static void put(struct walk *w, const void *p, size_t n)
+static void put_slow(struct walk *w, const void *p, size_t n)
+{
+	flush(w);
+	if (n >= sizeof(w->out))
+		hasher_add(w->h, p, n);
+	else {
+		memcpy(w->out, p, n);
+		w->nout = n;
+	}
+}
+
+/* put: a value is a few bytes at a time: they gather in w->out and go to the hasher in blocks. */
+static inline void put(struct walk *w, const void *p, size_t n)
 {
 	if (n > sizeof(w->out) - w->nout) {
-		flush(w);
-		if (n >= sizeof(w->out)) {
-			hasher_add(w->h, p, n);
-			return;
-		}
+		put_slow(w, p, n);
+		return;
 	}
 	memcpy(w->out + w->nout, p, n);
 	w->nout += n;
 }
 
-static void put_tag(struct walk *w, char c)
+static inline void put_tag(struct walk *w, char c)
 {
-	put(w, &c, 1);
+	if (w->nout == sizeof(w->out))
+		flush(w);
+	w->out[w->nout++] = (unsigned char)c;
 }
 
-static void put_u64(struct walk *w, uint64_t v)
+/* put_u64: little-endian, on every host */
+static inline void put_u64(struct walk *w, uint64_t v)
 {
 	unsigned char b[8];
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(b, &v, 8);
+#else
 	for (int i = 0; i < 8; i++)
 		b[i] = (unsigned char)(v >> (8 * i));
+#endif
 	put(w, b, 8);
 }
 
-static void put_str(struct walk *w, const char *s, size_t n)
+static inline void put_str(struct walk *w, const char *s, size_t n)
 {
 	put_u64(w, n);
 	put(w, s, n);
@@ -220,76 +244,6 @@ static void unkeyable(struct walk *w, int idx, const char *what)
 	}
 }
 
-static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
-{
-	(void)L;
-	buf_add(ud, p, n);
-	return 0;
-}
-
-static int cmp_read(const void *a, const void *b)
-{
-	const struct luabc_read *x = a, *y = b;
-	size_t n = x->n < y->n ? x->n : y->n;
-	int c;
-
-	if (x->up != y->up)
-		return x->up < y->up ? -1 : 1;
-	if ((c = memcmp(x->s, y->s, n)) != 0)
-		return c;
-	return x->n < y->n ? -1 : x->n > y->n;
-}
-
-/* fn_code: push what the bytecode of the Lua function at idx says, computed once per function: a table with
- * code = its digest, and [i] = the sorted names of the globals read through upvalue i, or true when upvalue i is
- * read some other way (then it is keyed whole). */
-static void fn_code(struct walk *w, int idx)
-{
-	lua_State *L = w->L;
-	struct luabc *bc = &w->bc;
-	lua_Debug ar;
-
-	lua_pushvalue(L, idx);
-	if (lua_rawget(L, w->code) == LUA_TTABLE)
-		return;
-	lua_pop(L, 1);
-	lua_pushvalue(L, idx);
-	lua_getinfo(L, ">u", &ar);
-	lua_pushvalue(L, idx);
-	buf_reset(&w->dump);
-	lua_dump(L, dump_writer, &w->dump, 1);
-	lua_pop(L, 1);
-	if ((size_t)ar.nups + 1 > w->capdyn) {
-		w->capdyn = (size_t)ar.nups + 1;
-		bc->dyn = xrealloc(bc->dyn, w->capdyn);
-	}
-	luabc_scan(bc, w->dump.data ? w->dump.data : "", w->dump.len, ar.nups);
-	if (bc->nreads)
-		qsort(bc->reads, bc->nreads, sizeof(*bc->reads), cmp_read);
-	lua_createtable(L, ar.nups, 1);
-	lua_pushlstring(L, (const char *)&bc->code, sizeof(bc->code));
-	lua_setfield(L, -2, "code");
-	for (size_t i = 0; i < bc->nreads;) {
-		int up = bc->reads[i].up;
-		lua_newtable(L);
-		for (lua_Integer j = 1; i < bc->nreads && bc->reads[i].up == up; i++)
-			if (j == 1 || cmp_read(&bc->reads[i - 1], &bc->reads[i]) != 0) {
-				lua_pushlstring(L, bc->reads[i].s, bc->reads[i].n);
-				lua_rawseti(L, -2, j++);
-			}
-		lua_rawseti(L, -2, up + 1);
-	}
-	for (int i = 0; i < ar.nups; i++) {
-		if (bc->dyn[i]) {
-			lua_pushboolean(L, 1);
-			lua_rawseti(L, -2, i + 1);
-		}
-	}
-	lua_pushvalue(L, idx);
-	lua_pushvalue(L, -2);
-	lua_rawset(L, w->code);
-}
-
 static void walk_value(struct walk *w, int idx);
 
 /* global_value: push the value a read of the global named at idx finds: the global table's, else the API's. */
@@ -307,7 +261,7 @@ static void global_value(struct walk *w, int idx)
 
 static void part_end(struct walk *w, const char *role, const char *what, const char *name, size_t n);
 
-/* walk_upvalue: upvalue i of the function at fn (its value on top; info: fn_code's table). An upvalue holding the
+/* walk_upvalue: upvalue i of the function at fn (its value on top; info: luafncode_push's table). An upvalue holding the
  * global table that is only read by name is keyed by those names and their values; any other by its cell (two
  * closures may share one) and its value. For a task's function (role set), each is a key part of its own. */
 static void walk_upvalue(struct walk *w, int fn, int i, const char *name, int info, const char *role)
@@ -343,20 +297,18 @@ static void walk_upvalue(struct walk *w, int fn, int i, const char *name, int in
 			hasher_push(w);
 			put_u64(w, (uint64_t)i);
 		}
-		lua_pushlightuserdata(L, lua_upvalueid(L, fn, i));
-		if (lua_rawget(L, w->seen) == LUA_TNUMBER) {
+		const void *cell = lua_upvalueid(L, fn, i);
+		lua_Integer r = addrmap_get(w->seen, cell);
+		if (r) {
 			put_tag(w, 'r');
-			put_u64(w, (uint64_t)lua_tointeger(L, -1));
+			put_u64(w, (uint64_t)r);
 		} else {
-			lua_pushlightuserdata(L, lua_upvalueid(L, fn, i));
-			lua_pushinteger(L, ++w->nseen);
-			lua_rawset(L, w->seen);
+			addrmap_put(w->seen, cell, ++w->nseen);
 			put_tag(w, 'u');
 			seg_push(w, SEG_UPVAL, name, strlen(name), 0);
 			walk_value(w, v);
 			seg_pop(w);
 		}
-		lua_pop(L, 1);
 		if (role)
 			part_end(w, role, "upvalue", name, strlen(name));
 	}
@@ -369,7 +321,7 @@ static void walk_function(struct walk *w, int idx)
 	const char *name;
 	int info;
 
-	fn_code(w, idx);
+	luafncode_push(L, w->code, idx, &w->fc);
 	info = lua_gettop(L);
 	lua_getfield(L, info, "code");
 	put_tag(w, 'l');
@@ -430,8 +382,7 @@ static void sort_slots(struct slot *v, size_t n)
  * are ordered within that walk: a table that is a key of itself is then met again, not walked anew. */
 static struct hash128 shape(struct walk *w, int idx)
 {
-	lua_State *L = w->L;
-	int seen = w->seen;
+	struct addrmap *seen = w->seen;
 	lua_Integer nseen = w->nseen;
 
 	hasher_push(w);
@@ -439,23 +390,24 @@ static struct hash128 shape(struct walk *w, int idx)
 		walk_value(w, idx);
 		return hasher_pop(w);
 	}
-	lua_newtable(L);
-	w->seen = lua_gettop(L);
+	addrmap_clear(&w->side);
+	w->seen = &w->side;
 	w->nseen = 0;
 	w->quiet++;
 	walk_value(w, idx);
 	w->quiet--;
-	lua_pop(L, 1);
 	w->seen = seen;
 	w->nseen = nseen;
 	return hasher_pop(w);
 }
 
+/* walk_table: the table at idx: its metatable, then its pairs ordered by key. The pairs stay on the stack (so a
+ * string key's bytes stay valid) while they are sorted and walked. */
 static void walk_table(struct walk *w, int idx)
 {
 	lua_State *L = w->L;
 	size_t base = w->nslots, n;
-	lua_Integer kbase = w->nkeys;
+	int top = lua_gettop(L);
 
 	put_tag(w, 't');
 	if (lua_getmetatable(L, idx)) {
@@ -469,52 +421,50 @@ static void walk_table(struct walk *w, int idx)
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
 		struct slot *s;
-		lua_pop(L, 1);
+		if (!lua_checkstack(L, 3)) {
+			lua_settop(L, top);
+			w->nslots = base;
+			unkeyable(w, idx, "a table with more pairs than the walk can hold (about half a million)");
+			return;
+		}
 		if (w->nslots == w->capslots) {
 			w->capslots = w->capslots ? 2 * w->capslots : 64;
 			w->slots = xreallocarray(w->slots, w->capslots, sizeof(*w->slots));
 		}
 		s = &w->slots[w->nslots++];
-		memset(s, 0, sizeof(*s));
-		/* the key table holds every key while it is walked: string pointers stay valid, any key can be pushed */
-		lua_pushvalue(L, -1);
-		lua_rawseti(L, w->keys, s->pos = ++w->nkeys);
-		switch (lua_type(L, -1)) {
+		s->pos = lua_gettop(L) - 1;
+		switch (lua_type(L, -2)) {
 		case LUA_TBOOLEAN:
-			s->i = lua_toboolean(L, -1);
+			s->rank = 0;
+			s->i = lua_toboolean(L, -2);
 			break;
 		case LUA_TNUMBER:
-			if (lua_isinteger(L, -1)) {
+			if (lua_isinteger(L, -2)) {
 				s->rank = 1;
-				s->i = lua_tointeger(L, -1);
+				s->i = lua_tointeger(L, -2);
 			} else {
 				s->rank = 2;
-				s->f = lua_tonumber(L, -1);
+				s->f = lua_tonumber(L, -2);
 			}
 			break;
 		case LUA_TSTRING:
 			s->rank = 3;
-			s->s = lua_tolstring(L, -1, &s->n);
+			s->s = lua_tolstring(L, -2, &s->n);
 			break;
 		default:
 			s->rank = 4;
 			break;
 		}
+		lua_pushvalue(L, -2); /* the key again, for lua_next */
 	}
 	n = w->nslots - base;
-	for (size_t j = 0; j < n; j++) {
-		if (w->slots[base + j].rank == 4) {
-			lua_rawgeti(L, w->keys, w->slots[base + j].pos);
-			struct hash128 d = shape(w, lua_gettop(L));
-			w->slots[base + j].shape = d;
-			lua_pop(L, 1);
-		}
-	}
+	for (size_t j = 0; j < n; j++)
+		if (w->slots[base + j].rank == 4)
+			w->slots[base + j].shape = shape(w, w->slots[base + j].pos);
 	sort_slots(w->slots + base, n);
 	put_u64(w, n);
 	for (size_t j = 0; j < n; j++) {
 		struct slot s = w->slots[base + j]; /* a copy: walking the value may move the array */
-		lua_rawgeti(L, w->keys, s.pos);
 		switch (s.rank) {
 		case 0:
 			put_tag(w, s.i ? '1' : '0');
@@ -540,19 +490,16 @@ static void walk_table(struct walk *w, int idx)
 			break;
 		default:
 			seg_push(w, SEG_OFKEY, NULL, 0, 0);
-			walk_value(w, -1);
+			walk_value(w, s.pos);
 			seg_pop(w);
 			seg_push(w, SEG_KEY, NULL, 0, 0);
 			break;
 		}
-		lua_pushvalue(L, -1);
-		lua_rawget(L, idx);
-		walk_value(w, -1);
+		walk_value(w, s.pos + 1);
 		seg_pop(w);
-		lua_pop(L, 2);
 	}
+	lua_settop(L, top);
 	w->nslots = base;
-	w->nkeys = kbase;
 }
 
 static void walk_value(struct walk *w, int idx)
@@ -589,29 +536,29 @@ static void walk_value(struct walk *w, int idx)
 		return;
 	}
 	}
-	if (w->depth >= MAX_DEPTH || !lua_checkstack(L, 16)) {
+	if (w->depth >= MAX_DEPTH) {
 		unkeyable(w, idx, "nested more than 1000 levels deep");
 		return;
 	}
+	if (!lua_checkstack(L, 16)) {
+		unkeyable(w, idx, "in tables with more pairs than the walk can hold (about half a million)");
+		return;
+	}
+	const void *p = lua_topointer(L, idx);
 	if (t == LUA_TTABLE || t == LUA_TFUNCTION) {
-		lua_pushvalue(L, idx);
-		if (lua_rawget(L, w->seen) == LUA_TNUMBER) {
+		lua_Integer r = addrmap_get(w->seen, p);
+		if (r) {
 			put_tag(w, 'r');
-			put_u64(w, (uint64_t)lua_tointeger(L, -1));
-			lua_pop(L, 1);
+			put_u64(w, (uint64_t)r);
 			return;
 		}
-		lua_pop(L, 1);
 	}
 	if (luaknown_name(L, w->known, idx, &name)) {
 		/* a value of Lua's libraries or of the API: its name; a userdata's methods are in its metatable */
 		put_tag(w, 'k');
 		put_u64(w, (uint64_t)name);
-		if (t == LUA_TTABLE) {
-			lua_pushvalue(L, idx);
-			lua_pushinteger(L, ++w->nseen);
-			lua_rawset(L, w->seen);
-		}
+		if (t == LUA_TTABLE)
+			addrmap_put(w->seen, p, ++w->nseen);
 		if (t == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
 			seg_push(w, SEG_META, NULL, 0, 0);
 			walk_value(w, -1);
@@ -632,9 +579,7 @@ static void walk_value(struct walk *w, int idx)
 		unkeyable(w, idx, "a C function that is neither Lua's nor part of sindri-build's API");
 		return;
 	}
-	lua_pushvalue(L, idx);
-	lua_pushinteger(L, ++w->nseen);
-	lua_rawset(L, w->seen);
+	addrmap_put(w->seen, p, ++w->nseen);
 	w->depth++;
 	if (t == LUA_TTABLE)
 		walk_table(w, idx);
@@ -676,10 +621,8 @@ static void walk_top(struct walk *w, int fn, const char *role)
 		part_end(w, role, "code", NULL, 0);
 		return;
 	}
-	lua_pushvalue(L, fn);
-	lua_pushinteger(L, ++w->nseen);
-	lua_rawset(L, w->seen);
-	fn_code(w, fn);
+	addrmap_put(w->seen, lua_topointer(L, fn), ++w->nseen);
+	luafncode_push(L, w->code, fn, &w->fc);
 	info = lua_gettop(L);
 	lua_getfield(L, info, "code");
 	put_tag(w, 'l');
@@ -725,33 +668,37 @@ static int genv_pristine(struct walk *w)
 static int keyfn(lua_State *L)
 {
 	struct walk *w = lua_touserdata(L, 1);
+	int sentinel;
 
-	lua_createtable(L, 0, 64);
-	w->seen = lua_gettop(L);
-	lua_createtable(L, 128, 0);
-	w->keys = lua_gettop(L);
-	luaknown_push(L);
-	w->known = lua_gettop(L);
-	lua_getfield(L, LUA_REGISTRYINDEX, CODE);
-	if (!lua_istable(L, -1)) {
-		lua_pop(L, 1);
+	/* the sentinel: a table that only a weak table holds, which any collection during the walk takes away */
+	if (lua_getfield(L, LUA_REGISTRYINDEX, SENTINEL) != LUA_TTABLE)
+		return luaL_error(L, "the Lua state was not made ready for keying (luakey_open)");
+	sentinel = lua_gettop(L);
+	if (lua_rawgeti(L, sentinel, 1) != LUA_TTABLE) {
 		lua_newtable(L);
+		lua_rawseti(L, sentinel, 1);
 	}
+	lua_pop(L, 1);
+	w->known = luaknown_get(L);
+	luafncode_table(L);
 	w->code = lua_gettop(L);
 	lua_pushglobaltable(L);
 	w->genv = lua_gettop(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, API);
 	w->api = lua_gettop(L);
 	w->genv_ok = genv_pristine(w);
+	w->seen = &w->main;
 	for (int i = 0; i < w->n; i++)
 		walk_top(w, 2 + i, w->roles[i]);
+	if (lua_rawgeti(L, sentinel, 1) != LUA_TTABLE)
+		return luaL_error(L, "memory ran short while the values it reads were walked; run again with more memory");
 	return 0;
 }
 
 int luakey_parts(lua_State *L, int n, const char *const *roles, struct keyparts *kp, struct buf *why)
 {
 	struct walk *w = xcalloc(1, sizeof(*w));
-	int rc, bad;
+	int rc, bad, gc;
 
 	w->L = L;
 	w->kp = kp;
@@ -762,16 +709,21 @@ int luakey_parts(lua_State *L, int n, const char *const *roles, struct keyparts 
 	lua_insert(L, -(n + 1));
 	lua_pushlightuserdata(L, w);
 	lua_insert(L, -(n + 1));
+	/* no collection while the walk runs: the addresses of the values it met stay theirs (see the top) */
+	gc = lua_gc(L, LUA_GCISRUNNING) == 1;
+	lua_gc(L, LUA_GCSTOP);
 	rc = lua_pcall(L, n + 1, 0, 0);
+	if (gc)
+		lua_gc(L, LUA_GCRESTART);
 	while (w->nlive)
 		hasher_pop(w);
 	bad = w->bad;
 	free(w->slots);
 	free(w->segs);
-	free(w->bc.reads);
-	free(w->bc.dyn);
 	free(w->live);
-	buf_release(&w->dump);
+	addrmap_release(&w->main);
+	addrmap_release(&w->side);
+	luafncode_release(&w->fc);
 	free(w);
 	if (rc != LUA_OK) {
 		error("cannot key a Lua function: %s", lua_tostring(L, -1));
@@ -793,11 +745,11 @@ void luakey_open(lua_State *L, int api)
 		lua_setfield(L, LUA_REGISTRYINDEX, GMT);
 	}
 	lua_pop(L, 1);
-	/* what each function's bytecode says, computed once; weak keys let collected functions go */
+	luafncode_open(L);
 	lua_newtable(L);
-	lua_newtable(L);
-	lua_pushliteral(L, "k");
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "v");
 	lua_setfield(L, -2, "__mode");
 	lua_setmetatable(L, -2);
-	lua_setfield(L, LUA_REGISTRYINDEX, CODE);
+	lua_setfield(L, LUA_REGISTRYINDEX, SENTINEL);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrmap.h"
 #include "hash.h"
 #include "luaknown.h"
 #include "util.h"
@@ -21,14 +22,28 @@ struct kent {
 	int type;
 	const void *p;
 	lua_Integer name;
-	lua_Integer count;   /* a flat table's number of pairs */
-	struct hash128 sum;  /* ... and the sum of their digests */
-	size_t order;        /* when it was found: a value found twice keeps its first name */
+	size_t first, count; /* a flat table's pairs: pairs[first .. first + count), sorted by key */
 };
 
-struct names {
-	size_t n;
-	struct kent v[];
+/* A value as a flat table holds it, told apart from every other: its type and subtype, and its bits (a number, a
+ * boolean, a light C function's address) or its address (kept alive by KEEP, so that it cannot come back as
+ * another value). */
+struct kval {
+	int type;
+	uint64_t bits;
+};
+
+/* A pair of a flat table: a string or integer key, and its value. */
+struct kpair {
+	struct kval k, v;
+};
+
+/* The names, looked up by the value's address in an open-addressing index (at most half full). */
+struct luaknown {
+	size_t n, npairs, cap;
+	struct kent *v;
+	struct kpair *pairs;
+	uint32_t *index; /* 1 + the entry's place in v, or 0 */
 };
 
 /* A key of a library table, sorted for the walk: integers first, then strings bytewise. */
@@ -46,6 +61,8 @@ struct known {
 	lua_Integer nkeep;
 	struct kent *v;          /* the names, in the order the values were found */
 	size_t n, cap;
+	struct kpair *pairs;     /* the flat tables' pairs */
+	size_t npairs, cappairs;
 	lua_Integer *queue;      /* tables to walk: index in keep, name */
 	size_t head, tail, capq;
 	const void **seen;       /* the tables met */
@@ -65,21 +82,21 @@ static int cmp_kname(const void *a, const void *b)
 	return c ? c : x->n < y->n ? -1 : x->n > y->n;
 }
 
-static int cmp_kent(const void *a, const void *b)
+static size_t index_slot(int type, const void *p, size_t cap)
 {
-	const struct kent *x = a, *y = b;
-
-	if (x->type != y->type)
-		return x->type < y->type ? -1 : 1;
-	return x->p < y->p ? -1 : x->p > y->p;
+	return addrmap_slot((uint64_t)(uintptr_t)p ^ (uint64_t)type, cap);
 }
 
-static int cmp_kent_order(const void *a, const void *b)
+/* find: the entry of the value of this type at p, or NULL. */
+static const struct kent *find(const struct luaknown *kn, int type, const void *p)
 {
-	const struct kent *x = a, *y = b;
-	int c = cmp_kent(a, b);
-
-	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+	for (size_t i = index_slot(type, p, kn->cap);; i = (i + 1) & (kn->cap - 1)) {
+		uint32_t at = kn->index[i];
+		if (!at)
+			return NULL;
+		if (kn->v[at - 1].p == p && kn->v[at - 1].type == type)
+			return &kn->v[at - 1];
+	}
 }
 
 /* path_id: the name of what is at key (tag 's' string, 'i' integer, 'm' metatable) of the value named parent. */
@@ -99,45 +116,51 @@ static lua_Integer path_id(lua_Integer parent, char tag, const void *key, size_t
 	return (lua_Integer)hash_bytes(b, 9 + n).lo;
 }
 
-/* pair_sum: add the digest of the pair on the stack (key at -2, value at -1) of a flat table to sum. */
-static void pair_sum(lua_State *L, struct hash128 *sum)
+/* kval_of: the value at idx as a flat table holds it. */
+static struct kval kval_of(lua_State *L, int idx)
 {
-	unsigned char b[2 + 2 * 16];
-	size_t n = 0;
+	struct kval v = {lua_type(L, idx), 0};
 
-	for (int i = -2; i <= -1; i++) {
-		int t = lua_type(L, i);
-		struct hash128 d = {0, 0};
-		size_t len;
-		const char *s;
-		b[n++] = (unsigned char)t;
-		if (t == LUA_TSTRING) {
-			s = lua_tolstring(L, i, &len);
-			d = hash_bytes(s, len);
-		} else if (t == LUA_TNUMBER) {
-			lua_Integer v = lua_isinteger(L, i) ? lua_tointeger(L, i) : 0;
-			lua_Number f = lua_isinteger(L, i) ? 0 : lua_tonumber(L, i);
-			d.lo = (uint64_t)v;
-			memcpy(&d.hi, &f, sizeof(d.hi));
-		} else if (t == LUA_TBOOLEAN) {
-			d.lo = (uint64_t)lua_toboolean(L, i);
+	switch (v.type) {
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx)) {
+			v.bits = (uint64_t)lua_tointeger(L, idx);
 		} else {
-			d.lo = (uint64_t)(uintptr_t)lua_topointer(L, i);
-			d.hi = (uint64_t)lua_iscfunction(L, i);
+			lua_Number f = lua_tonumber(L, idx);
+			v.type += 16;
+			memcpy(&v.bits, &f, sizeof(v.bits));
 		}
-		memcpy(b + n, &d, sizeof(d));
-		n += sizeof(d);
+		break;
+	case LUA_TBOOLEAN:
+		v.bits = (uint64_t)lua_toboolean(L, idx);
+		break;
+	default:
+		/* a C function without upvalues is its address; any other value is the address of its object */
+		v.bits = (uint64_t)(uintptr_t)lua_topointer(L, idx);
+		if (v.type == LUA_TFUNCTION && !lua_iscfunction(L, idx))
+			v.type += 16;
+		break;
 	}
-	struct hash128 d = hash_bytes(b, n);
-	sum->lo += d.lo;
-	sum->hi += d.hi;
+	return v;
+}
+
+static int cmp_kval(const struct kval *x, const struct kval *y)
+{
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	return x->bits < y->bits ? -1 : x->bits > y->bits;
+}
+
+static int cmp_kpair(const void *a, const void *b)
+{
+	return cmp_kval(&((const struct kpair *)a)->k, &((const struct kpair *)b)->k);
 }
 
 static struct kent *add(struct known *k, int type, const void *p, lua_Integer name)
 {
 	if (k->n == k->cap)
 		k->v = xreallocarray(k->v, k->cap = k->cap ? 2 * k->cap : 256, sizeof(*k->v));
-	k->v[k->n] = (struct kent){type, p, name, 0, {0, 0}, k->n};
+	k->v[k->n] = (struct kent){type, p, name, 0, 0};
 	return &k->v[k->n++];
 }
 
@@ -185,15 +208,19 @@ static void consider(struct known *k, lua_Integer id)
 	}
 }
 
+static int cmp_kname_q(const void *a, const void *b)
+{
+	return cmp_kname(a, b);
+}
+
 /* visit: the table at t, named id: each value in it, and its metatable. A flat table (no metatable, only values that
- * are not tables, userdata or Lua functions) is named too, with the sum of its pairs' digests: it keeps its name
- * only while it holds exactly these pairs. */
+ * are not tables, userdata or Lua functions) is named too, with a copy of its pairs: it keeps its name only while it
+ * holds exactly these pairs. */
 static void visit(struct known *k, int t, lua_Integer id)
 {
 	lua_State *L = k->L;
 	struct kname *keys = NULL;
-	struct hash128 sum = {0, 0};
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, first = k->npairs;
 	int flat = 1, base;
 
 	if (lua_getmetatable(L, t)) {
@@ -223,19 +250,30 @@ static void visit(struct known *k, int t, lua_Integer id)
 		n++;
 		lua_pushvalue(L, -2); /* the key again, for lua_next */
 	}
-	for (size_t i = 1; i < n; i++) { /* an insertion sort: qsort would allocate */
-		struct kname x = keys[i];
-		size_t j = i;
-		for (; j > 0 && cmp_kname(&keys[j - 1], &x) > 0; j--)
-			keys[j] = keys[j - 1];
-		keys[j] = x;
+	if (n > 16) {
+		qsort(keys, n, sizeof(*keys), cmp_kname_q);
+	} else {
+		for (size_t i = 1; i < n; i++) {
+			struct kname x = keys[i];
+			size_t j = i;
+			for (; j > 0 && cmp_kname(&keys[j - 1], &x) > 0; j--)
+				keys[j] = keys[j - 1];
+			keys[j] = x;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (flat) {
-			lua_pushvalue(L, keys[i].at - 1);
-			lua_pushvalue(L, keys[i].at);
-			pair_sum(L, &sum);
-			lua_pop(L, 2);
+			if (k->npairs == k->cappairs)
+				k->pairs = xreallocarray(k->pairs, k->cappairs = k->cappairs ? 2 * k->cappairs : 128,
+				                         sizeof(*k->pairs));
+			k->pairs[k->npairs++] = (struct kpair){kval_of(L, keys[i].at - 1), kval_of(L, keys[i].at)};
+			/* strings and coroutines live on while named: their addresses stay theirs */
+			for (int j = keys[i].at - 1; j <= keys[i].at; j++) {
+				if (lua_type(L, j) == LUA_TSTRING || lua_type(L, j) == LUA_TTHREAD) {
+					lua_pushvalue(L, j);
+					keep(k);
+				}
+			}
 		}
 		lua_pushvalue(L, keys[i].at);
 		consider(k, keys[i].rank ? path_id(id, 's', keys[i].s, keys[i].n) : path_id(id, 'i', &keys[i].i, 8));
@@ -244,15 +282,18 @@ static void visit(struct known *k, int t, lua_Integer id)
 	lua_settop(L, base);
 	if (flat) {
 		struct kent *e = add(k, LUA_TTABLE, lua_topointer(L, t), id);
-		e->count = (lua_Integer)n;
-		e->sum = sum;
+		e->first = first;
+		e->count = n;
+		qsort(k->pairs + first, n, sizeof(*k->pairs), cmp_kpair);
+	} else {
+		k->npairs = first;
 	}
 }
 
 void luaknown_open(lua_State *L, int api)
 {
 	struct known k = {0};
-	struct names *names;
+	struct luaknown *kn;
 
 	api = lua_absindex(L, api);
 	k.L = L;
@@ -273,36 +314,53 @@ void luaknown_open(lua_State *L, int api)
 		lua_pop(L, 1);
 	}
 	lua_setfield(L, LUA_REGISTRYINDEX, KEEP);
-	if (k.n)
-		qsort(k.v, k.n, sizeof(*k.v), cmp_kent_order);
-	size_t n = 0;
-	for (size_t i = 0; i < k.n; i++)
-		if (n == 0 || cmp_kent(&k.v[n - 1], &k.v[i]) != 0)
-			k.v[n++] = k.v[i];
-	names = lua_newuserdatauv(L, sizeof(*names) + n * sizeof(*names->v), 0);
-	names->n = n;
-	if (n)
-		memcpy(names->v, k.v, n * sizeof(*k.v));
+	size_t cap = 64;
+	while (cap < 2 * k.n)
+		cap *= 2;
+	/* one userdata in the registry holds the names, the pairs and the index (its memory never moves) */
+	kn = lua_newuserdatauv(L, sizeof(*kn) + k.n * sizeof(*k.v) + k.npairs * sizeof(*k.pairs) +
+	                       cap * sizeof(*kn->index), 0);
+	kn->n = 0;
+	kn->npairs = k.npairs;
+	kn->cap = cap;
+	kn->v = (struct kent *)(kn + 1);
+	kn->pairs = (struct kpair *)(kn->v + k.n);
+	kn->index = (uint32_t *)(kn->pairs + k.npairs);
+	memset(kn->index, 0, cap * sizeof(*kn->index));
+	if (k.npairs)
+		memcpy(kn->pairs, k.pairs, k.npairs * sizeof(*k.pairs));
+	/* in the order found: a value found twice keeps its first name */
+	for (size_t i = 0; i < k.n; i++) {
+		if (find(kn, k.v[i].type, k.v[i].p))
+			continue;
+		size_t j = index_slot(k.v[i].type, k.v[i].p, cap);
+		while (kn->index[j])
+			j = (j + 1) & (cap - 1);
+		kn->v[kn->n] = k.v[i];
+		kn->index[j] = (uint32_t)++kn->n;
+	}
 	lua_setfield(L, LUA_REGISTRYINDEX, NAMES);
 	free(k.v);
+	free(k.pairs);
 	free(k.queue);
 	free(k.seen);
 }
 
-void luaknown_push(lua_State *L)
+const struct luaknown *luaknown_get(lua_State *L)
 {
-	if (lua_getfield(L, LUA_REGISTRYINDEX, NAMES) != LUA_TUSERDATA) {
-		lua_pop(L, 1);
-		lua_newuserdatauv(L, sizeof(struct names), 0);
-		((struct names *)lua_touserdata(L, -1))->n = 0;
-	}
+	const struct luaknown *kn = NULL;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, NAMES) == LUA_TUSERDATA)
+		kn = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	return kn;
 }
 
-/* unchanged: the flat table at idx holds exactly the pairs e was taken from. */
-static int unchanged(lua_State *L, int idx, const struct kent *e)
+/* unchanged: the flat table at idx holds exactly the pairs e was taken from: as many, each key with its value. */
+static int unchanged(lua_State *L, const struct luaknown *kn, int idx, const struct kent *e)
 {
-	struct hash128 sum = {0, 0};
-	lua_Integer n = 0;
+	const struct kpair *v = kn->pairs + e->first;
+	size_t n = 0;
 
 	if (lua_getmetatable(L, idx)) {
 		lua_pop(L, 1);
@@ -310,23 +368,26 @@ static int unchanged(lua_State *L, int idx, const struct kent *e)
 	}
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
-		pair_sum(L, &sum);
+		struct kpair p = {kval_of(L, -2), kval_of(L, -1)};
+		const struct kpair *was;
 		lua_pop(L, 1);
-		n++;
+		if (++n > e->count || !(was = bsearch(&p, v, e->count, sizeof(*v), cmp_kpair)) ||
+		    cmp_kval(&was->v, &p.v) != 0) {
+			lua_pop(L, 1);
+			return 0;
+		}
 	}
-	return n == e->count && hash_eq(&sum, &e->sum);
+	return n == e->count;
 }
 
-int luaknown_name(lua_State *L, int names, int idx, lua_Integer *name)
+int luaknown_name(lua_State *L, const struct luaknown *kn, int idx, lua_Integer *name)
 {
-	const struct names *v = lua_touserdata(L, names);
-	struct kent key = {lua_type(L, idx), lua_topointer(L, idx), 0, 0, {0, 0}, 0};
+	int type = lua_type(L, idx);
 	const struct kent *e;
 
-	if (!v || !v->n)
+	if (!kn || !(e = find(kn, type, lua_topointer(L, idx))))
 		return 0;
-	e = bsearch(&key, v->v, v->n, sizeof(*v->v), cmp_kent);
-	if (!e || (key.type == LUA_TTABLE && !unchanged(L, lua_absindex(L, idx), e)))
+	if (type == LUA_TTABLE && !unchanged(L, kn, lua_absindex(L, idx), e))
 		return 0;
 	*name = e->name;
 	return 1;

@@ -9,12 +9,13 @@
 
 /* luaknown_open: name the C functions, userdata and flat tables (no metatable; only values that are not tables,
  * userdata or Lua functions) reachable from the global table, the API table at api and the string metatable, and
- * keep the names (with a digest of each flat table's pairs) in the registry. */
+ * keep the names (with a copy of each flat table's pairs) in the registry. */
 void luaknown_open(lua_State *L, int api);
-/* luaknown_push: push what luaknown_name reads. */
-void luaknown_push(lua_State *L);
+struct luaknown;
+/* luaknown_get: the names luaknown_open took (they live as long as the state), or NULL before it ran. */
+const struct luaknown *luaknown_get(lua_State *L);
 /* luaknown_name: 1 with *name when the value at idx was named, and a table still holds exactly the pairs it had
- * then; else 0. names: the stack index of luaknown_push's value. */
-int luaknown_name(lua_State *L, int names, int idx, lua_Integer *name);
+ * then; else 0. */
+int luaknown_name(lua_State *L, const struct luaknown *kn, int idx, lua_Integer *name);
 
 #endif

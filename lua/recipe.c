@@ -12,28 +12,12 @@
 #include "graph.h"
 #include "hash.h"
 #include "key.h"
-#include "outputs.h"
+#include "luaalloc.h"
 #include "luacache.h"
 #include "luakey.h"
-#include "proc.h"
 #include "recipe.h"
-#include "secret.h"
+#include "recipeint.h"
 #include "util.h"
-
-struct recipe {
-	lua_State *L;
-	struct graph *g;
-	const struct strv *cmdvars;
-	int verbose;
-	int keyable;          /* luakey_open has run */
-	unsigned gen;         /* counts calls into Lua: values a function reads may have changed since */
-	int (*engine)(lua_State *L); /* recipe_set_engine_check */
-	struct luacache *luac; /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
-	/* set while a build runs, for sb.build and sb.outdated */
-	struct state *st;
-	const struct keyenv *ke;
-	const struct build_opts *opts;
-};
 
 /* A task with Lua parts: its run and check functions, kept in the registry (LUA_NOREF when absent), and their
  * key parts as computed at generation gen (the functions and what they read are walked again after Lua ran). */
@@ -113,38 +97,6 @@ static int pcall(struct recipe *r, int nargs, int nres)
 		return -1;
 	}
 	return 0;
-}
-
-/* strings_read: a string or a list of strings at idx into sv, raising a message naming task and field. A number is
- * taken (as its text) only for a command's words: a number where a path or a name belongs is a mistake. */
-static void strings_read(lua_State *L, int idx, const char *task, const char *field, struct strv *sv, int words)
-{
-	if (lua_type(L, idx) == LUA_TSTRING) {
-		strv_push(sv, lua_tostring(L, idx));
-		return;
-	}
-	if (!lua_istable(L, idx))
-		luaL_error(L, "task '%s': field '%s' must be a string or a list of strings, not a %s", task, field,
-		           luaL_typename(L, idx));
-	lua_Integer n = luaL_len(L, idx);
-	for (lua_Integer i = 1; i <= n; i++) {
-		int type = lua_geti(L, idx, i);
-		if (type == LUA_TNUMBER && !words) {
-			const char *num = lua_tostring(L, -1);
-			luaL_error(L, "task '%s': item %d of field '%s' is the number %s, not a string; write \"%s\" if it is "
-			           "a name", task, (int)i, field, num, num);
-		}
-		if (type != LUA_TSTRING && type != LUA_TNUMBER)
-			luaL_error(L, "task '%s': item %d of field '%s' must be a string, not a %s", task, (int)i, field,
-			           luaL_typename(L, -1));
-		strv_push(sv, lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-}
-
-void recipe_strings(lua_State *L, int idx, const char *task, const char *field, struct strv *sv)
-{
-	strings_read(L, idx, task, field, sv, 0);
 }
 
 static int lua_task_run(struct task *t)
@@ -324,241 +276,6 @@ static const char *const task_fields[] = {
 	"alias", "pool", "secrets", "engine", "plan", NULL,
 };
 
-static void defn_list(struct buf *b, const char *field, const struct strv *sv)
-{
-	if (!sv->n)
-		return;
-	buf_adds(b, field);
-	buf_addc(b, '=');
-	for (size_t i = 0; i < sv->n; i++) {
-		if (i)
-			buf_addc(b, ' ');
-		buf_addf(b, "%zu:%s", strlen(sv->v[i]), sv->v[i]);
-	}
-	buf_addc(b, '\n');
-}
-
-/* A task under construction is owned by a userdata whose __gc frees it, so a Lua error cannot leak it; it is
- * handed to the graph only when complete. */
-static int task_gc(lua_State *L)
-{
-	struct task **tp = lua_touserdata(L, 1);
-
-	if (*tp)
-		task_free(*tp);
-	*tp = NULL;
-	return 0;
-}
-
-void *recipe_newguard(lua_State *L, size_t size, const char *tname, lua_CFunction gc)
-{
-	void *p = lua_newuserdatauv(L, size, 0);
-
-	memset(p, 0, size);
-	if (luaL_newmetatable(L, tname)) {
-		lua_pushcfunction(L, gc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_setmetatable(L, -2);
-	return p;
-}
-
-struct task *recipe_newtask(lua_State *L, const char *name)
-{
-	struct task **tp = recipe_newguard(L, sizeof(*tp), "sindri-build.task", task_gc);
-
-	*tp = task_new(name);
-	luaL_where(L, 1);
-	(*tp)->where = xstrdup(lua_tostring(L, -1));
-	lua_pop(L, 1);
-	size_t n = strlen((*tp)->where);
-	if (n >= 2 && str_has_suffix((*tp)->where, ": "))
-		(*tp)->where[n - 2] = '\0';
-	return *tp;
-}
-
-void recipe_addtask(lua_State *L, int guard)
-{
-	struct recipe *r = ctx(L);
-	struct task **tp = lua_touserdata(L, guard);
-	struct task *t = *tp;
-
-	*tp = NULL;
-	if (graph_add(r->g, t) < 0) {
-		*tp = t;
-		luaL_error(L, "task name '%s' is defined twice", t->name);
-	}
-}
-
-void recipe_check_fields(lua_State *L, int idx, const char *kind, const char *name, const char *const *fields)
-{
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-		size_t i = 0;
-		while (k && fields[i] && strcmp(fields[i], k) != 0)
-			i++;
-		if (!k || !fields[i]) {
-			struct buf b = BUF_INIT;
-			for (i = 0; fields[i]; i++)
-				buf_addf(&b, "%s%s", i ? ", " : "", fields[i]);
-			luaL_where(L, 1);
-			lua_pushfstring(L, "%s '%s': unknown field '%s' (known: %s)", kind, name,
-			                k ? k : luaL_typename(L, -3), b.data);
-			buf_release(&b);
-			lua_concat(L, 2);
-			lua_error(L);
-		}
-		lua_pop(L, 1);
-	}
-}
-
-static int has(const struct strv *sv, const char *s)
-{
-	for (size_t i = 0; i < sv->n; i++)
-		if (strcmp(sv->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* check_outputs: outputs live in the project, as inputs do: -t clean removes them. */
-static void check_outputs(lua_State *L, const struct task *t)
-{
-	for (size_t i = 0; i < t->outputs.n; i++) {
-		struct buf why = BUF_INIT;
-		char msg[1024];
-		int bad = outputs_check(t->outputs.v[i], &why) < 0;
-		/* the reason moves to the stack: nothing malloc'd may be live when Lua raises */
-		snprintf(msg, sizeof(msg), "%s", why.data ? why.data : "");
-		buf_release(&why);
-		if (bad)
-			luaL_error(L, "task '%s': %s", t->name, msg);
-	}
-}
-
-void recipe_warn_secretish(const struct task *t, const char *kind, const char *what, const char *name,
-                           const char *how, const char *why)
-{
-	if (secret_name_like(name) && !has(&t->secrets, name))
-		warn("%s: %s '%s': %s '%s' looks like a secret; declare it with secrets = { \"%s\" }%s (%s)", t->where, kind,
-		     t->name, what, name, name, how, why);
-}
-
-/* check_secrets: secret names are environment variable names, kept out of env (which keys values in plain
- * text); an env entry that looks secret but is not declared one gets a warning. */
-static void check_secrets(lua_State *L, const struct task *t)
-{
-	for (size_t i = 0; i < t->secrets.n; i++) {
-		const char *s = t->secrets.v[i];
-		if (!secret_name_ok(s))
-			luaL_error(L, "task '%s': secret '%s' must be an environment variable's name (letters, digits and '_')",
-			           t->name, s);
-		if (has(&t->env, s))
-			luaL_error(L, "task '%s': '%s' is in both env and secrets; keep it in secrets only (env keys its value "
-			           "in plain text)", t->name, s);
-	}
-	for (size_t i = 0; i < t->env.n; i++)
-		recipe_warn_secretish(t, "task", "env", t->env.v[i], "",
-		                      "env keeps an unkeyed hash of its value, which a guess can be checked against");
-}
-
-void recipe_common(lua_State *L, int idx, struct task *t)
-{
-	static const struct {
-		const char *field;
-		size_t off;
-	} lists[] = {
-		{"deps", offsetof(struct task, deps)}, {"inputs", offsetof(struct task, inputs)},
-		{"exclude", offsetof(struct task, excludes)}, {"env", offsetof(struct task, env)},
-		{"outputs", offsetof(struct task, outputs)}, {"alias", offsetof(struct task, aliases)},
-		{"secrets", offsetof(struct task, secrets)},
-	};
-	struct recipe *r = ctx(L);
-
-	for (size_t i = 0; i < LEN(lists); i++) {
-		if (lua_getfield(L, idx, lists[i].field) != LUA_TNIL)
-			recipe_strings(L, -1, t->name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
-		lua_pop(L, 1);
-	}
-	check_outputs(L, t);
-	check_secrets(L, t);
-	for (size_t i = 0; i < t->env.n; i++) {
-		const char *v = t->env.v[i], *eq = strchr(v, '=');
-		if (!eq)
-			continue;
-		lua_pushlstring(L, v, (size_t)(eq - v));
-		luaL_error(L, "task '%s': env takes the names of environment variables whose values are keyed, not '%s': "
-		           "write env = { \"%s\" } and set %s in the environment, or vars = { \"%s\" } and give %s on the "
-		           "command line", t->name, v, lua_tostring(L, -1), v, lua_tostring(L, -1), v);
-	}
-	if (lua_getfield(L, idx, "vars") != LUA_TNIL) {
-		/* names first (t owns them, so a Lua error cannot leak), then each becomes NAME=value */
-		recipe_strings(L, -1, t->name, "vars", &t->vars);
-		for (size_t i = 0; i < t->vars.n; i++) {
-			const char *v = recipe_var(r, t->vars.v[i]);
-			if (v) {
-				char *kv = xasprintf("%s=%s", t->vars.v[i], v);
-				free(t->vars.v[i]);
-				t->vars.v[i] = kv;
-			}
-		}
-	}
-	lua_pop(L, 1);
-	/* values: NAME = value pairs keyed like variables (a config file's hash, a computed tag) */
-	if (lua_getfield(L, idx, "values") != LUA_TNIL) {
-		luaL_checktype(L, -1, LUA_TTABLE);
-		lua_pushnil(L);
-		while (lua_next(L, -2)) {
-			if (lua_type(L, -2) != LUA_TSTRING || !lua_isstring(L, -1))
-				luaL_error(L, "task '%s': field 'values' must map names to strings", t->name);
-			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
-			strv_push(&t->vars, lua_tostring(L, -1));
-			lua_pop(L, 2);
-		}
-	}
-	lua_pop(L, 1);
-	if (lua_getfield(L, idx, "desc") != LUA_TNIL)
-		t->desc = xstrdup(luaL_checkstring(L, -1));
-	lua_pop(L, 1);
-	if (lua_getfield(L, idx, "pool") != LUA_TNIL)
-		t->pool = xstrdup(luaL_checkstring(L, -1));
-	lua_pop(L, 1);
-	lua_getfield(L, idx, "always");
-	if (lua_toboolean(L, -1))
-		t->flags |= TASK_ALWAYS;
-	lua_pop(L, 1);
-	/* plan: what a dry run prints for the task; not keyed (it describes, it changes nothing) */
-	int type = lua_getfield(L, idx, "plan");
-	if (type != LUA_TNIL && type != LUA_TFUNCTION)
-		luaL_error(L, "task '%s': field 'plan' must be a function", t->name);
-	if (type == LUA_TFUNCTION) {
-		lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
-		lua_pushvalue(L, -2);
-		lua_setfield(L, -2, t->name);
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	/* readonly: a report (status, doctor) that runs every time and writes no state */
-	lua_getfield(L, idx, "readonly");
-	if (lua_toboolean(L, -1))
-		t->flags |= TASK_ALWAYS | TASK_READONLY;
-	lua_pop(L, 1);
-}
-
-void recipe_defn_common(struct buf *defn, const struct task *t)
-{
-	defn_list(defn, "deps", &t->deps);
-	defn_list(defn, "inputs", &t->inputs);
-	defn_list(defn, "exclude", &t->excludes);
-	defn_list(defn, "env", &t->env);
-	defn_list(defn, "secrets", &t->secrets);
-	defn_list(defn, "outputs", &t->outputs);
-	if (t->pool)
-		buf_addf(defn, "pool=%s\n", t->pool);
-	/* `always` and no_cache say when to run, not what the result is: not keyed, so a deliberate rebuild with the
-	 * same inputs leaves dependents alone */
-}
-
 static int task_def(lua_State *L)
 {
 	struct recipe *r = ctx(L);
@@ -575,7 +292,7 @@ static int task_def(lua_State *L)
 	/* no Lua error may be raised while defn is live: type errors are found first */
 	int type = lua_getfield(L, 1, "run");
 	if (type == LUA_TTABLE)
-		strings_read(L, -1, name, "run", &t->argv, 1);
+		recipe_words(L, -1, name, "run", &t->argv);
 	if (type == LUA_TTABLE && !t->argv.n)
 		return luaL_error(L, "task '%s': field 'run' is an empty list; give a command", name);
 	if (type != LUA_TNIL && type != LUA_TSTRING && type != LUA_TTABLE && type != LUA_TFUNCTION)
@@ -599,7 +316,7 @@ static int task_def(lua_State *L)
 		break;
 	case LUA_TTABLE:
 		t->run = RUN_ARGV;
-		defn_list(&defn, "run=argv", &t->argv);
+		recipe_defn_list(&defn, "run=argv", &t->argv);
 		break;
 	case LUA_TFUNCTION:
 		/* the function and everything it reads are key parts of their own (lua_task_add_key) */
@@ -691,131 +408,6 @@ static int l_pool(lua_State *L)
 	return 1;
 }
 
-/* command: the argv of sb.run and sb.capture: a string runs with /bin/sh -c, a list is an argv, and a list's field
- * cwd names the directory. The array lives in a userdata and its strings in Lua, so an error leaks nothing. */
-static char **command(lua_State *L, int idx, const char **cwd)
-{
-	char **argv;
-	lua_Integer n;
-
-	*cwd = NULL;
-	if (lua_type(L, idx) == LUA_TSTRING) {
-		argv = lua_newuserdatauv(L, 4 * sizeof(*argv), 0);
-		lua_pushliteral(L, "/bin/sh");
-		argv[0] = (char *)lua_tostring(L, -1);
-		lua_pushliteral(L, "-c");
-		argv[1] = (char *)lua_tostring(L, -1);
-		argv[2] = (char *)lua_tostring(L, idx);
-		argv[3] = NULL;
-		return argv;
-	}
-	luaL_checktype(L, idx, LUA_TTABLE);
-	n = luaL_len(L, idx);
-	if (n < 1)
-		luaL_argerror(L, idx, "empty command");
-	argv = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof(*argv), 0);
-	luaL_checkstack(L, (int)n + 2, "too many command arguments");
-	for (lua_Integer i = 1; i <= n; i++) {
-		/* each string stays on the stack, so argv's pointers stay valid */
-		lua_geti(L, idx, i);
-		if (!lua_isstring(L, -1))
-			luaL_error(L, "command item %d is a %s, not a string", (int)i, luaL_typename(L, -1));
-		argv[i - 1] = (char *)lua_tostring(L, -1);
-	}
-	argv[n] = NULL;
-	if (lua_getfield(L, idx, "cwd") != LUA_TNIL)
-		*cwd = luaL_checkstring(L, -1);
-	return argv;
-}
-
-/* sb.run{argv..., cwd=}: run a command with the terminal; returns true, or false and the exit status. */
-static int l_run(lua_State *L)
-{
-	const char *cwd;
-	char **argv = command(L, 1, &cwd);
-	int rc = proc_run(argv, cwd, NULL);
-
-	build_changed(); /* the command may have changed anything outside */
-
-	lua_pushboolean(L, rc == 0);
-	lua_pushinteger(L, rc);
-	return 2;
-}
-
-/* sb.capture{argv..., cwd=}: run a command, return its stdout and exit status. */
-static int l_capture(lua_State *L)
-{
-	const char *cwd;
-	char **argv = command(L, 1, &cwd);
-	struct buf out = BUF_INIT;
-	int rc = proc_run(argv, cwd, &out);
-
-	build_changed();
-
-	/* lua_pushlstring may raise on memory errors only; copy first, then free */
-	luaL_Buffer lb;
-	luaL_buffinit(L, &lb);
-	luaL_addlstring(&lb, out.data ? out.data : "", out.len);
-	buf_release(&out);
-	luaL_pushresult(&lb);
-	lua_pushinteger(L, rc);
-	return 2;
-}
-
-/* targets_of: the tasks named by a string or a list at idx, raising on an unknown name. */
-static struct task **targets_of(lua_State *L, int idx, size_t *n)
-{
-	struct recipe *r = ctx(L);
-	lua_Integer len = lua_type(L, idx) == LUA_TSTRING ? 1 : (luaL_checktype(L, idx, LUA_TTABLE), luaL_len(L, idx));
-	struct task **v = lua_newuserdatauv(L, ((size_t)len + 1) * sizeof(*v), 0);
-
-	for (lua_Integer i = 1; i <= len; i++) {
-		const char *name;
-		if (lua_type(L, idx) == LUA_TSTRING)
-			name = lua_tostring(L, idx);
-		else {
-			lua_geti(L, idx, i);
-			name = luaL_checkstring(L, -1);
-			lua_pop(L, 1);
-		}
-		if (!(v[i - 1] = graph_find(r->g, name)))
-			luaL_error(L, "unknown task '%s'", name);
-	}
-	*n = (size_t)len;
-	return v;
-}
-
-static void need_build(lua_State *L, struct recipe *r, const char *fn)
-{
-	if (!r->st)
-		luaL_error(L, "%s can only be called by a task while it runs", fn);
-	r->gen++; /* the calling function may have changed what other functions read: keys see it */
-}
-
-/* sb.build(targets): bring tasks up to date now, from inside a running task; returns true, or false and the exit
- * code, then how many tasks ran (-1 when not counted). A cycle is written with it: each step a build of its own.
- * In a dry run (from a plan function) it is a dry run too. */
-static int l_build(lua_State *L)
-{
-	struct recipe *r = ctx(L);
-	size_t n;
-	struct task **v;
-	struct build_opts o;
-
-	need_build(L, r, "sb.build");
-	v = targets_of(L, 1, &n);
-	o = *r->opts;
-	o.nested = 1;
-	size_t ran = o.tally ? o.tally->ran : 0;
-	build_pause();
-	int rc = build_run(r->g, v, n, r->st, r->ke, &o);
-	build_resume();
-	lua_pushboolean(L, rc == 0);
-	lua_pushinteger(L, rc);
-	lua_pushinteger(L, o.tally ? (lua_Integer)(o.tally->ran - ran) : -1);
-	return 3;
-}
-
 void recipe_plan(struct task *t, void *arg)
 {
 	struct recipe *r = arg;
@@ -836,84 +428,8 @@ void recipe_plan(struct task *t, void *arg)
 	fflush(stdout);
 }
 
-static void add_reason(struct task *t, int run, const char *why, void *arg)
-{
-	lua_State *L = arg;
-
-	if (run) {
-		lua_pushstring(L, why);
-		lua_setfield(L, -2, t->name);
-	}
-}
-
-/* sb.key(task): the task's key as 32 hex digits (its deps' keys are computed first); nothing runs. */
-static int l_key(lua_State *L)
-{
-	struct recipe *r = ctx(L);
-	size_t n, nplan;
-	struct task **v, **plan;
-	char hex[HASH_HEX_LEN + 1];
-
-	need_build(L, r, "sb.key");
-	v = targets_of(L, 1, &n);
-	if (n != 1)
-		return luaL_argerror(L, 1, "one task name");
-	if (graph_plan(r->g, v, 1, &plan, &nplan) < 0)
-		return luaL_error(L, "cannot plan '%s'", v[0]->name);
-	for (size_t i = 0; i < nplan; i++) {
-		if (task_key(plan[i], r->ke) < 0) {
-			/* the plan goes before Lua can raise; the task is the graph's */
-			struct task *bad = plan[i];
-			free(plan);
-			return luaL_error(L, "cannot compute the key of '%s'", bad->name);
-		}
-	}
-	free(plan);
-	hash_hex(&v[0]->key, hex);
-	lua_pushstring(L, hex);
-	return 1;
-}
-
-/* sb.tty(): true when stdin and stderr are a terminal (a confirmation can be asked). */
-static int l_tty(lua_State *L)
-{
-	lua_pushboolean(L, isatty(0) && isatty(2));
-	return 1;
-}
-
-/* sb.outdated(targets): what building them would run, without running anything: a table task name -> reasons
- * (empty when all is up to date). */
-static int l_outdated(lua_State *L)
-{
-	struct recipe *r = ctx(L);
-	size_t n;
-	struct task **v;
-
-	need_build(L, r, "sb.outdated");
-	v = targets_of(L, 1, &n);
-	lua_newtable(L);
-	build_pause();
-	int rc = build_explain(r->g, v, n, r->st, r->ke, add_reason, L);
-	build_resume();
-	if (rc < 0)
-		return luaL_error(L, "cannot decide what %s needs", n == 1 ? v[0]->name : "these targets need");
-	return 1;
-}
-
-static int l_exists(lua_State *L)
-{
-	lua_pushboolean(L, access(luaL_checkstring(L, 1), F_OK) == 0);
-	return 1;
-}
-
 static const luaL_Reg api[] = {
 	{"task", l_task}, {"default", l_default}, {"var", l_var}, {"pool", l_pool}, {NULL, NULL},
-};
-
-static const luaL_Reg sb_lib[] = {
-	{"run", l_run}, {"capture", l_capture}, {"exists", l_exists}, {"build", l_build}, {"outdated", l_outdated},
-	{"key", l_key}, {"tty", l_tty},
-	{NULL, NULL},
 };
 
 /* Globals: API names cannot be replaced, and reading an undefined global is an error (a typo, not a nil). */
@@ -993,7 +509,7 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		{LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},
 	};
 	struct recipe *r = xcalloc(1, sizeof(*r));
-	lua_State *L = luaL_newstate();
+	lua_State *L = luaalloc_newstate();
 
 	if (!L)
 		fatal("cannot create a Lua state: out of memory");
@@ -1022,9 +538,7 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 	lua_newtable(L);
 	lua_pushlightuserdata(L, r);
 	luaL_setfuncs(L, api, 1);
-	luaL_newlibtable(L, sb_lib);
-	lua_pushlightuserdata(L, r);
-	luaL_setfuncs(L, sb_lib, 1);
+	sbapi_push(L, r);
 	lua_setfield(L, -2, "sb");
 	lua_pushvalue(L, -1);
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
@@ -1155,7 +669,7 @@ void recipe_free(struct recipe *r)
 {
 	if (!r)
 		return;
-	lua_close(r->L);
+	luaalloc_close(r->L);
 	recipe_set_bytecode_cache(r, NULL);
 	free(r);
 }
