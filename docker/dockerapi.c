@@ -32,6 +32,7 @@
 #define CONNECT_TIMEOUT_S 5
 /* Requests other than /_ping may legitimately take long (removing big images); this only catches a hung engine. */
 #define REQUEST_TIMEOUT_S 600
+#define BUSY_WAIT_MS 120000 /* how long a request the engine answers "already running" is asked again */
 
 struct docker {
 	char *host;         /* as given, for messages */
@@ -667,11 +668,27 @@ static int need(struct docker *d, const char *min, const char *what)
 enum {
 	CALL_404 = 1 << 0, /* answer 404 with DOCKER_NOT_FOUND */
 	CALL_304 = 1 << 1, /* 304 Not Modified is success */
+	CALL_BUSY = 1 << 2, /* "already running" (HTTP 500: one disk-use scan at a time) is asked again, for a while */
 };
 
 /* call: METHOD /vX.Y{path}; 0, DOCKER_NOT_FOUND or -1 with "cannot <what>: <engine message>". *out gets the
  * parsed answer when out is not NULL: all of it, or at least the top-level members named in want (see
  * json_parse_members). */
+/* busy: the engine refused because the same operation is running for someone else (a disk-use scan: dockerd
+ * runs one at a time and answers the others HTTP 500 "a disk usage operation is already running"). */
+static int busy(const struct buf *body)
+{
+	return body->data && strstr(body->data, "already running") != NULL;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !*signals_flag())
+		;
+}
+
 static __attribute__((format(printf, 9, 10))) int call(struct docker *d, const char *method, const char *path,
                                                        const struct buf *body, long timeout_s, unsigned how,
                                                        struct json **out, const char *const *want,
@@ -695,8 +712,16 @@ static __attribute__((format(printf, 9, 10))) int call(struct docker *d, const c
 	if (need(d, "1.24", what.data) < 0)
 		goto out;
 	buf_addf(&url, "/v%s%s", d->version, path);
-	if (request(d, method, url.data, body, timeout_s, &r) < 0)
-		goto out;
+	for (int wait_ms = 50, waited = 0;; wait_ms = wait_ms < 800 ? wait_ms * 2 : wait_ms) {
+		if (request(d, method, url.data, body, timeout_s, &r) < 0)
+			goto out;
+		if (!(how & CALL_BUSY) || r.status != 500 || !busy(&r.body) || waited >= BUSY_WAIT_MS || *signals_flag())
+			break;
+		buf_release(&r.body);
+		memset(&r, 0, sizeof(r));
+		sleep_ms(wait_ms);
+		waited += wait_ms;
+	}
 	if (r.status == 404 && (how & CALL_404)) {
 		ret = DOCKER_NOT_FOUND;
 	} else if (r.status == 304 && (how & CALL_304)) {
@@ -1051,7 +1076,7 @@ static int df(struct docker *d, const char *min, const char *what, struct json *
 {
 	if (need(d, min, what) < 0)
 		return -1;
-	return call(d, "GET", "/system/df", NULL, REQUEST_TIMEOUT_S, 0, out, NULL, "%s", what);
+	return call(d, "GET", "/system/df", NULL, REQUEST_TIMEOUT_S, CALL_BUSY, out, NULL, "%s", what);
 }
 
 int docker_build_cache(struct docker *d, struct docker_cache *out)

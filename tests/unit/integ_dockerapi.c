@@ -39,6 +39,9 @@ struct fake {
 	char host[64];
 };
 
+/* fake_busy: how many /system/df requests the next fake engine answers "already running" (HTTP 500) first. */
+static int fake_busy;
+
 static void fake_serve(int lfd, const char *log, const char *api_version, int ping_status)
 {
 	for (;;) {
@@ -65,6 +68,18 @@ static void fake_serve(int lfd, const char *log, const char *api_version, int pi
 			fclose(f);
 		}
 		ping = str_has_prefix(target, "/_ping");
+		if (fake_busy > 0 && strstr(target, "/system/df")) {
+			fake_busy--;
+			body = "{\"message\":\"a disk usage operation is already running\"}";
+			buf_addf(&out, "HTTP/1.1 500 X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body),
+			         body);
+			if (write(fd, out.data, out.len) < 0)
+				_exit(1);
+			close(fd);
+			buf_release(&req);
+			buf_release(&out);
+			continue;
+		}
 		body = ping ? "OK"
 		       : strstr(target, "/build/prune") ? "{\"CachesDeleted\":[\"rec1\"],\"SpaceReclaimed\":4096}"
 		       : strstr(target, "/containers/create") ? "{\"Id\":\"c0ffee\",\"Warnings\":[]}"
@@ -285,6 +300,33 @@ static void test_interrupted(void)
 	waitpid(pid, &status, 0);
 	CHECK_INT(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status), 0);
 	close(fd);
+}
+
+/* test_busy: a disk-use scan that the engine refuses because another one is running is asked again. */
+static void test_busy(void)
+{
+	struct fake f;
+	struct docker *d;
+	struct docker_df df;
+	char *log;
+	const char *p;
+	int n = 0;
+
+	fake_busy = 3;
+	fake_start(&f, "1.41", 200);
+	fake_busy = 0;
+	d = docker_open(f.host);
+	capture_begin();
+	CHECK_INT(docker_system_df(d, &df), 0);
+	log = capture_end();
+	CHECK_STR(log, ""); /* no message: the scan was had in the end */
+	free(log);
+	docker_close(d);
+	log = fake_stop(&f);
+	for (p = log; (p = strstr(p, "GET /v1.41/system/df")); p++)
+		n++;
+	CHECK_INT(n, 4);
+	free(log);
 }
 
 /* check_negotiation: what the client makes of a /_ping API-Version header. */
@@ -755,6 +797,7 @@ int main(void)
 	test_fake_engine();
 	test_unreachable();
 	test_interrupted();
+	test_busy();
 
 	/* The real engine, at DOCKER_HOST or the default socket. */
 	d = docker_open(NULL);
