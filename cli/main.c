@@ -543,6 +543,9 @@ int main(int argc, char **argv)
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
 	gitsrc_lua_open(r);
+	/* read-only commands never fetch a from-source clone nor write to it */
+	gitsrc_lua_offline(r, o.b.dry_run || (o.tool && strcmp(o.tool, "clean") != 0 && strcmp(o.tool, "ninja") != 0 &&
+	                                      strcmp(o.tool, "run") != 0));
 	registry_lua_open(r);
 	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
 	recipe_set_path(r, path);
