@@ -300,13 +300,15 @@ static int tool_stats(struct state *st)
 }
 
 /* print_reason: -t explain's line for each task; a task with a plan function (a cycle) then says what it would do
- * inside (arg: the recipe). */
+ * inside, an up-to-date one with an explain function what it rests on (arg: the recipe). */
 static void print_reason(struct task *t, int run, const char *why, void *arg)
 {
 	struct buf b = BUF_INIT;
 
 	if (!run) {
 		printf("%s: up to date\n", t->name);
+		if (arg)
+			recipe_explain_current(t, arg);
 		return;
 	}
 	printf("%s: would run:\n", t->name);

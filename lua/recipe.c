@@ -20,6 +20,10 @@
 #include "secret.h"
 #include "util.h"
 
+/* registry tables of the tasks' plan and explain functions, by task name */
+#define PLANS "sindri-build.plans"
+#define EXPLAINS "sindri-build.explains"
+
 struct recipe {
 	lua_State *L;
 	struct graph *g;
@@ -321,7 +325,7 @@ static const struct task_ops lua_check_ops = {
 
 static const char *const task_fields[] = {
 	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
-	"alias", "pool", "secrets", "engine", "plan", NULL,
+	"alias", "pool", "secrets", "engine", "plan", "explain", NULL,
 };
 
 static void defn_list(struct buf *b, const char *field, const struct strv *sv)
@@ -527,17 +531,21 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	if (lua_toboolean(L, -1))
 		t->flags |= TASK_ALWAYS;
 	lua_pop(L, 1);
-	/* plan: what a dry run prints for the task; not keyed (it describes, it changes nothing) */
-	int type = lua_getfield(L, idx, "plan");
-	if (type != LUA_TNIL && type != LUA_TFUNCTION)
-		luaL_error(L, "task '%s': field 'plan' must be a function", t->name);
-	if (type == LUA_TFUNCTION) {
-		lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
-		lua_pushvalue(L, -2);
-		lua_setfield(L, -2, t->name);
+	/* plan: what a dry run prints for the task; explain: what -t explain says of it when it is up to date; neither
+	 * is keyed (they describe, they change nothing) */
+	static const char *const says[][2] = {{"plan", PLANS}, {"explain", EXPLAINS}};
+	for (size_t i = 0; i < LEN(says); i++) {
+		int type = lua_getfield(L, idx, says[i][0]);
+		if (type != LUA_TNIL && type != LUA_TFUNCTION)
+			luaL_error(L, "task '%s': field '%s' must be a function", t->name, says[i][0]);
+		if (type == LUA_TFUNCTION) {
+			lua_getfield(L, LUA_REGISTRYINDEX, says[i][1]);
+			lua_pushvalue(L, -2);
+			lua_setfield(L, -2, t->name);
+			lua_pop(L, 1);
+		}
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
 	/* readonly: a report (status, doctor) that runs every time and writes no state */
 	lua_getfield(L, idx, "readonly");
 	if (lua_toboolean(L, -1))
@@ -816,23 +824,59 @@ static int l_build(lua_State *L)
 	return 3;
 }
 
-void recipe_plan(struct task *t, void *arg)
+/* call_said: call t's function in the registry table said (PLANS, EXPLAINS) with its name and key, leaving its one
+ * result on the stack; 0 when it has none, -1 when it failed (reported). */
+static int call_said(struct recipe *r, struct task *t, const char *said)
 {
-	struct recipe *r = arg;
 	lua_State *L = r->L;
 	char hex[HASH_HEX_LEN + 1];
 
-	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
+	lua_getfield(L, LUA_REGISTRYINDEX, said);
 	if (lua_getfield(L, -1, t->name) != LUA_TFUNCTION) {
 		lua_pop(L, 2);
-		return;
+		return 0;
 	}
 	lua_remove(L, -2);
 	hash_hex(&t->key, hex);
 	lua_pushstring(L, t->name);
 	lua_pushstring(L, hex);
-	if (pcall(r, 2, 0) < 0)
+	return pcall(r, 2, 1) < 0 ? -1 : 1;
+}
+
+void recipe_plan(struct task *t, void *arg)
+{
+	int rc = call_said(arg, t, PLANS);
+
+	if (rc < 0)
 		warn("task '%s': its plan function failed; the dry run shows less of what it would do", t->name);
+	else if (rc > 0)
+		lua_pop(((struct recipe *)arg)->L, 1);
+	fflush(stdout);
+}
+
+void recipe_explain_current(struct task *t, void *arg)
+{
+	struct recipe *r = arg;
+	int rc = call_said(r, t, EXPLAINS);
+	const char *s;
+
+	if (rc < 0) {
+		warn("task '%s': its explain function failed; -t explain shows less of why it is current", t->name);
+		return;
+	}
+	if (rc == 0)
+		return;
+	s = lua_tostring(r->L, -1);
+	if (lua_isstring(r->L, -1))
+		for (const char *end; s && *s; s = *end ? end + 1 : end) {
+			end = strchr(s, '\n');
+			end = end ? end : s + strlen(s);
+			if (end > s)
+				printf("  %.*s\n", (int)(end - s), s);
+		}
+	else if (!lua_isnil(r->L, -1))
+		warn("task '%s': its explain function returned a %s, not a string", t->name, luaL_typename(r->L, -1));
+	lua_pop(r->L, 1);
 	fflush(stdout);
 }
 
@@ -1005,9 +1049,11 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		luaL_requiref(L, libs[i].name, libs[i].func, 1);
 		lua_pop(L, 1);
 	}
-	/* plan functions, by task name (recipe_plan) */
+	/* plan and explain functions, by task name (recipe_plan, recipe_explain_current) */
 	lua_newtable(L);
-	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
+	lua_setfield(L, LUA_REGISTRYINDEX, PLANS);
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, EXPLAINS);
 	/* recipes load Lua modules, never C ones; Lua ones through the bytecode cache */
 	lua_getglobal(L, "package");
 	lua_pushstring(L, "");
