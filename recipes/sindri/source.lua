@@ -52,7 +52,7 @@ local function unfetched(co)
   if S.distro == S.default_distro then tags[2] = S.repo .. ":v3-dev" end
   local why = co.unknown .. ": a run fetches '" .. SHOWN .. "' into '" .. co.clone .. "' and checks out '" .. REF
     .. "' first, and keys the image by that tree"
-  io.stderr:write(string.format("sindri-build: from source (dry): %s\n", why))
+  io.stderr:write(string.format("sindri-build: from source, nothing fetched (a read-only command): %s\n", why))
   for i, name in ipairs(NAMES) do
     task(name) {
       desc = "Build the " .. S.distro .. " dev image from " .. REF .. " of SINDRI_REPO (the guide's Path B, "
