@@ -300,13 +300,15 @@ static int tool_stats(struct state *st)
 }
 
 /* print_reason: -t explain's line for each task; a task with a plan function (a cycle) then says what it would do
- * inside (arg: the recipe). */
+ * inside, an up-to-date one with an explain function what it rests on (arg: the recipe). */
 static void print_reason(struct task *t, int run, const char *why, void *arg)
 {
 	struct buf b = BUF_INIT;
 
 	if (!run) {
 		printf("%s: up to date\n", t->name);
+		if (arg)
+			recipe_explain_current(t, arg);
 		return;
 	}
 	printf("%s: would run:\n", t->name);
@@ -543,6 +545,9 @@ int main(int argc, char **argv)
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
 	gitsrc_lua_open(r);
+	/* read-only commands never fetch a from-source clone nor write to it */
+	gitsrc_lua_offline(r, o.b.dry_run || (o.tool && strcmp(o.tool, "clean") != 0 && strcmp(o.tool, "ninja") != 0 &&
+	                                      strcmp(o.tool, "run") != 0));
 	registry_lua_open(r);
 	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
 	recipe_set_path(r, path);

@@ -37,6 +37,8 @@ struct ctxseal {
 	size_t n;
 	char *ctx;         /* the context directory, relative to the root */
 	struct buf df;     /* the Dockerfile's bytes, as parsed and keyed */
+	struct buf alt;    /* the Dockerfile the build gets instead, when rewritten (ctxseal_sent_dockerfile) */
+	int rewritten;
 	char *dfname;      /* its name in the tar; NULL: the context is sealed as a directory */
 	int dfentry;       /* dfname is an entry of the context itself (then the tar holds it once, as that) */
 	char *dir;         /* the sealed directory while it exists; then "DIR/Dockerfile", "DIR/context" */
@@ -74,6 +76,7 @@ void ctxseal_free(struct ctxseal *cs)
 	release_entries(cs);
 	free(cs->ctx);
 	buf_release(&cs->df);
+	buf_release(&cs->alt);
 	free(cs->dfname);
 	free(cs->task);
 	free(cs);
@@ -157,7 +160,8 @@ static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dock
 
 	free(cs->dfname);
 	cs->dfname = NULL;
-	cs->dfentry = e && S_ISREG(e->st.mode);
+	/* a rewritten Dockerfile is not the entry a COPY of it takes */
+	cs->dfentry = e && S_ISREG(e->st.mode) && !cs->rewritten;
 	if (cs->dfentry) {
 		cs->dfname = own;
 		return;
@@ -172,6 +176,20 @@ static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dock
 			cs->dfname = xstrdup(df_names[i]);
 		free(below);
 	}
+}
+
+void ctxseal_sent_dockerfile(struct ctxseal *cs, const char *text, size_t len)
+{
+	buf_reset(&cs->alt);
+	cs->rewritten = text != NULL;
+	if (text)
+		buf_add(&cs->alt, text, len);
+}
+
+/* sent_df: the Dockerfile the build gets. */
+static const struct buf *sent_df(const struct ctxseal *cs)
+{
+	return cs->rewritten ? &cs->alt : &cs->df;
 }
 
 int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const struct dockerfile *df,
@@ -450,10 +468,12 @@ static void *write_tar(void *arg)
 	sigaddset(&pipe, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	if (!cs->dfentry) {
-		/* the Dockerfile first, unless it is an entry of the context: the bytes that were parsed and keyed */
-		r = ctxsink_entry(s, cs->dfname, 'f', 0644, now_ns() / 1000000000, cs->df.len, NULL);
+		/* the Dockerfile first, unless it is an entry of the context: the bytes that were parsed and keyed (with
+		 * the secret args, when it has them) */
+		const struct buf *df = sent_df(cs);
+		r = ctxsink_entry(s, cs->dfname, 'f', 0644, now_ns() / 1000000000, df->len, NULL);
 		if (r == 0)
-			r = ctxsink_data(s, cs->df.data ? cs->df.data : "", cs->df.len);
+			r = ctxsink_data(s, df->data ? df->data : "", df->len);
 		if (r == 0)
 			r = ctxsink_end(s);
 	}
@@ -545,7 +565,7 @@ static int open_dir(struct ctxseal *cs, const char *tmp, const char *task, int c
 		r = -1;
 	close(dirfd);
 	fd = r == 0 ? open(cs->dir_df, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
-	if (r == 0 && (fd < 0 || write_all(fd, cs->df.data ? cs->df.data : "", cs->df.len) < 0))
+	if (r == 0 && (fd < 0 || write_all(fd, sent_df(cs)->data ? sent_df(cs)->data : "", sent_df(cs)->len) < 0))
 		r = error("image '%s': cannot write '%s':", task, cs->dir_df);
 	if (fd >= 0)
 		close(fd);

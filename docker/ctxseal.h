@@ -23,6 +23,11 @@ struct ctxseal;
 struct ctxseal *ctxseal_new(void);
 void ctxseal_free(struct ctxseal *cs);
 
+/* ctxseal_sent_dockerfile: the build gets these len bytes as its Dockerfile instead of the ones ctxseal_key keys
+ * (secret args added, secretargs.h), under a name no COPY reads, never as the context's own entry; text NULL: the
+ * keyed ones again. Call it before ctxseal_key, which places the Dockerfile. */
+void ctxseal_sent_dockerfile(struct ctxseal *cs, const char *text, size_t len);
+
 /*
  * ctxseal_key: key the entries of l (which this empties: cs takes them) of the context directory ctx (relative to
  * ke->rootfd): one "ctx:PATH" part each in kp, the hash of its kind (file, directory, symlink), its permission bits

@@ -18,6 +18,7 @@
 #include "key.h"
 #include "proc.h"
 #include "registry.h"
+#include "secretargs.h"
 #include "util.h"
 
 struct images {
@@ -42,6 +43,7 @@ struct image {
 	char *remote;        /* an unpinned remote source: "Dockerfile line N: ADD 'url'" */
 	struct strv absent;  /* external base images not in the engine: the build pulls them */
 	struct ctxseal *seal; /* the context the key covers, which the build reads (sealed) */
+	struct strv secret_args; /* the secrets whose digests the build passes to the steps that mount them */
 };
 
 struct images *images_new(struct graph *g, const char *docker_cli, struct docker *(*shared)(void *arg), void *arg)
@@ -363,6 +365,15 @@ static int image_add_key(struct task *t, struct keyparts *kp, const struct keyen
 		}
 	}
 	prefetch(t, df);
+	/* BuildKit does not key a step's cache on the secrets it mounts: the build passes it their digests */
+	struct buf sent = BUF_INIT;
+	strv_release(&img->secret_args);
+	if (!img->seal)
+		img->seal = ctxseal_new();
+	if (secretargs_dockerfile(df, text.data ? text.data : "", text.len, &t->secrets, &sent, &img->secret_args))
+		secretargs_key(kp, &img->secret_args);
+	ctxseal_sent_dockerfile(img->seal, img->secret_args.n ? (sent.data ? sent.data : "") : NULL, sent.len);
+	buf_release(&sent);
 	if (add_context(t, kp, ke, df, &text) < 0 || add_bases(t, kp, df) < 0)
 		goto out;
 	ret = 0;
@@ -562,6 +573,7 @@ static void build_argv(struct task *t, const char *dockerfile, const char *ctx)
 		strv_push(&t->argv, spec);
 		free(spec);
 	}
+	secretargs_argv(t->parts, &img->secret_args, &t->argv);
 	if (sp->target) {
 		strv_push(&t->argv, "--target");
 		strv_push(&t->argv, sp->target);
@@ -793,6 +805,7 @@ static void image_release(struct task *t)
 	free(img->tar);
 	free(img->remote);
 	strv_release(&img->absent);
+	strv_release(&img->secret_args);
 	ctxseal_free(img->seal);
 	free(img);
 	t->udata = NULL;

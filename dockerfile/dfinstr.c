@@ -482,16 +482,42 @@ out:
 }
 
 static const char *const mount_keys[] = {
-	"target", "dst", "destination", "id", "sharing", "mode", "uid", "gid", "size", "env",
+	"sharing", "mode", "uid", "gid", "size", "env", "required",
 };
 
-/* parse_mount: a RUN --mount spec ("type=bind,source=x,target=/y"): a bind of the context reads from it. Its
- * fields are split first and their values expanded one by one, as BuildKit does. */
+/* add_secret: the current RUN step mounts the secret id (source=, else id=, else target's last part; BuildKit
+ * refuses a secret mount with none of them). */
+static int add_secret(struct parser *p, const char *source, const char *id, const char *target)
+{
+	struct dockerfile *df = p->df;
+	const char *base = target ? strrchr(target, '/') : NULL;
+	struct dfsecret *s;
+
+	base = base ? base + 1 : target;
+	if (source && *source && id && *id)
+		return df_error(p, "RUN --mount=type=secret: both source and id can't be set; give the secret's name once, "
+		                "as id=");
+	if (source && *source)
+		id = source;
+	else if (!id || !*id)
+		id = base;
+	if (!id || !*id)
+		return df_error(p, "RUN --mount=type=secret needs an id= or a target=, as in 'type=secret,id=NPM_TOKEN'");
+	GROW(df->secrets, df->nsecrets, p->cap_secrets);
+	s = &df->secrets[df->nsecrets++];
+	s->stage = df->nstages - 1;
+	s->line = p->line;
+	s->id = xstrdup(id);
+	return 0;
+}
+
+/* parse_mount: a RUN --mount spec ("type=bind,source=x,target=/y"): a bind of the context reads from it, a secret
+ * is noted. Its fields are split first and their values expanded one by one, as BuildKit does. */
 static int parse_mount(struct parser *p, const char *spec)
 {
 	struct scope sc = df_stage_scope(p, NULL);
 	struct wordlist fields = {0};
-	char *type = xstrdup("bind"), *source = NULL, *from = NULL, *v = NULL;
+	char *type = xstrdup("bind"), *source = NULL, *from = NULL, *v = NULL, *id = NULL, *target = NULL;
 	const char *why;
 	size_t i, k;
 	int ret = -1;
@@ -524,6 +550,11 @@ static int parse_mount(struct parser *p, const char *spec)
 			free(type), type = v;
 		} else if (strcasecmp(key, "source") == 0 || strcasecmp(key, "src") == 0) {
 			free(source), source = v;
+		} else if (strcasecmp(key, "id") == 0) {
+			free(id), id = v;
+		} else if (strcasecmp(key, "target") == 0 || strcasecmp(key, "dst") == 0 ||
+		           strcasecmp(key, "destination") == 0) {
+			free(target), target = v;
 		} else {
 			for (k = 0; k < LEN(mount_keys) && strcasecmp(key, mount_keys[k]) != 0; k++)
 				;
@@ -551,11 +582,15 @@ static int parse_mount(struct parser *p, const char *spec)
 	/* A bind without from= mounts the build context, all of it unless source= narrows it. */
 	if (!from && strcmp(type, "bind") == 0)
 		ret = add_read(p, DFREAD_BIND, source ? source : "", NULL);
+	else if (strcmp(type, "secret") == 0)
+		ret = add_secret(p, source, id, target);
 out:
 	free(v);
 	free(type);
 	free(source);
 	free(from);
+	free(id);
+	free(target);
 	wordlist_release(&fields);
 	return ret;
 }

@@ -549,6 +549,13 @@ static int finish(struct parser *p, const char *target)
 			free(df->images[i].ref);
 	}
 	df->nimages = j;
+	for (i = j = 0; i < df->nsecrets; i++) {
+		if (df->stages[df->secrets[i].stage].needed)
+			df->secrets[j++] = df->secrets[i];
+		else
+			free(df->secrets[i].id);
+	}
+	df->nsecrets = j;
 	for (i = 0; i < df->nstages; i++)
 		for (j = 0; df->stages[i].needed && j < p->ps[i].used.n; j++)
 			df_addnew(&args, p->ps[i].used.v[j]);
@@ -641,6 +648,9 @@ void dockerfile_free(struct dockerfile *df)
 	for (i = 0; i < df->nimages; i++)
 		free(df->images[i].ref);
 	free(df->images);
+	for (i = 0; i < df->nsecrets; i++)
+		free(df->secrets[i].id);
+	free(df->secrets);
 	for (i = 0; i < df->nargs; i++)
 		free(df->args[i]);
 	free(df->args);
@@ -692,6 +702,8 @@ void dockerfile_dump(const struct dockerfile *df, struct buf *out)
 		const struct dfimage *im = &df->images[i];
 		buf_addf(out, "image stage %zu line %d '%s'\n", im->stage, im->line, im->ref);
 	}
+	for (i = 0; i < df->nsecrets; i++)
+		buf_addf(out, "secret stage %zu line %d '%s'\n", df->secrets[i].stage, df->secrets[i].line, df->secrets[i].id);
 	for (i = 0; i < df->nargs; i++)
 		buf_addf(out, "arg %s\n", df->args[i]);
 }

@@ -53,6 +53,13 @@ struct dfimage {
 	char *ref;
 };
 
+/* A RUN step of a needed stage that mounts a secret: BuildKit's layer cache does not key the step on its value. */
+struct dfsecret {
+	size_t stage;
+	int line;       /* the first line of the RUN instruction */
+	char *id;       /* the secret's id: source=, else id=, else the last part of target= (BuildKit's order) */
+};
+
 struct dfstage {
 	char *name;      /* the "AS" name, lowercased, or NULL */
 	char *base;      /* the FROM reference after substitution */
@@ -70,13 +77,15 @@ struct dockerfile {
 	struct dfstage *stages;
 	size_t nstages;
 	size_t target;
-	/* These four cover the needed stages only; the first three are in file order. */
+	/* These five cover the needed stages only; the first four are in file order. */
 	struct dfread *reads;
 	size_t nreads;
 	struct dfremote *remotes;
 	size_t nremotes;
 	struct dfimage *images;     /* "scratch" is not an image */
 	size_t nimages;
+	struct dfsecret *secrets;
+	size_t nsecrets;
 	/* The build args that can change the build, sorted: ARGs the needed stages declare, the global ARGs their FROM
 	 * lines use or they redeclare, and the global ARGs those defaults were made from. */
 	char **args;

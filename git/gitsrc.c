@@ -13,21 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gitref.h"
 #include "gitsrc.h"
 #include "hash.h"
 #include "util.h"
 
-#define REMOTE "origin"
 #define REF_CONFIG "sindri-build.ref"
 #define URL_CONFIG "sindri-build.url"
-#define MAX_NEAREST 5
 
 static const char *const refspecs[] = {"+refs/heads/*:refs/remotes/" REMOTE "/*", "+refs/tags/*:refs/tags/*"};
-/* where the fetched branches and tags are, in the order a name is looked up */
-static const struct {
-	const char *prefix, *glob, *kind;
-} spaces[] = {{"refs/remotes/" REMOTE "/", "refs/remotes/" REMOTE "/*", "branch"}, {"refs/tags/", "refs/tags/*", "tag"}};
-
 /* One fetch: the URL to use (it may carry userinfo), the one to show, and what the callbacks keep. */
 struct fetch {
 	const char *url, *shown;
@@ -369,109 +363,6 @@ out:
 	return ret;
 }
 
-/* peel_ref: the commit a reference points to (through tags). 0, GIT_ENOTFOUND, or another error. */
-static int peel_ref(git_repository *repo, const char *name, git_oid *oid)
-{
-	git_reference *r = NULL;
-	git_object *o = NULL;
-	int rc = git_reference_lookup(&r, repo, name);
-
-	if (rc == GIT_EINVALIDSPEC)
-		return GIT_ENOTFOUND;
-	if (rc < 0)
-		return rc;
-	rc = git_reference_peel(&o, r, GIT_OBJECT_COMMIT);
-	if (rc == 0)
-		git_oid_cpy(oid, git_object_id(o));
-	git_object_free(o);
-	git_reference_free(r);
-	return rc;
-}
-
-/* resolve: ref as a branch, a tag, a commit SHA or a refs/ name. 0, GIT_ENOTFOUND, GIT_EAMBIGUOUS, or an error. */
-static int resolve(git_repository *repo, const char *ref, git_oid *oid, const char **kind)
-{
-	size_t n = strlen(ref), hex = strspn(ref, "0123456789abcdefABCDEF");
-	int rc;
-
-	for (size_t i = 0; i < LEN(spaces) && strcmp(ref, "HEAD") != 0; i++) {
-		char *name = xasprintf("%s%s", spaces[i].prefix, ref);
-		rc = peel_ref(repo, name, oid);
-		free(name);
-		*kind = spaces[i].kind;
-		if (rc != GIT_ENOTFOUND)
-			return rc;
-	}
-	if (n >= 4 && n <= GIT_OID_HEXSZ && hex == n) {
-		git_oid prefix;
-		git_object *o = NULL, *c = NULL;
-		*kind = "commit";
-		if (git_oid_fromstrn(&prefix, ref, n) < 0)
-			return GIT_ENOTFOUND;
-		rc = git_object_lookup_prefix(&o, repo, &prefix, n, GIT_OBJECT_ANY);
-		if (rc == 0 && (rc = git_object_peel(&c, o, GIT_OBJECT_COMMIT)) == 0)
-			git_oid_cpy(oid, git_object_id(c));
-		git_object_free(c);
-		git_object_free(o);
-		return rc;
-	}
-	if (str_has_prefix(ref, "refs/")) {
-		*kind = str_has_prefix(ref, "refs/tags/") ? "tag" : "branch";
-		return peel_ref(repo, ref, oid);
-	}
-	return GIT_ENOTFOUND;
-}
-
-/* a branch or tag name, and its distance to the unknown ref */
-struct near {
-	char *name;
-	const char *kind;
-	size_t dist;
-};
-
-static int near_cmp(const void *a, const void *b)
-{
-	const struct near *x = a, *y = b;
-
-	if (x->dist != y->dist)
-		return x->dist < y->dist ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-/* nearest: append ", kind 'name'" for the branches and tags closest to ref (edit distance), best first. */
-static void nearest(git_repository *repo, const char *ref, struct buf *out)
-{
-	struct near *v = NULL;
-	size_t n = 0, cap = 0;
-
-	for (size_t s = 0; s < LEN(spaces); s++) {
-		git_reference_iterator *it;
-		const char *name;
-		if (git_reference_iterator_glob_new(&it, repo, spaces[s].glob) < 0)
-			continue;
-		while (git_reference_next_name(&name, it) == 0) {
-			name += strlen(spaces[s].prefix);
-			if (strcmp(name, "HEAD") == 0)
-				continue;
-			GROW(v, n, cap);
-			v[n].name = xstrdup(name);
-			v[n].kind = spaces[s].kind;
-			v[n++].dist = edit_distance(ref, name, 256);
-		}
-		git_reference_iterator_free(it);
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), near_cmp);
-	else
-		buf_adds(out, "; the repository has no branches or tags");
-	for (size_t i = 0; i < n; i++) {
-		if (i < MAX_NEAREST)
-			buf_addf(out, "%s%s '%s'", i ? ", " : "; nearest: ", v[i].kind, v[i].name);
-		free(v[i].name);
-	}
-	free(v);
-}
-
 /* checkout: make the worktree exactly commit oid (untracked and ignored files removed) on a detached HEAD. */
 static int checkout(git_repository *repo, const git_oid *oid, const struct fetch *f, struct buf *err)
 {
@@ -534,10 +425,10 @@ static int use(const char *cachedir, const char *name, const char *dir, const ch
 	free(left);
 	if (rc < 0)
 		goto out;
-	rc = resolve(repo, ref, &oid, &kind);
+	rc = gitref_resolve(repo, ref, &oid, &kind);
 	if (rc == GIT_ENOTFOUND) {
 		struct buf m = BUF_INIT;
-		nearest(repo, ref, &m);
+		gitref_nearest(repo, ref, &m);
 		fail(err, f, "unknown ref '%s' in '%s': no branch, tag or commit of that name%s", ref, f->shown, m.data);
 		buf_release(&m);
 		goto out;
@@ -566,6 +457,18 @@ out:
 	return ret;
 }
 
+/* start: what gitsrc_checkout and gitsrc_peek begin with: out cleared, the ref given, the clone's name in name. */
+static int start(const char *url, const char *ref, struct gitsrc_result *out, struct buf *name, struct buf *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->lockfd = -1;
+	if (!ref || !*ref) {
+		buf_adds(err, "no git ref to check out: give a branch, a tag or a commit SHA");
+		return -1;
+	}
+	return gitsrc_dirname(url, name, err);
+}
+
 int gitsrc_checkout(const char *url, const char *ref, const char *cachedir, struct gitsrc_result *out,
                     struct buf *err)
 {
@@ -574,13 +477,7 @@ int gitsrc_checkout(const char *url, const char *ref, const char *cachedir, stru
 	char *full = NULL, *shown = NULL, *dir = NULL;
 	int fd = -1, ret = -1;
 
-	memset(out, 0, sizeof(*out));
-	out->lockfd = -1;
-	if (!ref || !*ref) {
-		buf_adds(err, "no git ref to check out: give a branch, a tag or a commit SHA");
-		return -1;
-	}
-	if (gitsrc_dirname(url, &name, err) < 0)
+	if (start(url, ref, out, &name, err) < 0)
 		return -1;
 	f.url = full = abs_url(url);
 	f.shown = shown = shown_url(full);
@@ -608,6 +505,106 @@ out:
 	free(full);
 	free(shown);
 	free(dir);
+	return ret;
+}
+
+/* worktree_changed: the first path of the worktree that differs from HEAD (changed, untracked or ignored: a
+ * checkout removes those), appended to why; 1 then, 0 when clean, -1 when libgit2 cannot tell. Reads only. */
+static int worktree_changed(git_repository *repo, struct buf *why)
+{
+	git_status_options o;
+	git_status_list *list = NULL;
+	int r;
+
+	git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION);
+	o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&list, repo, &o) < 0)
+		return -1;
+	r = git_status_list_entrycount(list) > 0;
+	if (r) {
+		const git_status_entry *e = git_status_byindex(list, 0);
+		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+		buf_addf(why, "'%s'", d && d->new_file.path ? d->new_file.path : d && d->old_file.path ? d->old_file.path
+		                                                                                       : "?");
+	}
+	git_status_list_free(list);
+	return r;
+}
+
+/* peek: in the clone dir, what ref names and whether the worktree holds exactly that. */
+static int peek(const char *dir, const char *ref, struct gitsrc_result *out, struct buf *why, struct buf *err)
+{
+	git_repository *repo = NULL;
+	git_oid oid, head;
+	const char *kind;
+	int rc, ret = 0;
+
+	if (git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		buf_addf(why, "'%s' is not a git clone", dir);
+		return 0;
+	}
+	rc = gitref_resolve(repo, ref, &oid, &kind);
+	if (rc == GIT_EAMBIGUOUS) {
+		buf_addf(err, "ref '%s' is the start of more than one object's SHA: give more digits", ref);
+		ret = -1;
+	} else if (rc < 0) {
+		buf_addf(why, "the clone has no branch, tag or commit '%s' (as last fetched)", ref);
+	} else if (git_repository_head_detached(repo) != 1 || git_reference_name_to_id(&head, repo, "HEAD") < 0 ||
+	           !git_oid_equal(&head, &oid)) {
+		buf_addf(why, "the clone's worktree is not at %s %s's commit %.7s", kind, ref, git_oid_tostr_s(&oid));
+	} else {
+		struct buf path = BUF_INIT;
+		rc = worktree_changed(repo, &path);
+		if (rc != 0)
+			buf_addf(why, "the clone's worktree %s%s", rc < 0 ? "cannot be compared with its commit: " : "has changes: ",
+			         rc < 0 ? git_msg() : path.data);
+		buf_release(&path);
+		if (rc == 0) {
+			git_oid_tostr(out->sha, sizeof(out->sha), &oid);
+			snprintf(out->short_sha, sizeof(out->short_sha), "%.7s", out->sha);
+			out->kind = kind;
+			ret = 1;
+		}
+	}
+	git_repository_free(repo);
+	return ret;
+}
+
+int gitsrc_peek(const char *url, const char *ref, const char *cachedir, struct gitsrc_result *out, struct buf *why,
+                struct buf *err)
+{
+	struct buf name = BUF_INIT;
+	struct stat st;
+	char *lock;
+	int fd = -1, ret = 0;
+
+	if (start(url, ref, out, &name, err) < 0)
+		return -1;
+	out->dir = xasprintf("%s/%s", cachedir, name.data);
+	lock = xasprintf("%s.lock", out->dir);
+	if (stat(out->dir, &st) < 0) {
+		buf_addf(why, "there is no clone of the repository in '%s' yet", cachedir);
+		goto out;
+	}
+	/* a shared lock, without creating the file: a run switching the worktree to another ref holds it exclusively */
+	fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		buf_addf(why, "another run is using the clone '%s'", out->dir);
+		goto out;
+	}
+	git_libgit2_init();
+	ret = peek(out->dir, ref, out, why, err);
+	git_libgit2_shutdown();
+	if (ret == 1) {
+		out->lockfd = fd;
+		fd = -1;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	buf_release(&name);
 	return ret;
 }
 

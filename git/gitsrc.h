@@ -1,4 +1,5 @@
-/* gitsrc: a git ref checked out from a cached clone that is fetched on every use (libgit2).
+/* gitsrc: a git ref checked out from a cached clone that is fetched on every use (libgit2); read-only commands
+ * only look at what the clone already has (gitsrc_peek).
  *
  * One clone per repository lives in cachedir/<name>, <name> derived from the URL (gitsrc_dirname). A new clone is
  * made in cachedir/.<name>.tmp-<pid> and renamed into place once fetched, so an interrupted clone never leaves a
@@ -44,6 +45,15 @@ struct gitsrc_entry {
  * clone's lock (the same process locking it again waits forever: release the earlier result first). -1 with err. */
 int gitsrc_checkout(const char *url, const char *ref, const char *cachedir, struct gitsrc_result *out,
                     struct buf *err);
+/* gitsrc_peek: what gitsrc_checkout would check out, as far as the clone cache already knows, for read-only
+ * commands: nothing is fetched, created, locked exclusively or written, and no connection is made. 1 when the
+ * clone's worktree holds exactly the commit ref names in the clone (as last fetched: a checkout fetches first, so a
+ * branch or tag may have moved since), with out filled as by gitsrc_checkout and holding a shared lock on the
+ * clone (none when it has no lock file); 0 when the cache cannot say (no clone yet, no such ref in it, the worktree
+ * at another commit or changed, another run holding the clone), with why; out->dir is then the clone's directory
+ * all the same. -1 with err (an empty URL or ref, a ref that is the start of more than one SHA). */
+int gitsrc_peek(const char *url, const char *ref, const char *cachedir, struct gitsrc_result *out, struct buf *why,
+                struct buf *err);
 /* gitsrc_result_release: free what out holds, release its lock, and clear it (a zeroed out is fine). */
 void gitsrc_result_release(struct gitsrc_result *out);
 /* gitsrc_dirname: append to out the stable directory name of url's clone (host and path, sanitized, with a hash

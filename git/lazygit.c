@@ -132,6 +132,11 @@ int git_oid_cpy(git_oid *out, const git_oid *src)
 	return GITFN(git_oid_cpy)(out, src);
 }
 
+int git_oid_equal(const git_oid *a, const git_oid *b)
+{
+	return GITFN(git_oid_equal)(a, b);
+}
+
 int git_oid_fromstrn(git_oid *out, const char *str, size_t length)
 {
 	return GITFN(git_oid_fromstrn)(out, str, length);
@@ -230,4 +235,29 @@ int git_repository_open_ext(git_repository **out, const char *path, unsigned int
 int git_repository_set_head_detached(git_repository *repo, const git_oid *committish)
 {
 	return GITFN(git_repository_set_head_detached)(repo, committish);
+}
+
+int git_status_options_init(git_status_options *opts, unsigned int version)
+{
+	return GITFN(git_status_options_init)(opts, version);
+}
+
+int git_status_list_new(git_status_list **out, git_repository *repo, const git_status_options *opts)
+{
+	return GITFN(git_status_list_new)(out, repo, opts);
+}
+
+size_t git_status_list_entrycount(git_status_list *statuslist)
+{
+	return GITFN(git_status_list_entrycount)(statuslist);
+}
+
+const git_status_entry * git_status_byindex(git_status_list *statuslist, size_t idx)
+{
+	return GITFN(git_status_byindex)(statuslist, idx);
+}
+
+void git_status_list_free(git_status_list *statuslist)
+{
+	GITFN(git_status_list_free)(statuslist);
 }

@@ -1,5 +1,6 @@
 /* gitsrc (Lua): the recipe functions git_checkout{ url=, ref=, cache= }, which fetches a repository into its cached
- * clone and checks out a ref, and git_clones(cache), which lists the clones of a cache (for cache-status). */
+ * clone and checks out a ref (in read-only commands: says what the clone has, without fetching or writing), and
+ * git_clones(cache), which lists the clones of a cache (for cache-status). */
 #include <lauxlib.h>
 #include <lua.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #define GUARD_META "sindri-build.gitsrc.guard"
 #define LOCK_META "sindri-build.gitsrc.lock"
 #define LOCKS "sindri-build.gitsrc.locks" /* registry: clone dir -> its lock, held until the Lua state closes */
+#define OFFLINE "sindri-build.gitsrc.offline" /* registry: true in read-only commands (gitsrc_lua_offline) */
 
 /* What gitsrc hands back lives in a guard userdata while it becomes Lua values, so a Lua error on the way (out of
  * memory) frees it with the guard instead of leaking it. */
@@ -20,7 +22,7 @@ struct guard {
 	struct gitsrc_result res;
 	struct gitsrc_entry *entries;
 	size_t n;
-	struct buf err, name;
+	struct buf err, name, why;
 };
 
 static int guard_gc(lua_State *L)
@@ -33,6 +35,7 @@ static int guard_gc(lua_State *L)
 	g->n = 0;
 	buf_release(&g->err);
 	buf_release(&g->name);
+	buf_release(&g->why);
 	return 0;
 }
 
@@ -82,7 +85,9 @@ static const char *field(lua_State *L, const char *name)
 	return lua_tostring(L, -1);
 }
 
-/* git_checkout{ url=, ref=, cache= }: { dir=, sha=, short=, ref=, kind= }; a failure raises gitsrc's message. */
+/* git_checkout{ url=, ref=, cache= }: { dir=, clone=, sha=, short=, ref=, kind= }; a failure raises gitsrc's
+ * message. Offline (read-only commands): the same with offline = true when the clone's worktree already holds the
+ * ref's commit, else { clone=, ref=, offline = true, unknown = why } (no dir: there is no tree to read). */
 static int l_git_checkout(lua_State *L)
 {
 	static const char *const known[] = {"url", "ref", "cache"};
@@ -121,17 +126,32 @@ static int l_git_checkout(lua_State *L)
 	lua_pushfstring(L, "%s/%s", cache, g->name.data);
 	int *fd = recipe_newguard(L, sizeof(int), LOCK_META, lock_gc);
 	*fd = -1;
-	if (gitsrc_checkout(url, ref, cache, &g->res, &g->err) < 0)
+	lua_getfield(L, LUA_REGISTRYINDEX, OFFLINE);
+	int offline = lua_toboolean(L, -1), have = 1;
+	lua_pop(L, 1);
+	/* a read-only command fetches nothing and writes nothing: it answers from what the clone already has */
+	if (offline && (have = gitsrc_peek(url, ref, cache, &g->res, &g->why, &g->err)) < 0)
+		return fail(L, g, "git_checkout: unknown error");
+	if (!offline && gitsrc_checkout(url, ref, cache, &g->res, &g->err) < 0)
 		return fail(L, g, "git_checkout: unknown error");
 	*fd = g->res.lockfd;
 	g->res.lockfd = -1;
 	lua_rawset(L, -3);
-	lua_createtable(L, 0, 5);
-	setstr(L, "dir", g->res.dir);
-	setstr(L, "sha", g->res.sha);
-	setstr(L, "short", g->res.short_sha);
+	lua_createtable(L, 0, 8);
+	setstr(L, have ? "dir" : "clone", g->res.dir);
+	if (have) {
+		setstr(L, "clone", g->res.dir);
+		setstr(L, "sha", g->res.sha);
+		setstr(L, "short", g->res.short_sha);
+		setstr(L, "kind", g->res.kind);
+	} else {
+		setstr(L, "unknown", g->why.data);
+	}
 	setstr(L, "ref", ref);
-	setstr(L, "kind", g->res.kind);
+	if (offline) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "offline");
+	}
 	gitsrc_result_release(&g->res);
 	return 1;
 }
@@ -162,6 +182,14 @@ static int l_git_clones(lua_State *L)
 	g->entries = NULL;
 	g->n = 0;
 	return 1;
+}
+
+void gitsrc_lua_offline(struct recipe *r, int offline)
+{
+	lua_State *L = recipe_lua(r);
+
+	lua_pushboolean(L, offline);
+	lua_setfield(L, LUA_REGISTRYINDEX, OFFLINE);
 }
 
 void gitsrc_lua_open(struct recipe *r)

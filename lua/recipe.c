@@ -273,7 +273,7 @@ static const struct task_ops lua_check_ops = {
 
 static const char *const task_fields[] = {
 	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
-	"alias", "pool", "secrets", "engine", "plan", NULL,
+	"alias", "pool", "secrets", "engine", "plan", "explain", NULL,
 };
 
 static int task_def(lua_State *L)
@@ -408,23 +408,59 @@ static int l_pool(lua_State *L)
 	return 1;
 }
 
-void recipe_plan(struct task *t, void *arg)
+/* call_said: call t's function in the registry table said (PLANS, EXPLAINS) with its name and key, leaving its one
+ * result on the stack; 0 when it has none, -1 when it failed (reported). */
+static int call_said(struct recipe *r, struct task *t, const char *said)
 {
-	struct recipe *r = arg;
 	lua_State *L = r->L;
 	char hex[HASH_HEX_LEN + 1];
 
-	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
+	lua_getfield(L, LUA_REGISTRYINDEX, said);
 	if (lua_getfield(L, -1, t->name) != LUA_TFUNCTION) {
 		lua_pop(L, 2);
-		return;
+		return 0;
 	}
 	lua_remove(L, -2);
 	hash_hex(&t->key, hex);
 	lua_pushstring(L, t->name);
 	lua_pushstring(L, hex);
-	if (pcall(r, 2, 0) < 0)
+	return pcall(r, 2, 1) < 0 ? -1 : 1;
+}
+
+void recipe_plan(struct task *t, void *arg)
+{
+	int rc = call_said(arg, t, PLANS);
+
+	if (rc < 0)
 		warn("task '%s': its plan function failed; the dry run shows less of what it would do", t->name);
+	else if (rc > 0)
+		lua_pop(((struct recipe *)arg)->L, 1);
+	fflush(stdout);
+}
+
+void recipe_explain_current(struct task *t, void *arg)
+{
+	struct recipe *r = arg;
+	int rc = call_said(r, t, EXPLAINS);
+	const char *s;
+
+	if (rc < 0) {
+		warn("task '%s': its explain function failed; -t explain shows less of why it is current", t->name);
+		return;
+	}
+	if (rc == 0)
+		return;
+	s = lua_tostring(r->L, -1);
+	if (lua_isstring(r->L, -1))
+		for (const char *end; s && *s; s = *end ? end + 1 : end) {
+			end = strchr(s, '\n');
+			end = end ? end : s + strlen(s);
+			if (end > s)
+				printf("  %.*s\n", (int)(end - s), s);
+		}
+	else if (!lua_isnil(r->L, -1))
+		warn("task '%s': its explain function returned a %s, not a string", t->name, luaL_typename(r->L, -1));
+	lua_pop(r->L, 1);
 	fflush(stdout);
 }
 
@@ -521,9 +557,11 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		luaL_requiref(L, libs[i].name, libs[i].func, 1);
 		lua_pop(L, 1);
 	}
-	/* plan functions, by task name (recipe_plan) */
+	/* plan and explain functions, by task name (recipe_plan, recipe_explain_current) */
 	lua_newtable(L);
-	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
+	lua_setfield(L, LUA_REGISTRYINDEX, PLANS);
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, EXPLAINS);
 	/* recipes load Lua modules, never C ones; Lua ones through the bytecode cache */
 	lua_getglobal(L, "package");
 	lua_pushstring(L, "");

@@ -71,6 +71,9 @@ void recipe_set_build(struct recipe *r, struct state *st, const struct keyenv *k
 /* recipe_plan: a build_opts plan hook (arg: the recipe): call t's plan function, which prints what a run of t would
  * do, when it has one; a failing plan function is reported and ignored. */
 void recipe_plan(struct task *t, void *arg);
+/* recipe_explain_current: -t explain's lines under an up-to-date task (arg: the recipe): what its explain function
+ * returns (why it is current, what it rests on), each line indented; nothing when it has none. */
+void recipe_explain_current(struct task *t, void *arg);
 /* recipe_free: close the Lua state. Free the graph after this: in-process tasks hold references into the state. */
 void recipe_free(struct recipe *r);
 

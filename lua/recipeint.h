@@ -8,6 +8,10 @@
 struct buf;
 struct strv;
 
+/* registry tables of the tasks' plan and explain functions, by task name */
+#define PLANS "sindri-build.plans"
+#define EXPLAINS "sindri-build.explains"
+
 struct recipe {
 	lua_State *L;
 	struct graph *g;

@@ -254,17 +254,21 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	if (lua_toboolean(L, -1))
 		t->flags |= TASK_ALWAYS;
 	lua_pop(L, 1);
-	/* plan: what a dry run prints for the task; not keyed (it describes, it changes nothing) */
-	int type = lua_getfield(L, idx, "plan");
-	if (type != LUA_TNIL && type != LUA_TFUNCTION)
-		luaL_error(L, "task '%s': field 'plan' must be a function", t->name);
-	if (type == LUA_TFUNCTION) {
-		lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.plans");
-		lua_pushvalue(L, -2);
-		lua_setfield(L, -2, t->name);
+	/* plan: what a dry run prints for the task; explain: what -t explain says of it when it is up to date; neither
+	 * is keyed (they describe, they change nothing) */
+	static const char *const says[][2] = {{"plan", PLANS}, {"explain", EXPLAINS}};
+	for (size_t i = 0; i < LEN(says); i++) {
+		int type = lua_getfield(L, idx, says[i][0]);
+		if (type != LUA_TNIL && type != LUA_TFUNCTION)
+			luaL_error(L, "task '%s': field '%s' must be a function", t->name, says[i][0]);
+		if (type == LUA_TFUNCTION) {
+			lua_getfield(L, LUA_REGISTRYINDEX, says[i][1]);
+			lua_pushvalue(L, -2);
+			lua_setfield(L, -2, t->name);
+			lua_pop(L, 1);
+		}
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
 	/* readonly: a report (status, doctor) that runs every time and writes no state */
 	lua_getfield(L, idx, "readonly");
 	if (lua_toboolean(L, -1))

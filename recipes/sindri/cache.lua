@@ -91,6 +91,36 @@ M.select = {
   end,
 }
 
+-- ours: the references of img in the project's repository (tags, then digests): removing exactly these removes
+-- the image unless the user gave it a name of their own, which then keeps it (an image is never removed by id,
+-- which would take every other name of it too). An untagged image is its id.
+function M.ours(img)
+  local refs, prefix = {}, S.repo
+  for _, list in ipairs { img.RepoTags or {}, img.RepoDigests or {} } do
+    for _, ref in ipairs(list) do
+      local sep = ref:sub(#prefix + 1, #prefix + 1)
+      if ref:sub(1, #prefix) == prefix and (sep == ":" or sep == "@") then refs[#refs + 1] = ref end
+    end
+  end
+  if #refs == 0 and #(img.RepoTags or {}) == 0 then refs[1] = img.Id end
+  return refs
+end
+
+-- rmi: remove the project's references of img (M.ours), or print the commands (dry). An engine error raises, or
+-- with soft is said and the image kept.
+function M.rmi(img, what, dry, soft)
+  for _, ref in ipairs(M.ours(img)) do
+    if dry then
+      lib.plan(lib.cmd { lib.docker_cli(), "rmi", "-f", ref } .. "  # " .. what)
+    else
+      local ok, err = docker.rmi(ref, { force = true })
+      if ok == nil and not soft then error("cannot remove image '" .. ref .. "': " .. tostring(err), 0) end
+      if ok == nil then return print("kept " .. what .. ": " .. tostring(err)) end
+    end
+  end
+  if not dry then print("removed " .. what) end
+end
+
 -- remove_images: the images a selector picks. An image a running container uses is kept (the engine refuses),
 -- with a line that names the container.
 function M.remove_images(which, dry)
@@ -102,13 +132,9 @@ function M.remove_images(which, dry)
         local line = string.format("kept image %s: it is used by container %s (destroy that deployment first)", name,
           used[img.Id])
         if dry then lib.note("%s", line) else print(line) end
-      elseif dry then
-        lib.plan(lib.cmd { lib.docker_cli(), "rmi", "-f", img.Id:gsub("^sha256:", ""):sub(1, 12) } .. "  # " .. name)
       else
-        local ok, err = docker.rmi(img.Id, { force = true })
-        if ok == nil then error("cannot remove image '" .. name .. "': " .. tostring(err), 0) end
-        print("removed image " .. name)
-        n = n + 1
+        M.rmi(img, "image " .. name, dry)
+        n = n + (dry and 0 or 1)
       end
     end
   end
@@ -344,9 +370,7 @@ local function prune(dry)
   end
   table.sort(bases, function(a, b) return (a.Created or 0) > (b.Created or 0) end)
   local function rm(img, what)
-    local name = (img.RepoTags or {})[1] or img.Id:sub(8, 19)
-    if dry then return lib.plan(lib.cmd { lib.docker_cli(), "rmi", "-f", img.Id:sub(8, 19) } .. "  # " .. what .. " " .. name) end
-    if docker.rmi(img.Id, { force = true }) then print("removed " .. what .. " " .. name) end
+    M.rmi(img, what .. " " .. ((img.RepoTags or {})[1] or img.Id:sub(8, 19)), dry, true)
   end
   for i, img in ipairs(bases) do
     if i > 2 and not keep[img.Id] then rm(img, "old base") end

@@ -100,6 +100,7 @@ function M.declare_dev(name, o)
     check = not o.nocache and function() return sindri.images.dev_current(name) end or nil,
     always = o.nocache or nil,
     plan = function() sindri.images.plan_dev(name) end,
+    explain = function() return sindri.images.explain_dev(name) end,
   }
   S.names[name] = name
   for _, a in ipairs(o.alias or {}) do S.names[a] = name end
@@ -172,6 +173,26 @@ function M.plan_dev(name)
   end
   if #absent > 0 then lib.note("the build pulls what this engine lacks: %s", table.concat(absent, ", ")) end
   sb.build { variant(name, c.on) }
+end
+
+-- explain_dev: for -t explain of a current dev target, the base it is built on and why, and whether that base is
+-- current: what a run would do about it (nothing, build it, pull it).
+function M.explain_dev(name)
+  local o = M.devs[name]
+  local c = base.pick(o.d, false)
+  local lines = { base.describe(c) }
+  local maker = c.on == "local" and o.d or base.own(c.ref)
+  if maker then
+    local task = S.d[maker].base_task
+    local why = sb.outdated { task }[task]
+    lines[2] = task .. (why and (" would build: " .. why:gsub("\n$", ""):gsub("\n", "; ")) or " is current: a run builds "
+      .. "no base")
+  elseif c.pull then
+    lines[2] = "a run pulls " .. c.ref
+  else
+    lines[2] = "the engine's copy of " .. c.ref .. " is used: a run pulls no base"
+  end
+  return table.concat(lines, "\n")
 end
 
 for _, d in ipairs(S.distros) do

@@ -7,9 +7,12 @@
 -- commit SHA. The repository is SINDRI_REPO= (any URL libgit2 takes, file:// or a path).
 --
 -- The checkout happens while the recipe loads, because the image's key and tag come from the checked-out tree.
--- The clone is fetched on every run and checked out cleanly (git_checkout).
+-- The clone is fetched on every run and checked out cleanly (git_checkout). A read-only command (-n, -t explain,
+-- -t key, ...) fetches and writes nothing: git_checkout then says what the clone already holds, and when its
+-- worktree is not the ref's commit as last fetched, the from-source targets only say what a run would do.
 local S = sindri
 local lib = S.lib
+local base = require "sindri.base"
 local M = {}
 
 local CONFIG = var("CONFIG")
@@ -39,10 +42,54 @@ function S.clone_cache()
   return home .. "/.cache/sindri/repos"
 end
 
+local NAMES = { "docker-build-from-source", "docker-build-from-source-nocache" }
+
+-- unfetched: in a read-only command, when the clone cannot show the ref's tree without a fetch or a checkout
+-- (co.unknown says why): the from-source targets would run, and say what a run would do; nothing is keyed.
+local function unfetched(co)
+  local suffix = "-" .. S.distro
+  local tags = { S.repo .. ":v3-dev" .. suffix }
+  if S.distro == S.default_distro then tags[2] = S.repo .. ":v3-dev" end
+  local why = co.unknown .. ": a run fetches '" .. SHOWN .. "' into '" .. co.clone .. "' and checks out '" .. REF
+    .. "' first, and keys the image by that tree"
+  io.stderr:write(string.format("sindri-build: from source, nothing fetched (a read-only command): %s\n", why))
+  for i, name in ipairs(NAMES) do
+    task(name) {
+      desc = "Build the " .. S.distro .. " dev image from " .. REF .. " of SINDRI_REPO (the guide's Path B, "
+        .. "--from-source)" .. (i == 2 and " without cache" or ""),
+      alias = { "v3-" .. name },
+      -- never run: a command that runs tasks checks the ref out while the recipe loads
+      run = function() error(name .. ": the source was not checked out", 0) end,
+      check = function() return false, "the source is not checked out in the clone cache (" .. why .. ")" end,
+      plan = function()
+        local c = base.pick(S.distro, false)
+        lib.note("%s: %s", name, why)
+        lib.note("%s: %s", name, base.describe(c))
+        -- the base's own plan when it would be built (its being current is in the line above)
+        local bt = S.d[S.distro].base_task
+        if c.on == "local" and next(sb.outdated { bt }) then sb.build { bt } end
+        if c.pull then lib.plan(lib.cmd { lib.docker_cli(), "pull", c.ref }) end
+        lib.note("then, on the checked-out tree: docker build -f %s/v3/Dockerfile.dev --build-arg BASE_IMAGE=%s "
+          .. "--build-arg DISTRO=%s%s -t %s -t %s:<version>-<sha>%s ... %s", co.clone, c.ref, S.distro,
+          i == 2 and " --no-cache" or "", tags[1], S.repo, suffix, co.clone)
+      end,
+    }
+    S.names[name], S.names["v3-" .. name] = name, name
+  end
+  S.source = {
+    url = SHOWN, ref = REF, dir = co.clone, unfetched = true, tags = tags,
+    instead_of = { [S.dev_task] = NAMES[1], ["docker-build-fast-nocache"] = NAMES[2] },
+  }
+  S.dev_task, S.dev_tags = NAMES[1], tags
+  S.fast_task, S.fast_tags = NAMES[1], tags
+  return S.source
+end
+
 -- declare: with FROM_SOURCE, check out the ref and declare docker-build-from-source[-nocache] on its tree.
 function M.declare()
   if not S.from_source then return nil end
   local co = git_checkout { url = REPO, ref = REF, cache = S.clone_cache() }
+  if not co.dir then return unfetched(co) end
   for _, file in ipairs { "v3/Dockerfile.dev", "v3/Cargo.toml" } do
     if not sb.exists(co.dir .. "/" .. file) then
       error(string.format("%s '%s' (%s) of '%s' has no '%s': the dev image cannot be built from it; give the ref "
@@ -54,8 +101,12 @@ function M.declare()
     error(string.format("'%s' at %s '%s' (%s) has no [workspace.package] version", "v3/Cargo.toml", co.kind, REF,
       co.short), 0)
   end
-  io.stderr:write(string.format("sindri-build: from source: %s '%s' of '%s' is %s (version %s)\n", co.kind, REF,
-    SHOWN, co.short, version))
+  -- a read-only command did not fetch: the clone is as the last run left it
+  local as_of = not co.offline and "" or co.kind == "commit" and " in the cached clone (a dry run fetches nothing)"
+    or " in the cached clone as last fetched (a dry run fetches nothing; a run fetches first, and sees the " .. co.kind
+    .. " if it moved since)"
+  io.stderr:write(string.format("sindri-build: from source: %s '%s' of '%s' is %s (version %s)%s\n", co.kind, REF,
+    SHOWN, co.short, version, as_of))
   -- The first tag is stable, so a commit whose Dockerfile inputs are unchanged re-tags the image instead of
   -- rebuilding it (the image task checks its first tag for the key); the second names the commit.
   local suffix = "-" .. S.distro
@@ -64,7 +115,7 @@ function M.declare()
     tags[#tags + 1] = S.repo .. ":" .. version .. "-" .. co.short
     tags[#tags + 1] = S.repo .. ":v3-dev"
   end
-  local names = { "docker-build-from-source", "docker-build-from-source-nocache" }
+  local names = NAMES
   for i, name in ipairs(names) do
     S.images.declare_dev(name, {
       d = S.distro, nocache = i == 2, dockerfile = co.dir .. "/v3/Dockerfile.dev", context = co.dir, tags = tags,

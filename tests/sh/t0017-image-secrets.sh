@@ -18,8 +18,8 @@ not_in_image() {
 		! "$DOCKER" image inspect "$P:1" 2>&1 | grep -qF -- "$1"
 }
 
-# the RUN step proves it read the value by keeping its digest, never the value; BuildKit does not key its cache on
-# a secret, so the step names this test run, or an earlier run's layer (another value) would be reused
+# the RUN step proves it read the value by keeping its digest, never the value (t0026: BuildKit's cache and
+# secrets); the step names this test run
 cat >Dockerfile <<DF
 FROM busybox:local
 ARG FLAVOR=plain

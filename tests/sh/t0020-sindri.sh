@@ -128,9 +128,14 @@ sb cache-clear-hard FORCE=1
 check "hard keeps an image a running container uses, and says so" out_has "is used by container"
 sb destroy CONFIG=ws1.yaml FORCE=1
 sb destroy CONFIG=ws2.yaml FORCE=1
+# a name of the user's own for the dev image: the clear takes the project's names only, so the image stays
+"$DOCKER" tag "$REPO:latest" "$P-mine:keep"
+mine=$(image_id "$P-mine:keep")
 sb cache-clear-hard FORCE=1
 check "hard succeeds" rc_is 0
 check "hard removes the dev image" test "$(image_id "$REPO:latest")" = none
+check "hard leaves an image's name the user gave it" equal "$(image_id "$P-mine:keep")" "$mine"
+"$DOCKER" rmi "$P-mine:keep" >/dev/null 2>&1
 check "hard removes other sindri images" test "$(image_id "$REPO:cachetest")" = none
 check "hard keeps the base" test "$(image_id "$REPO:base-3.0.0")" != none
 

@@ -17,7 +17,9 @@
 #include "dockerfile.h"
 #include "dockerignore.h"
 #include "filecache.h"
+#include "graph.h"
 #include "key.h"
+#include "secretargs.h"
 #include "t.h"
 #include "util.h"
 
@@ -412,6 +414,103 @@ static void test_places(void)
 	buf_release(&why);
 }
 
+/* rewrite: text with the secret args for secrets (space-separated), and the names declared after a ':'. */
+static char *rewrite(const char *text, const char *secrets)
+{
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct dockerfile *df = dockerfile_parse("Dockerfile", text, strlen(text), NULL, 0, NULL, &err);
+	struct strv want = {0}, names = {0};
+	char *list = xstrdup(secrets);
+
+	for (char *w = strtok(list, " "); w; w = strtok(NULL, " "))
+		strv_push(&want, w);
+	if (!df)
+		buf_addf(&out, "error: %s", err.data);
+	else if (secretargs_dockerfile(df, text, strlen(text), &want, &out, &names) == 0)
+		buf_adds(&out, "(as it is)");
+	buf_addc(&out, ':');
+	for (size_t i = 0; i < names.n; i++)
+		buf_addf(&out, " %s", names.v[i]);
+	dockerfile_free(df);
+	strv_release(&want);
+	strv_release(&names);
+	free(list);
+	buf_release(&err);
+	return buf_detach(&out);
+}
+
+/* The secret args: an ARG line before the first step of each needed stage that mounts a secret of the task, the
+ * rest of the text as it was; the build's Dockerfile is that text, the copied one the file itself. */
+static void test_secret_args(void)
+{
+	static const char *const cases[][3] = {
+		{"FROM a\nRUN --mount=type=secret,id=T x\n", "T", "FROM a\nARG SINDRI_BUILD_SECRET_T\nRUN --mount=type=secret,id=T x\n: T"},
+		{"FROM a\nRUN --mount=type=secret,id=T x\n", "U", "(as it is):"},
+		{"FROM a\nRUN true\n", "T", "(as it is):"},
+		/* twice in a stage: once; in another stage: again; the last line without a newline; CRLF kept */
+		{"FROM a AS b\r\nRUN --mount=type=secret,id=T x\r\nRUN --mount=type=secret,target=/s/T \\\r\n"
+		 " --mount=type=secret,id=U y\r\nFROM b\r\nRUN --mount=type=secret,id=T z", "T U",
+		 "FROM a AS b\r\nARG SINDRI_BUILD_SECRET_T\nRUN --mount=type=secret,id=T x\r\nARG SINDRI_BUILD_SECRET_U\n"
+		 "RUN --mount=type=secret,target=/s/T \\\r\n --mount=type=secret,id=U y\r\nFROM b\r\n"
+		 "ARG SINDRI_BUILD_SECRET_T\nRUN --mount=type=secret,id=T z: T U"},
+		/* a stage the target does not need is left alone */
+		{"FROM a AS unused\nRUN --mount=type=secret,id=T x\nFROM a\nRUN true\n", "T", "(as it is):"},
+	};
+	struct buf err = BUF_INIT, why = BUF_INIT, got = BUF_INIT;
+	const char *text = "FROM a\nRUN --mount=type=secret,id=T true\nCOPY . /x/\n";
+	struct dockerfile *df = dockerfile_parse("Dockerfile", text, strlen(text), NULL, 0, NULL, &err);
+	char *sub = xasprintf("%s/s", dir), *cpath = cache_path(), *tmp = xasprintf("%s.tmp", dir), *r, *path;
+	struct filecache *fc = filecache_load(cpath);
+	struct keyenv ke = {.rootfd = AT_FDCWD, .fc = fc, .tmpdir = tmp};
+	struct strv want = {0}, names = {0};
+	const char *dfarg, *ctxarg;
+	struct ctxseal *cs = ctxseal_new();
+	struct keyparts *kp = keyparts_new();
+	struct ctxlist l;
+	int fd, ctxfd;
+
+	for (size_t i = 0; i < LEN(cases); i++) {
+		r = rewrite(cases[i][0], cases[i][1]);
+		CHECK_STR(r, cases[i][2]);
+		free(r);
+	}
+	/* the Dockerfile in a context that COPY . sends whole: the file as it is there, the build's beside it */
+	mk("s/Dockerfile", text);
+	ctxfd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(mkdir(tmp, 0700) == 0 || errno == EEXIST);
+	ctxlist_init(&l);
+	strv_push(&want, "T");
+	CHECK(df && secretargs_dockerfile(df, text, strlen(text), &want, &got, &names) == 1);
+	ctxseal_sent_dockerfile(cs, got.data, got.len);
+	CHECK(df && dockerctx_entries(df, ctxfd, NULL, NULL, NULL, &l, &err) == 0);
+	path = xasprintf("%s/Dockerfile", sub);
+	CHECK_INT(ctxseal_key(cs, &l, sub, df, path, text, strlen(text), kp, &ke, "t"), 0);
+	CHECK_INT(ctxseal_open(cs, &ke, "t", &fd, &dfarg, &ctxarg, &why), 0);
+	buf_reset(&err);
+	CHECK(read_file(dfarg, &err) == 0 && err.len == got.len && memcmp(err.data, got.data, got.len) == 0);
+	free(path);
+	path = xasprintf("%s/Dockerfile", ctxarg);
+	buf_reset(&err);
+	CHECK(read_file(path, &err) == 0 && err.len == strlen(text) && memcmp(err.data, text, err.len) == 0);
+	CHECK_INT(ctxseal_close(cs), 0);
+	free(path);
+	ctxlist_release(&l);
+	ctxseal_free(cs);
+	keyparts_free(kp);
+	filecache_free(fc);
+	dockerfile_free(df);
+	strv_release(&want);
+	strv_release(&names);
+	close(ctxfd);
+	rmdir(tmp);
+	free(tmp);
+	free(sub);
+	free(cpath);
+	buf_release(&err);
+	buf_release(&why);
+	buf_release(&got);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -426,6 +525,7 @@ int main(void)
 	test_keyed_lines();
 	test_tar();
 	test_places();
+	test_secret_args();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	cpath = cache_path();
 	unlink(cpath);

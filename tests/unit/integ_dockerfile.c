@@ -520,6 +520,22 @@ static void test_parse(void)
 	dockerfile_free(df);
 	df = parse("FROM a\nRUN --mount=type=secret,id=x,from=b true\n", NULL, 0, NULL, &err);
 	CHECK(df == NULL && err.data && strstr(err.data, "RUN --mount type 'secret' takes no from="));
+	/* Secret mounts of the needed stages, by the id BuildKit gives them: source=, else id=, else target's last
+	 * part; expanded; with the RUN's first line. */
+	df = parse("FROM a AS unused\nRUN --mount=type=secret,id=U true\nFROM a\nARG N=TOK\n# c\nRUN \\\n"
+	           " --mount=type=secret,id=${N} x\nRUN --mount=type=secret,target=/etc/T2,required=true \\\n"
+	           "    --mount=type=secret,source=T3 --mount=type=cache,id=C,target=/c true\n", NULL, 0, NULL, &err);
+	CHECK(df && df->nsecrets == 3);
+	CHECK(df && df->nsecrets == 3 && df->secrets[0].line == 6 && df->secrets[0].stage == 1 &&
+	      strcmp(df->secrets[0].id, "TOK") == 0);
+	CHECK(df && df->nsecrets == 3 && df->secrets[1].line == 8 && strcmp(df->secrets[1].id, "T2") == 0);
+	CHECK(df && df->nsecrets == 3 && df->secrets[2].line == 8 && strcmp(df->secrets[2].id, "T3") == 0);
+	dockerfile_free(df);
+	df = parse("FROM a\nRUN --mount=type=secret true\n", NULL, 0, NULL, &err);
+	CHECK(df == NULL && err.data && strstr(err.data, "Dockerfile:2: RUN --mount=type=secret needs an id= or a target="));
+	buf_reset(&err);
+	df = parse("FROM a\nRUN --mount=type=secret,id=A,source=B true\n", NULL, 0, NULL, &err);
+	CHECK(df == NULL && err.data && strstr(err.data, "both source and id can't be set"));
 	buf_release(&err);
 }
 

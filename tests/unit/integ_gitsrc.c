@@ -399,6 +399,58 @@ static void test_list(void)
 	buf_release(&err);
 }
 
+/* test_peek: what a read-only command learns from the clone, touching nothing (the listing with mtimes is equal). */
+static void test_peek(void)
+{
+	struct gitsrc_result r = {0}, p = {0};
+	struct buf err = BUF_INIT, why = BUF_INIT;
+	char *other = xasprintf("%s/peek-empty", root), *before, *sha;
+	const char *list = "find '%s' -printf '%%y %%m %%s %%T@ %%p\\n' | sort | cksum";
+
+	CHECK_INT(gitsrc_peek(url, "main", other, &p, &why, &err), 0);
+	CHECK(why.data && strstr(why.data, "there is no clone of the repository in"));
+	CHECK(access(other, F_OK) < 0);
+	gitsrc_result_release(&p);
+	CHECK_INT(co(url, "main", cache, &r, &err), 0);
+	sha = xstrdup(r.sha);
+	gitsrc_result_release(&r);
+	before = xstrdup(out(list, cache));
+	buf_reset(&why);
+	CHECK_INT(gitsrc_peek(url, "main", cache, &p, &why, &err), 1);
+	CHECK_STR(p.sha, sha);
+	CHECK_STR(p.kind, "branch");
+	CHECK(p.lockfd >= 0);
+	gitsrc_result_release(&p);
+	/* the branch moves upstream: the clone as last fetched still answers, nothing is fetched */
+	CHECK_INT(sh("echo moved >src/moved.txt && " GIT "add moved.txt && " GIT "commit -qm moved"), 0);
+	CHECK_INT(gitsrc_peek(url, "main", cache, &p, &why, &err), 1);
+	CHECK_STR(p.sha, sha);
+	gitsrc_result_release(&p);
+	CHECK_INT(gitsrc_peek(url, out("git -C src rev-parse main"), cache, &p, &why, &err), 0);
+	CHECK(why.data && strstr(why.data, "the clone has no branch, tag or commit"));
+	gitsrc_result_release(&p);
+	/* another ref than the worktree's, and a worktree with a stray file: a run would check out */
+	buf_reset(&why);
+	CHECK_INT(gitsrc_peek(url, "v1", cache, &p, &why, &err), 0);
+	CHECK(why.data && strstr(why.data, "the clone's worktree is not at tag v1's commit"));
+	gitsrc_result_release(&p);
+	CHECK_STR(out(list, cache), before);
+	CHECK_INT(co(url, "main", cache, &r, &err), 0);
+	CHECK_INT(sh("echo j >'%s/junk.txt'", r.dir), 0);
+	gitsrc_result_release(&r);
+	buf_reset(&why);
+	CHECK_INT(gitsrc_peek(url, "main", cache, &p, &why, &err), 0);
+	CHECK(why.data && strstr(why.data, "the clone's worktree has changes: 'junk.txt'"));
+	gitsrc_result_release(&p);
+	CHECK_INT(gitsrc_peek(url, "", cache, &p, &why, &err), -1);
+	gitsrc_result_release(&p);
+	free(other);
+	free(before);
+	free(sha);
+	buf_release(&err);
+	buf_release(&why);
+}
+
 int main(void)
 {
 	snprintf(root, sizeof(root), "%s", "/tmp/sb-gitsrc.XXXXXX");
@@ -418,6 +470,7 @@ int main(void)
 	test_unreachable();
 	test_lock();
 	test_list();
+	test_peek();
 	test_interrupted();
 	sh("rm -rf '%s'", root);
 	free(src);
