@@ -490,6 +490,8 @@ static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke, struct w
 	ke->fc = filecache_load(FILECACHE);
 	watched_answer(wt, ke->fc, build_epoch);
 	ke->readonly = !writes;
+	/* -t explain asks no registry (an absent base shows as such) unless --remote asks for the comparison */
+	ke->offline = strcmp(o->tool, "explain") == 0 && !o->b.remote;
 	if (strcmp(o->tool, "stats") == 0)
 		ret = tool_stats(st);
 	else if (strcmp(o->tool, "clean") == 0)

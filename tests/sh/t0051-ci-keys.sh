@@ -45,8 +45,10 @@ k1=$(cat "$T_OUT")
 check "-t key before the pull: a key" grep -Eq '^[0-9a-f]{32}$' "$T_OUT"
 check "-t key asked the registry for the base's manifest" test "$(asked)" -gt "$n0"
 check "-t key pulled nothing" test "$(image_id "$EXT")" = none
+n0=$(asked)
 sb -t explain app
-check "explain names the base by its registry digest" out_has "never built\|would run"
+check "explain: would run" out_has "never built\|would run"
+check "-t explain (without --remote) asks no registry either" test "$(asked)" = "$n0"
 sb app
 check "the build succeeds (pulling the base first)" rc_is 0
 check "the build used the key -t key printed" test "$("$DOCKER" image inspect -f '{{index .Config.Labels "org.sindri-build.key"}}' "$P-app:1")" = "$k1"
