@@ -48,7 +48,9 @@ check "-n and -t explain asked the registry nothing" test "$(asked)" = "$n0"
 sb docker-build-dev
 check "the dev build succeeds" rc_is 0
 check "the run asked the registry" test "$(asked)" -gt "$n0"
-check "it says which base and why" out_has "base $PUB (published): Dockerfile.base is as committed at .* and the registry has $PUB"
+check "it says which base and why" out_has "base $PUB (published; ci=yes distro=ubuntu.*): Dockerfile.base is as committed at .* and the registry has $PUB"
+check "it knew the base's sindri.base.* labels before the pull (from the registry)" \
+	sh -c "sed -n '1,/docker pull/p' '$T_OUT' | grep -q 'base $PUB (published; ci=yes distro=ubuntu'"
 check "it pulled the published base and shows its sindri.base.* labels" out_has "pulled $PUB (ci=yes distro=ubuntu"
 check "no local base was built" out_lacks "] docker-build-base-ubuntu"
 check "the dev image is built on the published base" on "$REPO:v3-ubuntu-dev" "$PUB"
@@ -97,6 +99,15 @@ check "BASE_IMAGE=<local base tag>: succeeds" rc_is 0
 check "BASE_IMAGE=<local base tag>: the same build as BASE=local, so nothing to do" ran_is ""
 sb cache-status BASE_IMAGE="$REPO:base-ubuntu-latest"
 check "BASE_IMAGE=<local base tag>: cache-status says why" out_has "a build now: base $REPO:base-ubuntu-latest: BASE_IMAGE names a base this recipe builds"
+
+# A published base for another distro (its label, read from the registry) is refused before it is pulled.
+WRONG="$REGISTRY/$REPO:base-wrong"
+printf 'FROM busybox:local\nLABEL sindri.base.distro=fedora\n' | DOCKER_BUILDKIT=1 "$DOCKER" build -q -t "$WRONG" - >/dev/null
+"$DOCKER" push "$WRONG" >/dev/null 2>&1
+"$DOCKER" rmi "$WRONG" >/dev/null
+sb docker-build-dev BASE=registry BASE_IMAGE="$WRONG"
+check "a base for another distro: refused" out_has "the published base $WRONG is for fedora, not ubuntu"
+check "a base for another distro: not pulled" test "$(image_id "$WRONG")" = none
 
 # The local base goes stale (Dockerfile.base changed upstream and committed) and no registry can be reached:
 # build it here, saying why.
