@@ -33,7 +33,7 @@
 char *imagecache_tag(const char *task, const char *hex)
 {
 	/* a tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}: room for "-<key>" and "-inputs" after the name */
-	char *name = xstrndup(task, 80);
+	char *name = xstrndup(task, strnlen(task, 80));
 
 	for (char *p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
