@@ -18,6 +18,8 @@ while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null; do PORT=$
 SB_REGISTRY_ACCESSLOG=1 sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" >/dev/null || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1'
 export REGISTRY="127.0.0.1:$PORT/$P"
+# a pushed or pulled image keeps a digest reference (repo@sha256:...) after its last tag is gone
+at_exit '"$DOCKER" image ls --digests --format "{{.Repository}}@{{.Digest}}" | grep "^$REGISTRY/" | grep -v "@<none>$" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 PUB="$REGISTRY/$REPO:base-ubuntu-latest"
 
 cp -r "$T_TOP/examples/mini-sindri" repo
@@ -82,6 +84,15 @@ sb cache-status
 check "committed: the local base is current and a build would use it" \
 	out_has "a build now: base $REPO:base-ubuntu-latest: the local base $REPO:base-ubuntu-3.0.0 is current"
 check "committed: the dev image is on the local base" out_has "built on $REPO:base-ubuntu-latest (the local base)"
+# cache-status with a remote cache: whether it has today's key of the base, before and after a trusted push.
+CACHE="$REGISTRY/cache"
+bkey=$("$SB" -t key docker-build-base)
+sb cache-status REMOTE_CACHE="$CACHE"
+check "cache-status: the remote cache lacks today's key" out_has "remote cache: $CACHE:docker-build-base-ubuntu-$bkey does not have today's key"
+sb docker-build-base REMOTE_CACHE="$CACHE" PUSH=1
+check "a current base missing from the remote cache is pushed, not rebuilt" sh -c "! grep -q 'writing image' '$T_OUT'"
+sb cache-status REMOTE_CACHE="$CACHE"
+check "cache-status: the remote cache has today's key" out_has "remote cache: $CACHE:docker-build-base-ubuntu-$bkey has today's key"
 
 # BASE= forces a choice; switching rebuilds the dev image on the other base.
 sb docker-build-dev BASE=registry
