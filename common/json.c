@@ -1,4 +1,4 @@
-/* json: JSON read through libyaml's parser, and a small writer.
+/* json: JSON read through libyaml's parser (the writer is jsonwrite.c).
  *
  * JSON is almost YAML 1.2 flow syntax and libyaml 0.2.5 reads the Docker Engine API's answers, but trying it
  * showed these caveats. prepare() checks the JSON grammar itself and rewrites the text so libyaml reads it
@@ -31,6 +31,7 @@
 #include <yaml.h>
 
 #include "json.h"
+#include "utf8.h"
 #include "util.h"
 
 /* Keys longer than this many input bytes get "? ": a rewrite turns one byte into at most four characters, so
@@ -70,10 +71,7 @@ static __attribute__((format(printf, 3, 4))) int bad(struct prep *p, size_t at, 
 
 static void mark(struct prep *p)
 {
-	if (p->nmap == p->capmap) {
-		p->capmap = p->capmap ? 2 * p->capmap : 16;
-		p->map = xreallocarray(p->map, p->capmap, sizeof(*p->map));
-	}
+	GROW(p->map, p->nmap, p->capmap);
 	p->map[p->nmap].out = p->out.len;
 	p->map[p->nmap].in = p->i;
 	p->nmap++;
@@ -97,37 +95,6 @@ static size_t remap(const struct prep *p, size_t out)
 		k--;
 	out = p->map[k].in + (out - p->map[k].out);
 	return out < p->n ? out : p->n;
-}
-
-/* utf8_decode: length of the valid UTF-8 sequence at s (0 if invalid), its code point in *cp. */
-static size_t utf8_decode(const unsigned char *s, size_t avail, unsigned *cp)
-{
-	unsigned c = s[0], min;
-	size_t len, k;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, c &= 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, c &= 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, c &= 0x07, min = 0x10000;
-	else
-		return 0;
-	if (avail < len)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[k] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
 }
 
 static int hex4(const struct prep *p, size_t at, unsigned *v)
@@ -185,7 +152,7 @@ static int prep_escape(struct prep *p)
 static int prep_string(struct prep *p, int key)
 {
 	size_t start = p->i, j, len;
-	unsigned cp;
+	unsigned long cp;
 	char tmp[16];
 
 	if (key) {
@@ -223,20 +190,20 @@ static int prep_string(struct prep *p, int key)
 			emit(p, "\\x7f", 4, 1);
 			continue;
 		}
-		len = utf8_decode((const unsigned char *)p->in + p->i, p->n - p->i, &cp);
-		if (!len)
+		cp = utf8_decode(p->in + p->i, p->n - p->i, &len);
+		if (len == 1) /* c is not ASCII: one byte is an invalid sequence */
 			return bad(p, p->i, "invalid UTF-8 in a string");
 		if (cp == 0x85)
 			emit(p, "\\N", 2, len);
 		else if (cp < 0xa0) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", cp);
+			snprintf(tmp, sizeof(tmp), "\\x%02lx", cp);
 			emit(p, tmp, 4, len);
 		} else if (cp == 0x2028)
 			emit(p, "\\L", 2, len);
 		else if (cp == 0x2029)
 			emit(p, "\\P", 2, len);
 		else if (cp == 0xfffe || cp == 0xffff) {
-			snprintf(tmp, sizeof(tmp), "\\u%04X", cp);
+			snprintf(tmp, sizeof(tmp), "\\u%04lX", cp);
 			emit(p, tmp, 6, len);
 		} else
 			emit(p, p->in + p->i, len, len);
@@ -435,10 +402,7 @@ static struct json *node_new(enum json_type type)
 
 static void node_push(struct json *parent, struct json *child)
 {
-	if (parent->n == parent->cap) {
-		parent->cap = parent->cap ? 2 * parent->cap : 4;
-		parent->items = xreallocarray(parent->items, parent->cap, sizeof(*parent->items));
-	}
+	GROW(parent->items, parent->n, parent->cap);
 	parent->items[parent->n++] = child;
 }
 
@@ -741,122 +705,4 @@ int json_bool(const struct json *j, int def)
 int json_is_null(const struct json *j)
 {
 	return !j || j->type == JSON_NULL;
-}
-
-/* sep: a ',' when the text so far ends with a complete value ("...", }, ], a digit, true/false/null). */
-static void sep(struct buf *b)
-{
-	char c;
-
-	if (!b->len)
-		return;
-	c = b->data[b->len - 1];
-	if (c == '"' || c == '}' || c == ']' || (c >= '0' && c <= '9') || c == 'e' || c == 'l')
-		buf_addc(b, ',');
-}
-
-void json_open(struct buf *b, char bracket)
-{
-	sep(b);
-	buf_addc(b, bracket);
-}
-
-void json_close(struct buf *b, char bracket)
-{
-	buf_addc(b, bracket);
-}
-
-void json_add_key(struct buf *b, const char *key)
-{
-	json_add_str(b, key);
-	buf_addc(b, ':');
-}
-
-void json_add_str(struct buf *b, const char *s)
-{
-	json_add_strn(b, s, strlen(s));
-}
-
-void json_add_strn(struct buf *b, const char *s, size_t n)
-{
-	size_t i = 0, len;
-	unsigned cp;
-
-	sep(b);
-	buf_addc(b, '"');
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"': buf_adds(b, "\\\""); break;
-		case '\\': buf_adds(b, "\\\\"); break;
-		case '\n': buf_adds(b, "\\n"); break;
-		case '\t': buf_adds(b, "\\t"); break;
-		case '\r': buf_adds(b, "\\r"); break;
-		case '\b': buf_adds(b, "\\b"); break;
-		case '\f': buf_adds(b, "\\f"); break;
-		default:
-			if (c < 0x20) {
-				buf_addf(b, "\\u%04x", c);
-			} else if (c < 0x80) {
-				buf_addc(b, (char)c);
-			} else if ((len = utf8_decode((const unsigned char *)s + i, n - i, &cp)) != 0) {
-				buf_add(b, s + i, len);
-				i += len;
-				continue;
-			} else {
-				buf_adds(b, "\\ufffd");
-			}
-		}
-		i++;
-	}
-	buf_addc(b, '"');
-}
-
-void json_add_int(struct buf *b, int64_t v)
-{
-	sep(b);
-	buf_addf(b, "%lld", (long long)v);
-}
-
-void json_add_bool(struct buf *b, int v)
-{
-	sep(b);
-	buf_adds(b, v ? "true" : "false");
-}
-
-void json_add_null(struct buf *b)
-{
-	sep(b);
-	buf_adds(b, "null");
-}
-
-void json_write(struct buf *b, const struct json *j)
-{
-	size_t k;
-
-	switch (j ? j->type : JSON_NULL) {
-	case JSON_NULL:
-		json_add_null(b);
-		break;
-	case JSON_BOOL:
-		json_add_bool(b, j->boolean);
-		break;
-	case JSON_NUMBER:
-		sep(b);
-		buf_add(b, j->str, j->len);
-		break;
-	case JSON_STRING:
-		json_add_strn(b, j->str, j->len);
-		break;
-	case JSON_ARRAY:
-	case JSON_OBJECT:
-		json_open(b, j->type == JSON_ARRAY ? '[' : '{');
-		for (k = 0; k < j->n; k++) {
-			if (j->type == JSON_OBJECT)
-				json_add_key(b, j->items[k]->key);
-			json_write(b, j->items[k]);
-		}
-		json_close(b, j->type == JSON_ARRAY ? ']' : '}');
-		break;
-	}
 }

@@ -481,23 +481,23 @@ static void *write_tar(void *arg)
  * overlaps the build's start (a tar written before the build began cost a first build 2 % more). */
 static int open_tar(struct ctxseal *cs, const char *task, int ctxfd, int *fd)
 {
-	int fds[2], err;
+	int fds[2], err = 0;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return error("image '%s': cannot make a pipe for the build context:", task);
-	/* a larger pipe: fewer switches between the writer and the build's reads (not having one changes nothing) */
-	if (fcntl(fds[1], F_SETPIPE_SZ, 1 << 20) < 0) {
-	}
+	/* a larger pipe: fewer switches between the writer and the build's reads; a refusal (the user's pipe
+	 * size limit) only costs those switches, so it is not an error */
+	(void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
 	cs->wfd = fds[1];
 	cs->wctx = fcntl(ctxfd, F_DUPFD_CLOEXEC, 0);
 	free(cs->task);
 	cs->task = xstrdup(task);
 	cs->sent = 0;
-	if (cs->wctx < 0 || (err = pthread_create(&cs->writer, NULL, write_tar, cs)) != 0) {
-		if (cs->wctx >= 0)
-			close(cs->wctx);
-		else
-			err = errno;
+	if (cs->wctx < 0)
+		err = errno;
+	else if ((err = pthread_create(&cs->writer, NULL, write_tar, cs)) != 0)
+		close(cs->wctx);
+	if (err != 0) {
 		close(fds[0]);
 		close(fds[1]);
 		errno = err;

@@ -23,7 +23,9 @@
 
 #include "dockerapi.h"
 #include "enginesrv.h"
+#include "http.h"
 #include "json.h"
+#include "proc.h"
 #include "util.h"
 
 /* An engine that does not answer is reported within this many seconds (connect, and the whole of /_ping). */
@@ -178,23 +180,11 @@ int docker_direct(struct docker *d)
 {
 	if (d->curl)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!(d->curl = http_open(d->errbuf, on_body, on_header, d->socket != NULL, signals_flag())))
 		return -1;
-	if (!(d->curl = curl_easy_init())) {
-		curl_global_cleanup();
-		return -1;
-	}
-	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
-	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "sindri-build");
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, on_header);
-	if (d->socket) {
+	if (d->socket)
 		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket);
-		/* http_proxy in the environment must not divert requests meant for a local socket. */
-		curl_easy_setopt(d->curl, CURLOPT_PROXY, "");
-	}
 	if (str_has_prefix(d->base, "https://")) {
 		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYPEER, d->tls_verify ? 1L : 0L);
 		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYHOST, d->tls_verify ? 2L : 0L);
@@ -212,10 +202,7 @@ void docker_close(struct docker *d)
 {
 	if (!d)
 		return;
-	if (d->curl) {
-		curl_easy_cleanup(d->curl);
-		curl_global_cleanup();
-	}
+	http_close(d->curl);
 	if (d->helper >= 0)
 		close(d->helper);
 	for (size_t i = 0; i < d->nkept; i++) {
@@ -259,6 +246,11 @@ static void unreachable(struct docker *d, const struct docker_reply *r, long tim
 	char why[CURL_ERROR_SIZE + 64];
 
 	switch (r->rc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		if (!d->reported)
+			error("interrupted: the request to the Docker engine at '%s' was abandoned", d->host);
+		d->reported = 1;
+		return;
 	case CURLE_COULDNT_CONNECT:
 		snprintf(why, sizeof(why), "%s", r->oserr ? strerror(r->oserr) : "connection failed");
 		why[0] = (char)tolower((unsigned char)why[0]);
@@ -526,6 +518,11 @@ static int request(struct docker *d, const char *method, const char *path, const
 		memset(r, 0, sizeof(*r));
 		r->rc = CURLE_RECV_ERROR;
 		snprintf(r->errbuf, sizeof(r->errbuf), "the engine helper stopped during the request");
+	}
+	if (via < 0 && *signals_flag()) { /* ^C while the helper waited: nothing is tried again */
+		buf_release(&r->body);
+		memset(r, 0, sizeof(*r));
+		r->rc = CURLE_ABORTED_BY_CALLBACK;
 	}
 	if (via < 0 && r->rc == CURLE_OK) {
 		buf_release(&r->body);
@@ -1132,26 +1129,48 @@ int docker_build_prune(struct docker *d, const char *const *filters, unsigned fl
 	return ret;
 }
 
-int docker_build_prune_id(struct docker *d, const char *id, int64_t *reclaimed)
+int docker_build_prune_ids(struct docker *d, const char *const *ids, size_t n, int64_t *reclaimed, size_t *deleted)
 {
 	struct buf f = BUF_INIT;
-	const char *filters[2];
-	size_t deleted = 0;
-	int ret;
+	const char *filters[2] = {NULL, NULL};
+	size_t i, k, gone = 0, got;
+	int64_t freed = 0, bytes;
+	int ret = 0;
 
-	if (!*id)
-		return error("cannot prune a build-cache record: the id is empty");
-	buf_adds(&f, "id=^");
-	for (; *id; id++) {
-		if (!isalnum((unsigned char)*id))
-			buf_addc(&f, '\\');
-		buf_addc(&f, *id);
+	for (i = 0; i < n; i++)
+		if (!ids[i][0])
+			return error("cannot prune a build-cache record: the id is empty");
+	/* the id filter is a regexp (unanchored): one anchored alternation of the ids, each quoted, per request */
+	for (i = 0; i < n && ret == 0; i += k) {
+		buf_reset(&f);
+		buf_adds(&f, "id=^(?:");
+		for (k = 0; k < DOCKER_PRUNE_IDS && i + k < n; k++) {
+			if (k)
+				buf_addc(&f, '|');
+			for (const char *c = ids[i + k]; *c; c++) {
+				if (!isalnum((unsigned char)*c))
+					buf_addc(&f, '\\');
+				buf_addc(&f, *c);
+			}
+		}
+		buf_adds(&f, ")$");
+		filters[0] = f.data;
+		if ((ret = docker_build_prune(d, filters, DOCKER_PRUNE_ALL, &bytes, &got)) == 0)
+			freed += bytes, gone += got;
 	}
-	buf_addc(&f, '$');
-	filters[0] = f.data;
-	filters[1] = NULL;
-	ret = docker_build_prune(d, filters, DOCKER_PRUNE_ALL, reclaimed, &deleted);
 	buf_release(&f);
+	if (reclaimed)
+		*reclaimed = freed;
+	if (deleted)
+		*deleted = gone;
+	return ret;
+}
+
+int docker_build_prune_id(struct docker *d, const char *id, int64_t *reclaimed)
+{
+	size_t deleted = 0;
+	int ret = docker_build_prune_ids(d, &id, 1, reclaimed, &deleted);
+
 	return ret == 0 && deleted == 0 ? DOCKER_NOT_FOUND : ret;
 }
 

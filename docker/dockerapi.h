@@ -191,6 +191,11 @@ int docker_build_prune(struct docker *d, const char *const *filters, unsigned fl
                        size_t *deleted);
 /* docker_build_prune_id: remove exactly the record id (the engine's id filter is an unanchored regexp). */
 int docker_build_prune_id(struct docker *d, const char *id, int64_t *reclaimed);
+/* docker_build_prune_ids: remove exactly the n records ids, DOCKER_PRUNE_IDS to a request (each request scans every
+ * record of the engine, so one per id costs minutes when there are thousands); bytes freed and records deleted
+ * (fewer when some were gone or in use) go to the non-NULL outputs. An empty id is an error. */
+int docker_build_prune_ids(struct docker *d, const char *const *ids, size_t n, int64_t *reclaimed, size_t *deleted);
+#define DOCKER_PRUNE_IDS 200
 /* docker_system_df: disk use of images, containers, volumes and the build cache. */
 int docker_system_df(struct docker *d, struct docker_df *out);
 

@@ -21,7 +21,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +39,6 @@
 #include "proc.h"
 #include "util.h"
 #include "watchsrv.h"
-
-extern char **environ;
 
 #define MAGIC 0x53424831u /* "SBH1" */
 #define IDLE_DEFAULT_S 900
@@ -180,12 +177,16 @@ static int recv_all(int fd, void *p, size_t n, int64_t deadline)
 			if (left <= 0)
 				return -1;
 			r = poll(&pf, 1, left > INT_MAX ? INT_MAX : (int)left);
+			if (r < 0 && errno == EINTR && *signals_flag())
+				return -1; /* ^C: the caller stops waiting for the engine */
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)
 				return -1;
 		}
 		ssize_t got = recv(fd, c, n, 0);
+		if (got < 0 && errno == EINTR && *signals_flag())
+			return -1;
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -708,8 +709,8 @@ int enginesrv_start(const char *engine_socket, int force)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char name[] = "sindri-build", flag[] = "--engine-helper";
 	char *argv[] = {name, flag, path, (char *)engine_socket, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
+	/* nothing of ours (the state lock, a jobserver pipe, a test's output pipe) may stay open in it */
+	struct spawnopts so = {"/proc/self/exe", {PROC_NULL, PROC_NULL, PROC_NULL}, NULL, 0, 1};
 	pid_t pid;
 	int rc;
 
@@ -726,16 +727,7 @@ int enginesrv_start(const char *engine_socket, int force)
 			      "directory of mode 0700 that is yours, and a socket path under 108 bytes)");
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
-	posix_spawn_file_actions_adddup2(&fa, 0, 1);
-	posix_spawn_file_actions_adddup2(&fa, 0, 2);
-	/* nothing of ours (the state lock, a jobserver pipe, a test's output pipe) may stay open in it */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	proc_spawnattr(&at);
-	rc = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	rc = proc_start(&pid, argv, &so);
 	if (rc != 0) {
 		if (force)
 			error("cannot start the engine helper: %s", strerror(rc));

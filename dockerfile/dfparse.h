@@ -12,14 +12,6 @@
 
 struct buf;
 
-#define GROW(v, n, cap) \
-	do { \
-		if ((n) == (cap)) { \
-			(cap) = (cap) ? (cap) * 2 : 8; \
-			(v) = xreallocarray((v), (cap), sizeof(*(v))); \
-		} \
-	} while (0)
-
 /* A variable; value NULL is an ARG declared without one. deps: the global ARGs a global ARG's default came from. */
 struct var {
 	char *name, *value;

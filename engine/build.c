@@ -597,10 +597,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 			if (dup)
 				continue;
 			t->pending++;
-			if (d->nrdeps == d->caprdeps) {
-				d->caprdeps = d->caprdeps ? d->caprdeps * 2 : 4;
-				d->rdeps = xreallocarray(d->rdeps, d->caprdeps, sizeof(*d->rdeps));
-			}
+			GROW(d->rdeps, d->nrdeps, d->caprdeps);
 			d->rdeps[d->nrdeps++] = t;
 		}
 		if (!t->pending) {

@@ -1,4 +1,4 @@
-/* filecache: the stat cache, an open-addressing table whose loaded entries point into the one buffer read from disk. */
+/* filecache: the stat cache, a table of entries that point into the one buffer read from disk, indexed by path. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include "filecache.h"
+#include "htab.h"
 #include "util.h"
 
 /*
@@ -50,9 +51,7 @@ struct filecache {
 	struct buf file; /* the loaded cache file */
 	struct fcent *ent;
 	size_t n, cap;
-	/* Linear probing over entry indices + 1 (0 is empty): 4-byte slots keep the table small at a low load. */
-	uint32_t *slot;
-	size_t nslot; /* a power of two, more than twice n */
+	struct htab index; /* over ent */
 	int dirty;
 	size_t hits, hashed;
 	/* vouched for (filecache_vouch) while epoch() still returns vouch_at */
@@ -87,53 +86,27 @@ static unsigned char *put64(unsigned char *p, uint64_t v)
 	return put32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* find: the slot holding path, or the empty slot where it would go. */
-static uint32_t *find(const struct filecache *fc, uint64_t h, const char *path, uint32_t len)
+/* find: the number + 1 of the entry for path, 0 when there is none. */
+static uint32_t find(const struct filecache *fc, uint64_t h, const char *path, uint32_t len)
 {
-	size_t mask = fc->nslot - 1, i;
+	size_t pos = 0, i;
 
-	for (i = (size_t)h & mask;; i = (i + 1) & mask) {
-		uint32_t s = fc->slot[i];
-		const struct fcent *e;
-
-		if (!s)
-			return &fc->slot[i];
-		e = &fc->ent[s - 1];
-		if (e->h == h && e->len == len && memcmp(e->path, path, len) == 0)
-			return &fc->slot[i];
-	}
+	while ((i = htab_next(&fc->index, fc->ent, h, &pos)) != HTAB_END)
+		if (fc->ent[i].len == len && memcmp(fc->ent[i].path, path, len) == 0)
+			return (uint32_t)(i + 1);
+	return 0;
 }
 
-static void resize(struct filecache *fc, size_t nslot)
-{
-	size_t i;
-
-	free(fc->slot);
-	fc->slot = xcalloc(nslot, sizeof(*fc->slot));
-	fc->nslot = nslot;
-	for (i = 0; i < fc->n; i++) {
-		size_t j = (size_t)fc->ent[i].h & (nslot - 1);
-		while (fc->slot[j])
-			j = (j + 1) & (nslot - 1);
-		fc->slot[j] = (uint32_t)(i + 1);
-	}
-}
-
-/* reserve: room for n entries without growing the array; the slots always outnumber twice the array's capacity. */
+/* reserve: room for n entries, in the array and in its index, so that adding them moves nothing. */
 static void reserve(struct filecache *fc, size_t n)
 {
-	size_t nslot = fc->nslot ? fc->nslot : 1024;
-
 	if (n > UINT32_MAX / 4)
 		fatal("file cache: too many entries (%zu)", n);
 	if (n > fc->cap) {
 		fc->cap = n;
 		fc->ent = xreallocarray(fc->ent, fc->cap, sizeof(*fc->ent));
 	}
-	while (nslot <= 2 * fc->cap)
-		nslot *= 2;
-	if (nslot != fc->nslot)
-		resize(fc, nslot);
+	htab_reserve(&fc->index, fc->ent, n);
 }
 
 /* add: a new entry for path, which must not be in the table. Returns it, valid until the next add. */
@@ -143,13 +116,13 @@ static struct fcent *add(struct filecache *fc, const char *path, uint32_t len, u
 
 	if (fc->n == fc->cap)
 		reserve(fc, fc->cap ? 2 * fc->cap : 64);
-	*find(fc, h, path, len) = (uint32_t)(fc->n + 1);
-	e = &fc->ent[fc->n++];
+	e = &fc->ent[fc->n];
 	memset(e, 0, sizeof(*e));
 	e->path = path;
 	e->len = len;
 	e->h = h;
 	e->flags = flags;
+	htab_add(&fc->index, fc->ent, fc->n++);
 	return e;
 }
 
@@ -164,8 +137,7 @@ static void clear(struct filecache *fc)
 			free((char *)fc->ent[i].listing);
 	}
 	fc->n = 0;
-	if (fc->slot)
-		memset(fc->slot, 0, fc->nslot * sizeof(*fc->slot));
+	htab_clear(&fc->index);
 }
 
 /* parse: index the records of fc->file. Returns NULL, or what is wrong with the file. */
@@ -205,7 +177,7 @@ static const char *parse(struct filecache *fc, uint32_t *version)
 		if (end - off - REC_SIZE - plen - 1 < (size_t)llen)
 			return "bad listing in record";
 		h = XXH3_64bits(path, plen);
-		if (*find(fc, h, path, plen))
+		if (find(fc, h, path, plen))
 			return "duplicate path";
 		e = add(fc, path, plen, h, 0);
 		e->st.mode = get32(r + 4) & ~MODE_WATCHED;
@@ -234,6 +206,7 @@ struct filecache *filecache_load(const char *path)
 	uint32_t version = FC_VERSION;
 	const char *why;
 
+	fc->index = (struct htab)HTAB_INIT(struct fcent, h);
 	if (read_file(path, &fc->file) < 0) {
 		if (errno != ENOENT)
 			warn("ignoring file cache '%s', every input will be hashed again:", path);
@@ -279,7 +252,7 @@ int filecache_hash(struct filecache *fc, int rootfd, const char *path, const str
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	s = *find(fc, h, path, (uint32_t)len);
+	s = find(fc, h, path, (uint32_t)len);
 	e = s ? &fc->ent[s - 1] : NULL;
 	if (e && trusted(e, st)) {
 		e->flags |= ENT_USED;
@@ -305,7 +278,7 @@ int filecache_hash(struct filecache *fc, int rootfd, const char *path, const str
 const char *filecache_dir(struct filecache *fc, const char *path, const struct filestat *st, size_t *len)
 {
 	size_t n = strlen(path);
-	uint32_t s = n <= UINT32_MAX ? *find(fc, XXH3_64bits(path, n), path, (uint32_t)n) : 0;
+	uint32_t s = n <= UINT32_MAX ? find(fc, XXH3_64bits(path, n), path, (uint32_t)n) : 0;
 	struct fcent *e = s ? &fc->ent[s - 1] : NULL;
 
 	/* the same rule as for content: a directory changed within the timestamp granularity of its listing may
@@ -328,7 +301,7 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
 
 	if (n > UINT32_MAX || len > UINT32_MAX)
 		return;
-	s = *find(fc, h, path, (uint32_t)n);
+	s = find(fc, h, path, (uint32_t)n);
 	e = s ? &fc->ent[s - 1] : add(fc, xstrndup(path, n), (uint32_t)n, h, ENT_OWNED);
 	if (e->flags & ENT_OWNLIST)
 		free((char *)e->listing);
@@ -428,7 +401,7 @@ int filecache_vouched(struct filecache *fc)
 /* entry: the entry for key (len bytes), or NULL. */
 static struct fcent *entry(struct filecache *fc, const char *key, size_t len)
 {
-	uint32_t s = len <= UINT32_MAX ? *find(fc, XXH3_64bits(key, len), key, (uint32_t)len) : 0;
+	uint32_t s = len <= UINT32_MAX ? find(fc, XXH3_64bits(key, len), key, (uint32_t)len) : 0;
 
 	return s ? &fc->ent[s - 1] : NULL;
 }
@@ -532,7 +505,7 @@ void filecache_free(struct filecache *fc)
 		return;
 	clear(fc);
 	free(fc->ent);
-	free(fc->slot);
+	htab_release(&fc->index);
 	buf_release(&fc->file);
 	free(fc);
 }

@@ -83,10 +83,7 @@ static void fileset_add(struct fileset *fs, const char *path, size_t len, const 
 {
 	struct fileent *e;
 
-	if (fs->n == fs->cap) {
-		fs->cap = fs->cap ? fs->cap * 2 : 256;
-		fs->v = xreallocarray(fs->v, fs->cap, sizeof(*fs->v));
-	}
+	GROW(fs->v, fs->n, fs->cap);
 	e = &fs->v[fs->n++];
 	e->path = xstrndup(path, len);
 	filestat_from(&e->st, st);

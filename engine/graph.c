@@ -9,43 +9,17 @@
 #include "key.h"
 #include "util.h"
 
-struct gslot {
+/* A name or alias of a task, in the graph's index. */
+struct gname {
 	const char *name; /* points into the task's name or alias */
+	uint64_t h;
 	struct task *task;
 };
-
-void strv_push(struct strv *sv, const char *s)
-{
-	if (sv->n == sv->cap) {
-		sv->cap = sv->cap ? sv->cap * 2 : 4;
-		sv->v = xreallocarray(sv->v, sv->cap, sizeof(*sv->v));
-	}
-	sv->v[sv->n++] = xstrdup(s);
-}
-
-void strv_release(struct strv *sv)
-{
-	for (size_t i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
-	sv->v = NULL;
-	sv->n = sv->cap = 0;
-}
-
-static int cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void strv_sort(struct strv *sv)
-{
-	if (sv->n > 1)
-		qsort(sv->v, sv->n, sizeof(*sv->v), cmpstr);
-}
 
 void graph_init(struct graph *g)
 {
 	memset(g, 0, sizeof(*g));
+	g->index = (struct htab)HTAB_INIT(struct gname, h);
 }
 
 void task_free(struct task *t)
@@ -86,9 +60,10 @@ void graph_release(struct graph *g)
 	}
 	free(g->tasks);
 	free(g->pools);
-	free(g->slots);
+	free(g->names);
+	htab_release(&g->index);
 	strv_release(&g->defaults);
-	memset(g, 0, sizeof(*g));
+	graph_init(g);
 }
 
 struct task *task_new(const char *name)
@@ -100,45 +75,35 @@ struct task *task_new(const char *name)
 	return t;
 }
 
-static size_t slot_of(const struct graph *g, const char *name)
+static struct gname *lookup(const struct graph *g, const char *name)
 {
-	size_t mask = g->nslots - 1;
-	size_t i = (size_t)XXH3_64bits(name, strlen(name)) & mask;
+	uint64_t h = XXH3_64bits(name, strlen(name));
+	size_t pos = 0, i;
 
-	while (g->slots[i].name && strcmp(g->slots[i].name, name) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
-
-static void grow_slots(struct graph *g)
-{
-	struct gslot *old = g->slots;
-	size_t nold = g->nslots;
-
-	g->nslots = nold ? nold * 2 : 64;
-	g->slots = xcalloc(g->nslots, sizeof(*g->slots));
-	for (size_t i = 0; i < nold; i++)
-		if (old[i].name)
-			g->slots[slot_of(g, old[i].name)] = old[i];
-	free(old);
+	while ((i = htab_next(&g->index, g->names, h, &pos)) != HTAB_END)
+		if (strcmp(g->names[i].name, name) == 0)
+			return &g->names[i];
+	return NULL;
 }
 
 static int add_name(struct graph *g, const char *name, struct task *t)
 {
-	size_t i;
+	struct gname *o = lookup(g, name);
 
-	if ((g->used + 1) * 2 > g->nslots)
-		grow_slots(g);
-	i = slot_of(g, name);
-	if (g->slots[i].name) {
-		struct task *o = g->slots[i].task;
+	if (o)
 		return error("%s: task name '%s' is already used by task '%s' at %s", t->where ? t->where : "?", name,
-		             o->name, o->where ? o->where : "?");
-	}
-	g->slots[i].name = name;
-	g->slots[i].task = t;
-	g->used++;
+		             o->task->name, o->task->where ? o->task->where : "?");
+	GROW(g->names, g->nnames, g->capnames);
+	g->names[g->nnames] = (struct gname){name, XXH3_64bits(name, strlen(name)), t};
+	htab_add(&g->index, g->names, g->nnames++);
 	return 0;
+}
+
+/* slot_name: the name in slot i of the index, or NULL (a walk in table order, as the suggestions have always
+ * been made). */
+static const char *slot_name(const struct graph *g, size_t i)
+{
+	return g->index.slot[i] ? g->names[g->index.slot[i] - 1].name : NULL;
 }
 
 int graph_add(struct graph *g, struct task *t)
@@ -148,19 +113,16 @@ int graph_add(struct graph *g, struct task *t)
 	for (size_t i = 0; i < t->aliases.n; i++)
 		if (add_name(g, t->aliases.v[i], t) < 0)
 			return -1;
-	if (g->ntasks == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 16;
-		g->tasks = xreallocarray(g->tasks, g->cap, sizeof(*g->tasks));
-	}
+	GROW(g->tasks, g->ntasks, g->cap);
 	g->tasks[g->ntasks++] = t;
 	return 0;
 }
 
 struct task *graph_find(const struct graph *g, const char *name)
 {
-	if (!g->nslots)
-		return NULL;
-	return g->slots[slot_of(g, name)].task;
+	struct gname *n = lookup(g, name);
+
+	return n ? n->task : NULL;
 }
 
 struct pool *graph_pool(struct graph *g, const char *name)
@@ -211,8 +173,8 @@ void graph_suggest(const struct graph *g, const char *name, struct buf *b)
 	const char *best = NULL;
 	size_t bestd = strlen(name) / 3 + 1;
 
-	for (size_t i = 0; i < g->nslots; i++) {
-		const char *n = g->slots[i].name;
+	for (size_t i = 0; i < g->index.nslot; i++) {
+		const char *n = slot_name(g, i);
 		if (!n)
 			continue;
 		size_t d = edit_distance(name, n, bestd);
@@ -226,14 +188,14 @@ void graph_suggest(const struct graph *g, const char *name, struct buf *b)
 	}
 	/* else the name that has every word typed and the fewest others ("v3-build-dev": "v3-docker-build-dev") */
 	size_t fewest = SIZE_MAX, extra;
-	for (size_t i = 0; !best && i < g->nslots; i++) {
-		const char *n = g->slots[i].name;
+	for (size_t i = 0; !best && i < g->index.nslot; i++) {
+		const char *n = slot_name(g, i);
 		if (n && has_words(n, name, &extra) && extra < fewest)
 			fewest = extra;
 	}
 	const char *words = NULL;
-	for (size_t i = 0; fewest != SIZE_MAX && i < g->nslots; i++) {
-		const char *n = g->slots[i].name;
+	for (size_t i = 0; fewest != SIZE_MAX && i < g->index.nslot; i++) {
+		const char *n = slot_name(g, i);
 		if (n && has_words(n, name, &extra) && extra == fewest && (!words || strcmp(n, words) < 0))
 			words = n;
 	}
@@ -313,10 +275,7 @@ static int visit(struct planner *p, struct task *t)
 			return -1;
 	p->depth--;
 	t->mark = MARK_DONE;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		p->out = xreallocarray(p->out, p->cap, sizeof(*p->out));
-	}
+	GROW(p->out, p->n, p->cap);
 	p->out[p->n++] = t;
 	return 0;
 }

@@ -6,22 +6,14 @@
 #include <stdint.h>
 
 #include "hash.h"
+#include "htab.h"
+#include "util.h"
 
 struct buf;
 struct keyenv;
 struct keyinputs;
 struct keyparts;
 struct task;
-
-/* A list of owned strings. */
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-void strv_push(struct strv *sv, const char *s);
-void strv_release(struct strv *sv);
-/* strv_cmp_sort: sort in place, bytewise. */
-void strv_sort(struct strv *sv);
 
 enum task_flags {
 	TASK_ALWAYS = 1 << 0,   /* run every time, never skipped */
@@ -119,10 +111,12 @@ struct graph {
 	size_t npools;
 	struct strv defaults;
 	/* name and alias lookup */
-	struct gslot *slots;
-	size_t nslots, used;
+	struct gname *names;
+	size_t nnames, capnames;
+	struct htab index;
 };
 
+/* graph_init: an empty graph; graph_release frees it. */
 void graph_init(struct graph *g);
 /* graph_release: frees every task (calling ops->release) and pool. */
 void graph_release(struct graph *g);

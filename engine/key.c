@@ -60,10 +60,7 @@ void keyparts_add(struct keyparts *kp, const char *name, const struct hash128 *h
 {
 	struct keypart *p;
 
-	if (kp->n == kp->cap) {
-		kp->cap = kp->cap ? kp->cap * 2 : 32;
-		kp->v = xreallocarray(kp->v, kp->cap, sizeof(*kp->v));
-	}
+	GROW(kp->v, kp->n, kp->cap);
 	p = &kp->v[kp->n++];
 	p->h = *h;
 	p->name = arena_put(kp->arena, name, strlen(name));

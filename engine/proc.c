@@ -89,12 +89,16 @@ volatile int *signals_flag(void)
 	return &stop_flag;
 }
 
-short proc_spawnattr(posix_spawnattr_t *attr)
+int proc_start(pid_t *pid, char *const *argv, const struct spawnopts *o)
 {
+	static const int nullmode[3] = {O_RDONLY, O_WRONLY, O_WRONLY};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	sigset_t none, defaults;
 	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	int err;
 
-	posix_spawnattr_init(attr);
+	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigemptyset(&defaults);
 	sigaddset(&defaults, SIGINT);
@@ -102,39 +106,45 @@ short proc_spawnattr(posix_spawnattr_t *attr)
 	sigaddset(&defaults, SIGHUP);
 	sigaddset(&defaults, SIGPIPE);
 	sigaddset(&defaults, SIGCHLD);
-	posix_spawnattr_setsigmask(attr, &none);
-	posix_spawnattr_setsigdefault(attr, &defaults);
-	posix_spawnattr_setflags(attr, flags);
-	return flags;
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	if (o->pgroup) {
+		flags |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(&attr, 0);
+	}
+	posix_spawnattr_setflags(&attr, flags);
+	posix_spawn_file_actions_init(&fa);
+	for (int i = 0; i < 3; i++) {
+		if (o->fd[i] == PROC_NULL)
+			posix_spawn_file_actions_addopen(&fa, i, "/dev/null", nullmode[i], 0);
+		else if (o->fd[i] >= 0)
+			posix_spawn_file_actions_adddup2(&fa, o->fd[i], i);
+	}
+	if (o->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
+	if (o->closefrom)
+		posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	err = posix_spawnp(pid, o->file ? o->file : argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return err;
 }
 
 static int spawn(pid_t *pid, char *const *argv, const char *cwd, int console, int infd, int outfd)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
+	struct spawnopts o = {NULL, {PROC_INHERIT, PROC_INHERIT, PROC_INHERIT}, cwd, !console, 0};
 	int err;
 
-	posix_spawn_file_actions_init(&fa);
-	short flags = proc_spawnattr(&attr);
-	if (!console) {
-		flags |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(&attr, 0);
-		if (infd < 0)
-			posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	}
 	if (infd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, infd, 0);
+		o.fd[0] = infd;
+	else if (!console)
+		o.fd[0] = PROC_NULL;
 	if (outfd >= 0) {
-		posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+		o.fd[1] = outfd;
 		if (!console)
-			posix_spawn_file_actions_adddup2(&fa, outfd, 2);
+			o.fd[2] = outfd;
 	}
-	if (cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	posix_spawnattr_setflags(&attr, flags);
-	err = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	err = proc_start(pid, argv, &o);
 	if (err) {
 		errno = err;
 		if (cwd)

@@ -2,7 +2,6 @@
 #ifndef SB_PROC_H
 #define SB_PROC_H
 
-#include <spawn.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -14,10 +13,23 @@ struct job {
 	int console;
 };
 
-/* proc_spawnattr: init attr (the caller destroys it) for a child that starts with no signal blocked and SIGINT,
- * SIGTERM, SIGHUP, SIGPIPE and SIGCHLD at their defaults, whatever this process does with them; returns the
- * posix_spawnattr flags it set, for the caller to add to. */
-short proc_spawnattr(posix_spawnattr_t *attr);
+/* What a child started by proc_start gets. */
+enum {
+	PROC_INHERIT = -1, /* the descriptor stays ours (as inherited) */
+	PROC_NULL = -2,    /* /dev/null */
+};
+struct spawnopts {
+	const char *file; /* the program; NULL: argv[0] */
+	int fd[3];        /* its stdin, stdout and stderr: a descriptor of ours, PROC_INHERIT or PROC_NULL */
+	const char *cwd;  /* where it runs; NULL: here */
+	int pgroup;       /* it leads a process group of its own */
+	int closefrom;    /* every descriptor from 3 up is closed in it, not only the close-on-exec ones */
+};
+
+/* proc_start: the one way sindri-build starts a process. argv (PATH lookup when the program has no '/') starts with no
+ * signal blocked and SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGCHLD at their defaults, whatever this process does with
+ * them (it ignores SIGPIPE). 0 with *pid set, or an errno value (nothing printed). */
+int proc_start(pid_t *pid, char *const *argv, const struct spawnopts *o);
 /* proc_spawn: start argv (PATH lookup when argv[0] has no '/') in j. console: stdin/stdout/stderr inherited and
  * the child stays in our process group (it gets the terminal's ^C); otherwise stdin is /dev/null, output goes to a
  * pipe and the child leads its own process group. infd >= 0: the child's stdin instead (the caller still owns it).

@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include "hash.h"
+#include "htab.h"
 #include "state.h"
 #include "util.h"
 
@@ -33,9 +34,9 @@ enum {
 
 static const char magic[4] = {'S', 'B', 'T', 'L'};
 
-/* One name seen in the log; kept after a tombstone (live 0) so the open-addressing table never deletes. */
+/* One name seen in the log; kept after a tombstone (live 0), since the index never deletes. */
 struct slot {
-	char *name; /* NULL: empty slot */
+	char *name;
 	uint64_t hash;
 	struct taskrec rec;
 	int live;
@@ -46,8 +47,9 @@ struct state {
 	int flags;
 	int lockfd, logfd;
 	off_t loglen; /* bytes of the log known to be valid: appends follow them */
-	struct slot *slots;
-	size_t cap, used, live;
+	struct slot *slots; /* in the order the names were first seen */
+	size_t nslots, cap, live;
+	struct htab index;  /* over slots */
 	size_t nframes; /* frames after the header, live or dead */
 };
 
@@ -95,31 +97,12 @@ static uint32_t checksum(const void *p, size_t n)
 
 static struct slot *lookup(const struct state *s, const char *name, uint64_t h)
 {
-	size_t i, mask = s->cap - 1;
+	size_t pos = 0, i;
 
-	if (!s->cap)
-		return NULL;
-	for (i = h & mask; s->slots[i].name; i = (i + 1) & mask)
-		if (s->slots[i].hash == h && strcmp(s->slots[i].name, name) == 0)
+	while ((i = htab_next(&s->index, s->slots, h, &pos)) != HTAB_END)
+		if (strcmp(s->slots[i].name, name) == 0)
 			return &s->slots[i];
 	return NULL;
-}
-
-static void grow(struct state *s)
-{
-	struct slot *old = s->slots;
-	size_t oldcap = s->cap, i, j;
-
-	s->cap = oldcap ? oldcap * 2 : 64;
-	s->slots = xcalloc(s->cap, sizeof(*s->slots));
-	for (i = 0; i < oldcap; i++) {
-		if (!old[i].name)
-			continue;
-		for (j = old[i].hash & (s->cap - 1); s->slots[j].name; j = (j + 1) & (s->cap - 1))
-			;
-		s->slots[j] = old[i];
-	}
-	free(old);
 }
 
 /* intern: the slot of name (n bytes, no NUL inside), created not live when new. */
@@ -128,21 +111,17 @@ static struct slot *intern(struct state *s, const char *name, size_t n)
 	char *copy = xstrndup(name, n);
 	uint64_t h = XXH3_64bits(name, n);
 	struct slot *sl = lookup(s, copy, h);
-	size_t i;
 
 	if (sl) {
 		free(copy);
 		return sl;
 	}
-	if ((s->used + 1) * 2 > s->cap)
-		grow(s);
-	for (i = h & (s->cap - 1); s->slots[i].name; i = (i + 1) & (s->cap - 1))
-		;
-	sl = &s->slots[i];
+	GROW(s->slots, s->nslots, s->cap);
+	sl = &s->slots[s->nslots];
 	sl->name = copy;
 	sl->hash = h;
 	sl->live = 0;
-	s->used++;
+	htab_add(&s->index, s->slots, s->nslots++);
 	return sl;
 }
 
@@ -440,9 +419,10 @@ static void state_free(struct state *s)
 	/* closing the last descriptor of the lock file releases the lock */
 	if (s->lockfd >= 0)
 		close(s->lockfd);
-	for (i = 0; i < s->cap; i++)
+	for (i = 0; i < s->nslots; i++)
 		free(s->slots[i].name);
 	free(s->slots);
+	htab_release(&s->index);
 	free(s->path);
 	free(s->dir);
 	free(s);
@@ -510,6 +490,7 @@ struct state *state_open(const char *dir, int flags)
 	s->path = xasprintf("%s/tasks", dir);
 	s->flags = flags;
 	s->lockfd = s->logfd = -1;
+	s->index = (struct htab)HTAB_INIT(struct slot, hash);
 	if (flags & STATE_WRITE) {
 		if (mkdir_private(dir) < 0) {
 			error("cannot create state directory '%s':", dir);
@@ -611,8 +592,8 @@ static const struct slot **sorted(const struct state *s)
 	const struct slot **v = xreallocarray(NULL, s->live, sizeof(*v));
 	size_t i, n = 0;
 
-	for (i = 0; i < s->cap; i++)
-		if (s->slots[i].name && s->slots[i].live)
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].live)
 			v[n++] = &s->slots[i];
 	qsort(v, n, sizeof(*v), by_name);
 	return v;

@@ -87,6 +87,20 @@ void *xreallocarray(void *p, size_t n, size_t size)
 	return xrealloc(p, n * size);
 }
 
+void *xgrow(void *p, size_t *cap, size_t n, size_t size)
+{
+	size_t want = *cap ? *cap : 8;
+
+	while (want < n) {
+		if (want > SIZE_MAX / 2)
+			fatal("out of memory: array of %zu elements", n);
+		want *= 2;
+	}
+	p = xreallocarray(p, want, size);
+	*cap = want;
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
@@ -211,6 +225,32 @@ char *buf_detach(struct buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return s;
+}
+
+void strv_push(struct strv *sv, const char *s)
+{
+	GROW(sv->v, sv->n, sv->cap);
+	sv->v[sv->n++] = xstrdup(s);
+}
+
+void strv_release(struct strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(struct strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), cmpstr);
 }
 
 int read_link(int dirfd, const char *path, struct buf *b)

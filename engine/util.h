@@ -17,6 +17,15 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* xgrow: p, an array of *cap elements of size bytes, grown to hold at least n (*cap at least doubles, so pushing one
+ * at a time costs linear time). Use GROW. */
+void *xgrow(void *p, size_t *cap, size_t n, size_t size);
+/* GROW: make room in array p, of capacity cap (a size_t lvalue), for an element at index n (one more after n). */
+#define GROW(p, n, cap)                                                                                               \
+	do {                                                                                                           \
+		if ((n) >= (cap))                                                                                      \
+			(p) = xgrow((p), &(cap), (n) + 1, sizeof(*(p)));                                               \
+	} while (0)
 
 /* Messages go to stderr prefixed "sindri-build: ". A fmt ending in ':' gets ' ' + strerror(errno) appended. */
 void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -43,6 +52,17 @@ void buf_reset(struct buf *b);
 void buf_release(struct buf *b);
 /* buf_detach: hand the NUL-terminated string to the caller (who frees it) and reset b. */
 char *buf_detach(struct buf *b);
+
+/* struct strv: a list of owned strings. Owner calls strv_release. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+/* strv_push: append a copy of s. */
+void strv_push(struct strv *sv, const char *s);
+void strv_release(struct strv *sv);
+/* strv_sort: sort in place, bytewise. */
+void strv_sort(struct strv *sv);
 
 /* read_file: read a whole file into b (appending). Returns 0, or -1 with errno set (nothing printed). */
 int read_file(const char *path, struct buf *b);

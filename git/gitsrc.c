@@ -453,8 +453,7 @@ static void nearest(git_repository *repo, const char *ref, struct buf *out)
 			name += strlen(spaces[s].prefix);
 			if (strcmp(name, "HEAD") == 0)
 				continue;
-			if (n == cap)
-				v = xreallocarray(v, cap = cap ? cap * 2 : 16, sizeof(*v));
+			GROW(v, n, cap);
 			v[n].name = xstrdup(name);
 			v[n].kind = spaces[s].kind;
 			v[n++].dist = edit_distance(ref, name, 256);
@@ -665,8 +664,7 @@ int gitsrc_list(const char *cachedir, struct gitsrc_entry **out, size_t *n, stru
 			free(dir);
 			continue;
 		}
-		if (*n == cap)
-			*out = xreallocarray(*out, cap = cap ? cap * 2 : 8, sizeof(**out));
+		GROW(*out, *n, cap);
 		struct gitsrc_entry *x = &(*out)[(*n)++];
 		memset(x, 0, sizeof(*x));
 		x->dir = dir;

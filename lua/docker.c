@@ -714,6 +714,35 @@ static int l_prune_cache_id(lua_State *L)
 	return 1;
 }
 
+/* prune_cache_ids{ id, ... }: bytes freed and records deleted; records already gone are no error. */
+static int l_prune_cache_ids(lua_State *L)
+{
+	size_t n, i;
+	const char **ids;
+	struct docker *d;
+	int64_t reclaimed = 0;
+	size_t deleted = 0;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = lua_rawlen(L, 1);
+	ids = lua_newuserdatauv(L, (n ? n : 1) * sizeof(*ids), 0); /* freed by Lua, whatever fails below */
+	for (i = 0; i < n; i++) {
+		lua_rawgeti(L, 1, (lua_Integer)i + 1);
+		ids[i] = lua_tostring(L, -1);
+		luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING && *ids[i], 1, "a list of build-cache record ids");
+		lua_pop(L, 1); /* the string stays alive in the table */
+	}
+	if (!(d = client(L, 1)))
+		return 2;
+	rc = docker_build_prune_ids(d, ids, n, &reclaimed, &deleted);
+	if (rc < 0)
+		return fail(L, "cannot prune %zu build-cache records", n);
+	lua_pushinteger(L, (lua_Integer)reclaimed);
+	lua_pushinteger(L, (lua_Integer)deleted);
+	return 2;
+}
+
 static const char *const prune_opts[] = {"all", NULL};
 static const unsigned prune_flags[] = {DOCKER_PRUNE_ALL};
 
@@ -760,7 +789,8 @@ static const luaL_Reg docker_lib[] = {
 	{"tag", l_tag}, {"rmi", l_rmi}, {"containers", l_containers}, {"inspect_container", l_inspect_container},
 	{"create_container", l_create_container}, {"start", l_start}, {"stop", l_stop}, {"rm", l_rm},
 	{"volume_create", l_volume_create}, {"inspect_volume", l_inspect_volume}, {"volume_rm", l_volume_rm},
-	{"build_cache", l_build_cache}, {"prune_cache_id", l_prune_cache_id}, {"prune_cache", l_prune_cache},
+	{"build_cache", l_build_cache}, {"prune_cache_id", l_prune_cache_id},
+	{"prune_cache_ids", l_prune_cache_ids}, {"prune_cache", l_prune_cache},
 	{"df", l_df}, {NULL, NULL},
 };
 

@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +23,9 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "proc.h"
 #include "regauth.h"
 #include "util.h"
-
-extern char **environ;
 
 /* The server URL the docker CLI files Docker Hub's credentials under. */
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
@@ -465,7 +463,7 @@ static void first_line(struct buf *b, const char *s)
 /* helper_get: run docker-credential-<name> get for server; 1 with *cred filled, 0 when it has none, -1. */
 static int helper_get(const char *name, const char *server, const char *why, struct regauth_cred *cred, struct buf *err)
 {
-	posix_spawn_file_actions_t fa;
+	struct spawnopts so = {NULL, {PROC_INHERIT, PROC_INHERIT, PROC_INHERIT}, NULL, 0, 0};
 	struct buf out = BUF_INIT, errout = BUF_INIT, perr = BUF_INIT;
 	int in[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, fds[2], status = 0, rc, ret = -1, i, late;
 	char *prog, *argv[3];
@@ -488,12 +486,10 @@ static int helper_get(const char *name, const char *server, const char *why, str
 		buf_addf(err, "cannot run '%s': %s", prog, strerror(errno));
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	so.fd[0] = in[0];
+	so.fd[1] = outp[1];
+	so.fd[2] = errp[1];
+	rc = proc_start(&pid, argv, &so);
 	close(in[0]);
 	close(outp[1]);
 	close(errp[1]);

@@ -21,10 +21,11 @@
 
 #include <curl/curl.h>
 
-#include "graph.h"
+#include "http.h"
 #include "json.h"
 #include "regauth.h"
 #include "registry.h"
+#include "proc.h"
 #include "regwire.h"
 #include "util.h"
 
@@ -224,8 +225,9 @@ struct registry *registry_open(const char *repo_ref, struct buf *err)
 		buf_reset(&why);
 		buf_adds(&why, m);
 		free(m);
-	} else if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(r->curl = curl_easy_init()))
+	} else if (!(r->curl = http_open(r->errbuf, on_body, on_header, r->loopback, signals_flag()))) {
 		buf_addf(&why, "cannot initialize libcurl for registry '%s'", r->host);
+	}
 	if (why.len) {
 		if (err)
 			buf_add(err, why.data, why.len);
@@ -235,19 +237,7 @@ struct registry *registry_open(const char *repo_ref, struct buf *err)
 		registry_close(r);
 		return NULL;
 	}
-	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "sindri-build");
-	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-	/* A proxy from the environment must not divert requests meant for this machine. */
-	if (r->loopback)
-		curl_easy_setopt(r->curl, CURLOPT_PROXY, "");
 	buf_adds(&r->msg, "");
 	return r;
 }
@@ -256,10 +246,7 @@ void registry_close(struct registry *reg)
 {
 	if (!reg)
 		return;
-	if (reg->curl) {
-		curl_easy_cleanup(reg->curl);
-		curl_global_cleanup();
-	}
+	http_close(reg->curl);
 	regauth_wipe(&reg->authz);
 	regauth_cred_release(&reg->cred);
 	buf_release(&reg->msg);
@@ -344,6 +331,9 @@ static int unreachable(struct registry *r, CURLcode rc, const char *url)
 		snprintf(why, sizeof(why), "its TLS certificate is not trusted: %s", curl_says);
 	} else if (rc == CURLE_SSL_CONNECT_ERROR) {
 		snprintf(why, sizeof(why), "TLS failed: %s (if it speaks plain http, set REGISTRY_INSECURE=1)", curl_says);
+	} else if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		verb = "interrupted: abandoned a request to", kind = -1;
+		snprintf(why, sizeof(why), "a signal arrived");
 	} else if (rc == CURLE_WRITE_ERROR) {
 		verb = "cannot use", kind = -1;
 		snprintf(why, sizeof(why), "it sent an answer larger than %u bytes", MAX_BODY);

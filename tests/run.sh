@@ -1,8 +1,39 @@
 #!/bin/sh
 # run.sh: run every unit test binary and shell test, then print one closing line with the totals.
 # SB: the sindri-build binary; UNIT_DIR: where the unit test binaries are. ONLY=pattern runs matching tests.
+# JOBS=n runs n tests at a time (default: the number of CPUs, at most 4); the tests that clear the whole shared
+# BuildKit cache or count its records exactly (EXCLUSIVE) run afterwards, alone. Each test's result is printed
+# when it ends, with its seconds; the whole output of each failed test follows the last one.
 : "${SB:?}" "${UNIT_DIR:?}"
 here=$(cd "$(dirname "$0")" && pwd)
+
+# run.sh --one TEST RESULTS: run one test; write RESULTS/NAME.res ("rc pass fail secs") and RESULTS/NAME.log.
+if [ "${1:-}" = --one ]; then
+	t=$2
+	name=$(basename "$t")
+	log=$3/$name.log
+	t0=$(date +%s)
+	case "$t" in
+	*.sh) SB="$SB" sh "$t" >"$log" 2>&1 ;;
+	*) (cd "$here/.." && "$t") >"$log" 2>&1 ;;
+	esac
+	rc=$?
+	secs=$(($(date +%s) - t0))
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+	p=${p:-0}
+	f=${f:-0}
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1 # a crash or a test that died before its closing line
+	echo "$rc $p $f $secs" >"$3/$name.res"
+	if [ "$f" -ne 0 ]; then
+		echo "FAIL $name (exit $rc, ${secs}s): its output follows the last test"
+	else
+		echo "ok   $name: $line (${secs}s)"
+	fi
+	exit 0
+fi
+
 # The Docker tests need an engine and the busybox:local base image; set them up when we can (root).
 if [ "$(id -u)" = 0 ] && [ -f "$here/lib/docker-setup.sh" ]; then
 	if ! sh "$here/lib/docker-setup.sh" >"${TMPDIR:-/tmp}/sb-docker-setup.log" 2>&1; then
@@ -11,37 +42,44 @@ if [ "$(id -u)" = 0 ] && [ -f "$here/lib/docker-setup.sh" ]; then
 		[ "${CI:-}" = true ] && exit 1
 	fi
 fi
-pass=0
-fail=0
-failed=""
-log=$(mktemp)
+# t0020 clears all BuildKit cache (cache-clear-hard); integ_dockerapi checks that a prune removed exactly one record
+EXCLUSIVE=${EXCLUSIVE:-"integ_dockerapi t0020-sindri.sh"}
+cpus=$(nproc 2>/dev/null || echo 1)
+[ "$cpus" -gt 4 ] && cpus=4
+JOBS=${JOBS:-$cpus}
+results=$(mktemp -d "${TMPDIR:-/tmp}/sb-run.XXXXXX")
+trap 'rm -rf "$results"' EXIT
+: >"$results/shared"
+: >"$results/alone"
 for t in "$UNIT_DIR"/* "$here"/sh/t*.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in *"${ONLY:-}"*) ;; *) continue ;; esac
-	case "$t" in
-	*.sh) SB="$SB" sh "$t" >"$log" 2>&1 ;;
-	*) [ -x "$t" ] || continue; (cd "$here/.." && "$t") >"$log" 2>&1 ;;
-	esac
-	rc=$?
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
-	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
-	p=${p:-0}
-	f=${f:-0}
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1 # a crash or a test that died before its closing line
+	case "$t" in *.sh) ;; *) [ -x "$t" ] || continue ;; esac
+	list=shared
+	for x in $EXCLUSIVE; do [ "$(basename "$t")" = "$x" ] && list=alone; done
+	echo "$t" >>"$results/$list"
+done
+xargs -P "$JOBS" -I{} sh "$0" --one {} "$results" <"$results/shared"
+xargs -P 1 -I{} sh "$0" --one {} "$results" <"$results/alone"
+
+pass=0
+fail=0
+failed=""
+for t in $(cat "$results/shared" "$results/alone"); do
+	name=$(basename "$t")
+	if [ -f "$results/$name.res" ]; then
+		read -r rc p f secs <"$results/$name.res"
+	else
+		rc=1 p=0 f=1 # interrupted before it ended
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
-	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
-		failed="$failed $(basename "$t")"
-		echo "--- $(basename "$t") (exit $rc)"
-		cat "$log"
-	else
-		echo "ok   $(basename "$t"): $line"
+	if [ "$f" -ne 0 ]; then
+		failed="$failed $name"
+		echo "--- $name (exit $rc)"
+		cat "$results/$name.log" 2>/dev/null
 	fi
 done
-rm -f "$log"
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

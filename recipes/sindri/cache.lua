@@ -115,21 +115,23 @@ function M.remove_images(which, dry)
   return n
 end
 
--- prune_where: prune, one by one, the BuildKit records not in use for which prune(record, now) is true.
+-- prune_where: prune the BuildKit records not in use for which prune(record, now) is true (by id, a few hundred
+-- to a request: the engine reads all its records for each).
 local function prune_where(prune, what, dry)
-  local now, freed, n = os.time(), 0, 0
+  local now, ids = os.time(), {}
   for _, rec in ipairs(assert(docker.build_cache())) do
     if not rec.in_use and prune(rec, now) then
       if dry then
         lib.plan(lib.cmd { lib.docker_cli(), "builder", "prune", "-f", "--filter", "id=" .. rec.id } .. "  # "
           .. lib.human(rec.size))
-      else
-        local got = docker.prune_cache_id(rec.id)
-        if got then freed = freed + got; n = n + 1 end
       end
+      ids[#ids + 1] = rec.id
     end
   end
-  if not dry then print(string.format("pruned %d BuildKit cache records %s (%s)", n, what, lib.human(freed))) end
+  if dry then return end
+  local freed, n = docker.prune_cache_ids(ids)
+  if not freed then error("cannot prune the BuildKit cache: " .. tostring(n), 0) end
+  print(string.format("pruned %d BuildKit cache records %s (%s)", n, what, lib.human(freed)))
 end
 
 -- prune_younger: BuildKit records created within the last `secs`, pruned by id (the guide's promise;

@@ -90,21 +90,31 @@ task "volume" { always = true, run = function()
 end }
 
 task "cache" { always = true, run = function()
-  local mine
+  local mine, second
   for _, r in ipairs(assert(docker.build_cache())) do
-    if r.description:find(P, 1, true) then mine = r end
+    if r.description:find(P .. " > /probe", 1, true) then mine = r end
+    if r.description:find(P .. "-2 > /probe2", 1, true) then second = r end
   end
   put("cache_found", mine ~= nil)
   put("cache_types", math.type(mine.size), math.type(mine.created), mine.created > 1500000000,
       type(mine.shared), type(mine.id), math.type(mine.usage_count))
-  put("cache_pruned", math.type(docker.prune_cache_id(mine.id)))
-  local still = false
-  for _, r in ipairs(assert(docker.build_cache())) do
-    if r.id == mine.id then still = true end
+  -- the second RUN's record first: the first's is its parent, which the engine keeps while a child holds it
+  put("cache_pruned", math.type(docker.prune_cache_id(second.id)))
+  local function still(id)
+    for _, r in ipairs(assert(docker.build_cache())) do
+      if r.id == id then return true end
+    end
+    return false
   end
-  put("cache_still", still)
-  put("cache_prune_missing", docker.prune_cache_id(mine.id))
+  put("cache_still", still(second.id))
+  put("cache_prune_missing", docker.prune_cache_id(second.id))
   put("cache_prune_filter", docker.prune_cache{ "id=^" .. P .. "-no-such-record$", all = true })
+  -- a list: one that is there, one already gone, one that never was (and an id with regexp characters)
+  local freed, n = docker.prune_cache_ids { mine.id, second.id, P .. ".no-such-record" }
+  put("cache_prune_ids", math.type(freed), n)
+  put("cache_ids_still", still(mine.id))
+  put("cache_prune_ids_none", docker.prune_cache_ids {})
+  put("cache_prune_ids_bad", pcall(docker.prune_cache_ids, { "" }))
 end }
 
 task "df" { always = true, run = function()
@@ -194,7 +204,7 @@ check "volume_rm again is false" is v_rm_again "false volume '$P-v2' not found"
 check "inspect_volume of a removed volume is false" is v_inspect_missing "false volume '$P-v2' not found"
 
 mkdir ctx
-printf 'FROM busybox:local\nRUN echo %s > /probe\n' "$P" >ctx/Dockerfile
+printf 'FROM busybox:local\nRUN echo %s > /probe\nRUN echo %s-2 > /probe2\n' "$P" "$P" >ctx/Dockerfile
 check "a BuildKit build with a RUN step" sh -c 'DOCKER_BUILDKIT=1 /usr/bin/docker build -q -t "$1" ctx >/dev/null 2>&1' - "$P-cache:1"
 sb P="$P" cache
 check "cache runs" rc_is 0
@@ -204,6 +214,10 @@ check "prune_cache_id returns the bytes reclaimed" is cache_pruned integer
 check "the pruned record is gone" is cache_still false
 check "pruning it again is false" sh -c "grep -q \"^false build-cache record '.*' not found$\" out/cache_prune_missing"
 check "prune_cache with a filter matching nothing" is cache_prune_filter "0 0"
+check "prune_cache_ids removes the records listed that are there" is cache_prune_ids "integer 1"
+check "the record it pruned is gone" is cache_ids_still false
+check "prune_cache_ids with no id asks nothing" is cache_prune_ids_none "0 0"
+check "prune_cache_ids refuses an empty id" sh -c "grep -q '^false .*list of build-cache record ids' out/cache_prune_ids_bad"
 
 sb P="$P" df
 check "df runs" rc_is 0

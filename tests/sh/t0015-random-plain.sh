@@ -6,12 +6,12 @@
 # classified against it (tests/lib/random.sh) and the round takes the worst class; a false skip or a stale output
 # fails. It runs with the watched tree on (an engine helper started for it, when a Docker engine answers) and off
 # (SINDRI_BUILD_WATCH=0). Without SEED, each mode runs a fixed seed whose rounds take every kind once in turn, then a
-# random seed that draws ROUNDS kinds (default 40; under the sanitizer build, SB_SANITIZED, both draw 10); the first
+# random seed that draws ROUNDS kinds (default 12; under the sanitizer build, SB_SANITIZED, both draw 4); the first
 # line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n, KINDS="a b" and WATCH="1 0" choose.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$T_TOP/tests/lib/random.sh"
 
-if [ -n "${SB_SANITIZED:-}" ]; then ROUNDS=${ROUNDS:-10}; else ROUNDS=${ROUNDS:-40}; fi
+if [ -n "${SB_SANITIZED:-}" ]; then ROUNDS=${ROUNDS:-4}; else ROUNDS=${ROUNDS:-12}; fi
 ALL_KINDS="$TREE_KINDS output-delete output-edit cmd-edit env-edit env-unset var-edit global-edit
 edit-during-run edit-during-run-restored helper-kill-edit"
 KINDS=${KINDS:-$ALL_KINDS}

@@ -1,5 +1,5 @@
 # t0090: every libFuzzer harness (tests/fuzz/fuzz_*.c, built by `make -f Makefile.bootstrap fuzz` into FUZZ_DIR)
-# runs its seeds, tests/fuzz/corpus/<name>/ (or <name> without fuzz_), and then FUZZ_SECONDS (default 10) of new
+# runs its seeds, tests/fuzz/corpus/<name>/ (or <name> without fuzz_), and then FUZZ_SECONDS (default 3) of new
 # inputs; a crash, a sanitizer report or a harness's own check fails, and its input is kept and printed. `make test`
 # sets FUZZ_DIR when clang is there; bench/fuzz.sh runs the harnesses for minutes.
 . "$(dirname "$0")/../lib/lib.sh"
@@ -8,7 +8,7 @@ if [ -z "${FUZZ_DIR:-}" ] || ! ls "$FUZZ_DIR"/fuzz_* >/dev/null 2>&1; then
 	echo "$T_NAME: 0 passed, 0 failed"
 	exit 0
 fi
-SECONDS_EACH=${FUZZ_SECONDS:-10}
+SECONDS_EACH=${FUZZ_SECONDS:-3}
 # the state harness writes a state directory per input: on tmpfs its fsyncs cost nothing
 SCRATCH=$T_ROOT
 if [ -d /dev/shm ] && [ -w /dev/shm ] && SCRATCH=$(mktemp -d /dev/shm/sb-fuzz.XXXXXX); then

@@ -20,6 +20,7 @@
 
 #include "dockerapi.h"
 #include "json.h"
+#include "proc.h"
 #include "t.h"
 #include "tnet.h"
 #include "util.h"
@@ -231,6 +232,58 @@ static void test_unreachable(void)
 	start = mono_ns();
 	check_unreachable(host, "connected, but no answer within 5 s", 6.5);
 	CHECK(seconds_since(start) > 4.5);
+	close(fd);
+}
+
+/* interrupted_child: in a child of its own (the signal flag cannot be unset), ^C 0.3 s into a request to an
+ * engine that never answers: the request is abandoned at once with one message, not after its timeout. The exit
+ * status says what failed (0: nothing). */
+static int interrupted_child(const char *host)
+{
+	struct docker *d;
+	int64_t start, reclaimed = 0;
+	pid_t me = getpid(), timer;
+	int ret;
+	char *msg;
+
+	signals_install();
+	d = docker_open(host);
+	fflush(NULL);
+	if ((timer = fork()) == 0) {
+		usleep(300000);
+		kill(me, SIGINT);
+		_exit(0);
+	}
+	capture_begin();
+	start = mono_ns();
+	ret = docker_build_prune_id(d, "x", &reclaimed);
+	msg = capture_end();
+	waitpid(timer, NULL, 0);
+	docker_close(d);
+	if (ret != -1)
+		return 1;
+	if (seconds_since(start) > 2.5) /* the ping alone would wait 5 s; the prune 600 s */
+		return 2;
+	if (!strstr(msg, "interrupted: the request to the Docker engine at") || strstr(msg, "cannot reach"))
+		return fprintf(stderr, "  message: %s", msg), 3;
+	free(msg);
+	return 0;
+}
+
+/* test_interrupted: a request in flight ends on SIGINT, both over libcurl and while an engine helper waits. */
+static void test_interrupted(void)
+{
+	char host[64];
+	int fd, port, status = -1;
+	pid_t pid;
+
+	fd = listener(&port);
+	snprintf(host, sizeof(host), "tcp://127.0.0.1:%d", port);
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		_exit(interrupted_child(host));
+	waitpid(pid, &status, 0);
+	CHECK_INT(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status), 0);
 	close(fd);
 }
 
@@ -701,6 +754,7 @@ int main(void)
 	test_addresses();
 	test_fake_engine();
 	test_unreachable();
+	test_interrupted();
 
 	/* The real engine, at DOCKER_HOST or the default socket. */
 	d = docker_open(NULL);

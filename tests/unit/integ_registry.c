@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "graph.h"
 #include "proc.h"
 #include "regauth.h"
 #include "registry.h"
@@ -176,6 +175,38 @@ static void test_creds(void)
 	use_creds(NULL, NULL, "citok", NULL);
 	check_cred(hub, "ghcr.io", 0, 1, "token:citok from REGISTRY_TOKEN");
 	use_creds(NULL, NULL, NULL, NULL);
+}
+
+/* A credential helper starts with clean signal state, although sindri-build ignores SIGPIPE: one that writes to a
+ * pipe whose reader left must die of it, as under a shell, not loop on EPIPE; and no signal is blocked in it. */
+static void test_helper_signals(void)
+{
+	static const char helper[] =
+	        "#!/bin/sh\ncat >/dev/null\n"
+	        "ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status)\n"
+	        "blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/$$/status)\n"
+	        "if [ $(( 0x$ign >> 12 & 1 )) = 1 ]; then echo 'SIGPIPE is ignored' >&2; exit 1; fi\n"
+	        "if [ $(( 0x$blk )) != 0 ]; then echo \"signals $blk are blocked\" >&2; exit 1; fi\n"
+	        "printf '{\"Username\":\"sig\",\"Secret\":\"clean\"}\\n'\n";
+	char *bin = xasprintf("%s/bin", tmp), *path = xasprintf("%s/docker-credential-sbsig", bin);
+	char *old = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin"), *newpath = xasprintf("%s:%s", bin, old);
+	sigset_t usr1, saved;
+	void (*pipe_was)(int) = signal(SIGPIPE, SIG_IGN);
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &saved);
+	mkdir(bin, 0700);
+	put_file(path, helper, 0755);
+	setenv("PATH", newpath, 1);
+	check_cred("{\"credHelpers\":{\"ghcr.io\":\"sbsig\"}}", "ghcr.io", 0, 1, "sig:clean from ");
+	setenv("PATH", old, 1);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	signal(SIGPIPE, pipe_was);
+	free(newpath);
+	free(old);
+	free(path);
+	free(bin);
 }
 
 /* check_ref: repo_ref opens as base + name, with the reference and login hint the docker CLI would use. */
@@ -818,6 +849,7 @@ int main(void)
 	test_challenges("tests/golden/registry/challenges");
 	test_base64();
 	test_creds();
+	test_helper_signals();
 	test_refs();
 	test_fake();
 	test_real();
