@@ -60,6 +60,7 @@ static void usage(FILE *f)
 	      "  -o file     the file -t ninja writes (default: build.ninja)\n"
 	      "  --config F  CONFIG=F;  --yes  YES=1;  --json  JSON=1;  --from-source  FROM_SOURCE=1;\n"
 	      "              --push  PUSH=1;  --strict-cache  STRICT_CACHE=1\n"
+	      "  --remote    with -t explain: compare with what the remote cache published\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Without a sindri-build.lua, in a Sindri checkout (v3/Cargo.toml), the stock Sindri recipes are used.\n",
@@ -104,6 +105,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"from-source", no_argument, NULL, 'S'},
 		{"push", no_argument, NULL, 'P'},
 		{"strict-cache", no_argument, NULL, 'X'},
+		{"remote", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	long n;
@@ -159,6 +161,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'S': strv_push(&o->vars, "FROM_SOURCE=1"); break;
 		case 'P': strv_push(&o->vars, "PUSH=1"); break;
 		case 'X': strv_push(&o->vars, "STRICT_CACHE=1"); break;
+		case 'R': o->b.remote = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': puts(VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -299,26 +302,37 @@ static int tool_stats(struct state *st)
 	return 0;
 }
 
-/* print_reason: -t explain's line for each task; a task with a plan function (a cycle) then says what it would do
- * inside, an up-to-date one with an explain function what it rests on (arg: the recipe). */
+/* What print_reason needs. */
+struct explain_arg {
+	struct recipe *r;
+	const struct keyenv *ke;
+	int remote; /* --remote */
+};
+
+/* print_reason: -t explain's line for each task; with --remote, what its shared cache published; a task with a
+ * plan function (a cycle) then says what it would do inside, an up-to-date one with an explain function what it
+ * rests on. */
 static void print_reason(struct task *t, int run, const char *why, void *arg)
 {
-	struct buf b = BUF_INIT;
+	struct explain_arg *ea = arg;
+	struct buf b = BUF_INIT, remote = BUF_INIT;
 
+	if (ea->remote && t->ops && t->ops->remote && t->ops->remote(t, ea->ke, &remote) < 0)
+		buf_reset(&remote);
 	if (!run) {
 		printf("%s: up to date\n", t->name);
-		if (arg)
-			recipe_explain_current(t, arg);
-		return;
+	} else {
+		printf("%s: would run:\n", t->name);
+		buf_adds(&b, why);
 	}
-	printf("%s: would run:\n", t->name);
-	buf_adds(&b, why);
-	for (char *line = strtok(b.data, "\n"); line; line = strtok(NULL, "\n"))
+	buf_adds(&b, remote.data ? remote.data : "");
+	for (char *line = b.data ? strtok(b.data, "\n") : NULL; line; line = strtok(NULL, "\n"))
 		printf("  %s\n", line);
 	buf_release(&b);
+	buf_release(&remote);
 	fflush(stdout);
-	if (arg)
-		recipe_plan(t, arg);
+	if (ea->r)
+		(run ? recipe_plan : recipe_explain_current)(t, ea->r);
 }
 
 /* tool_explain: -t explain, and -t key (keys_only) which computes the same keys without deciding. */
@@ -337,7 +351,8 @@ static int tool_explain(struct graph *g, struct task **targets, size_t n, struct
 		dry.plan = recipe_plan;
 		dry.plan_arg = r;
 		recipe_set_build(r, st, ke, &dry);
-		int ret = build_explain(g, targets, n, st, ke, print_reason, r) < 0 ? 1 : 0;
+		struct explain_arg ea = {r, ke, bo->remote};
+		int ret = build_explain(g, targets, n, st, ke, print_reason, &ea) < 0 ? 1 : 0;
 		recipe_set_build(r, NULL, NULL, NULL);
 		return ret;
 	}
@@ -476,6 +491,8 @@ static int run_tool(struct opts *o, struct graph *g, struct keyenv *ke, struct w
 	ke->fc = filecache_load(FILECACHE);
 	watched_answer(wt, ke->fc, build_epoch);
 	ke->readonly = !writes;
+	/* -t explain asks no registry (an absent base shows as such) unless --remote asks for the comparison */
+	ke->offline = strcmp(o->tool, "explain") == 0 && !o->b.remote;
 	if (strcmp(o->tool, "stats") == 0)
 		ret = tool_stats(st);
 	else if (strcmp(o->tool, "clean") == 0)
@@ -600,6 +617,7 @@ int main(int argc, char **argv)
 	ke.fc = filecache_load(FILECACHE);
 	watched_answer(&wt, ke.fc, build_epoch);
 	ke.readonly = readonly;
+	ke.offline = o.b.dry_run;
 	enginesrv_allow_start(!readonly);
 	struct build_tally tally = {0};
 	o.b.tally = &tally;

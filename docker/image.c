@@ -14,37 +14,13 @@
 #include "filecache.h"
 #include "fileset.h"
 #include "image.h"
+#include "imagecache.h"
 #include "json.h"
 #include "key.h"
 #include "proc.h"
 #include "registry.h"
 #include "secretargs.h"
 #include "util.h"
-
-struct images {
-	struct graph *g;
-	char *cli;
-	struct docker *d;
-	int failed;          /* the engine did not answer: say it once */
-	struct docker *(*shared)(void *arg); /* a client owned by the caller, asked for on first use */
-	void *arg;
-};
-
-/* Where a run gets the image from. */
-enum source { SRC_BUILD, SRC_PULL, SRC_LOAD, SRC_PUSH };
-
-struct image {
-	struct image_spec spec;
-	struct images *im;
-	char hex[HASH_HEX_LEN + 1];
-	enum source source;
-	char *remote_ref;    /* "<remote_cache>:<task>-<key>" for this run's key */
-	char *tar;           /* "<cache_dir>/<task>-<key>.tar" */
-	char *remote;        /* an unpinned remote source: "Dockerfile line N: ADD 'url'" */
-	struct strv absent;  /* external base images not in the engine: the build pulls them */
-	struct ctxseal *seal; /* the context the key covers, which the build reads (sealed) */
-	struct strv secret_args; /* the secrets whose digests the build passes to the steps that mount them */
-};
 
 struct images *images_new(struct graph *g, const char *docker_cli, struct docker *(*shared)(void *arg), void *arg)
 {
@@ -102,6 +78,7 @@ void image_spec_release(struct image_spec *spec)
 	free(spec->target);
 	free(spec->platform);
 	free(spec->remote_cache);
+	free(spec->push_note);
 	free(spec->cache_dir);
 	memset(spec, 0, sizeof(*spec));
 }
@@ -236,8 +213,9 @@ static int depends_on(const struct task *t, const struct task *d)
 	return 0;
 }
 
-/* add_bases: each image a needed stage starts from: another image task's key, or the engine's image ID. */
-static int add_bases(struct task *t, struct keyparts *kp, const struct dockerfile *df)
+/* add_bases: each image a needed stage starts from: another image task's key, or an external image's identity
+ * (imagebase.c). */
+static int add_bases(struct task *t, struct keyparts *kp, const struct dockerfile *df, const struct keyenv *ke)
 {
 	struct image *img = t->udata;
 	struct buf name = BUF_INIT;
@@ -269,19 +247,14 @@ static int add_bases(struct task *t, struct keyparts *kp, const struct dockerfil
 			hash_hex(&b->key, hex);
 			keyparts_add(kp, name.data, &b->key, hex);
 		} else {
-			struct docker *d = images_docker(img->im);
-			struct json *info = NULL;
-			static const char *const want[] = {"Id", NULL};
-			int r = d ? docker_image_inspect_members(d, ref, want, &info) : -1;
-			if (r < 0) {
-				ret = -1;
-			} else if (r == DOCKER_NOT_FOUND) {
-				keyparts_addstr(kp, name.data, "(not in the engine: the build pulls it)");
+			struct buf id = BUF_INIT;
+			int absent;
+			ret = imagebase_identity(img->im, ref, ke, &id, &absent);
+			if (ret == 0)
+				keyparts_addstr(kp, name.data, id.data ? id.data : "");
+			if (ret == 0 && absent)
 				strv_push(&img->absent, ref);
-			} else {
-				keyparts_addstr(kp, name.data, json_str(json_get(info, "Id"), "?"));
-			}
-			json_free(info);
+			buf_release(&id);
 		}
 		free(ref);
 	}
@@ -374,7 +347,7 @@ static int image_add_key(struct task *t, struct keyparts *kp, const struct keyen
 		secretargs_key(kp, &img->secret_args);
 	ctxseal_sent_dockerfile(img->seal, img->secret_args.n ? (sent.data ? sent.data : "") : NULL, sent.len);
 	buf_release(&sent);
-	if (add_context(t, kp, ke, df, &text) < 0 || add_bases(t, kp, df) < 0)
+	if (add_context(t, kp, ke, df, &text) < 0 || add_bases(t, kp, df, ke) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -438,36 +411,6 @@ int image_current(struct task *t, struct buf *why)
 	return r;
 }
 
-/* remote: whether the remote cache has the key tag: 1 yes, 0 no, -1 error (printed), -2 unusable but not fatal
- * (a warning was printed: the caller builds locally). */
-static int remote_has(struct task *t)
-{
-	struct image *img = t->udata;
-	struct buf err = BUF_INIT;
-	struct registry *reg = registry_open(img->spec.remote_cache, &err);
-	char *tag = xasprintf("%s-%s", t->name, img->hex);
-	int r;
-
-	if (!reg) {
-		r = error("image '%s': remote cache: %s", t->name, err.data ? err.data : "bad repository");
-		goto out;
-	}
-	r = registry_manifest_exists(reg, tag, NULL);
-	if (r < 0 && !img->spec.strict_cache) {
-		warn("image '%s': the remote cache '%s' cannot be used (%s); building locally", t->name,
-		     img->spec.remote_cache, registry_error(reg));
-		r = -2;
-	} else if (r < 0) {
-		r = error("image '%s': the remote cache '%s' cannot be used (%s); --strict-cache makes that an error",
-		          t->name, img->spec.remote_cache, registry_error(reg));
-	}
-out:
-	registry_close(reg);
-	buf_release(&err);
-	free(tag);
-	return r;
-}
-
 /* has_tag: whether an inspected image lists ref (with its implied ":latest") among its RepoTags. */
 static int has_tag(const struct json *info, const char *ref)
 {
@@ -495,7 +438,7 @@ static int image_check(struct task *t, const struct keyenv *ke, struct buf *why)
 	r = current(t, why, &first, &id);
 	if (r == 1 && img->spec.remote_cache && img->spec.push) {
 		/* CI pushes what it builds: an image that is here but not in the registry yet still has work to do */
-		int q = remote_has(t);
+		int q = imagecache_remote_has(t);
 		if (q == 0)
 			buf_addf(why, "image '%s' is current but not pushed to '%s' yet", img->spec.tags.v[0],
 			         img->spec.remote_cache);
@@ -637,18 +580,27 @@ static int prepare_once(struct task *t, const struct keyenv *ke, struct buf *cha
 	hash_hex(&t->key, img->hex);
 	img->source = SRC_BUILD;
 	free(img->remote_ref);
-	img->remote_ref = sp->remote_cache ? xasprintf("%s:%s-%s", sp->remote_cache, t->name, img->hex) : NULL;
+	free(img->pull_ref);
+	img->pull_ref = NULL;
+	img->remote_down = 0;
+	if (sp->remote_cache) {
+		char *tag = imagecache_tag(t->name, img->hex);
+		img->remote_ref = xasprintf("%s:%s", sp->remote_cache, tag);
+		free(tag);
+	} else {
+		img->remote_ref = NULL;
+	}
 	free(img->tar);
 	img->tar = sp->cache_dir ? xasprintf("%s/%s-%s.tar", sp->cache_dir, t->name, img->hex) : NULL;
 	int here = !sp->no_cache && image_current(t, &why) == 1;
 	buf_release(&why);
 	if (here && sp->remote_cache && sp->push) {
-		if (remote_has(t) == -1)
+		if (imagecache_remote_has(t) == -1)
 			return -1;
+		/* pushed in-process (image_run), so that an outage is a warning, not a failed command */
 		img->source = SRC_PUSH;
-		const char *argv[] = {img->im->cli, "push", img->remote_ref, NULL};
-		argv_set(t, argv);
-		return docker_image_tag(images_docker(img->im), sp->tags.v[0], img->remote_ref) == 0 ? 0 : -1;
+		t->run = RUN_FUNC;
+		return 0;
 	}
 	if (!sp->no_cache && img->tar && access(img->tar, R_OK) == 0) {
 		img->source = SRC_LOAD;
@@ -657,12 +609,13 @@ static int prepare_once(struct task *t, const struct keyenv *ke, struct buf *cha
 		return 0;
 	}
 	if (!sp->no_cache && sp->remote_cache) {
-		int r = remote_has(t);
+		int r = imagecache_pullable(t);
 		if (r == -1)
 			return -1;
 		if (r == 1) {
+			/* by digest: exactly the manifest whose config and input manifest were checked */
 			img->source = SRC_PULL;
-			const char *argv[] = {img->im->cli, "pull", img->remote_ref, NULL};
+			const char *argv[] = {img->im->cli, "pull", img->pull_ref, NULL};
 			argv_set(t, argv);
 			return 0;
 		}
@@ -722,45 +675,6 @@ static int retag(struct task *t, const char *ref)
 	return r == 1 ? 0 : -1;
 }
 
-/* save_tar: docker save the image into CACHE_DIR, through a temporary file so a failed save leaves no tar. */
-static int save_tar(struct task *t)
-{
-	struct image *img = t->udata;
-	char *tmp = xasprintf("%s.tmp.%ld", img->tar, (long)getpid());
-	char save[] = "save", dash_o[] = "-o";
-	char *argv[] = {img->im->cli, save, dash_o, tmp, img->spec.tags.v[0], NULL};
-	int r = 0;
-
-	if (mkdir_p(img->spec.cache_dir) < 0)
-		r = error("image '%s': cannot create the cache directory '%s':", t->name, img->spec.cache_dir);
-	else if (proc_run(argv, NULL, NULL) != 0 || rename(tmp, img->tar) < 0)
-		r = error("image '%s': cannot save '%s' to '%s'", t->name, img->spec.tags.v[0], img->tar);
-	if (r < 0)
-		unlink(tmp);
-	free(tmp);
-	return r;
-}
-
-static int push(struct task *t)
-{
-	struct image *img = t->udata;
-	char push_[] = "push";
-	char *argv[] = {img->im->cli, push_, img->remote_ref, NULL};
-	struct buf err = BUF_INIT;
-	struct registry *reg;
-
-	if (docker_image_tag(images_docker(img->im), img->spec.tags.v[0], img->remote_ref) != 0)
-		return -1;
-	if (proc_run(argv, NULL, NULL) == 0)
-		return 0;
-	reg = registry_open(img->spec.remote_cache, &err);
-	error("image '%s': docker push '%s' failed; %s", t->name, img->remote_ref,
-	      reg ? registry_login_hint(reg) : "check the registry and your login");
-	registry_close(reg);
-	buf_release(&err);
-	return -1;
-}
-
 static int image_finish(struct task *t, const struct keyenv *ke)
 {
 	struct image *img = t->udata;
@@ -771,7 +685,7 @@ static int image_finish(struct task *t, const struct keyenv *ke)
 		return error("image '%s': the build did not get the whole build context; not recorded: run again", t->name);
 	switch (img->source) {
 	case SRC_PULL:
-		r = retag(t, img->remote_ref);
+		r = retag(t, img->pull_ref);
 		if (r == 0)
 			printf("sindri-build: image '%s': pulled %s instead of building\n", t->name, img->remote_ref);
 		break;
@@ -787,9 +701,12 @@ static int image_finish(struct task *t, const struct keyenv *ke)
 		r = retag(t, img->spec.tags.v[0]);
 		/* never push or save a failed build: we get here only after docker build succeeded */
 		if (r == 0 && img->tar)
-			r = save_tar(t);
+			r = imagecache_save_tar(t);
 		if (r == 0 && img->spec.remote_cache && img->spec.push && img->remote_ref)
-			r = push(t);
+			r = imagecache_push(t);
+		else if (r == 0 && img->spec.remote_cache && img->spec.push_note)
+			printf("sindri-build: image '%s': not pushed to '%s': %s\n", t->name, img->spec.remote_cache,
+			       img->spec.push_note);
 		break;
 	}
 	fflush(stdout);
@@ -802,6 +719,7 @@ static void image_release(struct task *t)
 
 	image_spec_release(&img->spec);
 	free(img->remote_ref);
+	free(img->pull_ref);
 	free(img->tar);
 	free(img->remote);
 	strv_release(&img->absent);
@@ -811,6 +729,17 @@ static void image_release(struct task *t)
 	t->udata = NULL;
 }
 
+/* image_run: the in-process run: an image that is current here but not in the registry yet is pushed. */
+static int image_run(struct task *t)
+{
+	return imagecache_push(t) == 0 ? 0 : 1;
+}
+
+static int image_remote(struct task *t, const struct keyenv *ke, struct buf *out)
+{
+	return imagecache_explain(t, ke, out);
+}
+
 static const struct task_ops image_ops = {
 	.kind = "image",
 	.keyed_check = 1,
@@ -818,6 +747,8 @@ static const struct task_ops image_ops = {
 	.add_key = image_add_key,
 	.check = image_check,
 	.prepare = image_prepare,
+	.run = image_run,
+	.remote = image_remote,
 	.finish = image_finish,
 	.release = image_release,
 };

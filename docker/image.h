@@ -21,6 +21,7 @@ struct image_spec {
 	int no_cache;           /* always build, with --no-cache; the key is still recorded */
 	char *remote_cache;     /* a registry repository holding "<task>-<key>" tags: pulled instead of built */
 	int push;               /* push the key tag to remote_cache after a build */
+	char *push_note;        /* why this run does not push though it could (a pull request), said after a build */
 	int strict_cache;       /* an unusable remote cache is an error, not a warning */
 	char *cache_dir;        /* a directory of "<task>-<key>.tar" files: docker load instead of a build */
 };
@@ -47,5 +48,12 @@ const struct image_spec *image_task_spec(const struct task *t);
 /* image_current: 1 when the engine has an image for t's first tag carrying t's key (computed), 0 when not (the
  * reason in why), -1 on error. Never changes anything. */
 int image_current(struct task *t, struct buf *why);
+
+/* image_push_default: whether an image task pushes to its remote cache when neither the recipe nor PUSH says: only a
+ * trusted build, CI=true on the repository's default branch: on GitHub Actions a push (or a schedule or manual
+ * run) whose GITHUB_REF is the default branch named in the event ($GITHUB_EVENT_PATH), on GitLab CI a pipeline
+ * whose CI_COMMIT_BRANCH is CI_DEFAULT_BRANCH. 1 yes; 0 no, with the reason appended to why when it is a CI build
+ * (a pull request reads the cache but never writes it). */
+int image_push_default(struct buf *why);
 
 #endif

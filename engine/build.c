@@ -324,6 +324,17 @@ static void explain(struct sched *s, struct task *t, const char *why)
 	buf_release(&b);
 }
 
+/* remote: what the task's shared cache says, for -t explain --remote. */
+static void remote(struct sched *s, struct task *t)
+{
+	struct buf b = BUF_INIT;
+
+	if (t->ops->remote(t, s->ke, &b) == 0)
+		for (char *line = b.data ? strtok(b.data, "\n") : NULL; line; line = strtok(NULL, "\n"))
+			status_line(&s->status, "%s: %s", t->name, line);
+	buf_release(&b);
+}
+
 static int any_dep_ran(const struct task *t)
 {
 	for (size_t i = 0; i < t->deps.n; i++)
@@ -358,6 +369,8 @@ static void evaluate(struct sched *s, struct task *t)
 	} else {
 		r = task_decide(t, s->st, s->ke, &why);
 	}
+	if (r >= 0 && s->o->dry_run && s->o->remote && t->ops && t->ops->remote)
+		remote(s, t);
 	if (r < 0) {
 		s->status.finished++;
 		s->status.failed++;

@@ -25,6 +25,7 @@ struct build_opts {
 	int quiet, verbose;
 	int explain;    /* -d explain: print why each task runs */
 	int nested;     /* a build started by a running task: no summary line */
+	int remote;     /* -t explain --remote: a dry run also says what differs from each task's shared cache (ops->remote) */
 	/* plan: in a dry run, called for each task that would run, after its status line, so that the task can say
 	 * what it would do; NULL: nothing but the status line. */
 	void (*plan)(struct task *t, void *arg);

@@ -51,6 +51,9 @@ struct task_ops {
 	/* finish: after a successful run: confirm the results (e.g. the image carries its key). May recompute t->key
 	 * and t->parts when the run itself settled a part (an external base image pulled by the build). */
 	int (*finish)(struct task *t, const struct keyenv *ke);
+	/* remote: -t explain --remote: append, in lines, what differs between the task's key parts and those of the
+	 * newest result a shared cache (a registry) has for it; NULL for types without one. 0, -1 after an error. */
+	int (*remote)(struct task *t, const struct keyenv *ke, struct buf *out);
 	/* release: free t->udata. */
 	void (*release)(struct task *t);
 };

@@ -84,6 +84,11 @@ static int secret_part_like(const char *name)
 	return 0;
 }
 
+int keypart_secret(const char *name)
+{
+	return str_has_prefix(name, "secret:") || secret_part_like(name);
+}
+
 void keyparts_addstr(struct keyparts *kp, const char *name, const char *value)
 {
 	struct hash128 h;

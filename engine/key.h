@@ -32,6 +32,9 @@ void keyparts_add(struct keyparts *kp, const char *name, const struct hash128 *h
 /* keyparts_addstr: add a part whose hash is that of value (NULL: absent, hashed distinctly from ""). The text of
  * an env:, var: or build-arg: part whose name looks secret (secret_name_like) is not kept. */
 void keyparts_addstr(struct keyparts *kp, const char *name, const char *value);
+/* keypart_secret: 1 for a part that must not leave the machine even as a digest: a secret, or an env:, var: or
+ * build-arg: part whose name looks secret. */
+int keypart_secret(const char *name);
 /* keyparts_name / keyparts_value: the strings of part i (value NULL when none). */
 const char *keyparts_name(const struct keyparts *kp, size_t i);
 const char *keyparts_value(const struct keyparts *kp, size_t i);
@@ -51,6 +54,7 @@ struct keyenv {
 	struct filecache *fc;   /* content hashes by stat data */
 	volatile int *stop;     /* set by a signal: abandon hashing */
 	int readonly;           /* a dry run or a read-only tool: task types must not change anything either */
+	int offline;            /* a dry run: task types ask nothing beyond this machine either (no registry) */
 	const char *tmpdir;     /* where a task type may keep temporary files (the state directory); NULL: TMPDIR */
 	/* progress: called while hashing a large input set (done of total files), and once with done == total at the
 	 * end; NULL for none. The CLI shows it on a terminal. */

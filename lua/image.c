@@ -157,10 +157,18 @@ static int image_def(lua_State *L)
 	sp->cache_dir = optstring(L, 1, "cache_dir", name);
 	if (!sp->cache_dir && (v = recipe_var(r, "CACHE_DIR")) && *v)
 		sp->cache_dir = xstrdup(v);
-	if (lua_getfield(L, 1, "push") != LUA_TNIL)
+	if (lua_getfield(L, 1, "push") != LUA_TNIL) {
 		sp->push = lua_toboolean(L, -1);
-	else
-		sp->push = ((v = recipe_var(r, "PUSH")) && strcmp(v, "1") == 0) || ((v = getenv("CI")) && strcmp(v, "true") == 0);
+	} else if ((v = recipe_var(r, "PUSH")) && *v) {
+		sp->push = strcmp(v, "1") == 0;
+	} else {
+		/* only trusted builds write a shared cache (docs/ci.md) */
+		struct buf why = BUF_INIT;
+		sp->push = image_push_default(&why);
+		if (why.len)
+			sp->push_note = xasprintf("%s; PUSH=1 pushes", why.data);
+		buf_release(&why);
+	}
 	lua_pop(L, 1);
 	sp->strict_cache = (v = recipe_var(r, "STRICT_CACHE")) && strcmp(v, "1") == 0;
 	lua_getfield(L, 1, "no_cache");

@@ -26,6 +26,7 @@
 #include "regauth.h"
 #include "registry.h"
 #include "proc.h"
+#include "regwire.h"
 #include "util.h"
 
 #define MANIFEST_TYPES \
@@ -36,24 +37,6 @@
 #define MAX_BODY (16u << 20)
 /* A tags listing longer than this many pages is taken for a loop. */
 #define MAX_PAGES 10000
-
-struct registry {
-	char *host;       /* "ghcr.io", "registry-1.docker.io" */
-	char *name;       /* "pacphi/sindri" */
-	char *base;       /* "https://ghcr.io" */
-	char *hint;       /* how to log in */
-	int docker_hub, loopback;
-	long connect_s, total_s;
-	CURL *curl;
-	char errbuf[CURL_ERROR_SIZE];
-	struct buf msg;   /* the last failure */
-	struct buf authz; /* the Authorization header line sent with each request, "" when anonymous (a secret) */
-	struct regauth_cred cred;
-	int cred_state;   /* 0: not looked up yet, 1: found, -1: none */
-	/* Headers of the answer being read. */
-	struct buf challenge, link;
-	char *digest;
-};
 
 static __attribute__((format(printf, 3, 4))) int fail(struct registry *r, int rc, const char *fmt, ...)
 {
@@ -206,6 +189,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		/* A new answer (after a 100 Continue, say): forget the previous one's headers. */
 		buf_reset(&r->challenge);
 		buf_reset(&r->link);
+		buf_reset(&r->location);
+		buf_reset(&r->ctype);
 		free(r->digest);
 		r->digest = NULL;
 	} else if ((v = header_value(p, len, "WWW-Authenticate", &vlen))) {
@@ -217,6 +202,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		if (r->link.len)
 			buf_adds(&r->link, ", ");
 		buf_add(&r->link, v, vlen);
+	} else if ((v = header_value(p, len, "Location", &vlen))) {
+		buf_add(&r->location, v, vlen);
+	} else if ((v = header_value(p, len, "Content-Type", &vlen))) {
+		buf_add(&r->ctype, v, vlen);
 	} else if ((v = header_value(p, len, "Docker-Content-Digest", &vlen)) && vlen) {
 		free(r->digest);
 		r->digest = xstrndup(v, vlen);
@@ -263,6 +252,8 @@ void registry_close(struct registry *reg)
 	buf_release(&reg->msg);
 	buf_release(&reg->challenge);
 	buf_release(&reg->link);
+	buf_release(&reg->location);
+	buf_release(&reg->ctype);
 	free(reg->digest);
 	free(reg->host);
 	free(reg->name);
@@ -371,6 +362,14 @@ static int perform(struct registry *r, const char *method, const char *url, cons
 	if (post) {
 		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, post);
 		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(post));
+	} else if (r->send) {
+		/* an empty body still needs a pointer, or libcurl reads one from its read callback */
+		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, r->send->len ? r->send->data : "");
+		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE, (long)r->send->len);
+		curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, method);
+		line = xasprintf("Content-Type: %s", r->send->type ? r->send->type : "application/octet-stream");
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
 	}
 	if (accept) {
 		line = xasprintf("Accept: %s", accept);
@@ -387,6 +386,7 @@ static int perform(struct registry *r, const char *method, const char *url, cons
 	/* Nothing of this request may dangle in the handle, and no copy of a secret outlives it. */
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, NULL);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, NULL);
 	curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
 	for (h = hdrs; h; h = h->next)
@@ -582,6 +582,50 @@ static int fetch(struct registry *r, const char *method, const char *url, const 
 	return 0;
 }
 
+int regwire_fetch(struct registry *r, const char *method, const char *url, const char *accept,
+                  const struct regwire_send *send, struct buf *body, long *status)
+{
+	int rc;
+
+	r->send = send;
+	rc = fetch(r, method, url, accept, body, status);
+	r->send = NULL;
+	return rc;
+}
+
+int regwire_get_plain(struct registry *r, const char *url, struct buf *body, long *status)
+{
+	return perform(r, "GET", url, NULL, NULL, NULL, body, status);
+}
+
+char *regwire_says(const struct buf *body)
+{
+	return server_says(body);
+}
+
+const char *regwire_shown_host(const struct registry *r)
+{
+	return shown_host(r);
+}
+
+int regwire_fail(struct registry *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *m;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	m = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(m, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = fail(r, rc, "%s", m);
+	free(m);
+	return rc;
+}
+
 int registry_ping(struct registry *reg)
 {
 	struct buf body = BUF_INIT;
@@ -612,6 +656,11 @@ static int valid_reference(const char *ref)
 		               strlen(colon + 1);
 	return n >= 1 && n <= 128 && ref[0] != '.' && ref[0] != '-' &&
 	       strspn(ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+int regwire_valid_reference(const char *ref)
+{
+	return valid_reference(ref);
 }
 
 int registry_manifest_exists(struct registry *reg, const char *tag, char **digest)

@@ -19,6 +19,8 @@
 #ifndef SB_REGISTRY_H
 #define SB_REGISTRY_H
 
+#include <stddef.h>
+
 struct buf;
 struct strv;
 
@@ -63,5 +65,37 @@ int registry_manifest_exists(struct registry *reg, const char *tag, char **diges
 /* registry_tags: append the repository's tags to out, following the registry's pagination; a repository that
  * does not exist yet has none. After a failure out may hold the tags of the pages read. */
 int registry_tags(struct registry *reg, struct strv *out);
+
+
+/* Objects (regobj.c). Digests are "sha256:<hex>"; whatever is read is checked against its digest. */
+struct json;
+/* registry_sha256: "sha256:<hex>" of len bytes (malloc'd). */
+char *registry_sha256(const void *data, size_t len);
+/* registry_manifest_get: GET the manifest of ref (a tag or digest): 1 with its bytes in body, its media type in
+ * *type and its digest in *digest (both malloc'd), 0 when there is none, -1 or REGISTRY_UNAVAILABLE. */
+int registry_manifest_get(struct registry *reg, const char *ref, struct buf *body, char **type, char **digest);
+/* registry_manifest_put: PUT a manifest of media type type under ref (a tag or its digest); its digest into *digest
+ * when digest is not NULL. 0, -1 or REGISTRY_UNAVAILABLE. */
+int registry_manifest_put(struct registry *reg, const char *ref, const char *type, const char *data, size_t len,
+                          char **digest);
+/* registry_blob_get: GET a blob (following a redirect to storage elsewhere, without credentials): 1 with it in
+ * body, 0 when there is none, -1 or REGISTRY_UNAVAILABLE. */
+int registry_blob_get(struct registry *reg, const char *digest, struct buf *body);
+/* registry_blob_put: upload len bytes as a blob unless the registry has it already; its digest into *digest when
+ * not NULL. 0, -1 or REGISTRY_UNAVAILABLE. */
+int registry_blob_put(struct registry *reg, const char *data, size_t len, char **digest);
+/* registry_image_config: the config (labels, history, ...) of the image ref names, read from the registry without
+ * pulling it (manifest, then config blob; for an index, the linux image of this machine's architecture): 1 with
+ * the parsed config in *config (the caller frees it), 0 when there is no such image, -1 or REGISTRY_UNAVAILABLE. */
+int registry_image_config(struct registry *reg, const char *ref, struct json **config);
+/* registry_referrers: the manifests whose subject is the manifest digest subject, as an image index in *index
+ * (NULL when there are none): from the referrers API (*api set), else from the referrers tag schema's index
+ * (tag "sha256-<hex>"). 0, -1 or REGISTRY_UNAVAILABLE. */
+int registry_referrers(struct registry *reg, const char *subject, struct json **index, int *api);
+/* registry_add_referrer: list the artifact manifest digest (size bytes, of artifact_type, with annotations as
+ * NULL-terminated name, value pairs) among the referrers of subject, in the referrers tag schema's index; nothing
+ * when the registry has the referrers API (it reads the artifact's subject itself). 0, -1 or REGISTRY_UNAVAILABLE. */
+int registry_add_referrer(struct registry *reg, const char *subject, const char *digest, size_t size,
+                          const char *artifact_type, const char *const *annotations);
 
 #endif

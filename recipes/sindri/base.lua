@@ -43,10 +43,16 @@ M.own = own
 
 local function first_line(s) return (tostring(s or ""):match("[^\n]+") or "") end
 
--- labels: the sindri.base.* labels of a local image, as "version=3.1.4 distro=ubuntu ...", or nil.
-function M.labels(ref)
+-- labels: the sindri.base.* labels of an image, as "version=3.1.4 distro=ubuntu ...", or nil, and all its labels:
+-- those of the local image; when there is none and online is true, those its registry's config holds (read without
+-- pulling it), so that a published base is known before the pull.
+function M.labels(ref, online)
   local img = docker.inspect_image(ref)
   local l = img and img.Config and img.Config.Labels
+  if not img and online then
+    local remote = registry_labels(ref)
+    l = type(remote) == "table" and remote or nil
+  end
   if not l then return nil end
   local keys = {}
   for k in pairs(l) do if k:match("^sindri%.base%.") then keys[#keys + 1] = k end end
@@ -164,9 +170,10 @@ function M.pick(d, online)
     .. base_why .. ")")
 end
 
--- describe: "base REF (local|published, sindri.base.* labels): why".
-function M.describe(c)
-  local labels = c.on == "published" and M.labels(c.ref)
+-- describe: "base REF (local|published, sindri.base.* labels): why"; online: a published base not pulled yet is
+-- described by the labels its registry has.
+function M.describe(c, online)
+  local labels = c.on == "published" and M.labels(c.ref, online)
   return string.format("base %s (%s%s): %s", c.ref, c.on == "local" and "the local base" or "published",
     labels and ("; " .. labels) or "", c.why)
 end

@@ -290,6 +290,13 @@ function M.status()
   local t = S.d[S.distro]
   local st = { distro = S.distro, images = {}, extra_images = {} }
   st.images[#st.images + 1] = image_status(t.base_task, t.base_tags[1])
+  local remote = var("REMOTE_CACHE")
+  if remote and remote ~= "" and st.images[1].key then
+    -- whether the shared cache has today's key, so CI would pull instead of building (a HEAD: nothing pulled)
+    local ref = remote .. ":" .. t.base_task .. "-" .. st.images[1].key
+    local has, why = registry_manifest(ref, 5)
+    st.images[1].remote = { ref = ref, has = has, why = has == nil and (tostring(why or ""):match("[^\n]*")) or nil }
+  end
   local pick = base.pick(S.distro, false)
   local variant = S.images.variant(S.dev_task, pick.on)
   local dev, devimg = image_status(variant, S.dev_tags[1], S.dev_task)
@@ -326,6 +333,10 @@ function M.status()
     if i.size then line = line .. string.format(", %s, %s old", lib.human(i.size), lib.age(os.time() - (i.created or os.time()))) end
     if i.why then line = line .. " (" .. i.why .. ")" end
     print(line)
+    if i.remote then
+      print(string.format("      remote cache: %s %s", i.remote.ref, i.remote.has and "has today's key"
+        or i.remote.has == false and "does not have today's key" or ("cannot be asked (" .. i.remote.why .. ")")))
+    end
     if i.base then
       print(string.format("      built on %s (%s%s)%s", i.base.ref, i.base.on == "local" and "the local base" or "published",
         i.base.labels and ("; " .. i.base.labels) or "", i.base.same and "" or ", which has changed since"))

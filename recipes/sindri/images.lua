@@ -128,19 +128,27 @@ function M.build_dev(name)
   local o = M.devs[name]
   local d = o.d
   local c = base.pick(d, true)
-  lib.say("%s: %s", name, base.describe(c))
+  lib.say("%s: %s", name, base.describe(c, true))
   if c.fail then
     error(base.hints(d, string.format("%s: cannot use the base %s: %s", name, c.ref, c.fail)), 0)
   end
   if c.pull then
+    local function for_distro(all)
+      if all and all["sindri.base.distro"] and all["sindri.base.distro"] ~= d then
+        error(string.format("%s: the published base %s is for %s, not %s (its label sindri.base.distro); give the "
+          .. "right one with BASE_IMAGE=, or build it here with BASE=local", name, c.ref, all["sindri.base.distro"], d), 0)
+      end
+    end
+    -- the labels come from the registry before the pull: a base for another distro is refused without pulling it
+    local labels, all = base.labels(c.ref, true)
+    for_distro(all)
     local ok = sb.run { lib.docker_cli(), "pull", c.ref }
     if not ok then
       error(base.hints(d, string.format("%s: cannot pull the base image '%s'", name, c.ref)), 0)
     end
-    local labels, all = base.labels(c.ref)
-    if all and all["sindri.base.distro"] and all["sindri.base.distro"] ~= d then
-      error(string.format("%s: the published base %s is for %s, not %s (its label sindri.base.distro); give the "
-        .. "right one with BASE_IMAGE=, or build it here with BASE=local", name, c.ref, all["sindri.base.distro"], d), 0)
+    if not all then
+      labels, all = base.labels(c.ref)
+      for_distro(all)
     end
     lib.say("%s: pulled %s%s", name, c.ref, labels and (" (" .. labels .. ")") or "")
   end

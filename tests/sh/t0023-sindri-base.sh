@@ -18,6 +18,8 @@ while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null; do PORT=$
 SB_REGISTRY_ACCESSLOG=1 sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" >/dev/null || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1'
 export REGISTRY="127.0.0.1:$PORT/$P"
+# a pushed or pulled image keeps a digest reference (repo@sha256:...) after its last tag is gone
+at_exit '"$DOCKER" image ls --digests --format "{{.Repository}}@{{.Digest}}" | grep "^$REGISTRY/" | grep -v "@<none>$" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 PUB="$REGISTRY/$REPO:base-ubuntu-latest"
 
 cp -r "$T_TOP/examples/mini-sindri" repo
@@ -48,7 +50,9 @@ check "-n and -t explain asked the registry nothing" test "$(asked)" = "$n0"
 sb docker-build-dev
 check "the dev build succeeds" rc_is 0
 check "the run asked the registry" test "$(asked)" -gt "$n0"
-check "it says which base and why" out_has "base $PUB (published): Dockerfile.base is as committed at .* and the registry has $PUB"
+check "it says which base and why" out_has "base $PUB (published; ci=yes distro=ubuntu.*): Dockerfile.base is as committed at .* and the registry has $PUB"
+check "it knew the base's sindri.base.* labels before the pull (from the registry)" \
+	sh -c "sed -n '1,/docker pull/p' '$T_OUT' | grep -q 'base $PUB (published; ci=yes distro=ubuntu'"
 check "it pulled the published base and shows its sindri.base.* labels" out_has "pulled $PUB (ci=yes distro=ubuntu"
 check "no local base was built" out_lacks "] docker-build-base-ubuntu"
 check "the dev image is built on the published base" on "$REPO:v3-ubuntu-dev" "$PUB"
@@ -80,6 +84,15 @@ sb cache-status
 check "committed: the local base is current and a build would use it" \
 	out_has "a build now: base $REPO:base-ubuntu-latest: the local base $REPO:base-ubuntu-3.0.0 is current"
 check "committed: the dev image is on the local base" out_has "built on $REPO:base-ubuntu-latest (the local base)"
+# cache-status with a remote cache: whether it has today's key of the base, before and after a trusted push.
+CACHE="$REGISTRY/cache"
+bkey=$("$SB" -t key docker-build-base)
+sb cache-status REMOTE_CACHE="$CACHE"
+check "cache-status: the remote cache lacks today's key" out_has "remote cache: $CACHE:docker-build-base-ubuntu-$bkey does not have today's key"
+sb docker-build-base REMOTE_CACHE="$CACHE" PUSH=1
+check "a current base missing from the remote cache is pushed, not rebuilt" sh -c "! grep -q 'writing image' '$T_OUT'"
+sb cache-status REMOTE_CACHE="$CACHE"
+check "cache-status: the remote cache has today's key" out_has "remote cache: $CACHE:docker-build-base-ubuntu-$bkey has today's key"
 
 # BASE= forces a choice; switching rebuilds the dev image on the other base.
 sb docker-build-dev BASE=registry
@@ -97,6 +110,15 @@ check "BASE_IMAGE=<local base tag>: succeeds" rc_is 0
 check "BASE_IMAGE=<local base tag>: the same build as BASE=local, so nothing to do" ran_is ""
 sb cache-status BASE_IMAGE="$REPO:base-ubuntu-latest"
 check "BASE_IMAGE=<local base tag>: cache-status says why" out_has "a build now: base $REPO:base-ubuntu-latest: BASE_IMAGE names a base this recipe builds"
+
+# A published base for another distro (its label, read from the registry) is refused before it is pulled.
+WRONG="$REGISTRY/$REPO:base-wrong"
+printf 'FROM busybox:local\nLABEL sindri.base.distro=fedora\n' | DOCKER_BUILDKIT=1 "$DOCKER" build -q -t "$WRONG" - >/dev/null
+"$DOCKER" push "$WRONG" >/dev/null 2>&1
+"$DOCKER" rmi "$WRONG" >/dev/null
+sb docker-build-dev BASE=registry BASE_IMAGE="$WRONG"
+check "a base for another distro: refused" out_has "the published base $WRONG is for fedora, not ubuntu"
+check "a base for another distro: not pulled" test "$(image_id "$WRONG")" = none
 
 # The local base goes stale (Dockerfile.base changed upstream and committed) and no registry can be reached:
 # build it here, saying why.
