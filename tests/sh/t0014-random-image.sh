@@ -7,12 +7,17 @@
 # (tests/lib/random.sh): a false skip or a stale image fails, and so does a rebuild for a comment-only Dockerfile
 # edit; other false rebuilds are counted. Without SEED it runs a fixed seed whose rounds take every kind once in
 # turn, then a random seed that draws ROUNDS kinds (default 24; under the sanitizer build, SB_SANITIZED, both draw
-# 8); the first line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n and KINDS="a b" choose.
+# 8); the first line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n and KINDS="a b" choose;
+# BUILDER=legacy runs both builds with the legacy builder (DOCKER_BUILDKIT=0) instead of BuildKit.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$T_TOP/tests/lib/random.sh"
 need_docker
 [ -x /usr/bin/docker ] && DOCKER=/usr/bin/docker
-DOCKER_BUILDKIT=1
+case ${BUILDER:-buildkit} in
+buildkit) DOCKER_BUILDKIT=1 ;;
+legacy) DOCKER_BUILDKIT=0 ;;
+*) echo "t0014: BUILDER is buildkit or legacy, not '$BUILDER'" >&2; exit 2 ;;
+esac
 export DOCKER DOCKER_BUILDKIT
 
 if [ -n "${SB_SANITIZED:-}" ]; then ROUNDS=${ROUNDS:-8}; else ROUNDS=${ROUNDS:-24}; fi
@@ -216,7 +221,7 @@ LUA
 
 for seed in $(seeds); do
 	begin_seed "$seed"
-	echo "t0014: seed $SEED_NOW, $RUN_ROUNDS rounds ($REPRODUCE reproduces)"
+	echo "t0014: seed $SEED_NOW, $RUN_ROUNDS rounds, ${BUILDER:-buildkit} ($REPRODUCE${BUILDER:+ BUILDER=$BUILDER} reproduces)"
 	"$SB" -t server stop >/dev/null 2>&1
 	"$DOCKER" rmi -f "$TAG" >/dev/null 2>&1
 	rm -rf .sindri-build
