@@ -39,6 +39,8 @@ struct ctxseal {
 	struct buf df;     /* the Dockerfile's bytes, as parsed and keyed */
 	char *dfname;      /* its name in the tar; NULL: the context is sealed as a directory */
 	int dfentry;       /* dfname is an entry of the context itself (then the tar holds it once, as that) */
+	int legacy;        /* the build uses the legacy builder (ctxseal_legacy) */
+	int ignore;        /* the tar holds a .dockerignore that lists itself and dfname (see place_legacy) */
 	char *dir;         /* the sealed directory while it exists; then "DIR/Dockerfile", "DIR/context" */
 	char *dir_df, *dir_ctx;
 	/* the thread that writes the tar into the build's stdin, while the build reads it */
@@ -64,6 +66,11 @@ static void release_entries(struct ctxseal *cs)
 	free(cs->v);
 	cs->v = NULL;
 	cs->n = 0;
+}
+
+void ctxseal_legacy(struct ctxseal *cs, int legacy)
+{
+	cs->legacy = legacy;
 }
 
 void ctxseal_free(struct ctxseal *cs)
@@ -148,6 +155,30 @@ static char *in_context(const char *dockerfile, const char *ctx)
 	return xstrdup(dockerfile + n + 1);
 }
 
+/*
+ * place_legacy: the legacy builder reads the Dockerfile from the tar, then takes it and .dockerignore out of the
+ * context when the tar's .dockerignore lists them; docker build's own tar always holds both for that. So a context a
+ * COPY reads whole still goes as a tar when the Dockerfile lies at its top and .dockerignore left it out: there, with
+ * a .dockerignore that lists itself and the Dockerfile when the context's own is not an entry. (A directory instead
+ * is sent by the docker client with the Dockerfile added under a random name, which it appends to the .dockerignore
+ * that COPY then copies.) Names that would need escaping in a pattern go as a directory, as before.
+ */
+static void place_legacy(struct ctxseal *cs, const struct ctxlist *l, char *own)
+{
+	const struct ctxent *ign = ctxlist_find(l, ".dockerignore");
+	size_t lo = ctxlist_lower(l, 0, own);
+
+	/* a .dockerignore entry that is not a file would be a second .dockerignore in the tar: a directory then */
+	if (strpbrk(own, "/*?[\\\n\r!# \t") || strcmp(own, ".dockerignore") == 0 ||
+	    (ign && !S_ISREG(ign->st.mode)) ||
+	    (lo < l->n && str_has_prefix(l->v[lo].path, own) && l->v[lo].path[strlen(own)] == '/')) {
+		free(own);
+		return;
+	}
+	cs->dfname = own;
+	cs->ignore = !ign;
+}
+
 /* place: where the Dockerfile goes in the tar: its own entry when the context holds it as a file (COPY . takes it
  * along there anyway), else a name that no read of the build can see; with neither, nowhere (dfname NULL). */
 static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dockerfile *df, const char *dockerfile)
@@ -157,9 +188,14 @@ static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dock
 
 	free(cs->dfname);
 	cs->dfname = NULL;
+	cs->ignore = 0;
 	cs->dfentry = e && S_ISREG(e->st.mode);
 	if (cs->dfentry) {
 		cs->dfname = own;
+		return;
+	}
+	if (cs->legacy && l->whole && own && !e) {
+		place_legacy(cs, l, own);
 		return;
 	}
 	free(own);
@@ -456,6 +492,17 @@ static void *write_tar(void *arg)
 			r = ctxsink_data(s, cs->df.data ? cs->df.data : "", cs->df.len);
 		if (r == 0)
 			r = ctxsink_end(s);
+	}
+	if (r == 0 && cs->ignore) {
+		/* for the legacy builder, which then leaves both out of the context (place_legacy) */
+		char *text = xasprintf(".dockerignore\n%s\n", cs->dfname);
+		size_t n = strlen(text);
+		r = ctxsink_entry(s, ".dockerignore", 'f', 0644, now_ns() / 1000000000, n, NULL);
+		if (r == 0)
+			r = ctxsink_data(s, text, n);
+		if (r == 0)
+			r = ctxsink_end(s);
+		free(text);
 	}
 	if (r == 0)
 		r = write_entries(cs, cs->wctx, s, &why);

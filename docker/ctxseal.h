@@ -22,6 +22,9 @@ struct ctxseal;
  * directory ctxseal_open made if it is still there. */
 struct ctxseal *ctxseal_new(void);
 void ctxseal_free(struct ctxseal *cs);
+/* ctxseal_legacy: the build will use the legacy builder (DOCKER_BUILDKIT=0), which reads a tar's .dockerignore for
+ * what to take out of a context; set before ctxseal_key. */
+void ctxseal_legacy(struct ctxseal *cs, int legacy);
 
 /*
  * ctxseal_key: key the entries of l (which this empties: cs takes them) of the context directory ctx (relative to

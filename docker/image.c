@@ -176,6 +176,8 @@ static void add_lines(struct keyparts *kp, const char *path, const char *text, s
 	buf_release(&value);
 }
 
+static int buildkit_off(void);
+
 static int add_context(struct task *t, struct keyparts *kp, const struct keyenv *ke, const struct dockerfile *df,
                        const struct buf *text)
 {
@@ -214,6 +216,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	close(ctxfd);
 	if (!img->seal)
 		img->seal = ctxseal_new();
+	ctxseal_legacy(img->seal, buildkit_off());
 	if (ctxseal_key(img->seal, &l, ctx, df, img->spec.dockerfile, text->data ? text->data : "", text->len, kp, ke,
 	                t->name) < 0)
 		goto out;
