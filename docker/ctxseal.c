@@ -158,18 +158,28 @@ static char *in_context(const char *dockerfile, const char *ctx)
 /*
  * place_legacy: the legacy builder reads the Dockerfile from the tar, then takes it and .dockerignore out of the
  * context when the tar's .dockerignore lists them; docker build's own tar always holds both for that. So a context a
- * COPY reads whole still goes as a tar when the Dockerfile lies at its top and .dockerignore left it out: there, with
+ * COPY reads whole still goes as a tar when the Dockerfile lies in it and .dockerignore left it out: there, with
  * a .dockerignore that lists itself and the Dockerfile when the context's own is not an entry. (A directory instead
  * is sent by the docker client with the Dockerfile added under a random name, which it appends to the .dockerignore
- * that COPY then copies.) Names that would need escaping in a pattern go as a directory, as before.
+ * that COPY then copies.) A Dockerfile below a directory that is not an entry leaves it behind empty (0755, made by
+ * the daemon's untar), as docker build's tar does. Names that would need escaping in a pattern go as a directory.
  */
 static void place_legacy(struct ctxseal *cs, const struct ctxlist *l, char *own)
 {
 	const struct ctxent *ign = ctxlist_find(l, ".dockerignore");
 	size_t lo = ctxlist_lower(l, 0, own);
+	int plain = 1;
 
+	/* every part of the path a name: no "", "." or ".." (the tar and the pattern take it as it is) */
+	for (const char *p = own; plain; p++) {
+		size_t n = strcspn(p, "/");
+		plain = n && !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
+		p += n;
+		if (!*p)
+			break;
+	}
 	/* a .dockerignore entry that is not a file would be a second .dockerignore in the tar: a directory then */
-	if (strpbrk(own, "/*?[\\\n\r!# \t") || strcmp(own, ".dockerignore") == 0 ||
+	if (!plain || strpbrk(own, "*?[\\\n\r!# \t") || strcmp(own, ".dockerignore") == 0 ||
 	    (ign && !S_ISREG(ign->st.mode)) ||
 	    (lo < l->n && str_has_prefix(l->v[lo].path, own) && l->v[lo].path[strlen(own)] == '/')) {
 		free(own);
