@@ -41,6 +41,7 @@ struct ctxseal {
 	int dfentry;       /* dfname is an entry of the context itself (then the tar holds it once, as that) */
 	int legacy;        /* the build uses the legacy builder (ctxseal_legacy) */
 	int ignore;        /* the tar holds a .dockerignore that lists itself and dfname (see place_legacy) */
+	int blind;         /* legacy: a link the legacy builder's COPY cache cannot tell apart (ctxseal_no_cache) */
 	char *dir;         /* the sealed directory while it exists; then "DIR/Dockerfile", "DIR/context" */
 	char *dir_df, *dir_ctx;
 	/* the thread that writes the tar into the build's stdin, while the build reads it */
@@ -220,6 +221,8 @@ static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dock
 	}
 }
 
+static int blind_link(const struct ctxseal *cs, const char *path, const char *target, struct buf *tmp);
+
 int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const struct dockerfile *df,
                 const char *dockerfile, const char *text, size_t len, struct keyparts *kp, const struct keyenv *ke,
                 const char *task)
@@ -288,6 +291,14 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 		}
 	}
 	ctxlist_release(l);
+	cs->blind = 0;
+	for (size_t i = 0; i < cs->n && cs->legacy && ret == 0 && !cs->blind; i++) {
+		if (cs->v[i].kind != 'l')
+			continue;
+		full.len = prefix;
+		buf_adds(&full, cs->v[i].path);
+		cs->blind = read_link(ke->rootfd, full.data, &target) < 0 || blind_link(cs, cs->v[i].path, target.data, &value);
+	}
 	buf_release(&full);
 	buf_release(&name);
 	buf_release(&value);
@@ -306,6 +317,59 @@ static long find(const struct ctxseal *cs, const char *path)
 	const struct sealent *e = cs->n ? bsearch(&path, cs->v, cs->n, sizeof(*cs->v), cmp_path) : NULL;
 
 	return e ? (long)(e - cs->v) : -1;
+}
+
+/* resolve: the path that a symlink at path with the target text names, from the text alone and scoped to the
+ * context as the legacy daemon follows links ("..", at the root, stays there; "/x" is the context's x), in out. */
+static void resolve(struct buf *out, const char *path, const char *target)
+{
+	const char *slash = strrchr(path, '/');
+
+	buf_reset(out);
+	if (target[0] != '/' && slash)
+		buf_add(out, path, (size_t)(slash - path));
+	for (const char *p = target; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *up = out->len ? memrchr(out->data, '/', out->len) : NULL;
+			out->len = up ? (size_t)(up - out->data) : 0;
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			if (out->len)
+				buf_addc(out, '/');
+			buf_add(out, p, n);
+		}
+		for (p += n; *p == '/'; p++) {
+		}
+	}
+	buf_addc(out, '\0');
+	out->len--;
+}
+
+/*
+ * blind_link: the legacy builder's COPY cache keys a symlink by the checksum of what it names in the context sent,
+ * and by its own path when that names nothing there (dangling, left out, outside, the root): retargeting such a
+ * link keeps the cached layer, and the old link. 1 for such a link, and, to be safe, for one that names another.
+ */
+static int blind_link(const struct ctxseal *cs, const char *path, const char *target, struct buf *tmp)
+{
+	long i;
+
+	resolve(tmp, path, target);
+	if (!tmp->len)
+		return 1;
+	i = find(cs, tmp->data);
+	if (i >= 0)
+		return cs->v[i].kind == 'l';
+	/* a directory on the way to an entry: the tar holds it */
+	for (size_t k = 0; k < cs->n; k++)
+		if (str_has_prefix(cs->v[k].path, tmp->data) && cs->v[k].path[tmp->len] == '/')
+			return 0;
+	return 1;
+}
+
+int ctxseal_no_cache(const struct ctxseal *cs)
+{
+	return cs && cs->blind;
 }
 
 /* changed: an entry is not what was keyed any more. */

@@ -25,6 +25,9 @@ void ctxseal_free(struct ctxseal *cs);
 /* ctxseal_legacy: the build will use the legacy builder (DOCKER_BUILDKIT=0), which reads a tar's .dockerignore for
  * what to take out of a context; set before ctxseal_key. */
 void ctxseal_legacy(struct ctxseal *cs, int legacy);
+/* ctxseal_no_cache: the legacy builder's layer cache cannot be trusted with the context ctxseal_key keyed (a
+ * symlink in it names nothing that is sent, which that cache keys by the link's path alone): build with --no-cache. */
+int ctxseal_no_cache(const struct ctxseal *cs);
 
 /*
  * ctxseal_key: key the entries of l (which this empties: cs takes them) of the context directory ctx (relative to

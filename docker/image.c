@@ -573,7 +573,7 @@ static void build_argv(struct task *t, const char *dockerfile, const char *ctx)
 		strv_push(&t->argv, "--platform");
 		strv_push(&t->argv, sp->platform);
 	}
-	if (sp->no_cache)
+	if (sp->no_cache || ctxseal_no_cache(img->seal))
 		strv_push(&t->argv, "--no-cache");
 	strv_push(&t->argv, ctx);
 	t->run = RUN_ARGV;

@@ -191,11 +191,13 @@ truth() {
 	rm -rf "$t"
 }
 
-# explain_round: what went wrong, for the log: the listing's difference (image < truth >) and the run's first lines.
+# explain_round: what went wrong, for the log: the listing's difference (image < truth >), the run's first lines and
+# its error lines (a failed build says why at its end).
 explain_round() {
 	echo "  seed $SEED_NOW round $ROUND: $MUTATION -> $CLASS"
 	[ -n "${NOW_LISTING:-}" ] && [ -f "$NOW_LISTING" ] && diff "$NOW_LISTING" "$TRUTH_LISTING" | sed -n '1,12s/^/    /p'
 	grep -v '^#\|^ *$' "$T_OUT" | sed -n '1,3s/^/    | /p'
+	grep -i 'error\|failed' "$T_OUT" | sed -n '1,6s/^/    | /p'
 }
 
 # resync: after a wrong outcome, an image built from what the context holds now, so that the next round starts from
