@@ -41,6 +41,9 @@ struct ctxseal {
 	int rewritten;
 	char *dfname;      /* its name in the tar; NULL: the context is sealed as a directory */
 	int dfentry;       /* dfname is an entry of the context itself (then the tar holds it once, as that) */
+	int legacy;        /* the build uses the legacy builder (ctxseal_legacy) */
+	int ignore;        /* the tar holds a .dockerignore that lists itself and dfname (see place_legacy) */
+	int blind;         /* legacy: a link the legacy builder's COPY cache cannot tell apart (ctxseal_no_cache) */
 	char *dir;         /* the sealed directory while it exists; then "DIR/Dockerfile", "DIR/context" */
 	char *dir_df, *dir_ctx;
 	/* the thread that writes the tar into the build's stdin, while the build reads it */
@@ -66,6 +69,11 @@ static void release_entries(struct ctxseal *cs)
 	free(cs->v);
 	cs->v = NULL;
 	cs->n = 0;
+}
+
+void ctxseal_legacy(struct ctxseal *cs, int legacy)
+{
+	cs->legacy = legacy;
 }
 
 void ctxseal_free(struct ctxseal *cs)
@@ -151,6 +159,40 @@ static char *in_context(const char *dockerfile, const char *ctx)
 	return xstrdup(dockerfile + n + 1);
 }
 
+/*
+ * place_legacy: the legacy builder reads the Dockerfile from the tar, then takes it and .dockerignore out of the
+ * context when the tar's .dockerignore lists them; docker build's own tar always holds both for that. So a context a
+ * COPY reads whole still goes as a tar when the Dockerfile lies in it and .dockerignore left it out: there, with
+ * a .dockerignore that lists itself and the Dockerfile when the context's own is not an entry. (A directory instead
+ * is sent by the docker client with the Dockerfile added under a random name, which it appends to the .dockerignore
+ * that COPY then copies.) A Dockerfile below a directory that is not an entry leaves it behind empty (0755, made by
+ * the daemon's untar), as docker build's tar does. Names that would need escaping in a pattern go as a directory.
+ */
+static void place_legacy(struct ctxseal *cs, const struct ctxlist *l, char *own)
+{
+	const struct ctxent *ign = ctxlist_find(l, ".dockerignore");
+	size_t lo = ctxlist_lower(l, 0, own);
+	int plain = 1;
+
+	/* every part of the path a name: no "", "." or ".." (the tar and the pattern take it as it is) */
+	for (const char *p = own; plain; p++) {
+		size_t n = strcspn(p, "/");
+		plain = n && !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
+		p += n;
+		if (!*p)
+			break;
+	}
+	/* a .dockerignore entry that is not a file would be a second .dockerignore in the tar: a directory then */
+	if (!plain || strpbrk(own, "*?[\\\n\r!# \t") || strcmp(own, ".dockerignore") == 0 ||
+	    (ign && !S_ISREG(ign->st.mode)) ||
+	    (lo < l->n && str_has_prefix(l->v[lo].path, own) && l->v[lo].path[strlen(own)] == '/')) {
+		free(own);
+		return;
+	}
+	cs->dfname = own;
+	cs->ignore = !ign;
+}
+
 /* place: where the Dockerfile goes in the tar: its own entry when the context holds it as a file (COPY . takes it
  * along there anyway), else a name that no read of the build can see; with neither, nowhere (dfname NULL). */
 static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dockerfile *df, const char *dockerfile)
@@ -161,9 +203,14 @@ static void place(struct ctxseal *cs, const struct ctxlist *l, const struct dock
 	free(cs->dfname);
 	cs->dfname = NULL;
 	/* a rewritten Dockerfile is not the entry a COPY of it takes */
+	cs->ignore = 0;
 	cs->dfentry = e && S_ISREG(e->st.mode) && !cs->rewritten;
 	if (cs->dfentry) {
 		cs->dfname = own;
+		return;
+	}
+	if (cs->legacy && l->whole && own && !e) {
+		place_legacy(cs, l, own);
 		return;
 	}
 	free(own);
@@ -191,6 +238,8 @@ static const struct buf *sent_df(const struct ctxseal *cs)
 {
 	return cs->rewritten ? &cs->alt : &cs->df;
 }
+
+static int blind_link(const struct ctxseal *cs, const char *path, const char *target, struct buf *tmp);
 
 int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const struct dockerfile *df,
                 const char *dockerfile, const char *text, size_t len, struct keyparts *kp, const struct keyenv *ke,
@@ -260,6 +309,14 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 		}
 	}
 	ctxlist_release(l);
+	cs->blind = 0;
+	for (size_t i = 0; i < cs->n && cs->legacy && ret == 0 && !cs->blind; i++) {
+		if (cs->v[i].kind != 'l')
+			continue;
+		full.len = prefix;
+		buf_adds(&full, cs->v[i].path);
+		cs->blind = read_link(ke->rootfd, full.data, &target) < 0 || blind_link(cs, cs->v[i].path, target.data, &value);
+	}
 	buf_release(&full);
 	buf_release(&name);
 	buf_release(&value);
@@ -278,6 +335,59 @@ static long find(const struct ctxseal *cs, const char *path)
 	const struct sealent *e = cs->n ? bsearch(&path, cs->v, cs->n, sizeof(*cs->v), cmp_path) : NULL;
 
 	return e ? (long)(e - cs->v) : -1;
+}
+
+/* resolve: the path that a symlink at path with the target text names, from the text alone and scoped to the
+ * context as the legacy daemon follows links ("..", at the root, stays there; "/x" is the context's x), in out. */
+static void resolve(struct buf *out, const char *path, const char *target)
+{
+	const char *slash = strrchr(path, '/');
+
+	buf_reset(out);
+	if (target[0] != '/' && slash)
+		buf_add(out, path, (size_t)(slash - path));
+	for (const char *p = target; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *up = out->len ? memrchr(out->data, '/', out->len) : NULL;
+			out->len = up ? (size_t)(up - out->data) : 0;
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			if (out->len)
+				buf_addc(out, '/');
+			buf_add(out, p, n);
+		}
+		for (p += n; *p == '/'; p++) {
+		}
+	}
+	buf_addc(out, '\0');
+	out->len--;
+}
+
+/*
+ * blind_link: the legacy builder's COPY cache keys a symlink by the checksum of what it names in the context sent,
+ * and by its own path when that names nothing there (dangling, left out, outside, the root): retargeting such a
+ * link keeps the cached layer, and the old link. 1 for such a link, and, to be safe, for one that names another.
+ */
+static int blind_link(const struct ctxseal *cs, const char *path, const char *target, struct buf *tmp)
+{
+	long i;
+
+	resolve(tmp, path, target);
+	if (!tmp->len)
+		return 1;
+	i = find(cs, tmp->data);
+	if (i >= 0)
+		return cs->v[i].kind == 'l';
+	/* a directory on the way to an entry: the tar holds it */
+	for (size_t k = 0; k < cs->n; k++)
+		if (str_has_prefix(cs->v[k].path, tmp->data) && cs->v[k].path[tmp->len] == '/')
+			return 0;
+	return 1;
+}
+
+int ctxseal_no_cache(const struct ctxseal *cs)
+{
+	return cs && cs->blind;
 }
 
 /* changed: an entry is not what was keyed any more. */
@@ -476,6 +586,17 @@ static void *write_tar(void *arg)
 			r = ctxsink_data(s, df->data ? df->data : "", df->len);
 		if (r == 0)
 			r = ctxsink_end(s);
+	}
+	if (r == 0 && cs->ignore) {
+		/* for the legacy builder, which then leaves both out of the context (place_legacy) */
+		char *text = xasprintf(".dockerignore\n%s\n", cs->dfname);
+		size_t n = strlen(text);
+		r = ctxsink_entry(s, ".dockerignore", 'f', 0644, now_ns() / 1000000000, n, NULL);
+		if (r == 0)
+			r = ctxsink_data(s, text, n);
+		if (r == 0)
+			r = ctxsink_end(s);
+		free(text);
 	}
 	if (r == 0)
 		r = write_entries(cs, cs->wctx, s, &why);

@@ -22,6 +22,12 @@ struct ctxseal;
  * directory ctxseal_open made if it is still there. */
 struct ctxseal *ctxseal_new(void);
 void ctxseal_free(struct ctxseal *cs);
+/* ctxseal_legacy: the build will use the legacy builder (DOCKER_BUILDKIT=0), which reads a tar's .dockerignore for
+ * what to take out of a context; set before ctxseal_key. */
+void ctxseal_legacy(struct ctxseal *cs, int legacy);
+/* ctxseal_no_cache: the legacy builder's layer cache cannot be trusted with the context ctxseal_key keyed (a
+ * symlink in it names nothing that is sent, which that cache keys by the link's path alone): build with --no-cache. */
+int ctxseal_no_cache(const struct ctxseal *cs);
 
 /* ctxseal_sent_dockerfile: the build gets these len bytes as its Dockerfile instead of the ones ctxseal_key keys
  * (secret args added, secretargs.h), under a name no COPY reads, never as the context's own entry; text NULL: the

@@ -155,6 +155,8 @@ static void add_lines(struct keyparts *kp, const char *path, const char *text, s
 	buf_release(&value);
 }
 
+static int buildkit_off(void);
+
 static int add_context(struct task *t, struct keyparts *kp, const struct keyenv *ke, const struct dockerfile *df,
                        const struct buf *text)
 {
@@ -193,6 +195,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	close(ctxfd);
 	if (!img->seal)
 		img->seal = ctxseal_new();
+	ctxseal_legacy(img->seal, buildkit_off());
 	if (ctxseal_key(img->seal, &l, ctx, df, img->spec.dockerfile, text->data ? text->data : "", text->len, kp, ke,
 	                t->name) < 0)
 		goto out;
@@ -525,7 +528,7 @@ static void build_argv(struct task *t, const char *dockerfile, const char *ctx)
 		strv_push(&t->argv, "--platform");
 		strv_push(&t->argv, sp->platform);
 	}
-	if (sp->no_cache)
+	if (sp->no_cache || ctxseal_no_cache(img->seal))
 		strv_push(&t->argv, "--no-cache");
 	strv_push(&t->argv, ctx);
 	t->run = RUN_ARGV;

@@ -493,8 +493,8 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 				; /* vouched for: its stat data as the cache has it */
 			else if (stat_entry(w, w->path.data, &est,
 			                    type == DT_UNKNOWN || entries ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
-				/* Gone since it was listed, or a dangling symlink: neither is an input. */
-				if (errno == ENOENT || errno == ENOTDIR)
+				/* Gone since it was listed, or a dangling or looping symlink: none is an input. */
+				if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
 					continue;
 				ret = walk_error(w, "stat");
 				goto out;

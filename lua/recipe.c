@@ -167,6 +167,16 @@ static int lua_task_add_key(struct task *t, struct keyparts *kp, const struct ke
 	return 0;
 }
 
+/* lua_task_prepare: the run gets the values its functions read now, and its result is recorded under them: when Lua
+ * ran since the key was computed (another task's run function may have changed a value this one reads), the key is
+ * computed again, so that a change made between the key and the run is never recorded under the values before it. */
+static int lua_task_prepare(struct task *t, const struct keyenv *ke)
+{
+	struct luafn *f = t->udata;
+
+	return f->parts && f->gen != f->r->gen ? task_key(t, ke) : 0;
+}
+
 /* check_result: whether the results on the stack above base are what a check function must return: true, or
  * false and a reason. */
 static int check_result(lua_State *L, int base)
@@ -256,6 +266,7 @@ static const struct task_ops lua_fn_ops = {
 	.preflight = lua_task_preflight,
 	.add_key = lua_task_add_key,
 	.check = lua_task_check,
+	.prepare = lua_task_prepare,
 	.run = lua_task_run,
 	.release = lua_task_release,
 };
@@ -267,6 +278,7 @@ static const struct task_ops lua_check_ops = {
 	.preflight = lua_task_preflight,
 	.add_key = lua_task_add_key,
 	.check = lua_task_check,
+	.prepare = lua_task_prepare,
 	.run = lua_task_run,
 	.release = lua_task_release,
 };

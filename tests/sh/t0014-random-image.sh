@@ -7,13 +7,18 @@
 # (tests/lib/random.sh): a false skip or a stale image fails, and so does a rebuild for a comment-only Dockerfile
 # edit; other false rebuilds are counted. Without SEED it runs a fixed seed whose rounds take every kind once in
 # turn, then a random seed that draws ROUNDS kinds (default 8; under the sanitizer build, SB_SANITIZED, both draw
-# 4); the first line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n and KINDS="a b" choose.
-# The suite's rounds are few to keep CI short (each run draws a new seed); bench/campaign.sh runs hundreds.
+# 4); the first line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n and KINDS="a b" choose;
+# BUILDER=legacy runs both builds with the legacy builder (DOCKER_BUILDKIT=0) instead of BuildKit. The suite's
+# rounds are few to keep CI short (each run draws a new seed); bench/campaign.sh runs hundreds.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$T_TOP/tests/lib/random.sh"
 need_docker
 [ -x /usr/bin/docker ] && DOCKER=/usr/bin/docker
-DOCKER_BUILDKIT=1
+case ${BUILDER:-buildkit} in
+buildkit) DOCKER_BUILDKIT=1 ;;
+legacy) DOCKER_BUILDKIT=0 ;;
+*) echo "t0014: BUILDER is buildkit or legacy, not '$BUILDER'" >&2; exit 2 ;;
+esac
 export DOCKER DOCKER_BUILDKIT
 
 if [ -n "${SB_SANITIZED:-}" ]; then ROUNDS=${ROUNDS:-4}; else ROUNDS=${ROUNDS:-8}; fi
@@ -187,11 +192,13 @@ truth() {
 	rm -rf "$t"
 }
 
-# explain_round: what went wrong, for the log: the listing's difference (image < truth >) and the run's first lines.
+# explain_round: what went wrong, for the log: the listing's difference (image < truth >), the run's first lines and
+# its error lines (a failed build says why at its end).
 explain_round() {
 	echo "  seed $SEED_NOW round $ROUND: $MUTATION -> $CLASS"
 	[ -n "${NOW_LISTING:-}" ] && [ -f "$NOW_LISTING" ] && diff "$NOW_LISTING" "$TRUTH_LISTING" | sed -n '1,12s/^/    /p'
 	grep -v '^#\|^ *$' "$T_OUT" | sed -n '1,3s/^/    | /p'
+	grep -i 'error\|failed' "$T_OUT" | sed -n '1,6s/^/    | /p'
 }
 
 # resync: after a wrong outcome, an image built from what the context holds now, so that the next round starts from
@@ -217,7 +224,7 @@ LUA
 
 for seed in $(seeds); do
 	begin_seed "$seed"
-	echo "t0014: seed $SEED_NOW, $RUN_ROUNDS rounds ($REPRODUCE reproduces)"
+	echo "t0014: seed $SEED_NOW, $RUN_ROUNDS rounds, ${BUILDER:-buildkit} ($REPRODUCE${BUILDER:+ BUILDER=$BUILDER} reproduces)"
 	"$SB" -t server stop >/dev/null 2>&1
 	"$DOCKER" rmi -f "$TAG" >/dev/null 2>&1
 	rm -rf .sindri-build
