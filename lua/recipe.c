@@ -29,6 +29,8 @@ struct recipe {
 	unsigned gen;         /* counts calls into Lua: values a function reads may have changed since */
 	int (*engine)(lua_State *L); /* recipe_set_engine_check */
 	struct luacache *luac; /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
+	char *stock;          /* the stock recipes' directory: their places are left out of messages (recipe_set_stock) */
+	struct strv varsread; /* "NAME=default" (or "NAME") of every var() call, for completion (recipe_vars_read) */
 	/* set while a build runs, for sb.build and sb.outdated */
 	struct state *st;
 	const struct keyenv *ke;
@@ -95,6 +97,45 @@ static int msgh(lua_State *L)
 	return 1;
 }
 
+/* stock_place: the length of a "file:line: " that msg starts with when file is one of the stock recipes (its name
+ * as Lua shortens it: "...ipes/sindri/cycles.lua"), else 0. */
+static size_t stock_place(const struct recipe *r, const char *msg)
+{
+	size_t n = strcspn(msg, ":"), len = strlen(r->stock);
+	const char *p = msg + n;
+
+	if (!*p || p[1] < '0' || p[1] > '9' || n < 5 || strncmp(msg + n - 4, ".lua", 4))
+		return 0;
+	for (p++; *p >= '0' && *p <= '9'; p++)
+		;
+	if (p[0] != ':' || p[1] != ' ')
+		return 0;
+	if (strncmp(msg, r->stock, len) == 0 && msg[len] == '/')
+		return (size_t)(p + 2 - msg);
+	if (strncmp(msg, "...", 3) == 0) {
+		/* shortened: some tail of it, from a '/', is a stock file */
+		for (size_t i = 3; i < n; i++) {
+			char path[4096];
+			if (msg[i] != '/')
+				continue;
+			snprintf(path, sizeof(path), "%s%.*s", r->stock, (int)(n - i), msg + i);
+			if (access(path, F_OK) == 0)
+				return (size_t)(p + 2 - msg);
+		}
+	}
+	return 0;
+}
+
+/* unplaced: msg without the stock recipes' places (the user did not write those lines; -v shows them). */
+static const char *unplaced(const struct recipe *r, const char *msg)
+{
+	size_t n;
+
+	while ((n = stock_place(r, msg)) > 0)
+		msg += n;
+	return msg;
+}
+
 /* pcall: call the function below nargs arguments with the traceback handler; prints the error. */
 static int pcall(struct recipe *r, int nargs, int nres)
 {
@@ -108,7 +149,7 @@ static int pcall(struct recipe *r, int nargs, int nres)
 	int rc = lua_pcall(L, nargs, nres, base);
 	lua_remove(L, base);
 	if (rc != LUA_OK) {
-		error("%s", lua_tostring(L, -1));
+		error("%s", r->stock ? unplaced(r, lua_tostring(L, -1)) : lua_tostring(L, -1));
 		lua_pop(L, 1);
 		return -1;
 	}
@@ -321,7 +362,7 @@ static const struct task_ops lua_check_ops = {
 
 static const char *const task_fields[] = {
 	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
-	"alias", "pool", "secrets", "engine", "plan", NULL,
+	"alias", "pool", "secrets", "engine", "plan", "group", "time", NULL,
 };
 
 static void defn_list(struct buf *b, const char *field, const struct strv *sv)
@@ -520,6 +561,13 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	if (lua_getfield(L, idx, "desc") != LUA_TNIL)
 		t->desc = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);
+	/* group, time: how -t targets lists it (the guide's groups and times); not keyed */
+	if (lua_getfield(L, idx, "group") != LUA_TNIL)
+		t->group = xstrdup(luaL_checkstring(L, -1));
+	lua_pop(L, 1);
+	if (lua_getfield(L, idx, "time") != LUA_TNIL)
+		t->time = xstrdup(luaL_checkstring(L, -1));
+	lua_pop(L, 1);
 	if (lua_getfield(L, idx, "pool") != LUA_TNIL)
 		t->pool = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);
@@ -656,7 +704,15 @@ static int l_default(lua_State *L)
 static int l_var(lua_State *L)
 {
 	struct recipe *r = ctx(L);
-	const char *v = recipe_var(r, luaL_checkstring(L, 1));
+	const char *name = luaL_checkstring(L, 1);
+	const char *v = recipe_var(r, name);
+
+	if (lua_type(L, 2) == LUA_TSTRING)
+		lua_pushfstring(L, "%s=%s", name, lua_tostring(L, 2));
+	else
+		lua_pushstring(L, name);
+	strv_push(&r->varsread, lua_tostring(L, -1));
+	lua_pop(L, 1);
 
 	if (v)
 		lua_pushstring(L, v);
@@ -778,8 +834,15 @@ static struct task **targets_of(lua_State *L, int idx, size_t *n)
 			name = luaL_checkstring(L, -1);
 			lua_pop(L, 1);
 		}
-		if (!(v[i - 1] = graph_find(r->g, name)))
-			luaL_error(L, "unknown task '%s'", name);
+		if (!(v[i - 1] = graph_find(r->g, name))) {
+			/* the suggestion moves to the stack: nothing malloc'd may be live when Lua raises */
+			struct buf b = BUF_INIT;
+			char near[512];
+			graph_suggest(r->g, name, &b);
+			snprintf(near, sizeof(near), "%s", b.data ? b.data : "");
+			buf_release(&b);
+			luaL_error(L, "unknown task '%s'%s", name, near);
+		}
 	}
 	*n = (size_t)len;
 	return v;
@@ -1151,11 +1214,24 @@ struct graph *recipe_graph(struct recipe *r)
 	return r->g;
 }
 
+void recipe_set_stock(struct recipe *r, const char *dir, int verbose)
+{
+	free(r->stock);
+	r->stock = verbose || !dir ? NULL : xstrdup(dir);
+}
+
+const struct strv *recipe_vars_read(const struct recipe *r)
+{
+	return &r->varsread;
+}
+
 void recipe_free(struct recipe *r)
 {
 	if (!r)
 		return;
 	lua_close(r->L);
+	free(r->stock);
+	strv_release(&r->varsread);
 	recipe_set_bytecode_cache(r, NULL);
 	free(r);
 }
