@@ -678,6 +678,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 	if (o->nested && o->tally)
 		o->tally->builds++;
 	status_init(&s.status, o->quiet, o->verbose);
+	s.status.dry = o->dry_run;
 	if (o->progress_stderr)
 		s.status.out = stderr;
 	s.status.total = nplan;

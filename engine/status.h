@@ -10,6 +10,7 @@ struct status {
 	FILE *out;          /* stdout; stderr when stdout carries a document (--json) */
 	int tty;            /* stdout is a terminal: rewrite the status line in place */
 	int quiet, verbose;
+	int dry;            /* a dry run: the closing line says what would run */
 	int color;          /* a terminal and NO_COLOR unset */
 	const char *fmt;    /* SINDRI_STATUS, with ninja's % codes */
 	int64_t start_ns;
