@@ -31,11 +31,12 @@ const char *runout_kind(const struct task *t)
 	return "group";
 }
 
-/* has_children: a span whose task started builds of its own (a cycle) is counted through them. */
-static int has_children(const struct build_spans *sp, size_t i)
+/* has_children: a span whose task started builds of its own (a cycle) is counted through them: 1 when one of
+ * them has outcome oc (any, when oc < 0). */
+static int has_children(const struct build_spans *sp, size_t i, int oc)
 {
 	for (size_t j = i + 1; j < sp->n; j++)
-		if (sp->v[j].parent == (long)i)
+		if (sp->v[j].parent == (long)i && (oc < 0 || sp->v[j].outcome == (enum span_outcome)oc))
 			return 1;
 	return 0;
 }
@@ -59,9 +60,9 @@ void runout_json(FILE *f, const struct build_spans *sp, int exit_code, int dry_r
 
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct build_span *s = &sp->v[i];
-		built += s->outcome == SPAN_RAN && !has_children(sp, i);
+		built += s->outcome == SPAN_RAN && !has_children(sp, i, -1);
 		current += s->outcome == SPAN_CURRENT;
-		failed += s->outcome == SPAN_FAILED;
+		failed += s->outcome == SPAN_FAILED && !has_children(sp, i, SPAN_FAILED);
 		if (s->start_ns < t0)
 			t0 = s->start_ns;
 	}

@@ -530,6 +530,9 @@ static void start(struct sched *s, struct task *t)
 		return;
 	}
 	int console = t->poolp && t->poolp->console;
+	/* -q keeps an image build's progress back (its output is shown, the tail of it, only when it fails) */
+	if (console && s->o->quiet && t->ops && t->ops->kind && strcmp(t->ops->kind, "image") == 0)
+		console = 0;
 	if (console || t->run == RUN_FUNC)
 		status_pause(&s->status);
 	status_start(&s->status, t->name, cmd);
@@ -537,12 +540,16 @@ static void start(struct sched *s, struct task *t)
 		status_pause(&s->status);
 	if (t->run == RUN_FUNC) {
 		unsigned long builds = s->o->tally ? s->o->tally->builds : 0;
+		size_t failed = s->o->tally ? s->o->tally->failed : 0;
 		long was = nest(s, t);
 		int rc = t->ops && t->ops->run ? t->ops->run(t) : 1;
 		unnest(s, was);
-		/* a task that ran builds of its own (a cycle) is counted through what they ran */
+		/* a task that ran builds of its own (a cycle) is counted through what they ran; when it failed because a
+		 * task inside failed, through that failure */
 		if (rc == 0 && s->o->tally && s->o->tally->builds != builds)
 			s->status.composite++;
+		if (rc != 0 && s->o->tally && s->o->tally->failed != failed)
+			s->status.composite_failed++;
 		finished(s, t, rc, cmd, NULL, 0, mono_ns() - t0);
 		free(cmd);
 		return;
@@ -751,7 +758,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		/* the closing line of the build that started this one counts what ran here */
 		o->tally->ran += s.status.ran - s.status.composite;
 		o->tally->uptodate += s.status.uptodate;
-		o->tally->failed += s.status.failed;
+		o->tally->failed += s.status.failed - s.status.composite_failed;
 		o->tally->saved_ns += s.status.saved_ns;
 	} else if (!o->nested || s.failures || signals_caught()) {
 		if (o->tally) {

@@ -197,7 +197,7 @@ void status_counts(const struct status *s, size_t *built, size_t *uptodate, size
 {
 	*built = s->ran - s->composite + s->inner_ran;
 	*uptodate = s->uptodate + s->inner_uptodate;
-	*failed = s->failed + s->inner_failed;
+	*failed = s->failed - s->composite_failed + s->inner_failed;
 }
 
 void status_summary(struct status *s, int interrupted)

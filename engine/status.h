@@ -16,6 +16,7 @@ struct status {
 	int64_t start_ns;
 	size_t total, started, finished, running, ran, uptodate, failed;
 	size_t composite;   /* of ran: tasks counted through the nested builds they started, not themselves */
+	size_t composite_failed; /* of failed: tasks that failed because a task of their nested builds did */
 	size_t inner_ran, inner_uptodate, inner_failed; /* the tasks of those nested builds */
 	int64_t saved_ns;   /* the last recorded run times of the tasks found up to date, nested ones included */
 	int line_open;      /* the in-place line holds text that a newline must end */
