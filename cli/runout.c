@@ -175,8 +175,9 @@ void runout_trace(const char *dir, const struct build_spans *sp, int argc, char 
 	char *path = xasprintf("%s/%s", dir, TRACE_FILE);
 	size_t lines = 0, from = 0, busy = 0;
 
+	/* a run that built nothing (a cycle that found everything current counts as nothing) is not recorded */
 	for (size_t i = 0; i < sp->n; i++)
-		busy += sp->v[i].outcome == SPAN_RAN || sp->v[i].outcome == SPAN_FAILED;
+		busy += (sp->v[i].outcome == SPAN_RAN && !has_children(sp, i, -1)) || sp->v[i].outcome == SPAN_FAILED;
 	if (!busy || (read_file(path, &old) < 0 && errno != ENOENT))
 		goto out;
 	/* keep the last TRACE_RUNS - 1 lines of the old log, then this run */

@@ -18,8 +18,9 @@ const char *runout_kind(const struct task *t);
 /* runout_json: the run's document (docs/cli.md, "JSON output"): every decision with its reasons, key, times and
  * images, the counts, the exit code, to f. */
 void runout_json(FILE *f, const struct build_spans *sp, int exit_code, int dry_run, int64_t took_ns, int64_t saved_ns);
-/* runout_trace: append the run's spans to dir/trace, keeping the last TRACE_RUNS runs; a run in which nothing ran
- * or failed leaves it as it is (a no-op writes nothing). Failures are warnings. */
+/* runout_trace: append the run's spans to dir/trace, keeping the last TRACE_RUNS runs; a run that built nothing
+ * and had no failure (a cycle that found everything current built nothing) leaves it as it is. Failures are
+ * warnings. */
 void runout_trace(const char *dir, const struct build_spans *sp, int argc, char **argv, int exit_code, int64_t start);
 /* runout_report_begin, runout_report_end: around a run of one report (cache-status --json), whose own document goes
  * to f (the real stdout), while progress goes to stderr. */
