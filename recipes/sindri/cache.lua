@@ -289,6 +289,7 @@ function M.status()
   end
   st.state_dir = { path = ".sindri-build", size = lib.du(".sindri-build") }
   if var("JSON") == "1" then
+    st.sindri_build, st.kind = 1, "cache-status" -- as every --json document says what it is (docs/cli.md)
     print(lib.json(st))
     return true
   end
