@@ -183,14 +183,14 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 		free(targets);
 		return engine_exit(SB_EXIT_USAGE, r);
 	}
-	/* a report's own document (cache-status --json) is the run's: it writes to stdout, progress goes to stderr */
-	int report = o->json && readonly && !o->b.dry_run && n == 1;
-	if (report) {
-		runout_report_begin(a->json);
+	/* a report's own document (cache-status --json) stands for the run's when it is one: what it prints is set
+	 * aside and looked at after the run */
+	int report = o->json && readonly && !o->b.dry_run && n == 1 ? runout_report_begin() : -1;
+	if (report >= 0)
 		o->b.progress_stderr = 1;
-	}
 	struct state *st = state_open(STATE_DIR, readonly ? 0 : STATE_WRITE);
 	if (!st) {
+		runout_report_end(a->json, report);
 		free(targets);
 		return SB_EXIT_USAGE;
 	}
@@ -202,7 +202,7 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 	o->b.plan = recipe_plan;
 	o->b.plan_arg = r;
 	/* the spans: for --json, and for the trace of a run that may write (a no-op writes nothing: see below) */
-	if ((o->json && !report) || !readonly)
+	if (o->json || !readonly)
 		o->b.spans = &spans;
 	recipe_set_build(r, st, a->ke, &o->b);
 	ret = build_run(a->g, targets, n, st, a->ke, &o->b);
@@ -221,9 +221,7 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 	if (!readonly)
 		runout_trace(STATE_DIR, &spans, argc, argv, ret, start);
 	state_close(st);
-	if (report)
-		runout_report_end(a->json);
-	else if (o->json)
+	if (!runout_report_end(a->json, report) && o->json)
 		runout_json(a->json, &spans, ret, o->b.dry_run, now_ns() - start, tally.saved_ns);
 	build_spans_release(&spans);
 	free(targets);

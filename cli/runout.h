@@ -22,9 +22,11 @@ void runout_json(FILE *f, const struct build_spans *sp, int exit_code, int dry_r
  * and had no failure (a cycle that found everything current built nothing) leaves it as it is. Failures are
  * warnings. */
 void runout_trace(const char *dir, const struct build_spans *sp, int argc, char **argv, int exit_code, int64_t start);
-/* runout_report_begin, runout_report_end: around a run of one report (cache-status --json), whose own document goes
- * to f (the real stdout), while progress goes to stderr. */
-void runout_report_begin(FILE *f);
-void runout_report_end(FILE *f);
+/* runout_report_begin: around a run of one report (cache-status --json): its stdout goes to a temporary file; the
+ * descriptor of that file, or -1 (a warning said why). */
+int runout_report_begin(void);
+/* runout_report_end: stdout back to stderr; when what the report printed is one JSON document that says its kind,
+ * it goes to f and 1 is returned; else it goes to stderr and 0 is returned (the caller writes the run's document). */
+int runout_report_end(FILE *f, int fd);
 
 #endif

@@ -161,6 +161,22 @@ js -t stats
 check "-t stats: valid" valid stats
 check "-t stats: a ran once" q '[t["runs"] for t in d["tasks"] if t["name"] == "a"] == [1]'
 
+# a report (a read-only task run alone) is the document when it prints one that says its kind, else the run's is
+cat >rep.lua <<'LUA'
+task "plain-report" { readonly = true, pool = "console", run = "echo reporting" }
+task "lua-report" { readonly = true, run = function() print("lua report") end }
+task "json-report" { readonly = true, run = function() print('{"sindri_build": 1, "kind": "my-report", "n": 3}') end }
+LUA
+for t in plain-report lua-report; do
+	js -f rep.lua $t
+	check "report $t that prints text: the run's document" valid run
+	check "... with the report as the one task" q "[t['name'] for t in d['tasks']] == ['$t']"
+	check "... and what it printed on stderr" grep -q "report" err.txt
+done
+js -f rep.lua json-report
+check "a report that prints its own document: that document" q 'd == {"sindri_build": 1, "kind": "my-report", "n": 3}'
+check "... and the progress on stderr" grep -q '^\[1/1\] json-report' err.txt
+
 # an image: its tags
 mkdir img && printf 'FROM busybox:local\nLABEL t0112=1\n' >img/Dockerfile
 cat >img/sindri-build.lua <<LUA
