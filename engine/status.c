@@ -219,11 +219,11 @@ void status_summary(struct status *s, int interrupted)
 	if (interrupted)
 		fprintf(s->out, "sindri-build: interrupted: %zu built, %zu up to date, %zu not finished in %s\n", ran,
 		        uptodate, s->total - s->ran - s->uptodate - s->failed, took);
+	else if (!ran && !failed)
+		fprintf(s->out, "sindri-build: no work to do: %zu up to date in %s%s\n", uptodate, took, saved);
 	else if (s->dry)
 		fprintf(s->out, "sindri-build: dry run: %zu would run, %zu up to date, %zu failed in %s\n", ran, uptodate,
 		        failed, took);
-	else if (!ran && !failed)
-		fprintf(s->out, "sindri-build: no work to do: %zu up to date in %s%s\n", uptodate, took, saved);
 	else
 		fprintf(s->out, "sindri-build: %zu built, %zu up to date, %zu failed in %s%s\n", ran, uptodate, failed, took,
 		        saved);

@@ -25,6 +25,12 @@ sb outer
 check "a cycle inside a cycle: one built, one up to date" out_has "^sindri-build: 1 built, 1 up to date, 0 failed in "
 sb outer
 check "nothing to do, two levels down" out_has "^sindri-build: no work to do: 2 up to date in "
+sb -n a
+check "a dry run with nothing to run says no work to do" out_has "^sindri-build: no work to do: 1 up to date in "
+echo 9 >a.txt
+sb -n a
+check "a dry run with something to run says what would run" out_has "^sindri-build: dry run: 1 would run, 0 up to date, 0 failed in "
+echo 1 >a.txt
 sb cycle-fails
 check "a failure inside a cycle is counted" out_has "^sindri-build: 0 built, 1 up to date, 1 failed in "
 check "... and the run fails" rc_is 1
