@@ -266,6 +266,10 @@ int main(int argc, char **argv)
 		buf_release(&b);
 		goto out0;
 	}
+	if (tool && o.json && !(tool->flags & TOOL_JSON)) {
+		error("-t %s has no --json document; these tools have one: targets, explain, key, stats, trace", o.tool);
+		goto out0;
+	}
 	/* first: SINDRI_BUILD_SECRET_KEY leaves the environment before anything is spawned */
 	secretkey_init(&sk, SECRET_KEY_FILE);
 	ke.secrets = &sk;

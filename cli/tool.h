@@ -46,6 +46,7 @@ enum tool_flags {
 	TOOL_RUNS = 1 << 4,      /* runs tasks: may start the engine helper; keeps the compiled recipe */
 	TOOL_GENERATES = 1 << 5, /* writes commands from the tasks' definitions: their Lua values are added to them */
 	TOOL_RECIPE_OPTIONAL = 1 << 6, /* reads the recipe when there is one (-t words: completion works anywhere) */
+	TOOL_JSON = 1 << 7,      /* has a --json document (docs/cli.md, "JSON output") */
 };
 
 struct tool {

@@ -518,14 +518,15 @@ static int tool_list(const struct tool_args *a)
 
 const struct tool cli_tools[] = {
 	{"targets", "the tasks grouped as the guide groups them, with descriptions and times (--all: every task and "
-	 "alias)", tool_targets, 0},
+	 "alias)", tool_targets, TOOL_JSON},
 	{"graph", "print the task graph in Graphviz dot", tool_graph, 0},
-	{"key", "print the key of each target (read-only)", tool_key, TOOL_PING | TOOL_WATCH},
-	{"explain", "say why each task of the targets would run (read-only)", tool_explain, TOOL_PING | TOOL_WATCH},
-	{"stats", "runs, last and mean duration of each task", tool_stats, 0},
+	{"key", "print the key of each target (read-only)", tool_key, TOOL_PING | TOOL_WATCH | TOOL_JSON},
+	{"explain", "say why each task of the targets would run (read-only)", tool_explain,
+	 TOOL_PING | TOOL_WATCH | TOOL_JSON},
+	{"stats", "runs, last and mean duration of each task", tool_stats, TOOL_JSON},
 	{"clean", "remove the outputs of the targets (all tasks if none) and forget their runs", tool_clean, TOOL_WRITES},
 	{"trace", "where the time went: the last run (--runs N) as Chrome trace-event JSON, or --svg a timeline (-o FILE)",
-	 tool_trace, TOOL_NO_RECIPE},
+	 tool_trace, TOOL_NO_RECIPE | TOOL_JSON},
 	{"completion", "print the shell completion script: -t completion bash|zsh|fish", tool_completion,
 	 TOOL_NO_RECIPE},
 	{"words", "what completion offers: -t words targets|vars|tools|options, one per line with a tab and its "

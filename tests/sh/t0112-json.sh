@@ -189,6 +189,12 @@ check "image run: valid" valid run
 check "image run: kind image, its tags" q "[(t['kind'], t['images']) for t in d['tasks']] == [('image', ['$P:1', '$P:extra'])]"
 check "image run: the engine's output went to stderr, not into the document" test "$(wc -l <doc.json)" = 1
 
+# a tool without a document says so rather than print text
+js -t graph
+check "-t graph --json: exit 2" rc_is 2
+check "... says which tools have a document" grep -q "has no --json document; these tools have one: targets, explain, key, stats, trace" err.txt
+check "... and prints nothing on stdout" test ! -s doc.json
+
 # errors before the run: no document, the message on stderr
 js nosuchtask
 check "unknown target with --json: exit 2" rc_is 2
