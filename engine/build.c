@@ -10,6 +10,7 @@
 #include "key.h"
 #include "outputs.h"
 #include "proc.h"
+#include "spans.h"
 #include "state.h"
 #include "status.h"
 #include "util.h"
@@ -142,85 +143,6 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 		}
 	}
 	return 0;
-}
-
-void build_spans_release(struct build_spans *sp)
-{
-	for (size_t i = 0; i < sp->n; i++)
-		free(sp->v[i].why);
-	free(sp->v);
-	sp->v = NULL;
-	sp->n = sp->cap = 0;
-}
-
-/* span_add: record a decision about t (with its reasons and, when has_key, its key), if spans are recorded. */
-static void span_add(struct sched *s, struct task *t, enum span_outcome oc, const char *why, int has_key)
-{
-	struct build_spans *sp = s->o->spans;
-	struct build_span *v;
-
-	if (!sp)
-		return;
-	if (sp->n == sp->cap) {
-		sp->cap = sp->cap ? 2 * sp->cap : 16;
-		sp->v = xreallocarray(sp->v, sp->cap, sizeof(*sp->v));
-	}
-	v = &sp->v[sp->n++];
-	memset(v, 0, sizeof(*v));
-	v->task = t;
-	v->outcome = oc;
-	v->why = why && *why ? xstrdup(why) : NULL;
-	v->has_key = has_key;
-	if (has_key)
-		v->key = t->key;
-	v->start_ns = v->end_ns = now_ns();
-	v->parent = sp->parent;
-	t->span = sp->n;
-}
-
-/* span_of: t's span in this build, or NULL. */
-static struct build_span *span_of(const struct sched *s, const struct task *t)
-{
-	struct build_spans *sp = s->o->spans;
-
-	return sp && t->span > s->first_span ? &sp->v[t->span - 1] : NULL;
-}
-
-/* span_end: t's run ended (or, with start set, begins now). */
-static void span_mark(struct sched *s, struct task *t, int start, enum span_outcome oc, int status)
-{
-	struct build_span *v = span_of(s, t);
-
-	if (!v)
-		return;
-	if (start) {
-		v->start_ns = v->end_ns = now_ns();
-		return;
-	}
-	v->end_ns = now_ns();
-	v->outcome = oc;
-	v->status = status;
-}
-
-/* nest: while t runs code that may start builds of its own (a cycle's function, a dry run's plan), their spans
- * are its children. Returns what to restore with unnest. */
-static long nest(struct sched *s, struct task *t)
-{
-	struct build_spans *sp = s->o->spans;
-	long was;
-
-	if (!sp)
-		return -1;
-	was = sp->parent;
-	if (span_of(s, t))
-		sp->parent = (long)t->span - 1;
-	return was;
-}
-
-static void unnest(struct sched *s, long was)
-{
-	if (s->o->spans)
-		s->o->spans->parent = was;
 }
 
 static void push(struct task ***v, size_t *n, struct task *t)
@@ -377,7 +299,8 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 	if (ok && !s->o->dry_run && !(t->flags & TASK_READONLY) && record(s, t, dur) < 0)
 		ok = 0;
 	status_finish(&s->status, t->name, ok, ok ? NULL : cmd, out, n);
-	span_mark(s, t, 0, !ok ? SPAN_FAILED : s->o->dry_run ? SPAN_WOULD_RUN : SPAN_RAN, status);
+	spans_mark(s->o->spans, s->first_span, t, 0, !ok ? SPAN_FAILED : s->o->dry_run ? SPAN_WOULD_RUN : SPAN_RAN,
+	           status);
 	ended(s);
 	if (!ok) {
 		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM)
@@ -442,7 +365,8 @@ static void evaluate(struct sched *s, struct task *t)
 		keyed = 1;
 		r = task_decide(t, s->st, s->ke, &why);
 	}
-	span_add(s, t, r < 0 ? SPAN_FAILED : r == 0 ? SPAN_CURRENT : SPAN_NOT_RUN, why.data, keyed && r >= 0);
+	spans_add(s->o->spans, t, r < 0 ? SPAN_FAILED : r == 0 ? SPAN_CURRENT : SPAN_NOT_RUN, why.data,
+	          keyed && r >= 0);
 	if (r < 0) {
 		s->status.finished++;
 		s->status.failed++;
@@ -477,13 +401,13 @@ static void start(struct sched *s, struct task *t)
 
 	if (!s->o->dry_run)
 		build_task_started();
-	span_mark(s, t, 1, SPAN_RAN, 0);
+	spans_mark(s->o->spans, s->first_span, t, 1, SPAN_RAN, 0);
 	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t, s->ke) < 0) {
 		drop_stdin(t);
 		s->status.started++;
 		s->status.running++;
 		status_finish(&s->status, t->name, 0, NULL, NULL, 0);
-		span_mark(s, t, 0, SPAN_FAILED, 1);
+		spans_mark(s->o->spans, s->first_span, t, 0, SPAN_FAILED, 1);
 		ended(s);
 		fail(s, t);
 		return;
@@ -496,10 +420,10 @@ static void start(struct sched *s, struct task *t)
 		status_start(&s->status, t->name, cmd);
 		if (s->o->plan) {
 			unsigned long builds = s->o->tally ? s->o->tally->builds : 0;
-			long was = nest(s, t);
+			long was = spans_nest(s->o->spans, s->first_span, t);
 			status_pause(&s->status);
 			s->o->plan(t, s->o->plan_arg);
-			unnest(s, was);
+			spans_unnest(s->o->spans, was);
 			if (s->o->tally && s->o->tally->builds != builds)
 				s->status.composite++;
 		}
@@ -519,7 +443,7 @@ static void start(struct sched *s, struct task *t)
 			s->status.finished++;
 			s->status.uptodate++;
 			t->state = T_RAN;
-			span_mark(s, t, 0, SPAN_CURRENT, 0);
+			spans_mark(s->o->spans, s->first_span, t, 0, SPAN_CURRENT, 0);
 			ended(s);
 			complete(s, t);
 		} else {
@@ -541,9 +465,9 @@ static void start(struct sched *s, struct task *t)
 	if (t->run == RUN_FUNC) {
 		unsigned long builds = s->o->tally ? s->o->tally->builds : 0;
 		size_t failed = s->o->tally ? s->o->tally->failed : 0;
-		long was = nest(s, t);
+		long was = spans_nest(s->o->spans, s->first_span, t);
 		int rc = t->ops && t->ops->run ? t->ops->run(t) : 1;
-		unnest(s, was);
+		spans_unnest(s->o->spans, was);
 		/* a task that ran builds of its own (a cycle) is counted through what they ran; when it failed because a
 		 * task inside failed, through that failure */
 		if (rc == 0 && s->o->tally && s->o->tally->builds != builds)
@@ -601,7 +525,7 @@ static void reap(struct sched *s, size_t i, int status)
 	if (signals_caught()) {
 		/* an interrupted task records nothing: the last success stays */
 		status_finish(&s->status, r.t->name, 0, NULL, NULL, 0);
-		span_mark(s, r.t, 0, SPAN_FAILED, status);
+		spans_mark(s->o->spans, s->first_span, r.t, 0, SPAN_FAILED, status);
 		s->status.failed--;
 		r.t->state = T_FAILED;
 		ended(s);
@@ -748,8 +672,8 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 	}
 
 	for (size_t i = 0; o->spans && i < nplan; i++)
-		if (!span_of(&s, plan[i]))
-			span_add(&s, plan[i], SPAN_NOT_RUN, NULL, 0);
+		if (!spans_of(o->spans, s.first_span, plan[i]))
+			spans_add(o->spans, plan[i], SPAN_NOT_RUN, NULL, 0);
 	if (signals_caught())
 		code = SB_EXIT_SIGNAL + signals_caught();
 	else
