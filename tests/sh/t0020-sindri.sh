@@ -158,7 +158,7 @@ cycle "cycle-ext" {
   build = { "docker-build-fast" }, deploy = true,
 }
 LUA
-sb -t targets
+sb -t targets --all
 check "the user cycle is listed" out_has "cycle-ext: Rebuild on extension changes"
 check "the stock targets are still there" out_has "v3-cycle-fast"
 sb cycle-ext CONFIG=ws1.yaml
