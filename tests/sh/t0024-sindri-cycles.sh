@@ -80,7 +80,7 @@ cp Dockerfile.dev.orig v3/Dockerfile.dev
 
 # No engine: nothing is cleared or touched.
 DOCKER_HOST="unix://$T_ROOT/no-engine.sock" sb cycle-fast CONFIG=ws.yaml
-check "no engine: the cycle fails" rc_is 1
+check "no engine: the cycle fails with the exit code of an engine that does not answer" rc_is 3
 check "no engine: says nothing was changed" out_has "the Docker engine does not answer .*nothing was changed"
 check "no engine: the deployment is intact" intact
 
