@@ -240,6 +240,11 @@ const char *docker_engine_api_version(const struct docker *d)
 	return d->server_version[0] ? d->server_version : NULL;
 }
 
+int docker_unreachable(const struct docker *d)
+{
+	return d->reported;
+}
+
 /* unreachable: the one message for an engine that does not answer, naming the address and what to try. */
 static void unreachable(struct docker *d, const struct docker_reply *r, long timeout_s)
 {

@@ -135,6 +135,8 @@ const char *docker_api_version(const struct docker *d);
 /* docker_engine_api_version: the newest API version the engine itself speaks (its API-Version header: "1.41" is
  * Docker 20.10, "1.42" 23.0), or NULL before an answer. */
 const char *docker_engine_api_version(const struct docker *d);
+/* docker_unreachable: 1 when the last request did not reach the engine (reported), 0 once one got an answer. */
+int docker_unreachable(const struct docker *d);
 /* docker_version: GET /version (engine Version, ApiVersion, Os, Arch...). */
 int docker_version(struct docker *d, struct json **out);
 /* docker_get: GET an API path such as "/info" (the version prefix is added) and parse the answer; 404 is an error. */

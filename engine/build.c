@@ -10,6 +10,7 @@
 #include "key.h"
 #include "outputs.h"
 #include "proc.h"
+#include "spans.h"
 #include "state.h"
 #include "status.h"
 #include "util.h"
@@ -21,6 +22,7 @@ struct running {
 	struct job job;
 	int64_t start_wall, start_mono;
 	char *cmd;
+	size_t shown; /* -v: bytes of its output already streamed */
 };
 
 struct sched {
@@ -34,6 +36,7 @@ struct sched {
 	size_t nrun;
 	size_t failures;
 	int stopping;
+	size_t first_span; /* spans before this one belong to other builds of the run */
 };
 
 char *task_cmdline(const struct task *t)
@@ -296,6 +299,8 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 	if (ok && !s->o->dry_run && !(t->flags & TASK_READONLY) && record(s, t, dur) < 0)
 		ok = 0;
 	status_finish(&s->status, t->name, ok, ok ? NULL : cmd, out, n);
+	spans_mark(s->o->spans, s->first_span, t, 0, !ok ? SPAN_FAILED : s->o->dry_run ? SPAN_WOULD_RUN : SPAN_RAN,
+	           status);
 	ended(s);
 	if (!ok) {
 		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM)
@@ -347,7 +352,7 @@ static int any_dep_ran(const struct task *t)
 static void evaluate(struct sched *s, struct task *t)
 {
 	struct buf why = BUF_INIT;
-	int r;
+	int r, keyed = 0;
 
 	if (s->o->dry_run && t->planned) {
 		/* an earlier dry build of this run said it would run: said once, it counts as done here */
@@ -362,15 +367,19 @@ static void evaluate(struct sched *s, struct task *t)
 			if (t->depv[i]->state == T_RAN)
 				buf_addf(&why, "dependency '%s' would run first\n", t->depv[i]->name);
 		r = 1;
-		if (task_key(t, s->ke) < 0)
+		keyed = task_key(t, s->ke) == 0;
+		if (!keyed)
 			memset(&t->key, 0, sizeof(t->key));
 	} else if (task_key(t, s->ke) < 0) {
 		r = -1;
 	} else {
+		keyed = 1;
 		r = task_decide(t, s->st, s->ke, &why);
 	}
 	if (r >= 0 && s->o->dry_run && s->o->remote && t->ops && t->ops->remote)
 		remote(s, t);
+	spans_add(s->o->spans, t, r < 0 ? SPAN_FAILED : r == 0 ? SPAN_CURRENT : SPAN_NOT_RUN, why.data,
+	          keyed && r >= 0);
 	if (r < 0) {
 		s->status.finished++;
 		s->status.failed++;
@@ -405,11 +414,13 @@ static void start(struct sched *s, struct task *t)
 
 	if (!s->o->dry_run)
 		build_task_started();
+	spans_mark(s->o->spans, s->first_span, t, 1, SPAN_RAN, 0);
 	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t, s->ke) < 0) {
 		drop_stdin(t);
 		s->status.started++;
 		s->status.running++;
 		status_finish(&s->status, t->name, 0, NULL, NULL, 0);
+		spans_mark(s->o->spans, s->first_span, t, 0, SPAN_FAILED, 1);
 		ended(s);
 		fail(s, t);
 		return;
@@ -422,8 +433,10 @@ static void start(struct sched *s, struct task *t)
 		status_start(&s->status, t->name, cmd);
 		if (s->o->plan) {
 			unsigned long builds = s->o->tally ? s->o->tally->builds : 0;
+			long was = spans_nest(s->o->spans, s->first_span, t);
 			status_pause(&s->status);
 			s->o->plan(t, s->o->plan_arg);
+			spans_unnest(s->o->spans, was);
 			if (s->o->tally && s->o->tally->builds != builds)
 				s->status.composite++;
 		}
@@ -443,6 +456,7 @@ static void start(struct sched *s, struct task *t)
 			s->status.finished++;
 			s->status.uptodate++;
 			t->state = T_RAN;
+			spans_mark(s->o->spans, s->first_span, t, 0, SPAN_CURRENT, 0);
 			ended(s);
 			complete(s, t);
 		} else {
@@ -453,6 +467,9 @@ static void start(struct sched *s, struct task *t)
 		return;
 	}
 	int console = t->poolp && t->poolp->console;
+	/* -q keeps an image build's progress back (its output is shown, the tail of it, only when it fails) */
+	if (console && s->o->quiet && t->ops && t->ops->kind && strcmp(t->ops->kind, "image") == 0)
+		console = 0;
 	if (console || t->run == RUN_FUNC)
 		status_pause(&s->status);
 	status_start(&s->status, t->name, cmd);
@@ -460,10 +477,16 @@ static void start(struct sched *s, struct task *t)
 		status_pause(&s->status);
 	if (t->run == RUN_FUNC) {
 		unsigned long builds = s->o->tally ? s->o->tally->builds : 0;
+		size_t failed = s->o->tally ? s->o->tally->failed : 0;
+		long was = spans_nest(s->o->spans, s->first_span, t);
 		int rc = t->ops && t->ops->run ? t->ops->run(t) : 1;
-		/* a task that ran builds of its own (a cycle) is counted through what they ran */
+		spans_unnest(s->o->spans, was);
+		/* a task that ran builds of its own (a cycle) is counted through what they ran; when it failed because a
+		 * task inside failed, through that failure */
 		if (rc == 0 && s->o->tally && s->o->tally->builds != builds)
 			s->status.composite++;
+		if (rc != 0 && s->o->tally && s->o->tally->failed != failed)
+			s->status.composite_failed++;
 		finished(s, t, rc, cmd, NULL, 0, mono_ns() - t0);
 		free(cmd);
 		return;
@@ -476,7 +499,7 @@ static void start(struct sched *s, struct task *t)
 		memcpy(argv, t->argv.v, t->argv.n * sizeof(*argv));
 		argv[t->argv.n] = NULL;
 	}
-	struct running r = {t, {0}, now_ns(), t0, cmd};
+	struct running r = {t, {0}, now_ns(), t0, cmd, 0};
 	int rc = proc_spawn(&r.job, argv, console, t->stdin_fd);
 	drop_stdin(t);
 	if (argv != sh)
@@ -493,6 +516,16 @@ static void start(struct sched *s, struct task *t)
 	s->run[s->nrun++] = r;
 }
 
+/* stream: -v shows a job's output as it comes, not when it ends. */
+static void stream(struct running *r)
+{
+	if (r->job.out.len > r->shown) {
+		fwrite(r->job.out.data + r->shown, 1, r->job.out.len - r->shown, stdout);
+		fflush(stdout);
+		r->shown = r->job.out.len;
+	}
+}
+
 static void reap(struct sched *s, size_t i, int status)
 {
 	struct running r = s->run[i];
@@ -505,9 +538,14 @@ static void reap(struct sched *s, size_t i, int status)
 	if (signals_caught()) {
 		/* an interrupted task records nothing: the last success stays */
 		status_finish(&s->status, r.t->name, 0, NULL, NULL, 0);
+		spans_mark(s->o->spans, s->first_span, r.t, 0, SPAN_FAILED, status);
 		s->status.failed--;
 		r.t->state = T_FAILED;
 		ended(s);
+	} else if (s->o->verbose) {
+		/* -v streamed the output as it came */
+		stream(&r);
+		finished(s, r.t, status, r.cmd, NULL, 0, mono_ns() - r.start_mono);
 	} else {
 		finished(s, r.t, status, r.cmd, r.job.out.data, r.job.out.len, mono_ns() - r.start_mono);
 	}
@@ -536,9 +574,13 @@ static void wait_jobs(struct sched *s)
 		if (pfd[0].revents)
 			signals_drain();
 		n = 1;
-		for (size_t i = 0; i < s->nrun; i++)
-			if (s->run[i].job.fd >= 0 && pfd[n++].revents)
+		for (size_t i = 0; i < s->nrun; i++) {
+			if (s->run[i].job.fd >= 0 && pfd[n++].revents) {
 				proc_read(&s->run[i].job);
+				if (s->o->verbose)
+					stream(&s->run[i]);
+			}
+		}
 	}
 	free(pfd);
 	for (size_t i = 0; i < s->nrun;) {
@@ -572,13 +614,17 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 	int code;
 
 	if (graph_plan(g, targets, ntargets, &plan, &nplan) < 0)
-		return 2;
+		return SB_EXIT_USAGE;
 	s.o = o;
 	s.st = st;
 	s.ke = ke;
+	s.first_span = o->spans ? o->spans->n : 0;
 	if (o->nested && o->tally)
 		o->tally->builds++;
 	status_init(&s.status, o->quiet, o->verbose);
+	s.status.dry = o->dry_run;
+	if (o->progress_stderr)
+		s.status.out = stderr;
 	s.status.total = nplan;
 	for (size_t i = 0; i < nplan; i++) {
 		struct task *t = plan[i];
@@ -635,15 +681,18 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		wait_jobs(&s);
 	}
 
+	for (size_t i = 0; o->spans && i < nplan; i++)
+		if (!spans_of(o->spans, s.first_span, plan[i]))
+			spans_add(o->spans, plan[i], SPAN_NOT_RUN, NULL, 0);
 	if (signals_caught())
-		code = 128 + signals_caught();
+		code = SB_EXIT_SIGNAL + signals_caught();
 	else
-		code = s.failures ? 1 : 0;
+		code = s.failures ? SB_EXIT_FAILED : SB_EXIT_OK;
 	if (o->nested && o->tally) {
 		/* the closing line of the build that started this one counts what ran here */
 		o->tally->ran += s.status.ran - s.status.composite;
 		o->tally->uptodate += s.status.uptodate;
-		o->tally->failed += s.status.failed;
+		o->tally->failed += s.status.failed - s.status.composite_failed;
 		o->tally->saved_ns += s.status.saved_ns;
 	} else if (!o->nested || s.failures || signals_caught()) {
 		if (o->tally) {
@@ -659,6 +708,28 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 	free(s.queue);
 	free(s.run);
 	return code;
+}
+
+int build_prepare(struct graph *g, struct task *const *targets, size_t ntargets, const struct build_opts *o,
+                  int *readonly)
+{
+	struct task **plan;
+	size_t nplan, nreport = 0;
+
+	/* a dependency cycle is a recipe error: reported before the state is touched */
+	if (graph_plan(g, targets, ntargets, &plan, &nplan) < 0)
+		return -1;
+	for (size_t i = 0; i < nplan; i++) {
+		if (plan[i]->ops && plan[i]->ops->preflight && plan[i]->ops->preflight(plan[i]) < 0) {
+			free(plan);
+			return -1;
+		}
+		nreport += (plan[i]->flags & TASK_READONLY) != 0;
+	}
+	free(plan);
+	/* a run of reports only (cache-status, doctor) is a read-only command: no lock, nothing written */
+	*readonly = o->dry_run || (nplan && nreport == nplan);
+	return 0;
 }
 
 int build_explain(struct graph *g, struct task *const *targets, size_t ntargets, const struct state *st,

@@ -28,6 +28,8 @@ void task_free(struct task *t)
 		t->ops->release(t);
 	free(t->name);
 	free(t->desc);
+	free(t->group);
+	free(t->time);
 	free(t->defn);
 	strv_release(&t->deps);
 	strv_release(&t->inputs);

@@ -68,6 +68,7 @@ struct pool {
 struct task {
 	char *name;
 	char *desc;           /* one line for -t targets; not part of the key */
+	char *group, *time;   /* -t targets: the group it is listed in and how long it takes, or NULL; not keyed */
 	char *defn;           /* canonical text of the definition: hashed as the "recipe" key part */
 	struct strv deps;     /* names, as declared */
 	struct strv inputs;   /* patterns, see fileset_expand */
@@ -100,6 +101,7 @@ struct task {
 	int state;              /* build state, see build.c */
 	int pending;            /* deps not yet finished */
 	int planned;            /* a dry run printed it already: a later (nested) dry build takes it as done */
+	size_t span;            /* 1 + the index of its latest span (build_opts.spans), 0 when none */
 	struct task **rdeps;    /* tasks that depend on this one, within the plan */
 	size_t nrdeps, caprdeps;
 };

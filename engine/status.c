@@ -8,6 +8,9 @@
 #include "status.h"
 #include "util.h"
 
+/* -q shows this many lines of a failed task's output, the last ones */
+#define QUIET_TAIL_LINES 30
+
 void status_init(struct status *s, int quiet, int verbose)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -16,6 +19,7 @@ void status_init(struct status *s, int quiet, int verbose)
 	memset(s, 0, sizeof(*s));
 	s->quiet = quiet;
 	s->verbose = verbose;
+	s->out = stdout;
 	s->tty = isatty(1) && !(term && strcmp(term, "dumb") == 0);
 	s->color = s->tty && !(nc && *nc);
 	s->fmt = getenv("SINDRI_STATUS");
@@ -55,7 +59,7 @@ void status_format(const struct status *s, const char *fmt, char *out, size_t n)
 static void end_line(struct status *s)
 {
 	if (s->line_open) {
-		fputc('\n', stdout);
+		fputc('\n', s->out);
 		s->line_open = 0;
 	}
 }
@@ -70,14 +74,39 @@ void status_start(struct status *s, const char *name, const char *cmd)
 		return;
 	status_format(s, s->fmt, prefix, sizeof(prefix));
 	if (s->tty && !s->verbose) {
-		fprintf(stdout, "\r%s%s\033[K", prefix, name);
+		fprintf(s->out, "\r%s%s\033[K", prefix, name);
 		s->line_open = 1;
 	} else {
-		fprintf(stdout, "%s%s\n", prefix, name);
+		fprintf(s->out, "%s%s\n", prefix, name);
 		if (s->verbose && cmd)
-			fprintf(stdout, "%s\n", cmd);
+			fprintf(s->out, "%s\n", cmd);
 	}
-	fflush(stdout);
+	fflush(s->out);
+}
+
+/* count_lines: the lines in the first n bytes of p. */
+static size_t count_lines(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += p[i] == '\n';
+	return k;
+}
+
+/* tail: where the last `lines` lines of p (n bytes) begin. */
+static size_t tail(const char *p, size_t n, size_t lines)
+{
+	size_t i = n;
+
+	if (i && p[i - 1] == '\n')
+		i--;
+	while (i > 0) {
+		if (p[i - 1] == '\n' && --lines == 0)
+			return i;
+		i--;
+	}
+	return 0;
 }
 
 void status_finish(struct status *s, const char *name, int ok, const char *cmd, const char *out, size_t n)
@@ -91,19 +120,28 @@ void status_finish(struct status *s, const char *name, int ok, const char *cmd, 
 	if (!ok) {
 		end_line(s);
 		if (s->color)
-			fprintf(stdout, "\033[31mFAILED:\033[0m %s\n", name);
+			fprintf(s->out, "\033[31mFAILED:\033[0m %s\n", name);
 		else
-			fprintf(stdout, "FAILED: %s\n", name);
+			fprintf(s->out, "FAILED: %s\n", name);
 		if (cmd)
-			fprintf(stdout, "%s\n", cmd);
+			fprintf(s->out, "%s\n", cmd);
+	}
+	if (n && !ok && s->quiet) {
+		/* -q: the end of what it printed, where the error is */
+		size_t from = tail(out, n, QUIET_TAIL_LINES);
+		end_line(s);
+		if (from)
+			fprintf(s->out, "[... %zu lines above; -v shows all of it]\n", count_lines(out, from));
+		out += from;
+		n -= from;
 	}
 	if (n && (!ok || s->verbose)) {
 		end_line(s);
-		fwrite(out, 1, n, stdout);
+		fwrite(out, 1, n, s->out);
 		if (out[n - 1] != '\n')
-			fputc('\n', stdout);
+			fputc('\n', s->out);
 	}
-	fflush(stdout);
+	fflush(s->out);
 }
 
 void status_line(struct status *s, const char *fmt, ...)
@@ -112,24 +150,27 @@ void status_line(struct status *s, const char *fmt, ...)
 
 	end_line(s);
 	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
+	vfprintf(s->out, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
+	fputc('\n', s->out);
+	fflush(s->out);
 }
 
 void status_pause(struct status *s)
 {
 	end_line(s);
-	fflush(stdout);
+	fflush(s->out);
 }
 
-/* duration: seconds as "0.4 s", "12 s" or "4m12s". */
-static void duration(char *out, size_t n, int64_t ns)
+void status_duration(char *out, size_t n, int64_t ns)
 {
 	double secs = (double)ns / 1e9;
 
-	if (secs < 10)
+	if (ns < 10000000)
+		snprintf(out, n, "%.1f ms", (double)ns / 1e6);
+	else if (secs < 1)
+		snprintf(out, n, "%lld ms", (long long)(ns / 1000000));
+	else if (secs < 10)
 		snprintf(out, n, "%.1f s", secs);
 	else if (secs < 60)
 		snprintf(out, n, "%.0f s", secs);
@@ -137,29 +178,54 @@ static void duration(char *out, size_t n, int64_t ns)
 		snprintf(out, n, "%lldm%02llds", (long long)(secs / 60), (long long)secs % 60);
 }
 
+/* about: a rough duration, for what skipping saved: "~40 s", "~6 min", "~1.5 h". */
+static void about(char *out, size_t n, int64_t ns)
+{
+	double secs = (double)ns / 1e9;
+
+	if (secs < 10)
+		snprintf(out, n, "~%.1f s", secs);
+	else if (secs < 60)
+		snprintf(out, n, "~%.0f s", secs);
+	else if (secs < 90 * 60)
+		snprintf(out, n, "~%.0f min", secs / 60);
+	else
+		snprintf(out, n, "~%.1f h", secs / 3600);
+}
+
+void status_counts(const struct status *s, size_t *built, size_t *uptodate, size_t *failed)
+{
+	*built = s->ran - s->composite + s->inner_ran;
+	*uptodate = s->uptodate + s->inner_uptodate;
+	*failed = s->failed - s->composite_failed + s->inner_failed;
+}
+
 void status_summary(struct status *s, int interrupted)
 {
-	double secs = (double)(mono_ns() - s->start_ns) / 1e9;
-	size_t ran = s->ran - s->composite + s->inner_ran, uptodate = s->uptodate + s->inner_uptodate;
-	size_t failed = s->failed + s->inner_failed;
-	char saved[96] = "";
+	size_t ran, uptodate, failed;
+	char saved[64] = "", took[32];
 
+	status_counts(s, &ran, &uptodate, &failed);
+	status_duration(took, sizeof(took), mono_ns() - s->start_ns);
 	end_line(s);
 	if (s->quiet && !failed && !interrupted)
 		return;
 	/* the time skipping saved, when a record says how long the skipped tasks took last time (0.1 s or more) */
 	if (s->saved_ns >= 100000000) {
 		char d[32];
-		duration(d, sizeof(d), s->saved_ns);
-		snprintf(saved, sizeof(saved), ", %s saved against their last runs", d);
+		about(d, sizeof(d), s->saved_ns);
+		snprintf(saved, sizeof(saved), " (saved %s)", d);
 	}
 	if (interrupted)
-		fprintf(stdout, "sindri-build: interrupted: %zu ran, %zu up to date, %zu not finished, %.3f s\n", ran,
-		        uptodate, s->total - s->ran - s->uptodate - s->failed, secs);
+		fprintf(s->out, "sindri-build: interrupted: %zu built, %zu up to date, %zu not finished in %s\n", ran,
+		        uptodate, s->total - s->ran - s->uptodate - s->failed, took);
 	else if (!ran && !failed)
-		fprintf(stdout, "sindri-build: no work to do (%zu up to date%s, %.3f s)\n", uptodate, saved, secs);
+		fprintf(s->out, "sindri-build: no work to do: %zu up to date in %s%s\n", uptodate, took, saved);
+	else if (s->dry)
+		fprintf(s->out, "sindri-build: dry run: %zu would run, %zu up to date, %zu failed in %s\n", ran, uptodate,
+		        failed, took);
 	else
-		fprintf(stdout, "sindri-build: %zu ran, %zu up to date%s, %zu failed, %.3f s\n", ran, uptodate, saved,
-		        failed, secs);
-	fflush(stdout);
+		fprintf(s->out, "sindri-build: %zu built, %zu up to date, %zu failed in %s%s\n", ran, uptodate, failed, took,
+		        saved);
+	fflush(s->out);
 }

@@ -118,6 +118,16 @@ static struct docker *client(lua_State *L, int ping)
 	return c->d;
 }
 
+struct docker *docker_lua_peek(lua_State *L)
+{
+	struct client *c = NULL;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, CLIENT_KEY) == LUA_TUSERDATA)
+		c = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	return c ? c->d : NULL;
+}
+
 struct docker *docker_lua_client(lua_State *L)
 {
 	struct docker *d = client(L, 0);

@@ -19,5 +19,7 @@ struct lua_State;
 /* docker_lua_client: the recipe's shared engine client (opened, not yet contacted), so every part of a run talks to
  * the engine over one connection; NULL when the address cannot be used (said already). Owned by the Lua state. */
 struct docker *docker_lua_client(struct lua_State *L);
+/* docker_lua_peek: the shared client if this run opened one, else NULL; never opens one. */
+struct docker *docker_lua_peek(struct lua_State *L);
 
 #endif

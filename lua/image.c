@@ -13,7 +13,8 @@
 
 static const char *const image_fields[] = {
 	"dockerfile", "context", "tags", "build_args", "target", "platform", "no_cache", "desc", "deps", "inputs",
-	"exclude", "env", "vars", "values", "alias", "pool", "remote_cache", "push", "cache_dir", "secrets", "plan", NULL,
+	"exclude", "env", "vars", "values", "alias", "pool", "remote_cache", "push", "cache_dir", "secrets", "plan",
+	"group", "time", NULL,
 };
 
 static int images_gc(lua_State *L)

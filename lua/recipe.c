@@ -79,6 +79,45 @@ static int msgh(lua_State *L)
 	return 1;
 }
 
+/* stock_place: the length of a "file:line: " that msg starts with when file is one of the stock recipes (its name
+ * as Lua shortens it: "...ipes/sindri/cycles.lua"), else 0. */
+static size_t stock_place(const struct recipe *r, const char *msg)
+{
+	size_t n = strcspn(msg, ":"), len = strlen(r->stock);
+	const char *p = msg + n;
+
+	if (!*p || p[1] < '0' || p[1] > '9' || n < 5 || strncmp(msg + n - 4, ".lua", 4))
+		return 0;
+	for (p++; *p >= '0' && *p <= '9'; p++)
+		;
+	if (p[0] != ':' || p[1] != ' ')
+		return 0;
+	if (strncmp(msg, r->stock, len) == 0 && msg[len] == '/')
+		return (size_t)(p + 2 - msg);
+	if (strncmp(msg, "...", 3) == 0) {
+		/* shortened: some tail of it, from a '/', is a stock file */
+		for (size_t i = 3; i < n; i++) {
+			char path[4096];
+			if (msg[i] != '/')
+				continue;
+			snprintf(path, sizeof(path), "%s%.*s", r->stock, (int)(n - i), msg + i);
+			if (access(path, F_OK) == 0)
+				return (size_t)(p + 2 - msg);
+		}
+	}
+	return 0;
+}
+
+/* unplaced: msg without the stock recipes' places (the user did not write those lines; -v shows them). */
+static const char *unplaced(const struct recipe *r, const char *msg)
+{
+	size_t n;
+
+	while ((n = stock_place(r, msg)) > 0)
+		msg += n;
+	return msg;
+}
+
 /* pcall: call the function below nargs arguments with the traceback handler; prints the error. */
 static int pcall(struct recipe *r, int nargs, int nres)
 {
@@ -92,7 +131,7 @@ static int pcall(struct recipe *r, int nargs, int nres)
 	int rc = lua_pcall(L, nargs, nres, base);
 	lua_remove(L, base);
 	if (rc != LUA_OK) {
-		error("%s", lua_tostring(L, -1));
+		error("%s", r->stock ? unplaced(r, lua_tostring(L, -1)) : lua_tostring(L, -1));
 		lua_pop(L, 1);
 		return -1;
 	}
@@ -285,7 +324,7 @@ static const struct task_ops lua_check_ops = {
 
 static const char *const task_fields[] = {
 	"desc", "deps", "inputs", "exclude", "env", "vars", "values", "outputs", "run", "check", "always", "readonly",
-	"alias", "pool", "secrets", "engine", "plan", "explain", NULL,
+	"alias", "pool", "secrets", "engine", "plan", "explain", "group", "time", NULL,
 };
 
 static int task_def(lua_State *L)
@@ -385,7 +424,15 @@ static int l_default(lua_State *L)
 static int l_var(lua_State *L)
 {
 	struct recipe *r = ctx(L);
-	const char *v = recipe_var(r, luaL_checkstring(L, 1));
+	const char *name = luaL_checkstring(L, 1);
+	const char *v = recipe_var(r, name);
+
+	if (lua_type(L, 2) == LUA_TSTRING)
+		lua_pushfstring(L, "%s=%s", name, lua_tostring(L, 2));
+	else
+		lua_pushstring(L, name);
+	strv_push(&r->varsread, lua_tostring(L, -1));
+	lua_pop(L, 1);
 
 	if (v)
 		lua_pushstring(L, v);
@@ -715,11 +762,24 @@ struct graph *recipe_graph(struct recipe *r)
 	return r->g;
 }
 
+void recipe_set_stock(struct recipe *r, const char *dir, int verbose)
+{
+	free(r->stock);
+	r->stock = verbose || !dir ? NULL : xstrdup(dir);
+}
+
+const struct strv *recipe_vars_read(const struct recipe *r)
+{
+	return &r->varsread;
+}
+
 void recipe_free(struct recipe *r)
 {
 	if (!r)
 		return;
 	luaalloc_close(r->L);
+	free(r->stock);
+	strv_release(&r->varsread);
 	recipe_set_bytecode_cache(r, NULL);
 	free(r);
 }

@@ -74,6 +74,12 @@ void recipe_plan(struct task *t, void *arg);
 /* recipe_explain_current: -t explain's lines under an up-to-date task (arg: the recipe): what its explain function
  * returns (why it is current, what it rests on), each line indented; nothing when it has none. */
 void recipe_explain_current(struct task *t, void *arg);
+/* recipe_set_stock: the stock recipes are in dir: without verbose, an error's places in them ("cycles.lua:42: ")
+ * are left out, since the user did not write those lines. */
+void recipe_set_stock(struct recipe *r, const char *dir, int verbose);
+/* recipe_vars_read: every variable a var() call asked for, as "NAME=default" (a string default) or "NAME", in the
+ * order asked (repeats included). */
+const struct strv *recipe_vars_read(const struct recipe *r);
 /* recipe_free: close the Lua state. Free the graph after this: in-process tasks hold references into the state. */
 void recipe_free(struct recipe *r);
 

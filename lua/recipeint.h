@@ -21,6 +21,8 @@ struct recipe {
 	unsigned gen;         /* counts calls into Lua: values a function reads may have changed since */
 	int (*engine)(lua_State *L); /* recipe_set_engine_check */
 	struct luacache *luac; /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
+	char *stock;          /* the stock recipes' directory: their places are left out of messages (recipe_set_stock) */
+	struct strv varsread; /* "NAME=default" (or "NAME") of every var() call, for completion (recipe_vars_read) */
 	/* set while a build runs, for sb.build and sb.outdated */
 	struct state *st;
 	const struct keyenv *ke;

@@ -101,8 +101,15 @@ static struct task **targets_of(lua_State *L, int idx, size_t *n)
 			name = luaL_checkstring(L, -1);
 			lua_pop(L, 1);
 		}
-		if (!(v[i - 1] = graph_find(r->g, name)))
-			luaL_error(L, "unknown task '%s'", name);
+		if (!(v[i - 1] = graph_find(r->g, name))) {
+			/* the suggestion moves to the stack: nothing malloc'd may be live when Lua raises */
+			struct buf b = BUF_INIT;
+			char near[512];
+			graph_suggest(r->g, name, &b);
+			snprintf(near, sizeof(near), "%s", b.data ? b.data : "");
+			buf_release(&b);
+			luaL_error(L, "unknown task '%s'%s", name, near);
+		}
 	}
 	*n = (size_t)len;
 	return v;

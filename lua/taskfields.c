@@ -247,6 +247,13 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	if (lua_getfield(L, idx, "desc") != LUA_TNIL)
 		t->desc = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);
+	/* group, time: how -t targets lists it (the guide's groups and times); not keyed */
+	if (lua_getfield(L, idx, "group") != LUA_TNIL)
+		t->group = xstrdup(luaL_checkstring(L, -1));
+	lua_pop(L, 1);
+	if (lua_getfield(L, idx, "time") != LUA_TNIL)
+		t->time = xstrdup(luaL_checkstring(L, -1));
+	lua_pop(L, 1);
 	if (lua_getfield(L, idx, "pool") != LUA_TNIL)
 		t->pool = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);

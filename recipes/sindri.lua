@@ -85,7 +85,7 @@ S.install_argv = install_argv
 task "install" {
   desc = "Install the sindri CLI: cd v3 && cargo install --locked --path crates/sindri (skipped when the crates are "
     .. "unchanged)",
-  alias = { "v3-install" },
+  alias = { "v3-install" }, group = "build",
   inputs = { V3 .. "/Cargo.toml", V3 .. "/Cargo.lock", V3 .. "/crates/", V3 .. "/.cargo/*" },
   exclude = { "**/target" },
   env = { "CARGO_INSTALL_ROOT", "CARGO_HOME" },

@@ -11,43 +11,9 @@
 #include "graph.h"
 #include "image.h"
 #include "ninja.h"
+#include "runout.h"
+#include "tools.h"
 #include "util.h"
-
-/* targets: the tasks named by the operands, else the defaults. -1 after an error. Caller frees *out. */
-static int targets(const struct compat_args *a, struct task ***out, size_t *n)
-{
-	const struct strv *use = a->targets->n ? a->targets : &a->g->defaults;
-
-	*out = xcalloc(use->n + 1, sizeof(**out));
-	*n = 0;
-	if (!use->n)
-		return error("no target given and the recipe has no default; 'sindri-build -t targets' lists them");
-	for (size_t i = 0; i < use->n; i++) {
-		struct task *t = graph_find(a->g, use->v[i]);
-		if (!t) {
-			struct buf b = BUF_INIT;
-			graph_suggest(a->g, use->v[i], &b);
-			error("unknown target '%s'%s", use->v[i], b.data ? b.data : "");
-			buf_release(&b);
-			return -1;
-		}
-		(*out)[(*n)++] = t;
-	}
-	return 0;
-}
-
-static const char *kind(const struct task *t)
-{
-	if (t->ops && t->ops->kind)
-		return t->ops->kind;
-	switch (t->run) {
-	case RUN_ARGV: return "argv";
-	case RUN_SHELL: return "shell";
-	case RUN_FUNC: return "lua";
-	case RUN_NONE: break;
-	}
-	return "group";
-}
 
 /* query_inputs: the input files as they are now (ninja's implicit inputs, hence "| "). */
 static void query_inputs(const struct task *t)
@@ -74,7 +40,7 @@ static void query_inputs(const struct task *t)
 }
 
 /* tool_query: ninja's -t query for tasks: how it runs and its deps, then input files, its outputs, who uses it. */
-static int tool_query(const struct compat_args *a)
+static int tool_query(const struct tool_args *a)
 {
 	struct task **v;
 	size_t n;
@@ -84,13 +50,13 @@ static int tool_query(const struct compat_args *a)
 		error("-t query needs a task: sindri-build -t query TASK...");
 		return 2;
 	}
-	if (targets(a, &v, &n) < 0) {
+	if (tools_resolve(a, &v, &n) < 0) {
 		free(v);
 		return 2;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct task *t = v[i];
-		printf("%s:\n  input: %s\n", a->targets->v[i], kind(t));
+		printf("%s:\n  input: %s\n", a->targets->v[i], runout_kind(t));
 		for (size_t j = 0; j < t->deps.n; j++)
 			printf("    %s\n", t->deps.v[j]);
 		query_inputs(t);
@@ -113,12 +79,12 @@ static int tool_query(const struct compat_args *a)
 }
 
 /* tool_commands: ninja's -t commands: every command building the targets runs, dependencies first. */
-static int tool_commands(const struct compat_args *a)
+static int tool_commands(const struct tool_args *a)
 {
 	struct task **v, **plan;
 	size_t n, nplan;
 
-	if (targets(a, &v, &n) < 0 || graph_plan(a->g, v, n, &plan, &nplan) < 0) {
+	if (tools_resolve(a, &v, &n) < 0 || graph_plan(a->g, v, n, &plan, &nplan) < 0) {
 		free(v);
 		return 2;
 	}
@@ -144,30 +110,25 @@ static int tool_commands(const struct compat_args *a)
 	return 0;
 }
 
-int compat_tool_known(const char *name)
+/* tool_ninja: -t ninja writes the whole graph: targets have no place in it. */
+static int tool_ninja(const struct tool_args *a)
 {
-	return strcmp(name, "ninja") == 0 || strcmp(name, "run") == 0 || strcmp(name, "query") == 0 ||
-	       strcmp(name, "commands") == 0;
+	if (a->targets->n) {
+		error("-t ninja takes no targets: the file has every task (name the file with -o FILE)");
+		return 2;
+	}
+	return ninja_generate(a);
 }
 
-int compat_tool(const char *name, const struct compat_args *a)
-{
-	if (strcmp(name, "ninja") == 0) {
-		if (a->targets->n) {
-			error("-t ninja takes no targets: the file has every task (name the file with -o FILE)");
-			return 2;
-		}
-		return ninja_generate(a);
-	}
-	if (strcmp(name, "run") == 0)
-		return edge_run(a);
-	if (strcmp(name, "query") == 0)
-		return tool_query(a);
-	if (strcmp(name, "commands") == 0)
-		return tool_commands(a);
-	error("unknown tool '%s' (-t list shows them)", name);
-	return 2;
-}
+const struct tool compat_tools[] = {
+	{"query", "show how a task runs, its deps, input files, outputs and dependents (read-only)", tool_query, 0},
+	{"commands", "print the commands building the targets would run, in order (read-only)", tool_commands, 0},
+	{"ninja", "write a ninja file (-o FILE, default build.ninja) that runs each task through sindri-build",
+	 tool_ninja, TOOL_WRITES | TOOL_GENERATES},
+	{"run", "bring one task up to date, its deps taken as done, and write its ninja stamp (ninja edges use it)",
+	 edge_run, TOOL_WRITES | TOOL_RUNS | TOOL_PING},
+	{NULL, NULL, NULL, 0},
+};
 
 void compat_status_env(void)
 {

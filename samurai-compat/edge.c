@@ -135,7 +135,7 @@ static int spawn(struct task *t, struct job *j, int console)
 }
 
 /* run: prepare, run and record t. Returns 0, 1 (failed) or 128 + a signal. */
-static int run(struct task *t, const struct compat_args *a, struct status *s)
+static int run(struct task *t, const struct tool_args *a, struct status *s)
 {
 	struct keyenv *ke = a->ke;
 	struct job j = {0};
@@ -248,7 +248,7 @@ static void explain(struct status *s, const struct task *t, const char *why)
 	}
 }
 
-int edge_run(const struct compat_args *a)
+int edge_run(const struct tool_args *a)
 {
 	struct graph *g = a->g;
 	struct keyenv *ke = a->ke;

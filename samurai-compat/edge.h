@@ -4,11 +4,11 @@
 #ifndef SB_EDGE_H
 #define SB_EDGE_H
 
-struct compat_args;
+struct tool_args;
 
 /* edge_run: run -t run for the one task in a->targets. The state is read without the lock and locked only to record
  * the run, so ninja's parallel edges do not wait for each other. Returns 0, 1 (the task or a dependency failed),
  * 2 (usage, recipe or state error) or 128 + a signal. */
-int edge_run(const struct compat_args *a);
+int edge_run(const struct tool_args *a);
 
 #endif

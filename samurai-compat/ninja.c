@@ -30,7 +30,7 @@ struct produced {
 };
 
 struct gen {
-	const struct compat_args *a;
+	const struct tool_args *a;
 	struct buf b;
 	struct produced *prod;
 	size_t nprod;
@@ -203,7 +203,7 @@ static void recipe_files(struct gen *G)
 
 static void header(struct gen *G, const char *exe)
 {
-	const struct compat_args *a = G->a;
+	const struct tool_args *a = G->a;
 	struct buf *b = &G->b;
 
 	buf_addf(b, NINJA_HEADER " from %s; do not edit: it is rewritten when the recipe changes.\n",
@@ -448,7 +448,7 @@ static char *self_exe(void)
 	return xstrdup(exe);
 }
 
-int ninja_generate(const struct compat_args *a)
+int ninja_generate(const struct tool_args *a)
 {
 	struct graph *g = a->g;
 	struct gen G = {a, BUF_INIT, NULL, 0, {0}};

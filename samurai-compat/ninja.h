@@ -4,7 +4,7 @@
 #define SB_NINJA_H
 
 struct buf;
-struct compat_args;
+struct tool_args;
 
 /* Where stamps, depfiles and ninja's own log live (the state directory is ".sindri-build"). */
 #define NINJA_DIR ".sindri-build/ninja"
@@ -16,6 +16,6 @@ struct compat_args;
 char *ninja_stamp(const char *task, const char *ext);
 /* ninja_generate: write the ninja file for the whole graph to a->out (default build.ninja). Returns 0, or 2 after an
  * error (a cycle, a file in the way that sindri-build did not write). */
-int ninja_generate(const struct compat_args *a);
+int ninja_generate(const struct tool_args *a);
 
 #endif

@@ -222,7 +222,7 @@ end
 
 local function level_task(name, level, desc)
   task(name) {
-    desc = desc, alias = { "v3-" .. name }, always = true,
+    desc = desc, alias = { "v3-" .. name }, always = true, group = "cache",
     run = function() sindri.cache.clear(level) end,
     plan = function() sindri.cache.clear(level, { dry = true }) end,
   }
@@ -280,7 +280,7 @@ end
 task "cache-status" {
   desc = "Show cache usage: images (current or stale, and the base the dev image is on), BuildKit cache, cargo "
     .. "target, repo cache",
-  alias = { "v3-cache-status" }, readonly = true, engine = true,
+  alias = { "v3-cache-status" }, readonly = true, engine = true, group = "cache",
   run = function() return sindri.cache.status() end,
   plan = function() lib.note("cache-status: a report; it changes nothing") end,
 }
@@ -324,6 +324,7 @@ function M.status()
   end
   st.state_dir = { path = ".sindri-build", size = lib.du(".sindri-build") }
   if var("JSON") == "1" then
+    st.sindri_build, st.kind = 1, "cache-status" -- as every --json document says what it is (docs/cli.md)
     print(lib.json(st))
     return true
   end
@@ -395,7 +396,7 @@ end
 task "cache-prune" {
   desc = "Maintenance: BuildKit cache unused for PRUNE_AGE (168h), base versions beyond the newest two, "
     .. "sindri images older than IMAGE_AGE (720h) that are not current",
-  alias = { "v3-cache-prune" }, always = true,
+  alias = { "v3-cache-prune" }, always = true, group = "maintenance",
   run = function() prune(false) end,
   plan = function() prune(true) end,
 }

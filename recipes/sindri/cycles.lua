@@ -207,7 +207,8 @@ function cycle(name)
     end
     cycles[name] = c
     task(name) {
-      desc = (c.desc or name) .. (c.time and (" (" .. c.time .. ")") or "") .. (c.use_when and (": " .. c.use_when) or ""),
+      desc = (c.desc or name) .. (c.use_when and (" (" .. c.use_when .. ")") or ""),
+      group = "cycle", time = c.time,
       alias = c.alias or { "v3-" .. name },
       always = true,
       run = function() return sindri.cycle_body(name, false) end,

@@ -139,7 +139,7 @@ end
 task "deploy" {
   desc = "Deploy the dev container from CONFIG (sindri deploy): left running when current, started when only "
     .. "stopped, else replaced; the home volume is kept",
-  alias = { "v3-deploy" },
+  alias = { "v3-deploy" }, group = "deploy",
   values = cfg and { config = cfg.hash } or nil,
   vars = { "CONFIG", "SINDRI_CLI" },
   pool = "console",
@@ -187,7 +187,7 @@ end
 
 task "destroy" {
   desc = "Destroy the deployment (sindri destroy -f): its container and home volume (asks first)",
-  alias = { "v3-destroy" },
+  alias = { "v3-destroy" }, group = "deploy",
   always = true,
   run = function() return sindri.deploy.destroy() end,
   plan = function() sindri.deploy.destroy { dry = true } end,
@@ -203,7 +203,7 @@ M.connect_argv = connect_argv
 
 task "connect" {
   desc = "Open a login shell in the deployment (sindri connect)",
-  alias = { "v3-connect" },
+  alias = { "v3-connect" }, group = "deploy",
   always = true,
   pool = "console",
   run = function() return (sb.run(sindri.deploy.connect_argv(sindri.config()))) end,

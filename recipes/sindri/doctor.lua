@@ -96,7 +96,7 @@ end)
 
 task "doctor" {
   desc = "Check the set-up the guide's troubleshooting describes; each failure says how to fix it",
-  alias = { "v3-doctor" },
+  alias = { "v3-doctor" }, group = "maintenance",
   readonly = true,
   plan = function() lib.note("doctor: a report; it changes nothing") end,
   run = function()

@@ -94,7 +94,7 @@ function M.declare_dev(name, o)
     build_args = { DISTRO = o.d, BASE_IMAGE = t.published },
   })
   task(name) {
-    desc = o.desc, alias = o.alias,
+    desc = o.desc, alias = o.alias, group = o.group, time = o.time,
     run = function() return sindri.images.build_dev(name) end,
     -- current when the base a run would pick is known without asking a registry, and the image on it is current
     check = not o.nocache and function() return sindri.images.dev_current(name) end or nil,
@@ -206,7 +206,8 @@ end
 for _, d in ipairs(S.distros) do
   local t = S.d[d]
   image_task(t.base_task, {
-    desc = "Build the " .. d .. " base image, " .. t.base_tags[1] .. " (15-20 min, rare: Rust or distro version change)",
+    desc = "Build the " .. d .. " base image, " .. t.base_tags[1] .. " (rare: Rust or distro version change)",
+    group = d == S.distro and "build" or nil, time = "15-20 min",
     alias = names(d, t.base_task, { "docker-build-base" }),
     dockerfile = V3 .. "/Dockerfile.base", context = V3,
     tags = t.base_tags,
@@ -219,9 +220,10 @@ for _, d in ipairs(S.distros) do
   M.declare_dev(t.dev_task, {
     d = d, dockerfile = V3 .. "/Dockerfile.dev", context = ".", tags = t.dev_tags,
     desc = "Build the " .. d .. " dev image " .. t.dev_tags[1] .. " from the working tree on the base BASE picks "
-      .. "(3-5 min, daily dev)" .. (d == S.distro and not S.from_source and "; docker-build-from-source is the "
+      .. "(daily dev)" .. (d == S.distro and not S.from_source and "; docker-build-from-source is the "
       .. "Makefile's name for it (the guide's Path B, a git ref, is --from-source)" or ""),
     alias = names(d, t.dev_task, plain),
+    group = d == S.distro and "build" or nil, time = "3-5 min",
   })
   local rel = d == S.distro and { "docker-build", "docker-build-from-binary" } or {}
   if d == "ubuntu" then rel[#rel + 1] = "docker-build-latest" end -- the Makefile's v3-docker-build-latest
@@ -232,7 +234,7 @@ for _, d in ipairs(S.distros) do
   end
   image_task(t.release_task, {
     desc = "Build the " .. d .. " release image " .. t.release_tags[1] .. " (v3/Dockerfile)",
-    alias = ralias,
+    alias = ralias, group = d == S.distro and "build" or nil,
     dockerfile = V3 .. "/Dockerfile", context = ".",
     tags = t.release_tags,
     build_args = base_args(d),
@@ -240,13 +242,13 @@ for _, d in ipairs(S.distros) do
 end
 M.declare_dev("docker-build-fast-nocache", {
   d = S.distro, nocache = true, dockerfile = V3 .. "/Dockerfile.dev", context = ".", tags = S.dev_tags,
-  desc = "Build the " .. S.distro .. " dev image without cache (5-8 min, cargo issues)",
+  desc = "Build the " .. S.distro .. " dev image without cache (cargo issues)", group = "build", time = "5-8 min",
   alias = S.from_source and { "v3-docker-build-fast-nocache" }
     or { "v3-docker-build-fast-nocache", "docker-build-from-source-nocache", "v3-docker-build-from-source-nocache" },
 })
 image_task("docker-build-nocache", {
   desc = "Build the " .. S.distro .. " release image without cache",
-  alias = { "v3-docker-build-nocache" },
+  alias = { "v3-docker-build-nocache" }, group = "build",
   dockerfile = V3 .. "/Dockerfile", context = ".",
   tags = S.d[S.distro].release_tags, no_cache = true,
   build_args = base_args(S.distro),
@@ -256,7 +258,7 @@ image_task("docker-build-nocache", {
 local function all(name, desc, field)
   local deps = {}
   for _, d in ipairs(S.distros) do deps[#deps + 1] = S.d[d][field] end
-  task(name) { desc = desc, alias = { "v3-" .. name }, deps = deps }
+  task(name) { desc = desc, alias = { "v3-" .. name }, deps = deps, group = "build" }
   S.names[name], S.names["v3-" .. name] = name, name
 end
 all("docker-build-base-all", "Build the base images of all three distros", "base_task")

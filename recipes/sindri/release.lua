@@ -36,7 +36,7 @@ end
 task "release" {
   desc = "Release: cargo build --release, check --version, the " .. S.distro .. " release image, registry tags "
     .. "(PUSH=1 pushes)",
-  alias = { "v3-release" },
+  alias = { "v3-release" }, group = "maintenance",
   deps = { S.release_task },
   always = true,
   pool = "console",

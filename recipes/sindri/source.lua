@@ -121,7 +121,7 @@ function M.declare()
       d = S.distro, nocache = i == 2, dockerfile = co.dir .. "/v3/Dockerfile.dev", context = co.dir, tags = tags,
       desc = "Build the " .. S.distro .. " dev image from " .. co.kind .. " " .. REF .. " of SINDRI_REPO (the guide's "
         .. "Path B, --from-source)" .. (i == 2 and " without cache" or ""),
-      alias = { "v3-" .. name },
+      alias = { "v3-" .. name }, group = "build",
     })
   end
   -- From here on the dev image is this one: deploy runs it, the cycles build it instead.

@@ -120,7 +120,7 @@ sb
 wait $pid
 check "the second run waited for the lock" out_has "waiting for the lock on '.sindri-build' held by pid $pid"
 check "the second run found nothing left to do" ran_is ""
-check "the first run finished its work" grep -q "2 ran" "$T_OUT.1"
+check "the first run finished its work" grep -q "2 built" "$T_OUT.1"
 rm -f "$T_OUT.1"
 
 # A corrupted task log is detected, set aside and rebuilt; a corrupt file cache is rebuilt too.

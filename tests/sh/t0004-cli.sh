@@ -16,7 +16,9 @@ sb --help
 check "--help shows usage" out_has "usage: sindri-build"
 sb -t targets
 check "targets lists descriptions" out_has "build-image: build the image"
-check "targets lists aliases" out_has "(also: v3-build-image)"
+check "targets leaves the aliases to --all" out_lacks "(also: v3-build-image)"
+sb -t targets --all
+check "targets --all lists aliases" out_has "(also: v3-build-image)"
 sb v3-build-image
 check "an alias runs its task" ran_is "build-image"
 sb -t graph

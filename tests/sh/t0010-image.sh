@@ -173,10 +173,10 @@ check "a malformed Dockerfile fails" rc_is 1
 check "the error names file:line" out_has "bad.Dockerfile:2"
 check "no build ran" test "$(image_id "$P-bad:1")" = none
 
-# The engine down: one clear message, exit 2, nothing written.
+# The engine down: one clear message, exit 3, nothing written.
 mkdir down && cp sindri-build.lua down/ && cp -r app base down/
 DOCKER_HOST=unix:///nonexistent/docker.sock sb -C down
-check "engine down: exit 2" rc_is 2
+check "engine down: exit 3" rc_is 3
 check "engine down: the message names the address" out_has "unix:///nonexistent/docker.sock"
 check "engine down: no state written" test ! -e down/.sindri-build
 

@@ -173,8 +173,8 @@ DOCKER_HOST=unix://$T_ROOT/none.sock "$SB" -t server start >"$T_OUT" 2>&1
 check "a helper can be started by hand, even for an engine that is down" out_has "running, pid"
 DOCKER_HOST=unix://$T_ROOT/none.sock "$SB" >helper.out 2>&1
 rc_helper=$?
-check "an unreachable engine: exit 2 directly" test "$rc_direct" = 2
-check "an unreachable engine: exit 2 through the helper" test "$rc_helper" = 2
+check "an unreachable engine: exit 3 directly" test "$rc_direct" = 3
+check "an unreachable engine: exit 3 through the helper" test "$rc_helper" = 3
 check "an unreachable engine: the same message through the helper" cmp -s direct.out helper.out
 check "... which names the address" grep -q "cannot reach the Docker engine at 'unix://$T_ROOT/none.sock'" helper.out
 DOCKER_HOST=unix://$T_ROOT/none.sock "$SB" -t server stop >/dev/null 2>&1

@@ -156,8 +156,11 @@ check "status shows the BuildKit cache" out_has "BuildKit cache:"
 echo "LABEL sbtest.change=stale" >>v3/Dockerfile.dev
 sb cache-status
 check "status says why an image is stale" out_has "stale.*(v3/Dockerfile.dev line"
-sb --json cache-status
-check "status --json is JSON" sh -c "grep -q '\"buildkit\"' '$T_OUT' && grep -q '\"state\": \"stale\"' '$T_OUT'"
+"$SB" --json cache-status >status.json 2>"$T_OUT"
+check "status --json is JSON" sh -c "grep -q '\"buildkit\"' status.json && grep -q '\"state\": \"stale\"' status.json"
+check "... stdout holds one JSON document and nothing else, which says what it is" python3 -c '
+import json; d = json.load(open("status.json")); assert d["sindri_build"] == 1 and d["kind"] == "cache-status"'
+check "... and the progress went to stderr" out_has "^\[1/1\] cache-status"
 
 # A user-added cycle, from the project's own recipe, no C involved.
 cat >sindri-build.lua <<'LUA'
@@ -167,7 +170,7 @@ cycle "cycle-ext" {
   build = { "docker-build-fast" }, deploy = true,
 }
 LUA
-sb -t targets
+sb -t targets --all
 check "the user cycle is listed" out_has "cycle-ext: Rebuild on extension changes"
 check "the stock targets are still there" out_has "v3-cycle-fast"
 sb cycle-ext CONFIG=ws1.yaml

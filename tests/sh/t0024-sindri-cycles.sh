@@ -25,7 +25,7 @@ cid() {
 running() { test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W" 2>/dev/null)" = true; }
 vol() { "$DOCKER" volume inspect -f '{{.CreatedAt}}' "${W}_home" 2>/dev/null || echo none; }
 work() { "$DOCKER" exec "$W" cat /alt/home/developer/work.txt 2>/dev/null; }
-summary() { grep '^sindri-build: .*\(ran\|no work to do\)' "$T_OUT" | tail -n 1; }
+summary() { grep '^sindri-build: .*\(built\|no work to do\)' "$T_OUT" | tail -n 1; }
 # intact: the deployment is exactly as it was: same container, running, same home volume with the work in it
 intact() { test "$(cid "$W")" = "$c" && running && test "$(vol)" = "$v" && test "$(work)" = "my work"; }
 
@@ -33,7 +33,7 @@ sb cycle-fast CONFIG=ws.yaml
 check "the first cycle deploys" running
 check "the stand-in CLI went to the example's own install root, not ~/.cargo/bin" test -x .stand-in-cli/bin/sindri
 full=$(summary)
-check "the first cycle's summary counts the tasks inside it" sh -c "echo '$full' | grep -q 'sindri-build: 4 ran, '"
+check "the first cycle's summary counts the tasks inside it" sh -c "echo '$full' | grep -q 'sindri-build: 4 built, '"
 "$DOCKER" exec "$W" sh -c 'echo "my work" >/alt/home/developer/work.txt'
 c=$(cid "$W")
 v=$(vol)
@@ -42,7 +42,7 @@ check "there is work in the home volume" test "$(work)" = "my work"
 sb cycle-fast CONFIG=ws.yaml
 noop=$(summary)
 check "a no-op cycle: nothing changed, the container is left running" out_has "cycle-fast: nothing changed; deployment '$W' is current and left running"
-check "a no-op cycle's summary counts what was current inside it" sh -c "echo '$noop' | grep -q 'no work to do (3 up to date, .* saved against their last runs'"
+check "a no-op cycle's summary counts what was current inside it" sh -c "echo '$noop' | grep -q 'no work to do: 3 up to date in .* (saved ~'"
 check "a no-op cycle and a full one do not say the same" test "$noop" != "$full"
 check "the no-op left it intact" intact
 
@@ -80,7 +80,7 @@ cp Dockerfile.dev.orig v3/Dockerfile.dev
 
 # No engine: nothing is cleared or touched.
 DOCKER_HOST="unix://$T_ROOT/no-engine.sock" sb cycle-fast CONFIG=ws.yaml
-check "no engine: the cycle fails" rc_is 1
+check "no engine: the cycle fails with the exit code of an engine that does not answer" rc_is 3
 check "no engine: says nothing was changed" out_has "the Docker engine does not answer .*nothing was changed"
 check "no engine: the deployment is intact" intact
 
@@ -138,7 +138,7 @@ c=$(cid "$W")
 sb cycle-fast CONFIG=ws.yaml
 check "a stopped container is started" running
 check "not replaced" test "$(cid "$W")" = "$c"
-check "the start is counted as the one thing that ran" sh -c "echo '$(summary)' | grep -q '1 ran'"
+check "the start is counted as the one thing that ran" sh -c "echo '$(summary)' | grep -q '1 built'"
 check "a started container keeps its work" intact
 
 # A `sindri` that says it deployed but did not (a stand-in on PATH): deploy says so instead of claiming success.

@@ -105,7 +105,7 @@ check "-t commands writes no state" test ! -e .sindri-build/ninja/fail.stamp
 sb -t list
 check "-t list has the ninja tools" sh -c "grep -q '^  ninja ' '$T_OUT' && grep -q '^  run ' '$T_OUT' && grep -q '^  query ' '$T_OUT' && grep -q '^  commands ' '$T_OUT'"
 sb --help
-check "--help shows -o" out_has "-o file"
+check "--help shows -o" out_has "-o FILE"
 
 rm -rf .sindri-build out
 NINJA_STATUS='<%s of %t> ' sb

@@ -28,7 +28,7 @@ fs() { sb docker-build-from-source FROM_SOURCE=1 SINDRI_REPO="$URL" "$@"; }
 label() { "$DOCKER" image inspect -f '{{index .Config.Labels "org.sindri-build.key"}}' "$1" 2>/dev/null; }
 clone() { echo "$CLONES"/*-????????; }
 
-sb -t targets
+sb -t targets --all
 check "docker-build-from-source is a target without FROM_SOURCE" out_has "docker-build-from-source[,)]"
 check "so is its v3- name" out_has "v3-docker-build-from-source"
 check "-t targets says it is the Makefile's working-tree build, and Path B is --from-source" \

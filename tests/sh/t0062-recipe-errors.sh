@@ -59,11 +59,11 @@ check "sb.key of a task whose input is missing raises" out_has "sb.key: false ca
 # cache-status needs the engine: without one, one line and the exit code of a run that cannot start
 cp -r "$T_TOP/examples/mini-sindri" ms
 DOCKER_HOST=unix:///nonexistent.sock sb -C ms cache-status
-check "cache-status without an engine exits 2" rc_is 2
+check "cache-status without an engine exits 3" rc_is 3
 check "... with the one-line message" out_has "^sindri-build: cannot reach the Docker engine at 'unix:///nonexistent.sock': "
 check "... and nothing else" test "$(wc -l <"$T_OUT")" -eq 1
 check "... and writes nothing" test ! -e ms/.sindri-build
 DOCKER_HOST=unix:///nonexistent.sock sb -C ms v3-cache-status
-check "... under its v3- name too" rc_is 2
+check "... under its v3- name too" rc_is 3
 
 finish
