@@ -152,6 +152,7 @@ lua_State *luaalloc_newstate(void)
 	if (!p)
 		return NULL;
 #ifdef PLAIN_MALLOC
+	(void)pool_alloc;
 	L = lua_newstate(plain_alloc, p);
 #else
 	(void)plain_alloc;
