@@ -172,6 +172,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	/* patterns read as the engine's Docker version reads them (23.0 changed them; docs/images.md) */
 	struct docker *d = images_docker(img->im);
 	dockerignore_set_api(&ign, d ? docker_engine_api_version(d) : NULL);
+	ign.tar_walk = buildkit_off(); /* the legacy builder gets the docker client's tar (dockerignore_sends_dir) */
 	if (dockerignore_load(&ign, img->spec.dockerfile, ctx, &err) < 0) {
 		error("image '%s': %s", t->name, err.data ? err.data : "cannot read the .dockerignore file");
 		goto out;

@@ -405,7 +405,8 @@ static void sort_merge(struct ctxlist *l)
 }
 
 /* filter: move into out what the ignore file and the read's --exclude patterns keep of got; a directory they leave
- * out stays when something below it is kept (the builder gets it as that entry's parent). */
+ * out stays when something below it is kept (the builder gets it as that entry's parent), or when the builder's walk
+ * sends it anyway (dockerignore_sends_dir). */
 static void filter(struct reader *rd, struct ctxlist *got, struct ctxlist *out, size_t *kept)
 {
 	unsigned char *keep = xcalloc(got->n + 1, 1);
@@ -413,7 +414,9 @@ static void filter(struct reader *rd, struct ctxlist *got, struct ctxlist *out, 
 	sort_merge(got);
 	for (size_t i = 0; i < got->n; i++) {
 		const char *rel = rd->ex->n ? exclude_rel(got, i) : NULL;
-		keep[i] = !(rd->ign && dockerignore_excludes(rd->ign, got->v[i].path)) &&
+		const char *path = got->v[i].path;
+		keep[i] = !(rd->ign && dockerignore_excludes(rd->ign, path) &&
+		            !(S_ISDIR(got->v[i].st.mode) && dockerignore_sends_dir(rd->ign, path))) &&
 		          !(rel && dockerignore_excludes(rd->ex, rel));
 	}
 	/* a directory left out stays when something below it is kept: what lies below "d" sorts after "d/", and the

@@ -21,6 +21,7 @@ void dockerignore_init(struct dockerignore *ign)
 	ign->n = ign->cap = 0;
 	ign->last_exception = 0;
 	ign->legacy = 0;
+	ign->tar_walk = 0;
 }
 
 void dockerignore_set_api(struct dockerignore *ign, const char *api)
@@ -35,13 +36,14 @@ void dockerignore_set_api(struct dockerignore *ign, const char *api)
 void dockerignore_release(struct dockerignore *ign)
 {
 	size_t i;
-	int legacy = ign->legacy;
+	int legacy = ign->legacy, tar_walk = ign->tar_walk;
 
 	for (i = 0; i < ign->n; i++)
 		pattern_free(&ign->v[i]);
 	free(ign->v);
 	dockerignore_init(ign);
 	ign->legacy = legacy;
+	ign->tar_walk = tar_walk;
 }
 
 char *dockerignore_clean(const char *path)
@@ -571,6 +573,14 @@ int dockerignore_skips_dir(const struct dockerignore *ign, const char *dir)
 	return skipped;
 }
 
+/* BuildKit's walk (fsutil) goes on into an excluded directory that an exception may reach below: Docker 20.10's
+ * sends that directory itself too, so it arrives empty when nothing below is kept; Docker 23's sends it only as the
+ * parent of something kept, and the docker client's tar for the legacy builder never writes it. */
+int dockerignore_sends_dir(const struct dockerignore *ign, const char *dir)
+{
+	return ign->legacy && !ign->tar_walk && ign->last_exception && !dockerignore_skips_dir(ign, dir);
+}
+
 int dockerignore_excludes(const struct dockerignore *ign, const char *path)
 {
 	size_t n = strlen(path);
@@ -614,6 +624,19 @@ int dockerignore_prunable(const struct dockerignore *ign, size_t i)
 	 * parent with as many parts as the pattern: one with "**" may then match no file inside */
 	if (ign->legacy && ign->last_exception && strstr(p, "**"))
 		return 0;
+	/* and its BuildKit sends a directory it enters for an exception (dockerignore_sends_dir), one that the text of
+	 * an exception, at any place in the file, continues with a '/' */
+	for (size_t j = 0; j < ign->n && ign->legacy && !ign->tar_walk; j++) {
+		char *e = ign->v[j].exception ? xstrdup(ign->v[j].pat) : NULL;
+		for (char *c = e; c && (c = strchr(c, '/')); *c++ = '/') {
+			*c = '\0';
+			if (dockerignore_match(p, e, 1) != 0) {
+				free(e);
+				return 0;
+			}
+		}
+		free(e);
+	}
 	return 1;
 }
 

@@ -36,6 +36,7 @@ struct dockerignore {
 	size_t n, cap;
 	size_t last_exception; /* index + 1 of the last exception pattern; 0 when there is none */
 	int legacy;            /* Docker before 23.0 (API 1.41 and older): see docs/images.md */
+	int tar_walk;          /* the docker client's tar walk sends the context (the legacy builder), not BuildKit's */
 };
 
 void dockerignore_init(struct dockerignore *ign);
@@ -53,11 +54,14 @@ int dockerignore_parse(struct dockerignore *ign, const char *name, const char *t
 /* dockerignore_excludes: 1 when the context-relative file path does not reach the builder, else 0: Docker's walk
  * of the context, which skips a directory the patterns exclude unless an exception may reach into it. */
 int dockerignore_excludes(const struct dockerignore *ign, const char *path);
+/* dockerignore_sends_dir: 1 when the walk sends directory dir although the patterns exclude it: BuildKit of
+ * Docker 20.10 sends, empty, one it walks into for an exception below (docs/images.md); else 0. */
+int dockerignore_sends_dir(const struct dockerignore *ign, const char *dir);
 /* dockerignore_skips_dir: 1 when Docker's walk of the context leaves directory dir out (it, or a directory above
  * it, excluded with no exception reaching inside), else 0. */
 int dockerignore_skips_dir(const struct dockerignore *ign, const char *dir);
-/* dockerignore_prunable: 1 when pattern i excludes whole directories that no later pattern can bring back and it
- * means the same as a fileset exclude pattern, so a walk may skip what it matches. */
+/* dockerignore_prunable: 1 when pattern i excludes whole directories that no later pattern can bring back nor the
+ * walk send (dockerignore_sends_dir) and it means the same as a fileset exclude pattern, so a walk may skip them. */
 int dockerignore_prunable(const struct dockerignore *ign, size_t i);
 
 /* dockerignore_find: the ignore file docker build reads (malloc'd): "<dockerfile>.dockerignore" when it exists, else

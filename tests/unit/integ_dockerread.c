@@ -328,8 +328,11 @@ static void test_refusals(void)
 	buf_release(&err);
 }
 
-/* ctx_reads: the context files text reads in dir (with ignore as its .dockerignore), joined by ' ', or "error". */
-static char *ctx_reads(const char *dir, const char *text, const char *ignore, int legacy)
+/* ctx_entries: the context entries text reads in dir (with ignore as its .dockerignore, read as the engine of API
+ * version api reads it, sent by the legacy builder's tar when tar_walk), joined by ' ', or "error": the files, and
+ * with dirs the directories too (as "d/"). */
+static char *ctx_entries(const char *dir, const char *text, const char *ignore, const char *api, int tar_walk,
+                         int dirs)
 {
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct dockerfile *df = parse_exact(text, &err);
@@ -339,15 +342,16 @@ static char *ctx_reads(const char *dir, const char *text, const char *ignore, in
 	size_t i, n = 0;
 
 	dockerignore_init(&ign);
-	dockerignore_set_api(&ign, legacy ? "1.41" : NULL);
+	dockerignore_set_api(&ign, api);
+	ign.tar_walk = tar_walk;
 	ctxlist_init(&l);
 	dockerignore_parse(&ign, ".dockerignore", ignore, strlen(ignore), &err);
 	if (!df || fd < 0 || dockerctx_entries(df, fd, &ign, NULL, NULL, &l, &err) < 0)
 		buf_adds(&out, "error");
-	/* the files: directories and symlinks are entries of their own, not what these cases are about */
+	/* symlinks are entries of their own, not what these cases are about */
 	for (i = 0; i < l.n; i++)
-		if (S_ISREG(l.v[i].st.mode))
-			buf_addf(&out, "%s%s", n++ ? " " : "", l.v[i].path);
+		if (S_ISREG(l.v[i].st.mode) || (dirs && S_ISDIR(l.v[i].st.mode)))
+			buf_addf(&out, "%s%s%s", n++ ? " " : "", l.v[i].path, S_ISDIR(l.v[i].st.mode) ? "/" : "");
 	buf_add(&out, "", 0);
 	if (fd >= 0)
 		close(fd);
@@ -356,6 +360,12 @@ static char *ctx_reads(const char *dir, const char *text, const char *ignore, in
 	dockerfile_free(df);
 	buf_release(&err);
 	return buf_detach(&out);
+}
+
+/* ctx_reads: the context files text reads in dir (with ignore as its .dockerignore), joined by ' ', or "error". */
+static char *ctx_reads(const char *dir, const char *text, const char *ignore, int legacy)
+{
+	return ctx_entries(dir, text, ignore, legacy ? "1.41" : NULL, 0, 0);
 }
 
 static void check_ctx(const char *dir, const char *text, const char *ignore, int legacy, const char *want)
@@ -401,6 +411,35 @@ static void test_context(void)
 	/* before Docker 23 the pattern x|y is "x" at the start or "y" at the end */
 	check_ctx(dir, "FROM a\nCOPY . /x/\n", "x|y\n", 1, "a/b/f ab \xc3\xa9");
 	check_ctx(dir, "FROM a\nCOPY . /x/\n", "x|y\n", 0, "a/b/f ab xq \xc3\xa9");
+	/* an excluded directory with an exception naming a path below: Docker 20.10's BuildKit walks into it and
+	 * sends it (empty: k is not there, f is excluded), and each directory on the way to a deeper exception, but
+	 * never a file;
+	 * a wildcard exception, Docker 23's BuildKit and the legacy builder's tar send none of them */
+	static const struct {
+		const char *ignore, *api;
+		int tar_walk;
+		const char *want;
+	} sent[] = {
+		{"a/b\n!a/b/k\n", "1.41", 0, "a/ a/b/ ab xq x|y/ x|y/z \xc3\xa9"},
+		{"a\n!a/b/c/k\n", "1.41", 0, "a/ a/b/ ab xq x|y/ x|y/z \xc3\xa9"},
+		{"!a/b/k\na/b\n", "1.41", 0, "a/ a/b/ ab xq x|y/ x|y/z \xc3\xa9"}, /* an exception first: the same */
+		{"!a/b/k\na\n", "1.41", 0, "a/ a/b/ ab xq x|y/ x|y/z \xc3\xa9"},
+		{"a/b\n!a/b/f/k\n", "1.41", 0, "a/ a/b/ ab xq x|y/ x|y/z \xc3\xa9"}, /* f is a file: not sent */
+		{"a/b\n!a/*/k\n", "1.41", 0, "a/ ab xq x|y/ x|y/z \xc3\xa9"},
+		{"a/b\n!a/b/k\n", "1.47", 0, "a/ ab xq x|y/ x|y/z \xc3\xa9"},
+		{"a/b\n!a/b/k\n", "1.41", 1, "a/ ab xq x|y/ x|y/z \xc3\xa9"},
+		{"a/b\n", "1.41", 0, "a/ ab xq x|y/ x|y/z \xc3\xa9"},
+	};
+	for (i = 0; i < LEN(sent); i++) {
+		char *got = ctx_entries(dir, "FROM a\nCOPY . /x/\n", sent[i].ignore, sent[i].api, sent[i].tar_walk, 1);
+		CHECK_STR(got, sent[i].want);
+		free(got);
+	}
+	/* and a source naming such a directory copies it empty, where it would be missing without the exception */
+	p = ctx_entries(dir, "FROM a\nCOPY a/b /x/\n", "a/b\n!a/b/k\n", "1.41", 0, 1);
+	CHECK_STR(p, "a/b/");
+	free(p);
+	check_ctx(dir, "FROM a\nCOPY a/b /x/\n", "a/b\n", 1, "error");
 	p = xasprintf("rm -rf '%s'", dir);
 	if (system(p) != 0)
 		fprintf(stderr, "cannot remove '%s'\n", dir);
