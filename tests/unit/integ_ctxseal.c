@@ -383,8 +383,13 @@ static void test_places(void)
 	ctxseal_close(cs);
 	CHECK(lstat(found, &st) < 0 && errno == ENOENT);
 	free(found);
-	/* the Dockerfile in the context, where COPY . takes it along: sent once, as that entry */
+	/* the Dockerfile in the context, where COPY . takes it along: sent once, as that entry; and a file larger than
+	 * any pipe's buffer, so that the writer cannot finish before the build (which reads nothing) goes away */
 	mk("t/Dockerfile", text);
+	char *big = xcalloc(1, 4 << 20);
+	memset(big, 'x', (4 << 20) - 1);
+	mk("t/big", big);
+	free(big);
 	ctxlist_release(&l);
 	CHECK(dockerctx_entries(df, ctxfd, NULL, NULL, NULL, &l, &err) == 0);
 	found = xasprintf("%s/Dockerfile", sub);
@@ -395,6 +400,9 @@ static void test_places(void)
 	if (fd >= 0)
 		close(fd); /* a build that reads nothing: the writer stops, and says the context was not sent whole */
 	CHECK_INT(ctxseal_close(cs), -1);
+	char *bigpath = xasprintf("%s/t/big", dir);
+	CHECK(unlink(bigpath) == 0);
+	free(bigpath);
 	/* ... and its bytes must be those parsed */
 	ctxlist_release(&l);
 	CHECK(dockerctx_entries(df, ctxfd, NULL, NULL, NULL, &l, &err) == 0);
