@@ -447,6 +447,7 @@ int df_copy(struct parser *p, const char *rest, struct flags *fl, int add)
 		wordlist_add(&excl, NULL);
 		excl.v[excl.n - 1] = dockerignore_clean(v + strspn(v, "/"));
 		free(v);
+		v = NULL; /* freed again at out when every word is a heredoc */
 	}
 	for (i = 0; i < w.n; i++) {
 		char *h = json ? NULL : dockerword_heredoc(w.v[i], &strip);

@@ -472,6 +472,10 @@ static void test_parse(void)
 	CHECK(df && df->nreads == 2 && strcmp(read_src(df, 0), "a") == 0 && df->reads[1].line == 3 &&
 	      strcmp(read_src(df, 1), "c") == 0);
 	dockerfile_free(df);
+	/* COPY --exclude whose sources are all heredocs: no file read, and no double free (found by fuzz_dockerfile) */
+	df = parse("FROM a\nCOPY --exclude=x <<A <<B\none\nA\ntwo\nB\n", NULL, 0, NULL, &err);
+	CHECK(df && df->nreads == 0);
+	dockerfile_free(df);
 	df = dockerfile_parse("Dockerfile", "FROM a\n\0x", 9, NULL, 0, NULL, &err);
 	CHECK(df == NULL && err.data && strstr(err.data, "NUL byte"));
 	df = parse("", NULL, 0, NULL, &err);
