@@ -21,6 +21,15 @@ at_exit() {
 $*"
 }
 
+# rmi_named PATTERN: remove every image with a name (repo:tag, or the repo@digest a push or pull leaves after the
+# last tag is gone) that holds PATTERN; for at_exit.
+rmi_named() {
+	{
+		"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}"
+		"$DOCKER" image ls --digests --format "{{.Repository}}@{{.Digest}}" | grep -v "@<none>$"
+	} 2>/dev/null | grep -- "$1" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1
+}
+
 # DOCKER: Debian's client, which speaks the engine's API and has BuildKit built in.
 DOCKER=${DOCKER:-$(command -v /usr/bin/docker || command -v docker)}
 export DOCKER

@@ -11,7 +11,7 @@ PORT=$((20000 + $$ % 20000))
 while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null; do PORT=$((PORT + 1)); done
 sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" >/dev/null || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1'
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit 'rmi_named "$P"'
 CACHE="127.0.0.1:$PORT/$P/cache"
 
 mkdir -p base

@@ -15,9 +15,7 @@ start_registry() { sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" 
 stop_registry() { sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1; }
 start_registry || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1'
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
-# a pushed or pulled image keeps a digest reference (repo@sha256:...) after its last tag is gone
-at_exit '"$DOCKER" image ls --digests --format "{{.Repository}}@{{.Digest}}" | grep "$P" | grep -v "@<none>$" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit 'rmi_named "$P"'
 CACHE="127.0.0.1:$PORT/$P/cache"
 export REMOTE_CACHE="$CACHE"
 
