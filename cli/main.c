@@ -29,7 +29,9 @@
 #include "tool.h"
 #include "tools.h"
 #include "util.h"
-#include "watchsrv.h"
+#include "trust.h"
+#include "watched.h"
+#include "watcher.h"
 
 #define STATE_DIR ".sindri-build"
 #define FILECACHE STATE_DIR "/files"
@@ -132,16 +134,11 @@ static void ping_ahead(const struct tool *tool, struct recipe *r)
 		docker_ping_ahead(d);
 }
 
-/* watch_ask: for a build, -t key or -t explain, ask the engine helper about the watched tree now. */
-static void watch_ask(const struct tool *tool, struct recipe *r, struct watched *wt)
+/* watch_ask: for a build, -t key or -t explain, ask the file watcher (watch/watcher.h) about the tree now. */
+static void watch_ask(const struct tool *tool, struct watched *wt)
 {
-	const char *off = getenv("SINDRI_BUILD_WATCH");
-	struct docker *d;
-
-	if (tool && !(tool->flags & TOOL_WATCH))
-		return;
-	if ((!off || strcmp(off, "0") != 0) && (d = docker_lua_client(recipe_lua(r))))
-		watched_ask(wt, d, WATCH_TOKEN, FILECACHE);
+	if (!tool || (tool->flags & TOOL_WATCH))
+		watched_ask(wt, watch_client(), WATCH_TOKEN, FILECACHE);
 }
 
 /* engine_exit: a run that failed because the Docker engine did not answer exits 3, whichever tool or task met it. */
@@ -195,7 +192,7 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 		return SB_EXIT_USAGE;
 	}
 	a->ke->fc = filecache_load(FILECACHE);
-	watched_answer(a->wt, a->ke->fc, build_epoch);
+	watched_answer(a->wt, a->ke->fc, a->ke->trust);
 	a->ke->readonly = readonly;
 	a->ke->offline = o->b.dry_run; /* a dry run asks no registry for an external base it has not pulled */
 	enginesrv_allow_start(!readonly);
@@ -247,7 +244,8 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {.rootfd = AT_FDCWD, .tmpdir = STATE_DIR};
+	struct trust trust = TRUST_INIT;
+	struct keyenv ke = {.rootfd = AT_FDCWD, .tmpdir = STATE_DIR, .trust = &trust};
 	struct secretkey sk;
 	struct watched wt;
 	const struct tool *tool = NULL;
@@ -257,6 +255,9 @@ int main(int argc, char **argv)
 	/* the engine helper, started by enginesrv_start: not a command for people */
 	if (argc == 4 && strcmp(argv[1], "--engine-helper") == 0)
 		return enginesrv_main(argv[2], argv[3]);
+	/* the file watcher, started by a run (watch/watcher.h): not a command for people either */
+	if (argc == 3 && strcmp(argv[1], "--watcher") == 0)
+		return watch_main(argv[2]);
 	graph_init(&g);
 	if (args_parse(argc, argv, &o) < 0)
 		goto out0;
@@ -311,6 +312,7 @@ int main(int argc, char **argv)
 	a.recipe_file = o.file;
 	r = recipe_new(&g, &o.vars, o.b.verbose);
 	a.r = r;
+	recipe_set_trust(r, &trust);
 	recipe_set_bytecode_cache(r, STATE_DIR "/luac");
 	recipe_set_stock(r, stock, o.b.verbose);
 	image_lua_open(r);
@@ -325,7 +327,7 @@ int main(int argc, char **argv)
 	recipe_set_path(r, path);
 	free(path);
 	ping_ahead(tool, r);
-	watch_ask(tool, r, &wt);
+	watch_ask(tool, &wt);
 	if (recipe_load(r, o.file) < 0 || graph_resolve(&g) < 0) {
 		ret = engine_exit(SB_EXIT_USAGE, r);
 		goto out;
