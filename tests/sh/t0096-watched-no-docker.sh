@@ -18,36 +18,10 @@ task "docs" { inputs = { "docs/*.md" }, outputs = { "docs.txt" }, run = "cat doc
 default { "bundle", "docs" }
 LUA
 
-walked() { sed -n 's/.*stats: \([0-9]*\) stat calls.*/\1/p' "$T_OUT"; }
-spared() { sed -n 's/.* \([0-9]*\) spared by the watched tree.*/\1/p' "$T_OUT"; }
-vouched() { [ "$(walked)" = 0 ] && [ "$(spared)" -gt 0 ] && out_has "(unchanged)"; }
-# settle: run until a run is vouched for (the first starts the watcher, the next has it watch, the next is vouched).
-settle() {
-	i=0
-	sb -d stats
-	while ! vouched 2>/dev/null && [ $i -lt 4 ]; do
-		sb -d stats
-		i=$((i + 1))
-	done
-	vouched
-}
-same_keys() {
-	a=$("$SB" -t key bundle docs 2>&1)
-	b=$(SINDRI_BUILD_WATCH=0 "$SB" -t key bundle docs 2>&1)
-	[ "$a" = "$b" ] || { echo "  vouched keys '$a', stat'ed keys '$b'" >&2; return 1; }
-}
+TREE_TASKS="bundle docs"
+. "$T_TOP/tests/lib/watched.sh"
 
-case $(stat -f -c %T .) in
-ext2/ext3 | xfs | btrfs | tmpfs) ;;
-*)
-	sb
-	sb -d stats
-	sb -d stats
-	check "a file system inotify cannot vouch for is walked in full every time" test "$(spared)" = 0
-	finish
-	exit
-	;;
-esac
+unwatchable_fs_ends_test
 
 sb
 check "the first run builds, with no Docker engine" ran_is "bundle docs"
