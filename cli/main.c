@@ -32,6 +32,7 @@
 #include "trust.h"
 #include "watched.h"
 #include "watcher.h"
+#include "watchmode.h"
 
 #define STATE_DIR ".sindri-build"
 #define FILECACHE STATE_DIR "/files"
@@ -258,9 +259,21 @@ int main(int argc, char **argv)
 	/* the file watcher, started by a run (watch/watcher.h): not a command for people either */
 	if (argc == 3 && strcmp(argv[1], "--watcher") == 0)
 		return watch_main(argv[2]);
+	/* a build of watch mode (cli/watchmode.h): the same command line, -w left to the run that watches */
+	int in_watch = argc > 1 && strcmp(argv[1], "--in-watch") == 0;
+	if (in_watch) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	char *start_dir = getcwd(NULL, 0); /* where watch mode runs each build */
 	graph_init(&g);
 	if (args_parse(argc, argv, &o) < 0)
 		goto out0;
+	if (o.watch && (tool || o.tool || o.b.dry_run || o.json)) {
+		error("-w builds targets again as their inputs change: it goes with no -t tool, -n or --json");
+		goto out0;
+	}
 	if (o.tool && !(tool = tools_find(o.tool))) {
 		struct buf b = BUF_INIT;
 		tools_suggest(o.tool, &b);
@@ -309,6 +322,11 @@ int main(int argc, char **argv)
 		error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
 		goto out;
 	}
+	if (o.watch && !in_watch) {
+		struct watchmode wm = {o.file, WATCH_TOKEN, FILECACHE, start_dir};
+		ret = watchmode_run(argc, argv, &wm);
+		goto out;
+	}
 	a.recipe_file = o.file;
 	r = recipe_new(&g, &o.vars, o.b.verbose);
 	a.r = r;
@@ -347,6 +365,7 @@ out:
 	if (a.json)
 		fclose(a.json);
 out0:
+	free(start_dir);
 	recipe_free(r);
 	graph_release(&g);
 	strv_release(&o.targets);

@@ -151,3 +151,23 @@ void watched_stats(const struct watched *wt, const struct filecache *fc)
 	fprintf(stderr, "sindri-build: stats: %zu stat calls in walks, %zu spared by the watched tree (%s)\n", stats,
 	        known, how);
 }
+
+int watched_poll(struct watcher *w, const char *token_file, const char *cache_file, char *now, struct buf *paths)
+{
+	struct watch_changes ch = {WATCH_ALL, BUF_INIT, "", 0};
+	struct watched wt;
+	int ret = -1;
+
+	now[0] = '\0';
+	watched_init(&wt);
+	watched_ask(&wt, w, token_file, cache_file);
+	if (wt.asked && wt.w->ops->answer(wt.w, &ch) == 0) {
+		snprintf(now, WATCH_TOKEN_MAX, "%s", ch.token);
+		ret = !wt.token[0] || ch.kind != WATCH_NONE;
+		if (ch.paths.len)
+			buf_add(paths, ch.paths.data, ch.paths.len);
+	}
+	buf_release(&ch.paths);
+	watched_release(&wt);
+	return ret;
+}

@@ -99,5 +99,10 @@ void watched_answer(struct watched *wt, struct filecache *fc, const struct trust
 void watched_record(struct watched *wt, struct filecache *fc);
 void watched_commit(struct watched *wt);
 void watched_stats(const struct watched *wt, const struct filecache *fc);
+/* watched_poll: for watch mode (-w), between builds: ask w (closed before it returns) what changed under the
+ * project in the current directory since the token on record: 1 something did, or there is no token on record to
+ * ask with (the last build could not record one); 0 nothing; -1 no watcher answers. The watcher's token now in
+ * now (two polls with the same one saw no change between them), the paths it listed appended to paths. */
+int watched_poll(struct watcher *w, const char *token_file, const char *cache_file, char *now, struct buf *paths);
 
 #endif

@@ -217,12 +217,28 @@ struct watcher *watch_client(void)
 	return &c->w;
 }
 
+int watch_ensure(void)
+{
+	int fd = connect_watcher();
+
+	if (fd < 0 && start() < 0)
+		return -1;
+	/* started in the background: wait until it answers, so that the next run uses it */
+	for (int i = 0; i < 500 && fd < 0; i++) {
+		usleep(10000);
+		fd = connect_watcher();
+	}
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 int watch_server(const char *what)
 {
 	char path[SOCK_MAX], lockpath[SOCK_MAX];
 	const char *why = off();
 	char note[64] = "";
-	int fd = -1;
 
 	/* watching off keeps runs from using a watcher; one that runs can still be seen and stopped */
 	if (why)
@@ -230,15 +246,10 @@ int watch_server(const char *what)
 	if (strcmp(what, "start") == 0) {
 		if (why)
 			return error("the file watcher is off (%s=0)", why);
-		if (start() < 0)
-			return error("cannot start the file watcher (XDG_RUNTIME_DIR, else TMPDIR or /tmp, must allow a "
-			             "directory of mode 0700 that is yours, and a socket path under 108 bytes)");
-		/* started in the background: wait until it answers, so that the next run uses it */
-		for (int i = 0; i < 500 && (fd = connect_watcher()) < 0; i++)
-			usleep(10000);
-		if (fd < 0)
-			return error("the file watcher did not answer within 5 s");
-		close(fd);
+		if (watch_ensure() < 0)
+			return error("cannot start the file watcher, or it did not answer within 5 s (XDG_RUNTIME_DIR, else "
+			             "TMPDIR or /tmp, must allow a directory of mode 0700 that is yours, and a socket path "
+			             "under 108 bytes)");
 		what = "status";
 	}
 	if (resident_path("watch", "", 0, "sock", path, sizeof(path)) < 0 ||

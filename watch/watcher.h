@@ -38,6 +38,9 @@ struct watcher;
 /* watch_client: the engine's watcher as this subsystem makes it: a client of the watcher process, connected on its
  * first question; one that finds none running starts one when asked to watch. NULL when watching is off. */
 struct watcher *watch_client(void);
+/* watch_ensure: a watcher answers for this binary: one that runs, or one started now and waited for (at most 5 s).
+ * 0, or -1 when none can be had. */
+int watch_ensure(void);
 /* watch_server: `-t server` status, start or stop: print whether a watcher runs for this binary (its pid and socket);
  * start one and wait until it answers; or end it and wait for it to go. 0, or -1 after printing why. */
 int watch_server(const char *what);
