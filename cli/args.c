@@ -28,6 +28,7 @@ static const struct option longopts[] = {
 	{"dry-run", no_argument, NULL, 'n'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
+	{"watch", no_argument, NULL, 'w'},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"all", no_argument, NULL, OPT_ALL},
 	{"svg", no_argument, NULL, OPT_SVG},
@@ -50,6 +51,7 @@ const struct optdoc args_options[] = {
 	{'n', "dry-run", NULL, "say what would run, run nothing, write nothing"},
 	{'v', "verbose", NULL, "stream every task's output; print commands and Lua tracebacks"},
 	{'q', "quiet", NULL, "print only errors (and the closing line when something failed)"},
+	{'w', "watch", NULL, "build, then build again whenever the inputs change (^C ends)"},
 	{'d', NULL, "MODE", "explain: say why each task runs; stats: count the walks' stat calls (-d list)"},
 	{'t', NULL, "TOOL", "run a tool instead of building (-t list shows them)"},
 	{'o', NULL, "FILE", "the file -t ninja or -t trace writes"},
@@ -207,7 +209,7 @@ int args_parse(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	/* '-': operands come back in order as option 1, so options may follow them (as GNU make reads its command line,
 	 * whatever POSIXLY_CORRECT says); ':': a missing value is told apart from an unknown option */
-	while ((c = getopt_long(argc, argv, "-:C:f:j:k:nvqd:t:o:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:C:f:j:k:nvqwd:t:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 1:
 			if (is_var(optarg))
@@ -228,6 +230,7 @@ int args_parse(int argc, char **argv, struct opts *o)
 		case 'n': o->b.dry_run = 1; break;
 		case 'v': o->b.verbose = 1; break;
 		case 'q': o->b.quiet = 1; break;
+		case 'w': o->watch = 1; break;
 		case 'd':
 			if (strcmp(optarg, "explain") == 0) {
 				o->b.explain = 1;

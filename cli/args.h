@@ -16,6 +16,7 @@ struct opts {
 	int all;          /* --all, for -t targets */
 	int svg;          /* --svg, for -t trace */
 	int runs;         /* --runs N, for -t trace */
+	int watch;        /* -w: build again whenever the inputs change */
 	size_t after_dashdash; /* targets from this index on came after "--" */
 	struct build_opts b;
 	struct strv targets, vars;

@@ -29,7 +29,10 @@
 #include "tool.h"
 #include "tools.h"
 #include "util.h"
-#include "watchsrv.h"
+#include "trust.h"
+#include "watched.h"
+#include "watcher.h"
+#include "watchmode.h"
 
 #define STATE_DIR ".sindri-build"
 #define FILECACHE STATE_DIR "/files"
@@ -132,16 +135,11 @@ static void ping_ahead(const struct tool *tool, struct recipe *r)
 		docker_ping_ahead(d);
 }
 
-/* watch_ask: for a build, -t key or -t explain, ask the engine helper about the watched tree now. */
-static void watch_ask(const struct tool *tool, struct recipe *r, struct watched *wt)
+/* watch_ask: for a build, -t key or -t explain, ask the file watcher (watch/watcher.h) about the tree now. */
+static void watch_ask(const struct tool *tool, struct watched *wt)
 {
-	const char *off = getenv("SINDRI_BUILD_WATCH");
-	struct docker *d;
-
-	if (tool && !(tool->flags & TOOL_WATCH))
-		return;
-	if ((!off || strcmp(off, "0") != 0) && (d = docker_lua_client(recipe_lua(r))))
-		watched_ask(wt, d, WATCH_TOKEN, FILECACHE);
+	if (!tool || (tool->flags & TOOL_WATCH))
+		watched_ask(wt, watch_client(), WATCH_TOKEN, FILECACHE);
 }
 
 /* engine_exit: a run that failed because the Docker engine did not answer exits 3, whichever tool or task met it. */
@@ -195,7 +193,7 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 		return SB_EXIT_USAGE;
 	}
 	a->ke->fc = filecache_load(FILECACHE);
-	watched_answer(a->wt, a->ke->fc, build_epoch);
+	watched_answer(a->wt, a->ke->fc, a->ke->trust);
 	a->ke->readonly = readonly;
 	a->ke->offline = o->b.dry_run; /* a dry run asks no registry for an external base it has not pulled */
 	enginesrv_allow_start(!readonly);
@@ -247,7 +245,8 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	struct graph g;
 	struct recipe *r = NULL;
-	struct keyenv ke = {.rootfd = AT_FDCWD, .tmpdir = STATE_DIR};
+	struct trust trust = TRUST_INIT;
+	struct keyenv ke = {.rootfd = AT_FDCWD, .tmpdir = STATE_DIR, .trust = &trust};
 	struct secretkey sk;
 	struct watched wt;
 	const struct tool *tool = NULL;
@@ -257,9 +256,24 @@ int main(int argc, char **argv)
 	/* the engine helper, started by enginesrv_start: not a command for people */
 	if (argc == 4 && strcmp(argv[1], "--engine-helper") == 0)
 		return enginesrv_main(argv[2], argv[3]);
+	/* the file watcher, started by a run (watch/watcher.h): not a command for people either */
+	if (argc == 3 && strcmp(argv[1], "--watcher") == 0)
+		return watch_main(argv[2]);
+	/* a build of watch mode (cli/watchmode.h): the same command line, -w left to the run that watches */
+	int in_watch = argc > 1 && strcmp(argv[1], "--in-watch") == 0;
+	if (in_watch) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	char *start_dir = getcwd(NULL, 0); /* where watch mode runs each build */
 	graph_init(&g);
 	if (args_parse(argc, argv, &o) < 0)
 		goto out0;
+	if (o.watch && (tool || o.tool || o.b.dry_run || o.json)) {
+		error("-w builds targets again as their inputs change: it goes with no -t tool, -n or --json");
+		goto out0;
+	}
 	if (o.tool && !(tool = tools_find(o.tool))) {
 		struct buf b = BUF_INIT;
 		tools_suggest(o.tool, &b);
@@ -308,9 +322,15 @@ int main(int argc, char **argv)
 		error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
 		goto out;
 	}
+	if (o.watch && !in_watch) {
+		struct watchmode wm = {o.file, WATCH_TOKEN, FILECACHE, start_dir};
+		ret = watchmode_run(argc, argv, &wm);
+		goto out;
+	}
 	a.recipe_file = o.file;
 	r = recipe_new(&g, &o.vars, o.b.verbose);
 	a.r = r;
+	recipe_set_trust(r, &trust);
 	recipe_set_bytecode_cache(r, STATE_DIR "/luac");
 	recipe_set_stock(r, stock, o.b.verbose);
 	image_lua_open(r);
@@ -325,7 +345,7 @@ int main(int argc, char **argv)
 	recipe_set_path(r, path);
 	free(path);
 	ping_ahead(tool, r);
-	watch_ask(tool, r, &wt);
+	watch_ask(tool, &wt);
 	if (recipe_load(r, o.file) < 0 || graph_resolve(&g) < 0) {
 		ret = engine_exit(SB_EXIT_USAGE, r);
 		goto out;
@@ -345,6 +365,7 @@ out:
 	if (a.json)
 		fclose(a.json);
 out0:
+	free(start_dir);
 	recipe_free(r);
 	graph_release(&g);
 	strv_release(&o.targets);

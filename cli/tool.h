@@ -27,7 +27,7 @@ struct tool_args {
 	const char *state_dir;       /* ".sindri-build" */
 	const char *filecache;       /* the stat cache file in it */
 	/* for the command line's own tools */
-	struct watched *wt;          /* the watched tree (docker/watchsrv.h) */
+	struct watched *wt;          /* the watched tree (engine/watched.h) */
 	FILE *json;                  /* --json: where the one JSON document goes (stdout); NULL without it */
 	int all;                     /* --all (-t targets: aliases and inner tasks too) */
 	int svg;                     /* --svg (-t trace) */

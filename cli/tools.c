@@ -19,7 +19,8 @@
 #include "tool.h"
 #include "tools.h"
 #include "util.h"
-#include "watchsrv.h"
+#include "watched.h"
+#include "watcher.h"
 
 void tools_json_emit(FILE *f, struct buf *b)
 {
@@ -216,7 +217,7 @@ static struct state *open_state(const struct tool_args *a, int writes)
 	if (!st)
 		return NULL;
 	a->ke->fc = filecache_load(a->filecache);
-	watched_answer(a->wt, a->ke->fc, build_epoch);
+	watched_answer(a->wt, a->ke->fc, a->ke->trust);
 	a->ke->readonly = !writes;
 	return st;
 }
@@ -445,7 +446,8 @@ static int tool_clean(const struct tool_args *a)
 	return ret < 0 ? SB_EXIT_FAILED : SB_EXIT_OK;
 }
 
-/* tool_server: -t server [status|start|stop], the engine helper (docker/enginesrv.h); needs no recipe. */
+/* tool_server: -t server [status|start|stop], the resident processes: the engine helper (docker/enginesrv.h), then
+ * the file watcher (watch/watcher.h); needs no recipe. */
 static int tool_server(const struct tool_args *a)
 {
 	const struct strv *args = a->targets;
@@ -474,6 +476,8 @@ static int tool_server(const struct tool_args *a)
 		ret = enginesrv_status(docker_socket(d), strcmp(what, "stop") == 0);
 	}
 	docker_close(d);
+	if (watch_server(what) < 0)
+		ret = -1;
 	return ret < 0 ? 2 : 0;
 }
 
@@ -543,7 +547,7 @@ const struct tool cli_tools[] = {
 	 TOOL_NO_RECIPE},
 	{"words", "what completion offers: -t words targets|vars|tools|options, one per line with a tab and its "
 	 "description", tool_words, TOOL_RECIPE_OPTIONAL},
-	{"server", "the engine helper for the Docker engine in use: status (default), start or stop", tool_server,
+	{"server", "the engine helper and the file watcher: status (default), start or stop", tool_server,
 	 TOOL_NO_RECIPE},
 	{"list", "the tools", tool_list, TOOL_NO_RECIPE},
 	{NULL, NULL, NULL, 0},

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "json.h"
 #include "proc.h"
+#include "trust.h"
 #include "util.h"
 
 int docker_api_number(const char *v)
@@ -335,15 +336,15 @@ static void forget(struct docker *d)
 	}
 }
 
-/* check_epoch: forget what was kept when the engine may have changed since; whether answers may be kept now. */
-static int check_epoch(struct docker *d)
+/* check_stretch: forget what was kept when the engine may have changed since; whether answers may be kept now. */
+static int check_stretch(struct docker *d)
 {
 	unsigned long e;
 
-	if (!d->epoch_fn)
+	if (!d->trust)
 		return 0;
-	if ((e = d->epoch_fn()) == 0 || e != d->epoch) {
-		d->epoch = e;
+	if ((e = trust_stretch(d->trust)) == 0 || e != d->stretch) {
+		d->stretch = e;
 		forget(d);
 	}
 	return e != 0;
@@ -465,7 +466,7 @@ static int helper_exchange(struct docker *d, const char *method, const char *pat
 
 /* request: one exchange, through the engine helper when one answers for this engine, else over this process's own
  * libcurl connection (which asks for a helper to be started for the runs after this one). GET answers are kept
- * until the engine may have changed: a request other than GET, or a task started (docker_set_epoch). -1
+ * until the engine may have changed: a request other than GET, or a task started (docker_set_trust). -1
  * (reported) when the engine cannot be reached, else 0 with the answer in *r (r->body is the caller's). */
 static int request(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
                    struct docker_reply *r)
@@ -473,7 +474,7 @@ static int request(struct docker *d, const char *method, const char *path, const
 	int get = strcmp(method, "GET") == 0, via = -1, keepable;
 
 	memset(r, 0, sizeof(*r));
-	keepable = check_epoch(d);
+	keepable = check_stretch(d);
 	if (get && kept_answer(d, path, keepable, r))
 		goto answered;
 	if (!get)
@@ -511,17 +512,17 @@ answered:
 	return 0;
 }
 
-void docker_set_epoch(struct docker *d, unsigned long (*fn)(void))
+void docker_set_trust(struct docker *d, const struct trust *t)
 {
-	d->epoch_fn = fn;
-	d->epoch = 0;
+	d->trust = t;
+	d->stretch = 0;
 	forget(d);
 }
 
 /* send_ahead: send GET path through the helper now; its answer is read when asked for. */
 static void send_ahead(struct docker *d, const char *path, long timeout_s)
 {
-	check_epoch(d);
+	check_stretch(d);
 	if (find(d, path))
 		return;
 	if (enginesrv_send(d->helper, "GET", path, NULL, timeout_s) < 0)
@@ -536,33 +537,12 @@ void docker_ping_ahead(struct docker *d)
 		send_ahead(d, "/_ping", CONNECT_TIMEOUT_S);
 }
 
-int docker_helper_ahead(struct docker *d, const char *path)
-{
-	if (!connect_helper(d))
-		return -1;
-	send_ahead(d, path, REQUEST_TIMEOUT_S);
-	return d->helper >= 0 ? 0 : -1;
-}
-
-int docker_helper_call(struct docker *d, const char *method, const char *path, const struct buf *body,
-                       struct docker_reply *r)
-{
-	memset(r, 0, sizeof(*r));
-	if (strcmp(method, "GET") == 0 && kept_answer(d, path, 0, r))
-		return r->rc == CURLE_OK ? 0 : (buf_release(&r->body), -1);
-	if (helper_exchange(d, method, path, body, REQUEST_TIMEOUT_S, r) < 0) {
-		buf_release(&r->body);
-		return -1;
-	}
-	return 0;
-}
-
 void docker_prefetch(struct docker *d, const char *path)
 {
 	struct buf p = BUF_INIT;
 
 	/* while a task runs, an answer could not be used when it comes */
-	if (d->helper < 0 || !d->version[0] || (d->epoch_fn && !check_epoch(d)))
+	if (d->helper < 0 || !d->version[0] || (d->trust && !check_stretch(d)))
 		return;
 	buf_addf(&p, "/v%s%s", d->version, path);
 	send_ahead(d, p.data, REQUEST_TIMEOUT_S);

@@ -112,17 +112,11 @@ int docker_direct(struct docker *d);
 /* docker_socket: the engine's unix socket path, or NULL for a tcp:// engine. */
 const char *docker_socket(const struct docker *d);
 
-/* docker_set_epoch: keep GET answers for the rest of the run and give them again for the same request while fn
- * (build_epoch) returns the same non-zero value and no request other than GET was made: nothing can have changed
- * the engine meanwhile. Without it (the default), an answer asked for ahead is used once and nothing is kept. */
-void docker_set_epoch(struct docker *d, unsigned long (*fn)(void));
-
-/* docker_helper_ahead: send GET path to the engine helper now, for docker_helper_call to read; -1 when no helper
- * answers. docker_helper_call: METHOD path answered by the engine helper itself (watchsrv.h), never by the engine:
- * 0 with the answer in *r (r->body is the caller's), -1 when no helper answers. */
-int docker_helper_ahead(struct docker *d, const char *path);
-int docker_helper_call(struct docker *d, const char *method, const char *path, const struct buf *body,
-                       struct docker_reply *r);
+/* docker_set_trust: keep GET answers for the rest of the run and give them again for the same request within one
+ * stretch of t (engine/trust.h: no task ran since) in which no request other than GET was made: nothing can have
+ * changed the engine meanwhile. Without it (the default), an answer asked for ahead is used once and nothing is kept. */
+struct trust;
+void docker_set_trust(struct docker *d, const struct trust *t);
 
 /* docker_ping_ahead: send the ping that negotiates the version through the engine helper now, when one answers,
  * so that docker_ping later finds its answer waiting; otherwise nothing. */

@@ -27,8 +27,8 @@ struct docker {
 	int helper_started;      /* asked for one to start already */
 	struct kept *kept;       /* answers kept for this run, and requests sent ahead through the helper */
 	size_t nkept, capkept;
-	unsigned long (*epoch_fn)(void); /* kept answers hold while this returns the same */
-	unsigned long epoch;
+	const struct trust *trust; /* docker_set_trust: kept answers hold within one stretch of it */
+	unsigned long stretch;     /* the stretch they were kept in */
 	char errbuf[CURL_ERROR_SIZE];
 	char server_version[16]; /* API-Version header of the last answer */
 	char version[16];        /* negotiated; "" until then */

@@ -37,11 +37,10 @@
 #include "enginesrv.h"
 #include "hash.h"
 #include "proc.h"
+#include "resident.h"
 #include "util.h"
-#include "watchsrv.h"
 
 #define MAGIC 0x53424831u /* "SBH1" */
-#define IDLE_DEFAULT_S 900
 #define MAX_METHOD 16
 #define MAX_PATH (64u << 10)
 #define MAX_BODY (1u << 30)
@@ -74,77 +73,10 @@ static int disabled(void)
 	return v && strcmp(v, "0") == 0;
 }
 
-/* The binary on disk: a helper serves runs of exactly this file and ends when it changes. */
-struct exe {
-	char path[PATH_MAX];
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
-
-static int exe_now(struct exe *e)
+/* helper_path: the helper's socket (suffix "sock") or lock file ("lock") for engine_socket into out. */
+static int helper_path(const char *engine_socket, int create, const char *suffix, char *out, size_t n)
 {
-	struct stat st;
-	ssize_t n = readlink("/proc/self/exe", e->path, sizeof(e->path) - 1);
-
-	if (n <= 0)
-		return -1;
-	e->path[n] = '\0';
-	if (stat(e->path, &st) < 0)
-		return -1;
-	e->dev = st.st_dev;
-	e->ino = st.st_ino;
-	e->size = st.st_size;
-	e->mtime = st.st_mtim;
-	return 0;
-}
-
-static int exe_same(const struct exe *e)
-{
-	struct stat st;
-
-	return stat(e->path, &st) == 0 && st.st_dev == e->dev && st.st_ino == e->ino && st.st_size == e->size &&
-	       st.st_mtim.tv_sec == e->mtime.tv_sec && st.st_mtim.tv_nsec == e->mtime.tv_nsec;
-}
-
-/* helper_path: the helper's socket path for engine_socket (and, with lock, its lock file) into out; its directory
- * is made when create. -1 when there is no private place for it or the path is too long for a socket. */
-static int helper_path(const char *engine_socket, int create, int lock, char *out, size_t n)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR"), *tmp = getenv("TMPDIR");
-	struct sockaddr_un sa;
-	char dir[PATH_MAX];
-	struct hasher h;
-	struct hash128 k;
-	struct stat st;
-	struct exe e;
-	int len;
-
-	if (xdg && *xdg == '/')
-		len = snprintf(dir, sizeof(dir), "%s/sindri-build", xdg);
-	else
-		len = snprintf(dir, sizeof(dir), "%s/sindri-build-%u", tmp && *tmp == '/' ? tmp : "/tmp", (unsigned)geteuid());
-	if (len < 0 || (size_t)len >= sizeof(dir))
-		return -1;
-	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -1;
-	/* someone else's directory, or one others can write to, could hand us their socket */
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
-		return -1;
-	if (exe_now(&e) < 0)
-		return -1;
-	hasher_init(&h);
-	hasher_addstr(&h, e.path);
-	hasher_addu64(&h, (uint64_t)e.dev);
-	hasher_addu64(&h, (uint64_t)e.ino);
-	hasher_addu64(&h, (uint64_t)e.size);
-	hasher_addu64(&h, (uint64_t)e.mtime.tv_sec);
-	hasher_addu64(&h, (uint64_t)e.mtime.tv_nsec);
-	hasher_addstr(&h, engine_socket);
-	k = hasher_final(&h);
-	len = snprintf(out, n, "%s/engine-%016llx.%s", dir, (unsigned long long)k.lo, lock ? "lock" : "sock");
-	return len < 0 || (size_t)len >= n || (size_t)len >= sizeof(sa.sun_path) ? -1 : 0;
+	return resident_path("engine", engine_socket, create, suffix, out, n);
 }
 
 static int send_all(int fd, const void *p, size_t n)
@@ -199,18 +131,11 @@ static int recv_all(int fd, void *p, size_t n, int64_t deadline)
 
 int enginesrv_connect(const char *engine_socket)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-	if (disabled() || helper_path(engine_socket, 0, 0, sa.sun_path, sizeof(sa.sun_path)) < 0)
+	if (disabled() || helper_path(engine_socket, 0, "sock", path, sizeof(path)) < 0)
 		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return resident_connect(path);
 }
 
 int enginesrv_send(int fd, const char *method, const char *path, const struct buf *body, long timeout_s)
@@ -274,7 +199,6 @@ struct engine_id {
 struct helper {
 	char *engine_uri;
 	const char *engine_socket;
-	struct watchsrv *watch;   /* the watched trees (watchsrv.h) */
 	struct docker_reply ping; /* the kept answer to GET /_ping, while sentinel >= 0 */
 	int sentinel;             /* see the top of this file; -1 when none */
 	struct engine_id engine;  /* the engine the sentinel was opened on */
@@ -450,10 +374,6 @@ static void *do_job(void *arg)
 	struct docker *d;
 
 	memset(&j->r, 0, sizeof(j->r));
-	if (str_has_prefix(j->path.data, WATCH_PATH "?")) {
-		watchsrv_answer(j->h->watch, j->method, j->path.data, j->has_body ? &j->body : NULL, &j->r);
-		return NULL;
-	}
 	if (ping) {
 		int kept;
 		pthread_mutex_lock(&j->h->lock);
@@ -561,55 +481,25 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static volatile sig_atomic_t stopping;
-
-static void on_stop(int sig)
+/* helper_loop: accept runs, a thread each, until the helper should end (resident_over); then wait for the runs
+ * being served. */
+static void helper_loop(struct helper *h, struct resident *rs)
 {
-	(void)sig;
-	stopping = 1;
-}
-
-static int same_file(const char *path, const struct stat *was)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0 && st.st_dev == was->st_dev && st.st_ino == was->st_ino;
-}
-
-/* is_open_file: path names the file open on fd. */
-static int is_open_file(const char *path, int fd)
-{
-	struct stat a;
-
-	return fstat(fd, &a) == 0 && same_file(path, &a);
-}
-
-/* helper_loop: accept runs, a thread each, until idle, stopped, or no longer reachable at path; then wait for the
- * runs being served. */
-static void helper_loop(struct helper *h, const char *path, int lfd, const struct exe *e)
-{
-	const char *idle_env = getenv("SINDRI_BUILD_SERVER_IDLE");
-	long idle = idle_env && *idle_env ? strtol(idle_env, NULL, 10) : IDLE_DEFAULT_S;
 	pthread_attr_t at;
-	struct stat sock;
 	int active;
 
-	if (idle <= 0)
-		idle = IDLE_DEFAULT_S;
-	if (lstat(path, &sock) < 0)
-		return;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	h->last = mono_ns();
-	while (!stopping) {
-		struct pollfd pf = {lfd, POLLIN, 0};
+	for (;;) {
+		struct pollfd pf = {rs->listen, POLLIN, 0};
 
 		if (poll(&pf, 1, 1000) > 0) {
 			struct conn *cn = xmalloc(sizeof(*cn));
 			pthread_t t;
 
 			cn->h = h;
-			cn->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			cn->fd = accept4(rs->listen, NULL, NULL, SOCK_CLOEXEC);
 			if (cn->fd < 0) {
 				free(cn);
 				continue;
@@ -628,14 +518,12 @@ static void helper_loop(struct helper *h, const char *path, int lfd, const struc
 		pthread_mutex_lock(&h->lock);
 		active = h->active;
 		pthread_mutex_unlock(&h->lock);
-		if ((!active && mono_ns() - h->last > (int64_t)idle * 1000000000) || !same_file(path, &sock) || !exe_same(e))
+		if (resident_over(rs, active, h->last))
 			break;
 	}
 	pthread_attr_destroy(&at);
 	/* new runs go direct from here on; the ones being served finish */
-	if (same_file(path, &sock))
-		unlink(path);
-	close(lfd);
+	resident_unlisten(rs);
 	for (;;) {
 		pthread_mutex_lock(&h->lock);
 		active = h->active;
@@ -648,70 +536,34 @@ static void helper_loop(struct helper *h, const char *path, int lfd, const struc
 
 int enginesrv_main(const char *path, const char *engine_socket)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct sigaction sg = {.sa_handler = on_stop};
-	char lockpath[sizeof(sa.sun_path) + 8];
 	struct helper h = {.lock = PTHREAD_MUTEX_INITIALIZER, .sentinel = -1};
+	struct resident rs;
 	struct docker *d;
-	struct exe e;
 	pid_t pid;
-	int lk, lfd;
 
 	/* detach: the run that started us waits only for this first process */
-	if ((pid = fork()) != 0)
+	if ((pid = resident_detach()) != 0)
 		return pid < 0;
-	setsid();
-	umask(077);
-	/* hold no directory of the run that started it (a mount it keeps busy) */
-	if (chdir("/") < 0)
-		_exit(1);
-	if (strlen(path) >= sizeof(sa.sun_path) || !str_has_suffix(path, ".sock") || exe_now(&e) < 0)
-		_exit(1);
-	snprintf(lockpath, sizeof(lockpath), "%.*s.lock", (int)(strlen(path) - 5), path);
-	lk = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	/* one helper per socket: a second one started at the same moment leaves; so does one that locked a lock file
-	 * a helper ending just then had removed */
-	if (lk < 0 || flock(lk, LOCK_EX | LOCK_NB) < 0 || !is_open_file(lockpath, lk))
-		_exit(0);
-	if (ftruncate(lk, 0) < 0 || dprintf(lk, "%ld\n", (long)getpid()) < 0)
-		_exit(1);
-	sigaction(SIGTERM, &sg, NULL);
-	sigaction(SIGINT, &sg, NULL);
-	sigaction(SIGHUP, &sg, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	h.engine_uri = xasprintf("unix://%s", engine_socket);
 	h.engine_socket = engine_socket;
-	h.watch = watchsrv_new();
 	/* load libcurl once, now, and keep the first client for the first run */
 	d = take_client(&h);
-	strcpy(sa.sun_path, path);
-	unlink(path);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!d || lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 64) < 0)
+	if (!d || resident_claim(&rs, path) < 0)
 		_exit(1);
 	give_client(&h, d);
-	helper_loop(&h, path, lfd, &e);
+	helper_loop(&h, &rs);
 	while (h.nidle)
 		docker_close(h.idle[--h.nidle]);
 	if (h.sentinel >= 0)
 		close(h.sentinel);
 	buf_release(&h.ping.body);
-	watchsrv_free(h.watch);
 	free(h.engine_uri);
-	/* removed while still locked: a helper starting now either fails to lock it or finds it gone (above) */
-	unlink(lockpath);
-	close(lk);
-	_exit(0);
+	resident_exit(&rs);
 }
 
 int enginesrv_start(const char *engine_socket, int force)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char name[] = "sindri-build", flag[] = "--engine-helper";
-	char *argv[] = {name, flag, path, (char *)engine_socket, NULL};
-	/* nothing of ours (the state lock, a jobserver pipe, a test's output pipe) may stay open in it */
-	struct spawnopts so = {"/proc/self/exe", {PROC_NULL, PROC_NULL, PROC_NULL}, NULL, 0, 1};
-	pid_t pid;
 	int rc;
 
 	if (disabled()) {
@@ -721,61 +573,32 @@ int enginesrv_start(const char *engine_socket, int force)
 	}
 	if (!allow_start && !force)
 		return -1;
-	if (helper_path(engine_socket, 1, 0, path, sizeof(path)) < 0) {
+	if (helper_path(engine_socket, 1, "sock", path, sizeof(path)) < 0) {
 		if (force)
 			error("no private directory for the engine helper (XDG_RUNTIME_DIR, else TMPDIR or /tmp, must allow a "
 			      "directory of mode 0700 that is yours, and a socket path under 108 bytes)");
 		return -1;
 	}
-	rc = proc_start(&pid, argv, &so);
-	if (rc != 0) {
+	if ((rc = resident_spawn("--engine-helper", path, engine_socket)) != 0) {
 		if (force)
 			error("cannot start the engine helper: %s", strerror(rc));
 		return -1;
 	}
-	while (waitpid(pid, &rc, 0) < 0 && errno == EINTR)
-		;
 	return 0;
-}
-
-/* holder: the pid of the helper holding lockpath, or 0 when none runs. */
-static pid_t holder(const char *lockpath)
-{
-	char text[32] = "";
-	int fd = open(lockpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	pid_t pid = 0;
-
-	if (fd < 0)
-		return 0;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK && read(fd, text, sizeof(text) - 1) > 0)
-		pid = (pid_t)strtol(text, NULL, 10);
-	close(fd);
-	return pid;
 }
 
 int enginesrv_status(const char *engine_socket, int stop)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)], lockpath[sizeof(path)];
-	pid_t pid;
-
+	char *label = xasprintf("engine helper for unix://%s", engine_socket);
 	/* SINDRI_BUILD_SERVER=0 keeps runs from using a helper; one that runs can still be seen and stopped */
 	const char *off = disabled() ? " (off for runs: SINDRI_BUILD_SERVER=0)" : "";
+	int ret;
 
-	if (helper_path(engine_socket, 0, 0, path, sizeof(path)) < 0 ||
-	    helper_path(engine_socket, 0, 1, lockpath, sizeof(lockpath)) < 0 || !(pid = holder(lockpath))) {
-		printf("engine helper for unix://%s: not running%s\n", engine_socket, off);
-		return 0;
-	}
-	if (!stop) {
-		printf("engine helper for unix://%s: running, pid %ld, socket %s%s\n", engine_socket, (long)pid, path, off);
-		return 0;
-	}
-	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-		return error("cannot stop the engine helper (pid %ld):", (long)pid);
-	for (int i = 0; i < 500 && holder(lockpath); i++)
-		usleep(10000);
-	if (holder(lockpath))
-		return error("the engine helper (pid %ld) did not stop within 5 s", (long)pid);
-	printf("engine helper for unix://%s: stopped\n", engine_socket);
-	return 0;
+	if (helper_path(engine_socket, 0, "sock", path, sizeof(path)) < 0 ||
+	    helper_path(engine_socket, 0, "lock", lockpath, sizeof(lockpath)) < 0)
+		path[0] = lockpath[0] = '\0';
+	ret = resident_show(label, path, lockpath, stop, off);
+	free(label);
+	return ret;
 }

@@ -13,6 +13,7 @@
 #include "spans.h"
 #include "state.h"
 #include "status.h"
+#include "trust.h"
 #include "util.h"
 
 enum tstate { T_WAIT, T_READY, T_QUEUED, T_RUNNING, T_RAN, T_UPTODATE, T_FAILED };
@@ -163,50 +164,11 @@ static void complete(struct sched *s, struct task *t)
 	}
 }
 
-/* Tasks this process started, and of those the ones still running (nested builds included). */
-static unsigned long nstarted;
-static unsigned long nlive;
-
-unsigned long build_epoch(void)
-{
-	return nlive ? 0 : nstarted + 1;
-}
-
-void build_changed(void)
-{
-	nstarted++;
-}
-
-void build_pause(void)
-{
-	if (nlive)
-		nlive--;
-	nstarted++;
-}
-
-void build_resume(void)
-{
-	nlive++;
-	nstarted++;
-}
-
-void build_task_started(void)
-{
-	nstarted++;
-	nlive++;
-}
-
-void build_task_ended(void)
-{
-	if (nlive)
-		nlive--;
-}
-
 /* ended: a task start() counted is over, however it ended. */
 static void ended(const struct sched *s)
 {
 	if (!s->o->dry_run)
-		build_task_ended();
+		trust_task_ended(s->ke->trust);
 }
 
 static void fail(struct sched *s, struct task *t)
@@ -413,7 +375,7 @@ static void start(struct sched *s, struct task *t)
 	int64_t t0 = mono_ns();
 
 	if (!s->o->dry_run)
-		build_task_started();
+		trust_task_started(s->ke->trust);
 	spans_mark(s->o->spans, s->first_span, t, 1, SPAN_RAN, 0);
 	if (!s->o->dry_run && t->ops && t->ops->prepare && t->ops->prepare(t, s->ke) < 0) {
 		drop_stdin(t);

@@ -103,19 +103,5 @@ int build_prepare(struct graph *g, struct task *const *targets, size_t ntargets,
  * st may be read-only only when o->dry_run. */
 int build_run(struct graph *g, struct task *const *targets, size_t ntargets, struct state *st,
               const struct keyenv *ke, const struct build_opts *o);
-/* build_epoch: 0 while a task of this process runs, else a number that changes whenever one has started. What was
- * read from the outside world (a Docker engine) holds while this returns the same non-zero value. */
-unsigned long build_epoch(void);
-/* build_pause, build_resume: around a nested build or explain (sb.build, sb.outdated) made by the in-process task
- * running now. Waiting for it, that task changes nothing, so it does not count as running meanwhile; what it did
- * before may have changed anything, and so may the nested build: each starts a new epoch. */
-/* build_changed: something outside may have changed (a recipe ran a command): a new epoch. */
-void build_changed(void);
-void build_pause(void);
-void build_resume(void);
-/* build_task_started, build_task_ended: a task runs outside build_run (a ninja edge's -t run) from one to the
- * other; build_run counts its own. */
-void build_task_started(void);
-void build_task_ended(void);
 
 #endif

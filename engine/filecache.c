@@ -8,6 +8,7 @@
 
 #include "filecache.h"
 #include "htab.h"
+#include "trust.h"
 #include "util.h"
 
 /*
@@ -54,10 +55,10 @@ struct filecache {
 	struct htab index; /* over ent */
 	int dirty;
 	size_t hits, hashed;
-	/* vouched for (filecache_vouch) while epoch() still returns vouch_at */
-	unsigned long (*epoch)(void);
+	/* vouched for (filecache_watch) while the stretch of trust is still vouch_at */
+	const struct trust *trust;
 	unsigned long vouch_at;
-	int track;           /* filecache_track: walks note what they stat */
+	int track;           /* filecache_watch: walks note what they stat */
 	size_t stats, known; /* walk stats made, and taken from entries under a vouch */
 };
 
@@ -372,30 +373,23 @@ int filecache_save(struct filecache *fc, const char *path, int rootfd)
 	return ret;
 }
 
-void filecache_track(struct filecache *fc)
+void filecache_watch(struct filecache *fc, const struct trust *t, int vouched)
 {
 	fc->track = 1;
+	fc->trust = vouched ? t : NULL;
+	fc->vouch_at = trust_stretch(fc->trust);
 }
 
-int filecache_tracking(const struct filecache *fc)
+unsigned filecache_watching(struct filecache *fc)
 {
-	return fc->track;
-}
+	unsigned how = fc->track ? FILECACHE_NOTE : 0;
 
-void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void))
-{
-	fc->epoch = epoch;
-	fc->vouch_at = epoch ? epoch() : 0;
-}
-
-int filecache_vouched(struct filecache *fc)
-{
-	if (!fc->epoch)
-		return 0;
-	if (fc->epoch() == fc->vouch_at && fc->vouch_at)
-		return 1;
-	fc->epoch = NULL; /* something ran: a vouch is for the tree as it was before */
-	return 0;
+	if (!fc->trust)
+		return how;
+	if (fc->vouch_at && trust_stretch(fc->trust) == fc->vouch_at)
+		return how | FILECACHE_VOUCHED;
+	fc->trust = NULL; /* something ran: a vouch is for the tree as it was before */
+	return how;
 }
 
 /* entry: the entry for key (len bytes), or NULL. */
@@ -410,7 +404,7 @@ int filecache_known_stat(struct filecache *fc, const char *key, size_t len, stru
 {
 	struct fcent *e;
 
-	if (!filecache_vouched(fc) || !(e = entry(fc, key, len)) || !(e->flags & ENT_WATCHED))
+	if (!(filecache_watching(fc) & FILECACHE_VOUCHED) || !(e = entry(fc, key, len)) || !(e->flags & ENT_WATCHED))
 		return 0;
 	memset(st, 0, sizeof(*st));
 	st->st_mode = e->st.mode;
@@ -489,6 +483,11 @@ void filecache_walk_stats(const struct filecache *fc, size_t *stats, size_t *kno
 {
 	*stats = fc->stats;
 	*known = fc->known;
+}
+
+size_t filecache_size(const struct filecache *fc)
+{
+	return fc->n;
 }
 
 void filecache_stats(const struct filecache *fc, size_t *hits, size_t *hashed)

@@ -30,16 +30,16 @@ const char *filecache_dir(struct filecache *fc, const char *path, const struct f
 void filecache_dir_put(struct filecache *fc, const char *path, const struct filestat *st, const char *listing,
                        size_t len, int64_t listed_at);
 /*
- * A vouch (filecache_vouch): the caller knows that nothing below the cache's root changed since every entry's stat
- * data was last taken (a watcher saw no change; see docs/design.md "The watched tree"), so a walk may take an entry's
- * stat data instead of calling stat. It holds while epoch() (build_epoch) returns what it did when given: once a
- * task or a recipe command may have changed a file, everything is stat'ed again.
- * filecache_vouched: 1 while a vouch holds.
+ * The watched tree's side of the stat cache (engine/watched.h; see docs/design.md "The watched tree").
+ * filecache_watch: a watcher answers for this run: from now on walks note what they stat (filecache_note), so that
+ * it can be asked to watch that; with vouched, the watcher also said nothing below the cache's root changed since
+ * the watched entries' stat data was taken, so a walk may take that stat data instead of calling stat, while the
+ * run's stretch (trust.h) is the one it is now: once a task or a recipe command may have changed a file, every
+ * path is stat'ed again.
+ * filecache_watching: FILECACHE_NOTE while walks note what they stat, | FILECACHE_VOUCHED while a vouch holds.
  * filecache_known_stat: under a vouch, the stat data of key (a file's path, or a directory's with its '/'; len
  * bytes), an entry in the watched set, as a struct stat (st_nlink 1); 0 when there is no vouch or no such entry
  * (then stat it).
- * filecache_track: walks note what they stat (filecache_note), for a watcher; off by default.
- * filecache_tracking: whether they do.
  * filecache_note: a walk stat'ed key (a file's path, or a directory's with its '/'): its entry holds that stat data
  * from now on (a file's that changed loses its hash, so its content is read again when asked for); a file no key
  * reads, such as one the ignore file leaves out, is then watched and vouched for like the rest.
@@ -50,10 +50,10 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
  * those entries are taken (any other path is stat'ed). Saved with the cache.
  * filecache_walk_stats: how many stats walks made, and how many they took from entries under a vouch.
  */
-void filecache_track(struct filecache *fc);
-int filecache_tracking(const struct filecache *fc);
-void filecache_vouch(struct filecache *fc, unsigned long (*epoch)(void));
-int filecache_vouched(struct filecache *fc);
+enum { FILECACHE_NOTE = 1 << 0, FILECACHE_VOUCHED = 1 << 1 };
+struct trust;
+void filecache_watch(struct filecache *fc, const struct trust *t, int vouched);
+unsigned filecache_watching(struct filecache *fc);
 int filecache_known_stat(struct filecache *fc, const char *key, size_t len, struct stat *st);
 void filecache_note(struct filecache *fc, const char *key, size_t len, const struct stat *st);
 void filecache_stat_made(struct filecache *fc);
@@ -66,6 +66,8 @@ int filecache_dirty(const struct filecache *fc);
 /* filecache_save: if dirty, write the cache atomically (temp + fsync + rename), dropping entries not used by this
  * process whose file no longer exists below rootfd. Returns 0, or -1 after printing an error. */
 int filecache_save(struct filecache *fc, const char *path, int rootfd);
+/* filecache_size: how many entries the cache holds (files, directories and listings). */
+size_t filecache_size(const struct filecache *fc);
 /* filecache_stats: how many lookups were answered from the cache and how many files were read. */
 void filecache_stats(const struct filecache *fc, size_t *hits, size_t *hashed);
 void filecache_free(struct filecache *fc);

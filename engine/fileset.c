@@ -365,13 +365,13 @@ static const char *fckey(struct walker *w, int dir, size_t *len)
 	return w->fckey.data;
 }
 
-/* known: under fc's vouch, w->path's stat data from fc instead of a stat (see filecache_vouch); 0: stat it. */
+/* known: under fc's vouch, w->path's stat data from fc instead of a stat (see filecache_watch); 0: stat it. */
 static int known(struct walker *w, int dir, struct stat *st)
 {
 	size_t len;
 	const char *key;
 
-	if (!filecache_vouched(w->fc))
+	if (!(filecache_watching(w->fc) & FILECACHE_VOUCHED))
 		return 0;
 	key = fckey(w, dir, &len);
 	return filecache_known_stat(w->fc, key, len, st);
@@ -383,7 +383,7 @@ static void note(struct walker *w, int dir, const struct stat *st)
 	size_t len;
 	const char *key;
 
-	if (!filecache_tracking(w->fc))
+	if (!(filecache_watching(w->fc) & FILECACHE_NOTE))
 		return;
 	key = fckey(w, dir, &len);
 	filecache_note(w->fc, key, len, st);

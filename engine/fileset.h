@@ -60,7 +60,7 @@ enum fileset_flags {
 };
 
 /* fileset_expand_cached: fileset_expand that reads a directory only when its stat data changed since its listing
- * was cached in fc (NULL: like fileset_expand), and under fc's vouch takes stat data from fc (filecache_vouch).
+ * was cached in fc (NULL: like fileset_expand), and under fc's vouch takes stat data from fc (filecache_watch).
  * fcprefix (NULL: none) is rootfd's path as fc names files ("ctx/" when rootfd is the directory ctx of fc's root).
  * flags: enum fileset_flags. */
 struct filecache;

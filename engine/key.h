@@ -11,6 +11,7 @@ struct filecache;
 struct secretkey;
 struct keyinputs;
 struct task;
+struct trust;
 
 /* One named part of a key: name and value live in the owner's arena (offsets), so adding a part never mallocs. */
 struct keypart {
@@ -60,6 +61,7 @@ struct keyenv {
 	 * end; NULL for none. The CLI shows it on a terminal. */
 	void (*progress)(const char *task, size_t done, size_t total);
 	struct secretkey *secrets; /* the key that hashes secret values; NULL: a task with secrets is an error */
+	struct trust *trust;       /* the run's stretches (trust.h): what it read from outside holds within one */
 };
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build.h"
 #include "docker_lua.h"
 #include "dockerapi.h"
 #include "json.h"
@@ -49,6 +48,7 @@ static struct guard *guard_new(lua_State *L)
 struct client {
 	struct docker *d;
 	int unusable; /* docker_open refused the address: the environment cannot change, so do not retry */
+	const struct trust *trust; /* the run's (recipe_trust): answers are kept within a stretch of it */
 };
 
 static int client_gc(lua_State *L)
@@ -82,28 +82,36 @@ static int missing(lua_State *L, const char *kind, const char *name)
 	return 2;
 }
 
-/* client: the shared client, opened on first use and, with ping, checked to answer; NULL after pushing nil and
- * a message. */
-static struct docker *client(lua_State *L, int ping)
+/* slot: the shared client's userdata, made on first use. */
+static struct client *slot(lua_State *L)
 {
 	struct client *c;
-	const char *host;
 
 	if (lua_getfield(L, LUA_REGISTRYINDEX, CLIENT_KEY) == LUA_TUSERDATA) {
 		c = lua_touserdata(L, -1);
 		lua_pop(L, 1);
-	} else {
-		lua_pop(L, 1);
-		c = lua_newuserdatauv(L, sizeof(*c), 0);
-		memset(c, 0, sizeof(*c));
-		lua_newtable(L);
-		lua_pushcfunction(L, client_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_setmetatable(L, -2);
-		lua_setfield(L, LUA_REGISTRYINDEX, CLIENT_KEY);
+		return c;
 	}
+	lua_pop(L, 1);
+	c = lua_newuserdatauv(L, sizeof(*c), 0);
+	memset(c, 0, sizeof(*c));
+	lua_newtable(L);
+	lua_pushcfunction(L, client_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, CLIENT_KEY);
+	return c;
+}
+
+/* client: the shared client, opened on first use and, with ping, checked to answer; NULL after pushing nil and
+ * a message. */
+static struct docker *client(lua_State *L, int ping)
+{
+	struct client *c = slot(L);
+	const char *host;
+
 	if (!c->d && !c->unusable && (c->d = docker_open(NULL)))
-		docker_set_epoch(c->d, build_epoch); /* answers hold until a task starts */
+		docker_set_trust(c->d, c->trust); /* answers hold until a task starts */
 	if (!c->d) {
 		c->unusable = 1;
 		host = getenv("DOCKER_HOST");
@@ -818,6 +826,7 @@ void docker_lua_open(struct recipe *r)
 	lua_State *L = recipe_lua(r);
 
 	recipe_set_engine_check(r, engine_answers);
+	slot(L)->trust = recipe_trust(r);
 
 	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
 	luaL_newlib(L, docker_lib);

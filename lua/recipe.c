@@ -740,6 +740,16 @@ void recipe_set_path(struct recipe *r, const char *path)
 	lua_pop(r->L, 1);
 }
 
+void recipe_set_trust(struct recipe *r, struct trust *t)
+{
+	r->trust = t;
+}
+
+struct trust *recipe_trust(struct recipe *r)
+{
+	return r->trust;
+}
+
 void recipe_set_build(struct recipe *r, struct state *st, const struct keyenv *ke, const struct build_opts *o)
 {
 	r->st = st;

@@ -68,6 +68,11 @@ struct build_opts;
 void recipe_set_path(struct recipe *r, const char *path);
 /* recipe_set_build: what sb.build and sb.outdated use while a build runs (NULL st: not building). */
 void recipe_set_build(struct recipe *r, struct state *st, const struct keyenv *ke, const struct build_opts *o);
+/* recipe_set_trust: the run's stretches (engine/trust.h), which sb.run, sb.capture, sb.build and sb.outdated move on
+ * and the modules that keep what they read from outside (the docker table) consult; recipe_trust reads it back. */
+struct trust;
+void recipe_set_trust(struct recipe *r, struct trust *t);
+struct trust *recipe_trust(struct recipe *r);
 /* recipe_plan: a build_opts plan hook (arg: the recipe): call t's plan function, which prints what a run of t would
  * do, when it has one; a failing plan function is reported and ignored. */
 void recipe_plan(struct task *t, void *arg);

@@ -22,6 +22,7 @@ struct recipe {
 	int (*engine)(lua_State *L); /* recipe_set_engine_check */
 	struct luacache *luac; /* the bytecode cache (recipe_set_bytecode_cache), or NULL */
 	char *stock;          /* the stock recipes' directory: their places are left out of messages (recipe_set_stock) */
+	struct trust *trust;  /* the run's stretches (recipe_set_trust), or NULL */
 	struct strv varsread; /* "NAME=default" (or "NAME") of every var() call, for completion (recipe_vars_read) */
 	/* set while a build runs, for sb.build and sb.outdated */
 	struct state *st;

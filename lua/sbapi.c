@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "recipe.h"
 #include "recipeint.h"
+#include "trust.h"
 #include "util.h"
 
 /* command: the argv of sb.run and sb.capture: a string runs with /bin/sh -c, a list is an argv, and a list's field
@@ -58,7 +59,7 @@ static int l_run(lua_State *L)
 	char **argv = command(L, 1, &cwd);
 	int rc = proc_run(argv, cwd, NULL);
 
-	build_changed(); /* the command may have changed anything outside */
+	trust_changed(recipe_of(L)->trust); /* the command may have changed anything outside */
 
 	lua_pushboolean(L, rc == 0);
 	lua_pushinteger(L, rc);
@@ -73,7 +74,7 @@ static int l_capture(lua_State *L)
 	struct buf out = BUF_INIT;
 	int rc = proc_run(argv, cwd, &out);
 
-	build_changed();
+	trust_changed(recipe_of(L)->trust);
 
 	/* lua_pushlstring may raise on memory errors only; copy first, then free */
 	luaL_Buffer lb;
@@ -137,9 +138,9 @@ static int l_build(lua_State *L)
 	o = *r->opts;
 	o.nested = 1;
 	size_t ran = o.tally ? o.tally->ran : 0;
-	build_pause();
+	trust_pause(r->trust);
 	int rc = build_run(r->g, v, n, r->st, r->ke, &o);
-	build_resume();
+	trust_resume(r->trust);
 	lua_pushboolean(L, rc == 0);
 	lua_pushinteger(L, rc);
 	lua_pushinteger(L, o.tally ? (lua_Integer)(o.tally->ran - ran) : -1);
@@ -202,9 +203,9 @@ static int l_outdated(lua_State *L)
 	need_build(L, r, "sb.outdated");
 	v = targets_of(L, 1, &n);
 	lua_newtable(L);
-	build_pause();
+	trust_pause(r->trust);
 	int rc = build_explain(r->g, v, n, r->st, r->ke, add_reason, L);
-	build_resume();
+	trust_resume(r->trust);
 	if (rc < 0)
 		return luaL_error(L, "cannot decide what %s needs", n == 1 ? v[0]->name : "these targets need");
 	return 1;

@@ -21,6 +21,7 @@
 #include "recipe.h"
 #include "state.h"
 #include "status.h"
+#include "trust.h"
 #include "util.h"
 
 enum { MARK_KEYED = 1 }; /* in task.mark: the key a dependent sees is set */
@@ -144,9 +145,9 @@ static int run(struct task *t, const struct tool_args *a, struct status *s)
 	char *cmd;
 	int64_t t0 = mono_ns();
 
-	build_task_started();
+	trust_task_started(ke->trust);
 	if (t->ops && t->ops->prepare && t->ops->prepare(t, ke) < 0) {
-		build_task_ended();
+		trust_task_ended(ke->trust);
 		return 1;
 	}
 	if (t->stdin_fd >= 0 && t->run != RUN_ARGV && t->run != RUN_SHELL) {
@@ -172,7 +173,7 @@ static int run(struct task *t, const struct tool_args *a, struct status *s)
 	ok = rc == 0 && !signals_caught();
 	if (ok && t->ops && t->ops->finish && t->ops->finish(t, ke) < 0)
 		ok = 0;
-	build_task_ended();
+	trust_task_ended(ke->trust);
 	if (ok && !wst) {
 		lockfd = lock_ninja();
 		wst = lockfd < 0 ? NULL : state_open(a->state_dir, STATE_WRITE);

@@ -257,13 +257,15 @@ edit_during() {
 	esac
 }
 
-# helper_down KIND: stop the engine helper (helper-stop-*), or kill it with SIGKILL (helper-kill-*).
+# helper_down KIND: stop the resident processes, the engine helper and the file watcher (helper-stop-*), or kill
+# them with SIGKILL (helper-kill-*).
 helper_down() {
 	case $1 in
 	helper-stop*) "$SB" -t server stop >/dev/null 2>&1 ;;
 	*)
-		pid=$("$SB" -t server 2>/dev/null | sed -n 's/.*pid \([0-9][0-9]*\).*/\1/p')
-		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null ;;
+		for pid in $("$SB" -t server 2>/dev/null | sed -n 's/.*pid \([0-9][0-9]*\).*/\1/p'); do
+			kill -9 "$pid" 2>/dev/null
+		done ;;
 	esac
 }
 

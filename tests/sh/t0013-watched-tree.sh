@@ -1,4 +1,4 @@
-# t0013: the watched tree (docker/watchsrv.h): once a full walk is on record with the engine helper, a run in
+# t0013: the watched tree (engine/watched.h, watch/): once a full walk is on record with the file watcher, a run in
 # which nothing below the project changed takes the walks' stat data from the file cache; any change to what the
 # walks read makes the next run walk in full and find it.
 . "$(dirname "$0")/../lib/lib.sh"
@@ -27,44 +27,10 @@ task "plain" { inputs = { "data/" }, outputs = { "out.txt" }, run = "cat data/* 
 default { "app", "plain" }
 LUA
 
-# walked / spared: the last run's -d stats: stat calls its walks made, and stats the watched tree spared them.
-walked() { sed -n 's/.*stats: \([0-9]*\) stat calls.*/\1/p' "$T_OUT"; }
-spared() { sed -n 's/.* \([0-9]*\) spared by the watched tree.*/\1/p' "$T_OUT"; }
-# vouched: the last run took every walk's stat data from the cache.
-vouched() {
-	[ "$(walked)" = 0 ] && [ "$(spared)" -gt 0 ] && out_has "(unchanged)"
-}
-# same_keys: the keys a vouched run computes are those of a run that stats everything.
-same_keys() {
-	a=$("$SB" -t key app plain 2>&1)
-	b=$(SINDRI_BUILD_WATCH=0 "$SB" -t key app plain 2>&1)
-	[ "$a" = "$b" ] || { echo "  vouched keys '$a', stat'ed keys '$b'" >&2; return 1; }
-}
-# settle: run until a run is vouched for (at most 4 runs: the one that starts the helper, the one that asks it to
-# watch, the one whose token it vouches for).
-settle() {
-	i=0
-	sb -d stats
-	while ! vouched 2>/dev/null && [ $i -lt 4 ]; do
-		sb -d stats
-		i=$((i + 1))
-	done
-	vouched
-}
+TREE_TASKS="app plain"
+. "$T_TOP/tests/lib/watched.sh"
 
-case $(stat -f -c %T .) in
-ext2/ext3 | xfs | btrfs | tmpfs) ;;
-*)
-	# inotify cannot see every change on this file system: no run is ever vouched for, every run walks in full
-	sb
-	sb -d stats
-	sb -d stats
-	check "a file system inotify cannot vouch for is walked in full every time" test "$(spared)" = 0
-	check "... and runs are no-ops" out_has "no work to do"
-	finish
-	exit
-	;;
-esac
+unwatchable_fs_ends_test
 
 sb
 check "the first run builds" ran_is "app plain"
@@ -232,12 +198,12 @@ check "... and the edit stays built" out_has "no work to do"
 check "... then vouched for again" settle
 
 SINDRI_BUILD_WATCH=0 "$SB" -d stats >"$T_OUT" 2>&1
-check "SINDRI_BUILD_WATCH=0: the helper is not asked" out_has "(not asked)"
+check "SINDRI_BUILD_WATCH=0: the watcher is not asked" out_has "(not asked)"
 check "... and every walk stats" test "$(spared)" = 0
 
 "$SB" -t server stop >/dev/null 2>&1
 sb -d stats
-check "a helper that ended vouches for nothing: a new one knows no token" test "$(spared)" = 0
+check "a watcher that ended vouches for nothing: a new one knows no token" test "$(spared)" = 0
 check "... still a no-op" out_has "no work to do"
 check "... and the one after is vouched for again" settle
 

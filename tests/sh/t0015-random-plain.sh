@@ -4,7 +4,7 @@
 # one random change of one kind (see KINDS: the tree, the outputs, the recipe, edits landing during a run) and runs
 # the build. The ground truth runs every command from scratch in a fresh copy of the inputs. Each task's output is
 # classified against it (tests/lib/random.sh) and the round takes the worst class; a false skip or a stale output
-# fails. It runs with the watched tree on (an engine helper started for it, when a Docker engine answers) and off
+# fails. It runs with the watched tree on (a file watcher started for it; no Docker engine is needed) and off
 # (SINDRI_BUILD_WATCH=0). Without SEED, each mode runs a fixed seed whose rounds take every kind once in turn, then a
 # random seed that draws ROUNDS kinds (default 12; under the sanitizer build, SB_SANITIZED, both draw 4); the first
 # line of each says how to run it again. SEED=n (ORDER=cycle), ROUNDS=n, KINDS="a b" and WATCH="1 0" choose.
@@ -197,7 +197,7 @@ for W in $WATCH; do
 	if [ "$W" = 1 ]; then
 		unset SINDRI_BUILD_WATCH
 		if ! "$SB" -t server start >/dev/null 2>&1; then
-			echo "t0015: no engine helper can start (no Docker engine): the watched tree is not tested"
+			echo "t0015: no file watcher can start: the watched tree is not tested"
 			continue
 		fi
 	else

@@ -8,9 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <linux/magic.h>
 #include <sys/un.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +16,6 @@
 #include "t.h"
 #include "tnet.h"
 #include "util.h"
-#include "watchsrv.h"
 
 static char root[64], sock[128], logpath[128];
 
@@ -193,119 +190,6 @@ static void test_kept_ping_lingering(void)
 	fake_stop(next);
 }
 
-/* ask: one request to the watched tree for the project at proj; the answer's first word, the token in *now. */
-static const char *ask(struct watchsrv *w, const char *method, const char *proj, const char *token, const char *lines,
-                       char *now)
-{
-	static char word[16];
-	struct buf path = BUF_INIT, body = BUF_INIT;
-	struct docker_reply r = {0};
-	struct stat st;
-
-	CHECK_INT(stat(proj, &st), 0);
-	watch_path(&path, proj, (uint64_t)st.st_dev, (uint64_t)st.st_ino, token);
-	buf_adds(&body, lines ? lines : "");
-	watchsrv_answer(w, method, path.data, lines ? &body : NULL, &r);
-	snprintf(word, sizeof(word), "%.*s", (int)strcspn(r.body.data ? r.body.data : "", " \n"),
-	         r.body.data ? r.body.data : "");
-	if (now)
-		watch_clean(&r, now);
-	buf_release(&r.body);
-	buf_release(&path);
-	buf_release(&body);
-	return word;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	CHECK(f != NULL);
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-/* The watched tree's answers, straight from watchsrv (t0013 tests it through runs). */
-static void test_watched_tree(void)
-{
-	struct watchsrv *w = watchsrv_new(), *other = watchsrv_new();
-	char proj[128], path[192], t1[WATCH_TOKEN_MAX], t2[WATCH_TOKEN_MAX], tx[WATCH_TOKEN_MAX];
-	const char *lines = "src/\nsrc/a.txt\nsrc/sub/b.txt\n";
-
-	snprintf(proj, sizeof(proj), "%s/proj", root);
-	snprintf(path, sizeof(path), "%s/src/sub", proj);
-	CHECK_INT(mkdir(proj, 0755), 0);
-	snprintf(path, sizeof(path), "%s/src", proj);
-	CHECK_INT(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/src/sub", proj);
-	CHECK_INT(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/src/a.txt", proj);
-	write_text(path, "a");
-	snprintf(path, sizeof(path), "%s/src/sub/b.txt", proj);
-	write_text(path, "b");
-
-	CHECK_STR(ask(w, "GET", proj, "", NULL, t1), "dirty"); /* nothing watched, no token */
-	CHECK(t1[0] != '\0');
-	struct statfs sf;
-	CHECK_INT(statfs(proj, &sf), 0);
-	if (sf.f_type != EXT4_SUPER_MAGIC && sf.f_type != XFS_SUPER_MAGIC && sf.f_type != BTRFS_SUPER_MAGIC &&
-	    sf.f_type != TMPFS_MAGIC) {
-		/* a file system inotify cannot vouch for: never anything but a full walk */
-		CHECK_STR(ask(w, "POST", proj, t1, lines, NULL), "walk");
-		CHECK_STR(ask(w, "GET", proj, t1, NULL, t2), "dirty");
-		CHECK_STR(ask(w, "POST", proj, t2, lines, NULL), "walk");
-		watchsrv_free(w);
-		watchsrv_free(other);
-		CHECK_INT(system("rm -rf -- \"$XDG_RUNTIME_DIR/proj\""), 0);
-		return;
-	}
-	CHECK_STR(ask(w, "POST", proj, t1, lines, NULL), "walk"); /* watched only now */
-	CHECK_STR(ask(w, "GET", proj, t1, NULL, t2), "dirty");
-	CHECK_STR(ask(w, "POST", proj, t2, lines, NULL), "recorded"); /* all watched before t2, nothing since */
-	CHECK_STR(ask(w, "GET", proj, t2, NULL, tx), "clean");
-	CHECK_STR(ask(other, "GET", proj, t2, NULL, NULL), "dirty"); /* another helper: its counts mean nothing */
-	CHECK_STR(ask(w, "GET", proj, "0123456789abcdef-99999", NULL, NULL), "dirty");
-
-	write_text(path, "b2"); /* src/sub/b.txt */
-	CHECK_STR(ask(w, "GET", proj, t2, NULL, t1), "dirty");
-	CHECK_STR(ask(w, "POST", proj, t1, lines, NULL), "recorded");
-	CHECK_STR(ask(w, "GET", proj, t1, NULL, NULL), "clean");
-	/* a write after the run's query, before its add: what the run saw may be stale */
-	CHECK_STR(ask(w, "GET", proj, t1, NULL, t2), "clean");
-	write_text(path, "b3");
-	CHECK_STR(ask(w, "POST", proj, t2, lines, NULL), "walk");
-	CHECK_STR(ask(w, "GET", proj, t2, NULL, t1), "dirty");
-
-	/* what it cannot watch, it does not vouch for */
-	CHECK_STR(ask(w, "POST", proj, t1, "../elsewhere.txt\n", NULL), "walk");
-	CHECK_STR(ask(w, "POST", proj, t1, "src/missing.txt\n", NULL), "walk");
-	snprintf(path, sizeof(path), "%s/src/link.txt", proj);
-	CHECK_INT(symlink("a.txt", path), 0);
-	CHECK_STR(ask(w, "POST", proj, t1, "src/link.txt\n", NULL), "walk");
-	CHECK_INT(unlink(path), 0);
-	CHECK_STR(ask(w, "GET", proj, t1, NULL, t2), "dirty"); /* the refusals above, and the removal */
-	CHECK_STR(ask(w, "POST", proj, t2, lines, NULL), "recorded");
-	CHECK_STR(ask(w, "GET", proj, t2, NULL, NULL), "clean");
-	/* more paths than a helper watches: refused at once, nothing watched, and what was vouched for stays so */
-	struct buf many = BUF_INIT;
-	for (int i = 0; i < 70000; i++)
-		buf_addf(&many, "src/f%d.txt\n", i);
-	CHECK_STR(ask(w, "POST", proj, t2, many.data, NULL), "walk");
-	CHECK_STR(ask(w, "GET", proj, t2, NULL, NULL), "clean");
-	buf_release(&many);
-	/* a malformed request is answered "off", never passed on */
-	struct docker_reply r = {0};
-	watchsrv_answer(w, "GET", WATCH_PATH "?nonsense", NULL, &r);
-	CHECK(r.body.data && strncmp(r.body.data, "off", 3) == 0);
-	buf_release(&r.body);
-
-	watchsrv_free(w);
-	watchsrv_free(other);
-	CHECK_INT(system("rm -rf -- \"$XDG_RUNTIME_DIR/proj\""), 0);
-}
-
 int main(int argc, char **argv)
 {
 	/* enginesrv_start runs this binary as the helper, as sindri-build's main does */
@@ -321,7 +205,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	test_kept_ping();
 	test_kept_ping_lingering();
-	test_watched_tree();
 	char dir[96];
 	snprintf(dir, sizeof(dir), "%s/sindri-build", root);
 	unlink(sock);

@@ -1,0 +1,177 @@
+/* integ_inotree: the watcher's core (watch/inotree.h) on a real tree: what it vouches for, what it lists as changed,
+ * and what it refuses. t0013 tests the same through runs and the watcher process. */
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "inotree.h"
+#include "t.h"
+#include "util.h"
+#include "watched.h"
+
+static char proj[64];
+
+static const char *const kinds[] = {"none", "paths", "all"};
+
+/* since: the answer's kind for proj since token; the paths it lists in *paths (when not NULL), its token in now. */
+static const char *since(struct inotree *t, const char *token, char *now, struct buf *paths)
+{
+	struct watch_changes ch = {WATCH_ALL, BUF_INIT, "", 0};
+	struct watch_root r = {proj, 0, 0};
+	struct stat st;
+
+	CHECK_INT(stat(proj, &st), 0);
+	r.dev = (uint64_t)st.st_dev;
+	r.ino = (uint64_t)st.st_ino;
+	inotree_since(t, &r, token, &ch);
+	if (now)
+		snprintf(now, WATCH_TOKEN_MAX, "%s", ch.token);
+	if (paths) {
+		buf_reset(paths);
+		if (ch.paths.len)
+			buf_add(paths, ch.paths.data, ch.paths.len);
+	}
+	buf_release(&ch.paths);
+	return kinds[ch.kind];
+}
+
+/* watch: 1 when every path was watched already and nothing changed since token. */
+static int watch(struct inotree *t, const char *token, const char *lines)
+{
+	struct watch_root r = {proj, 0, 0};
+	struct stat st;
+
+	CHECK_INT(stat(proj, &st), 0);
+	r.dev = (uint64_t)st.st_dev;
+	r.ino = (uint64_t)st.st_ino;
+	return inotree_watch(t, &r, token, lines, strlen(lines));
+}
+
+static void write_text(const char *rel, const char *text)
+{
+	char path[192];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", proj, rel);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void mkdir_in(const char *rel)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", proj, rel);
+	CHECK_INT(mkdir(path, 0755), 0);
+}
+
+static int local(void)
+{
+	struct statfs sf;
+
+	CHECK_INT(statfs(proj, &sf), 0);
+	return sf.f_type == EXT4_SUPER_MAGIC || sf.f_type == XFS_SUPER_MAGIC || sf.f_type == BTRFS_SUPER_MAGIC ||
+	       sf.f_type == TMPFS_MAGIC;
+}
+
+static void test_tree(void)
+{
+	struct inotree *t = inotree_new(0), *other = inotree_new(0);
+	char t1[WATCH_TOKEN_MAX], t2[WATCH_TOKEN_MAX], tx[WATCH_TOKEN_MAX];
+	const char *lines = "src/\nsrc/a.txt\nsrc/sub/b.txt\n";
+	struct buf paths = BUF_INIT;
+
+	CHECK(t != NULL && other != NULL);
+	if (!t || !other)
+		return;
+	mkdir_in("src");
+	mkdir_in("src/sub");
+	write_text("src/a.txt", "a");
+	write_text("src/sub/b.txt", "b");
+
+	CHECK_STR(since(t, "", t1, NULL), "all"); /* nothing watched, no token */
+	CHECK(t1[0] != '\0');
+	if (!local()) {
+		/* a file system inotify cannot vouch for: never anything but a full walk */
+		CHECK_INT(watch(t, t1, lines), 0);
+		CHECK_STR(since(t, t1, t2, NULL), "all");
+		CHECK_INT(watch(t, t2, lines), 0);
+		goto out;
+	}
+	CHECK_INT(watch(t, t1, lines), 0); /* watched only now */
+	CHECK_STR(since(t, t1, t2, NULL), "all");
+	CHECK_INT(watch(t, t2, lines), 1); /* all watched before t2, nothing since */
+	CHECK_STR(since(t, t2, tx, NULL), "none");
+	CHECK_STR(since(other, t2, NULL, NULL), "all"); /* another watcher: its counts mean nothing */
+	CHECK_STR(since(t, "0123456789abcdef-99999", NULL, NULL), "all");
+
+	/* an edit is listed by its path, and only it */
+	write_text("src/sub/b.txt", "b2");
+	CHECK_STR(since(t, t2, t1, &paths), "paths");
+	CHECK_STR(paths.data, "src/sub/b.txt\n");
+	CHECK_INT(watch(t, t1, lines), 1);
+	CHECK_STR(since(t, t1, NULL, NULL), "none");
+	/* a write after the run's question, before its watch request: what the run saw may be stale */
+	CHECK_STR(since(t, t1, t2, NULL), "none");
+	write_text("src/sub/b.txt", "b3");
+	CHECK_INT(watch(t, t2, lines), 0);
+	CHECK_STR(since(t, t2, t1, NULL), "paths");
+	/* a new file in a walked directory is listed; a file written beside it in an unwalked one is not watched */
+	CHECK_INT(watch(t, t1, lines), 1);
+	write_text("src/new.txt", "n");
+	CHECK_STR(since(t, t1, t2, &paths), "paths");
+	CHECK_STR(paths.data, "src/new.txt\n");
+	CHECK_INT(watch(t, t2, lines), 1);
+	write_text("beside.txt", "x"); /* in the root, which is only on the way to src/ */
+	CHECK_STR(since(t, t2, NULL, NULL), "none");
+
+	/* what it cannot watch, it does not vouch for */
+	CHECK_INT(watch(t, t2, "../elsewhere.txt\n"), 0);
+	CHECK_INT(watch(t, t2, "src/missing.txt\n"), 0);
+	char link[192];
+	snprintf(link, sizeof(link), "%s/src/link.txt", proj);
+	CHECK_INT(symlink("a.txt", link), 0);
+	CHECK_INT(watch(t, t2, "src/link.txt\n"), 0);
+	CHECK_INT(unlink(link), 0);
+	CHECK_STR(since(t, t2, t1, NULL), "all"); /* the refusals above end what t2 spoke for */
+	CHECK_INT(watch(t, t1, lines), 1);
+	CHECK_STR(since(t, t1, NULL, NULL), "none");
+	/* more paths than a watcher takes: refused at once, nothing watched, and what was vouched for stays so */
+	struct buf many = BUF_INIT;
+	for (int i = 0; i < 70000; i++)
+		buf_addf(&many, "src/f%d.txt\n", i);
+	CHECK_INT(inotree_watch(t, &(struct watch_root){proj, 0, 0}, t1, many.data, many.len), 0);
+	CHECK_STR(since(t, t1, NULL, NULL), "none");
+	buf_release(&many);
+	/* a directory moved away takes what was under it: anything below it may have changed */
+	char from[192], to[192];
+	snprintf(from, sizeof(from), "%s/src/sub", proj);
+	snprintf(to, sizeof(to), "%s/moved", proj);
+	CHECK_INT(rename(from, to), 0);
+	CHECK_STR(since(t, t1, NULL, &paths), "paths");
+	CHECK(strstr(paths.data ? paths.data : "", "src/sub\n") != NULL);
+out:
+	buf_release(&paths);
+	inotree_free(t);
+	inotree_free(other);
+}
+
+int main(void)
+{
+	snprintf(proj, sizeof(proj), "/tmp/sb-inotree.XXXXXX");
+	if (!mkdtemp(proj))
+		fatal("mkdtemp:");
+	test_tree();
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", proj);
+	CHECK_INT(system(cmd), 0);
+	return t_done("integ_inotree");
+}
