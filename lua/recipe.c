@@ -15,6 +15,7 @@
 #include "luaalloc.h"
 #include "luacache.h"
 #include "luakey.h"
+#include "luaproc.h"
 #include "recipe.h"
 #include "recipeint.h"
 #include "util.h"
@@ -406,6 +407,7 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 		luaL_requiref(L, libs[i].name, libs[i].func, 1);
 		lua_pop(L, 1);
 	}
+	luaproc_open(L); /* commands a recipe runs start like every other child */
 	/* plan and explain functions, by task name (recipe_plan, recipe_explain_current) */
 	lua_newtable(L);
 	lua_setfield(L, LUA_REGISTRYINDEX, PLANS);
