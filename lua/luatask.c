@@ -185,27 +185,14 @@ static void lua_task_release(struct task *t)
 	t->udata = NULL;
 }
 
-static const struct task_ops lua_fn_ops = {
-	.kind = "lua",
-	.preflight = lua_task_preflight,
-	.add_key = lua_task_add_key,
-	.check = lua_task_check,
-	.prepare = lua_task_prepare,
-	.run = lua_task_run,
-	.release = lua_task_release,
-};
+/* the ops every Lua task has */
+#define LUA_TASK_OPS                                                                                                   \
+	.kind = "lua", .preflight = lua_task_preflight, .add_key = lua_task_add_key, .check = lua_task_check,          \
+	.prepare = lua_task_prepare, .run = lua_task_run, .release = lua_task_release
 
+static const struct task_ops lua_fn_ops = {LUA_TASK_OPS};
 /* A task with a check function: the function is given the key, so it can prove the results for that key. */
-static const struct task_ops lua_check_ops = {
-	.kind = "lua",
-	.keyed_check = 1,
-	.preflight = lua_task_preflight,
-	.add_key = lua_task_add_key,
-	.check = lua_task_check,
-	.prepare = lua_task_prepare,
-	.run = lua_task_run,
-	.release = lua_task_release,
-};
+static const struct task_ops lua_check_ops = {LUA_TASK_OPS, .keyed_check = 1};
 
 void luatask_attach(lua_State *L, struct recipe *r, struct task *t, int check, int engine)
 {
