@@ -412,13 +412,12 @@ static int get_bool(struct ctx *c, yaml_node_t *m, const char *key, const char *
 
 static void add_extension(struct sindriconf *conf, char *name, struct sindriconf_pos at)
 {
-	size_t n = conf->nextensions + 1;
+	size_t cap = conf->capextensions; /* extension_at runs alongside extensions, with the same capacity */
 
-	conf->extensions = xreallocarray(conf->extensions, n, sizeof(*conf->extensions));
-	conf->extension_at = xreallocarray(conf->extension_at, n, sizeof(*conf->extension_at));
-	conf->extensions[n - 1] = name;
-	conf->extension_at[n - 1] = at;
-	conf->nextensions = n;
+	GROW(conf->extensions, conf->nextensions, conf->capextensions);
+	GROW(conf->extension_at, conf->nextensions, cap);
+	conf->extensions[conf->nextensions] = name;
+	conf->extension_at[conf->nextensions++] = at;
 }
 
 /* get_names: append the extension names of the list node to conf. */

@@ -35,7 +35,7 @@ struct sindriconf {
 	char *git_ref;     /* deployment.buildFromSource.gitRef, or NULL */
 	char *profile;     /* extensions.profile, or NULL */
 	char **extensions; /* the extension list, or extensions.active then extensions.additional, in file order */
-	size_t nextensions;
+	size_t nextensions, capextensions; /* capextensions: of extensions and extension_at alike */
 	struct hash128 hash; /* XXH3-128 of the file's bytes */
 	struct sindriconf_pos name_at, provider_at, image_at, from_source_at, git_ref_at, profile_at, extensions_at;
 	struct sindriconf_pos *extension_at; /* one per extensions[i] */

@@ -209,11 +209,10 @@ static struct dfstage *new_stage(struct parser *p)
 {
 	struct dockerfile *df = p->df;
 
-	if (df->nstages == p->cap_stages) {
-		p->cap_stages = p->cap_stages ? p->cap_stages * 2 : 8;
-		df->stages = xreallocarray(df->stages, p->cap_stages, sizeof(*df->stages));
-		p->ps = xreallocarray(p->ps, p->cap_stages, sizeof(*p->ps));
-	}
+	size_t cap = p->cap_stages; /* p->ps runs alongside df->stages, with the same capacity */
+
+	GROW(df->stages, df->nstages, p->cap_stages);
+	GROW(p->ps, df->nstages, cap);
 	memset(&p->ps[df->nstages], 0, sizeof(*p->ps));
 	memset(&df->stages[df->nstages], 0, sizeof(*df->stages));
 	return &df->stages[df->nstages++];

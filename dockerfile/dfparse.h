@@ -59,7 +59,7 @@ struct parser {
 	struct dockerfile *df;
 	struct vars global; /* the ARGs before the first FROM */
 	struct pstage *ps;  /* parallel to df->stages */
-	size_t cap_stages, cap_reads, cap_remotes, cap_images, cap_secrets;
+	size_t cap_stages, cap_reads, cap_remotes, cap_images, cap_secrets, cap_keyed;
 	struct wordlist refs;
 	unsigned seen; /* parser directives seen, one bit each */
 };

@@ -66,10 +66,7 @@ const struct ctxent *ctxlist_find(const struct ctxlist *l, const char *path)
 /* own: append an entry that takes path (malloc'd); the list is sorted and merged at the end. */
 static void own(struct ctxlist *l, char *path, const struct filestat *st, int keymode)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 256;
-		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
-	}
+	GROW(l->v, l->n, l->cap);
 	l->v[l->n].path = path;
 	l->v[l->n].st = *st;
 	l->v[l->n++].keymode = keymode;

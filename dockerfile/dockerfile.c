@@ -192,8 +192,7 @@ static int next_line(struct parser *p, const char **s, size_t *n)
 	if (p->p >= p->end)
 		return 0;
 	/* every line counts until parse_lines finds it blank or a comment */
-	if (df->nlines % 256 == 0)
-		df->keyed = xrealloc(df->keyed, df->nlines + 256);
+	GROW(df->keyed, df->nlines, p->cap_keyed);
 	df->keyed[df->nlines++] = 1;
 	nl = memchr(p->p, '\n', (size_t)(p->end - p->p));
 	*s = p->p;
@@ -213,7 +212,7 @@ static int next_line(struct parser *p, const char **s, size_t *n)
 /* Here-document bodies start on the line after the instruction (continuations included), in marker order. */
 int df_skip_heredocs(struct parser *p, const char *line)
 {
-	struct heredocs h = {{0}, NULL};
+	struct heredocs h = {{0}, NULL, 0};
 	struct buf why = BUF_INIT;
 	size_t i;
 	int ret = -1;

@@ -426,10 +426,7 @@ int dockerignore_add(struct dockerignore *ign, const char *line, struct buf *err
 	free(trimmed);
 	if (pat[0] == '/' && pat[1])
 		memmove(pat, pat + 1, strlen(pat));
-	if (ign->n == ign->cap) {
-		ign->cap = ign->cap ? ign->cap * 2 : 16;
-		ign->v = xreallocarray(ign->v, ign->cap, sizeof(*ign->v));
-	}
+	GROW(ign->v, ign->n, ign->cap);
 	if (pattern_init(&ign->v[ign->n], pat, ign->legacy, err) < 0)
 		return -1;
 	ign->v[ign->n].exception = exception;

@@ -13,10 +13,7 @@
 
 void wordlist_addn(struct wordlist *wl, const char *s, size_t n)
 {
-	if (wl->n == wl->cap) {
-		wl->cap = wl->cap ? wl->cap * 2 : 8;
-		wl->v = xreallocarray(wl->v, wl->cap, sizeof(*wl->v));
-	}
+	GROW(wl->v, wl->n, wl->cap);
 	wl->v[wl->n++] = s ? xstrndup(s, n) : NULL;
 }
 
@@ -532,7 +529,7 @@ int dockerword_heredocs(const char *line, struct heredocs *out, struct buf *why)
 		if (r) {
 			wordlist_add(&out->names, NULL);
 			out->names.v[out->names.n - 1] = name;
-			out->strip = xreallocarray(out->strip, out->names.n, sizeof(*out->strip));
+			GROW(out->strip, out->names.n - 1, out->capstrip);
 			out->strip[out->names.n - 1] = strip;
 		}
 		s = e;
@@ -544,4 +541,5 @@ void heredocs_release(struct heredocs *h)
 	wordlist_release(&h->names);
 	free(h->strip);
 	h->strip = NULL;
+	h->capstrip = 0;
 }

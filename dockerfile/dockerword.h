@@ -57,6 +57,7 @@ char *dockerword_heredoc(const char *w, int *strip);
 struct heredocs {
 	struct wordlist names;
 	int *strip; /* per name: 1 for "<<-" */
+	size_t capstrip;
 };
 
 /* dockerword_heredocs: add the here-documents that line (a whole ADD, COPY or RUN line, as BuildKit reads it: "<<"

@@ -26,7 +26,7 @@ struct node {
 	int op, kind, min, max; /* kind: N_EMPTY's assertion; min, max: N_REP's counts (max -1: no limit) */
 	size_t cls;
 	struct node **sub;
-	size_t nsub;
+	size_t nsub, capsub;
 };
 
 struct parser {
@@ -59,16 +59,13 @@ static void free_node(struct node *nd)
 
 static void add_sub(struct node *nd, struct node *sub)
 {
-	nd->sub = xreallocarray(nd->sub, nd->nsub + 1, sizeof(*nd->sub));
+	GROW(nd->sub, nd->nsub, nd->capsub);
 	nd->sub[nd->nsub++] = sub;
 }
 
 static void cls_add(struct cls *c, unsigned long lo, unsigned long hi)
 {
-	if (c->n + 2 > c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 8;
-		c->r = xreallocarray(c->r, c->cap, sizeof(*c->r));
-	}
+	GROW(c->r, c->n + 1, c->cap); /* room for two */
 	c->r[c->n++] = lo;
 	c->r[c->n++] = hi;
 }
@@ -143,10 +140,7 @@ static size_t new_class(struct parser *p)
 {
 	struct goregexp *re = p->re;
 
-	if (re->ncls == re->capcls) {
-		re->capcls = re->capcls ? re->capcls * 2 : 8;
-		re->cls = xreallocarray(re->cls, re->capcls, sizeof(*re->cls));
-	}
+	GROW(re->cls, re->ncls, re->capcls);
 	memset(&re->cls[re->ncls], 0, sizeof(*re->cls));
 	return re->ncls++;
 }

@@ -140,7 +140,7 @@ struct pool *graph_pool(struct graph *g, const char *name)
 		p->depth = 1;
 		p->console = 1;
 	}
-	g->pools = xreallocarray(g->pools, g->npools + 1, sizeof(*g->pools));
+	GROW(g->pools, g->npools, g->cappools);
 	g->pools[g->npools++] = p;
 	return p;
 }
@@ -245,7 +245,7 @@ struct planner {
 	struct task **out;
 	size_t n, cap;
 	struct task **stack;
-	size_t depth;
+	size_t depth, capstack;
 };
 
 static int report_cycle(struct planner *p, struct task *t)
@@ -270,7 +270,7 @@ static int visit(struct planner *p, struct task *t)
 	if (t->mark == MARK_ACTIVE)
 		return report_cycle(p, t);
 	t->mark = MARK_ACTIVE;
-	p->stack = xreallocarray(p->stack, p->depth + 1, sizeof(*p->stack));
+	GROW(p->stack, p->depth, p->capstack);
 	p->stack[p->depth++] = t;
 	for (size_t i = 0; i < t->deps.n; i++)
 		if (visit(p, t->depv[i]) < 0)

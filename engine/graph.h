@@ -110,7 +110,7 @@ struct graph {
 	struct task **tasks; /* in definition order */
 	size_t ntasks, cap;
 	struct pool **pools;
-	size_t npools;
+	size_t npools, cappools;
 	struct strv defaults;
 	/* name and alias lookup */
 	struct gname *names;

@@ -23,10 +23,7 @@ void spans_add(struct build_spans *sp, struct task *t, enum span_outcome oc, con
 
 	if (!sp)
 		return;
-	if (sp->n == sp->cap) {
-		sp->cap = sp->cap ? 2 * sp->cap : 16;
-		sp->v = xreallocarray(sp->v, sp->cap, sizeof(*sp->v));
-	}
+	GROW(sp->v, sp->n, sp->cap);
 	v = &sp->v[sp->n++];
 	memset(v, 0, sizeof(*v));
 	v->task = t;

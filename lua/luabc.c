@@ -80,10 +80,7 @@ static void skip_from(struct scan *s)
 
 static void read_add(struct luabc *bc, int up, const char *str, size_t n)
 {
-	if (bc->nreads == bc->capreads) {
-		bc->capreads = bc->capreads ? 2 * bc->capreads : 32;
-		bc->reads = xreallocarray(bc->reads, bc->capreads, sizeof(*bc->reads));
-	}
+	GROW(bc->reads, bc->nreads, bc->capreads);
 	bc->reads[bc->nreads++] = (struct luabc_read){up, str, n};
 }
 

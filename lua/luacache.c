@@ -29,7 +29,7 @@ struct compiled {
 struct luacache {
 	char *dir;
 	struct compiled *v;
-	size_t n;
+	size_t n, cap;
 };
 
 struct luacache *luacache_new(const char *dir)
@@ -149,7 +149,7 @@ static void keep(struct luacache *c, lua_State *L, char *file, const struct hash
 
 	/* debug information is kept: error lines are those of the text */
 	lua_dump(L, dump_to_buf, &code, 0);
-	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+	GROW(c->v, c->n, c->cap);
 	k = &c->v[c->n++];
 	k->file = file;
 	k->sealed = (struct buf)BUF_INIT;

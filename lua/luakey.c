@@ -142,10 +142,7 @@ static struct hasher *hasher_push(struct walk *w)
 
 	flush(w);
 	hasher_init(h);
-	if (w->nlive == w->caplive) {
-		w->caplive = w->caplive ? 2 * w->caplive : 8;
-		w->live = xreallocarray(w->live, w->caplive, sizeof(*w->live));
-	}
+	GROW(w->live, w->nlive, w->caplive);
 	w->live[w->nlive++] = h;
 	w->h = h;
 	return h;
@@ -165,10 +162,7 @@ static struct hash128 hasher_pop(struct walk *w)
 
 static void seg_push(struct walk *w, int kind, const char *s, size_t n, lua_Integer i)
 {
-	if (w->nsegs == w->capsegs) {
-		w->capsegs = w->capsegs ? 2 * w->capsegs : 32;
-		w->segs = xreallocarray(w->segs, w->capsegs, sizeof(*w->segs));
-	}
+	GROW(w->segs, w->nsegs, w->capsegs);
 	w->segs[w->nsegs++] = (struct seg){kind, s, n, i};
 }
 
@@ -427,10 +421,7 @@ static void walk_table(struct walk *w, int idx)
 			unkeyable(w, idx, "a table with more pairs than the walk can hold (about half a million)");
 			return;
 		}
-		if (w->nslots == w->capslots) {
-			w->capslots = w->capslots ? 2 * w->capslots : 64;
-			w->slots = xreallocarray(w->slots, w->capslots, sizeof(*w->slots));
-		}
+		GROW(w->slots, w->nslots, w->capslots);
 		s = &w->slots[w->nslots++];
 		s->pos = lua_gettop(L) - 1;
 		switch (lua_type(L, -2)) {

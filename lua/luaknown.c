@@ -158,8 +158,7 @@ static int cmp_kpair(const void *a, const void *b)
 
 static struct kent *add(struct known *k, int type, const void *p, lua_Integer name)
 {
-	if (k->n == k->cap)
-		k->v = xreallocarray(k->v, k->cap = k->cap ? 2 * k->cap : 256, sizeof(*k->v));
+	GROW(k->v, k->n, k->cap);
 	k->v[k->n] = (struct kent){type, p, name, 0, 0};
 	return &k->v[k->n++];
 }
@@ -184,11 +183,9 @@ static void consider(struct known *k, lua_Integer id)
 				lua_pop(L, 1);
 				return;
 			}
-		if (k->nseen == k->capseen)
-			k->seen = xreallocarray(k->seen, k->capseen = k->capseen ? 2 * k->capseen : 32, sizeof(*k->seen));
+		GROW(k->seen, k->nseen, k->capseen);
 		k->seen[k->nseen++] = p;
-		if (k->tail + 2 > k->capq)
-			k->queue = xreallocarray(k->queue, k->capq = k->capq ? 2 * k->capq : 64, sizeof(*k->queue));
+		GROW(k->queue, k->tail + 1, k->capq); /* room for two */
 		k->queue[k->tail++] = keep(k);
 		k->queue[k->tail++] = id;
 		return;
@@ -241,8 +238,7 @@ static void visit(struct known *k, int t, lua_Integer id)
 		}
 		if (!lua_checkstack(L, 4))
 			fatal("out of memory naming Lua's libraries");
-		if (n == cap)
-			keys = xreallocarray(keys, cap = cap ? 2 * cap : 32, sizeof(*keys));
+		GROW(keys, n, cap);
 		keys[n].rank = kt == LUA_TSTRING;
 		keys[n].i = keys[n].rank ? 0 : lua_tointeger(L, -2);
 		keys[n].s = keys[n].rank ? lua_tolstring(L, -2, &keys[n].n) : NULL;
@@ -263,9 +259,7 @@ static void visit(struct known *k, int t, lua_Integer id)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (flat) {
-			if (k->npairs == k->cappairs)
-				k->pairs = xreallocarray(k->pairs, k->cappairs = k->cappairs ? 2 * k->cappairs : 128,
-				                         sizeof(*k->pairs));
+			GROW(k->pairs, k->npairs, k->cappairs);
 			k->pairs[k->npairs++] = (struct kpair){kval_of(L, keys[i].at - 1), kval_of(L, keys[i].at)};
 			/* strings and coroutines live on while named: their addresses stay theirs */
 			for (int j = keys[i].at - 1; j <= keys[i].at; j++) {

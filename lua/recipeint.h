@@ -1,5 +1,5 @@
-/* recipeint: what lua/recipe.c shares with the other parts of the recipe API (lua/taskfields.c, lua/sbapi.c),
- * and with no other module. */
+/* recipeint: what lua/recipe.c shares with the other parts of the recipe API (lua/taskfields.c, lua/sbapi.c,
+ * lua/luatask.c), and with no other module. */
 #ifndef SB_RECIPEINT_H
 #define SB_RECIPEINT_H
 
@@ -7,6 +7,7 @@
 
 struct buf;
 struct strv;
+struct task;
 
 /* registry tables of the tasks' plan and explain functions, by task name */
 #define PLANS "sindri-build.plans"
@@ -34,6 +35,11 @@ struct recipe {
 void recipe_words(lua_State *L, int idx, const char *task, const char *field, struct strv *sv);
 /* recipe_defn_list: append "field=<len>:<item> ..." to a definition text when sv is not empty. */
 void recipe_defn_list(struct buf *b, const char *field, const struct strv *sv);
+/* recipe_pcall: call the function below nargs arguments with the traceback handler; prints the error, -1. */
+int recipe_pcall(struct recipe *r, int nargs, int nres);
+/* luatask_attach: give t, defined by the table at index 1, its Lua run function (when t->run is RUN_FUNC), its
+ * check function (check) and the engine preflight (engine) (lua/luatask.c). */
+void luatask_attach(lua_State *L, struct recipe *r, struct task *t, int check, int engine);
 /* sbapi_push: push the sb module, its functions with r as upvalue 1 (lua/sbapi.c). */
 void sbapi_push(lua_State *L, struct recipe *r);
 

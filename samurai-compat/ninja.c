@@ -33,7 +33,7 @@ struct gen {
 	const struct tool_args *a;
 	struct buf b;
 	struct produced *prod;
-	size_t nprod;
+	size_t nprod, capprod;
 	struct strv recipes; /* the recipe file and the modules it required */
 };
 
@@ -108,7 +108,7 @@ static void produce(struct gen *G, const char *path, size_t task)
 
 	if (path[0] != '/' && path_normalize(path, &norm) == 0)
 		path = norm.data;
-	G->prod = xreallocarray(G->prod, G->nprod + 1, sizeof(*G->prod));
+	GROW(G->prod, G->nprod, G->capprod);
 	G->prod[G->nprod].path = xstrdup(path);
 	G->prod[G->nprod++].task = task;
 	buf_release(&norm);
@@ -451,7 +451,7 @@ static char *self_exe(void)
 int ninja_generate(const struct tool_args *a)
 {
 	struct graph *g = a->g;
-	struct gen G = {a, BUF_INIT, NULL, 0, {0}};
+	struct gen G = {a, BUF_INIT, NULL, 0, 0, {0}};
 	const char *out = a->out ? a->out : "build.ninja";
 	char *exe = self_exe();
 	struct task **plan;

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wordenv env = {get, NULL};
 	struct wordlist a = {0}, b = {0};
-	struct heredocs h = {{0}, NULL};
+	struct heredocs h = {{0}, NULL, 0};
 	struct buf out = BUF_INIT, why = BUF_INIT;
 	const char *reason;
 	char *s, *name;
