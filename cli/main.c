@@ -21,6 +21,7 @@
 #include "key.h"
 #include "proc.h"
 #include "recipe.h"
+#include "recipefiles.h"
 #include "registry_lua.h"
 #include "runout.h"
 #include "secret.h"
@@ -294,6 +295,7 @@ int main(int argc, char **argv)
 		.g = &g, .ke = &ke, .b = &o.b, .out = o.out, .targets = &o.targets, .vars = &o.vars,
 		.state_dir = STATE_DIR, .filecache = FILECACHE, .wt = &wt, .all = o.all, .svg = o.svg, .runs = o.runs,
 		.stats = o.stats, .misplaced = args_misplaced, .misplaced_arg = &o,
+		.set_build = recipe_set_build, .recipe_files = recipe_files,
 	};
 	if (o.json && !(a.json = json_stdout()))
 		goto out;
@@ -337,9 +339,8 @@ int main(int argc, char **argv)
 	docker_lua_open(r);
 	sindriconf_lua_open(r);
 	gitsrc_lua_open(r);
-	/* read-only commands never fetch a from-source clone nor write to it */
-	gitsrc_lua_offline(r, o.b.dry_run || (o.tool && strcmp(o.tool, "clean") != 0 && strcmp(o.tool, "ninja") != 0 &&
-	                                      strcmp(o.tool, "run") != 0));
+	/* read-only commands (a dry run, a tool that writes no state) never fetch a from-source clone nor write to it */
+	gitsrc_lua_offline(r, o.b.dry_run || (tool && !(tool->flags & TOOL_WRITES)));
 	registry_lua_open(r);
 	char *path = xasprintf("./?.lua;%s/?.lua;%s/?/init.lua", stock, stock);
 	recipe_set_path(r, path);

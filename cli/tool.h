@@ -11,6 +11,7 @@ struct build_opts;
 struct graph;
 struct keyenv;
 struct recipe;
+struct state;
 struct strv;
 struct watched;
 
@@ -33,6 +34,11 @@ struct tool_args {
 	int svg;                     /* --svg (-t trace) */
 	int runs;                    /* --runs N (-t trace), 0: the last run */
 	int stats;                   /* -d stats */
+	/* The recipe layer, for samurai-compat, which knows no Lua (NULL: none): set_build gives in-process runs
+	 * (sb.build) what they build with while a task runs (NULL st: none runs); recipe_files appends the files the
+	 * graph was read from, file (the recipe) and the modules it required. */
+	void (*set_build)(struct recipe *r, struct state *st, const struct keyenv *ke, const struct build_opts *o);
+	void (*recipe_files)(struct recipe *r, const char *file, struct strv *out);
 	/* misplaced: appends to b how to write an unknown target that is an option or a tool in the wrong place */
 	void (*misplaced)(const void *arg, const char *name, size_t index, struct buf *b);
 	const void *misplaced_arg;
@@ -40,7 +46,7 @@ struct tool_args {
 
 enum tool_flags {
 	TOOL_NO_RECIPE = 1 << 0, /* runs before any recipe is read (none is needed) */
-	TOOL_WRITES = 1 << 1,    /* may write state; every other tool reads only */
+	TOOL_WRITES = 1 << 1,    /* may write state; every other tool reads only (and fetches no from-source clone) */
 	TOOL_PING = 1 << 2,      /* computes keys: the Docker engine is pinged while the recipe loads */
 	TOOL_WATCH = 1 << 3,     /* computes keys from the walks: the watched tree is asked first */
 	TOOL_RUNS = 1 << 4,      /* runs tasks: may start the engine helper; keeps the compiled recipe */

@@ -11,6 +11,7 @@
 #include "fileset.h"
 #include "image.h"
 #include "imagecache.h"
+#include "imageinputs.h"
 #include "imagekey.h"
 #include "json.h"
 #include "key.h"
@@ -450,9 +451,20 @@ static int image_remote(struct task *t, const struct keyenv *ke, struct buf *out
 	return imagecache_explain(t, ke, out);
 }
 
+/* image_describe: -t commands before the run: the build's argv carries the key as a label, made when it runs. */
+static char *image_describe(const struct task *t)
+{
+	const struct image_spec *sp = image_task_spec(t);
+
+	if (t->argv.n)
+		return NULL;
+	return xasprintf("(docker build -f %s -t %s %s)", sp->dockerfile, sp->tags.n ? sp->tags.v[0] : "?", sp->context);
+}
+
 static const struct task_ops image_ops = {
 	.kind = "image",
 	.keyed_check = 1,
+	.console = 1,
 	.preflight = image_preflight,
 	.add_key = image_add_key,
 	.check = image_check,
@@ -460,6 +472,8 @@ static const struct task_ops image_ops = {
 	.run = image_run,
 	.remote = image_remote,
 	.finish = image_finish,
+	.paths = image_paths,
+	.describe = image_describe,
 	.release = image_release,
 };
 

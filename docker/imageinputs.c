@@ -3,7 +3,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "dockerignore.h"
 #include "hash.h"
+#include "image.h"
 #include "imageinputs.h"
 #include "json.h"
 #include "key.h"
@@ -105,4 +107,47 @@ size_t inputs_diff(const struct keyparts *published, const struct keyparts *toda
 	keyparts_free(a);
 	keyparts_free(b);
 	return n;
+}
+
+/* push_ancestors: the directories between file and top (top included), whose listings decide whether file is read. */
+static void push_ancestors(struct strv *dirs, const char *file, const char *top)
+{
+	char *p = xstrdup(file);
+
+	for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
+		*slash = '\0';
+		strv_push(dirs, p);
+		if (strcmp(p, top) == 0)
+			break;
+	}
+	if (strcmp(top, ".") == 0)
+		strv_push(dirs, ".");
+	free(p);
+}
+
+void image_paths(const struct task *t, struct strv *files, struct strv *dirs)
+{
+	const struct image_spec *sp = image_task_spec(t);
+	const char *ctx = sp->context;
+	char *ign = dockerignore_find(sp->dockerfile, ctx);
+	struct buf path = BUF_INIT;
+
+	strv_push(files, sp->dockerfile);
+	if (ign)
+		strv_push(files, ign);
+	free(ign);
+	strv_push(dirs, ctx); /* a .dockerignore appearing there changes what the build reads */
+	for (size_t i = 0; t->parts && i < t->parts->n; i++) {
+		const char *name = keyparts_name(t->parts, i);
+		if (!str_has_prefix(name, "ctx:"))
+			continue;
+		buf_reset(&path);
+		if (strcmp(ctx, ".") == 0)
+			buf_adds(&path, name + 4);
+		else
+			buf_addf(&path, "%s/%s", ctx, name + 4);
+		strv_push(files, path.data);
+		push_ancestors(dirs, path.data, ctx);
+	}
+	buf_release(&path);
 }

@@ -15,6 +15,8 @@
 
 struct buf;
 struct keyparts;
+struct strv;
+struct task;
 
 #define INPUTS_SCHEMA "sindri-build inputs 1"
 /* The artifact type of the manifest that carries it, and the media type of its one layer. */
@@ -29,5 +31,10 @@ struct keyparts *inputs_decode(const char *data, size_t n, char **task, char **k
 /* inputs_diff: one line per difference from published to today's parts (at most max, then a count), as explain says
  * them; a part withheld from the manifest (keypart_secret) is compared by its name only. The number of differences. */
 size_t inputs_diff(const struct keyparts *published, const struct keyparts *today, struct buf *out, size_t max);
+
+/* image_paths: the image task's ops->paths: its Dockerfile, the .dockerignore docker build reads, the context
+ * directory and, once the key is computed, each context file COPY and ADD read (its ctx: parts) with the
+ * directories from it up to the context. */
+void image_paths(const struct task *t, struct strv *files, struct strv *dirs);
 
 #endif

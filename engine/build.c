@@ -430,7 +430,7 @@ static void start(struct sched *s, struct task *t)
 	}
 	int console = t->poolp && t->poolp->console;
 	/* -q keeps an image build's progress back (its output is shown, the tail of it, only when it fails) */
-	if (console && s->o->quiet && t->ops && t->ops->kind && strcmp(t->ops->kind, "image") == 0)
+	if (console && s->o->quiet && t->ops && t->ops->console)
 		console = 0;
 	if (console || t->run == RUN_FUNC)
 		status_pause(&s->status);

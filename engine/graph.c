@@ -88,17 +88,34 @@ static struct gname *lookup(const struct graph *g, const char *name)
 	return NULL;
 }
 
-static int add_name(struct graph *g, const char *name, struct task *t)
+/* task_names: t's name (i == 0) and its aliases (1 ... aliases.n). */
+static const char *task_names(const struct task *t, size_t i)
 {
-	struct gname *o = lookup(g, name);
+	return i ? t->aliases.v[i - 1] : t->name;
+}
 
-	if (o)
+/* name_taken: -1 with an error naming both definitions when name i of t is a name of a task in g, or one of t's
+ * own earlier names. */
+static int name_taken(const struct graph *g, const struct task *t, size_t i)
+{
+	const char *name = task_names(t, i);
+	struct gname *o = lookup(g, name);
+	const struct task *other = o ? o->task : NULL;
+
+	for (size_t j = 0; j < i && !other; j++)
+		if (strcmp(task_names(t, j), name) == 0)
+			other = t;
+	if (other)
 		return error("%s: task name '%s' is already used by task '%s' at %s", t->where ? t->where : "?", name,
-		             o->task->name, o->task->where ? o->task->where : "?");
+		             other->name, other->where ? other->where : "?");
+	return 0;
+}
+
+static void add_name(struct graph *g, const char *name, struct task *t)
+{
 	GROW(g->names, g->nnames, g->capnames);
 	g->names[g->nnames] = (struct gname){name, XXH3_64bits(name, strlen(name)), t};
 	htab_add(&g->index, g->names, g->nnames++);
-	return 0;
 }
 
 /* slot_name: the name in slot i of the index, or NULL (a walk in table order, as the suggestions have always
@@ -110,11 +127,13 @@ static const char *slot_name(const struct graph *g, size_t i)
 
 int graph_add(struct graph *g, struct task *t)
 {
-	if (add_name(g, t->name, t) < 0)
-		return -1;
-	for (size_t i = 0; i < t->aliases.n; i++)
-		if (add_name(g, t->aliases.v[i], t) < 0)
+	/* every name is checked before any is added: a task refused leaves nothing of itself in the index (the caller
+	 * frees it) */
+	for (size_t i = 0; i <= t->aliases.n; i++)
+		if (name_taken(g, t, i) < 0)
 			return -1;
+	for (size_t i = 0; i <= t->aliases.n; i++)
+		add_name(g, task_names(t, i), t);
 	GROW(g->tasks, g->ntasks, g->cap);
 	g->tasks[g->ntasks++] = t;
 	return 0;

@@ -37,6 +37,9 @@ struct task_ops {
 	/* keyed_check: check proves that results made with this very key exist (an image labelled with it), so a task
 	 * without a record in our state is current when check says so: the results, not our state, are the record. */
 	int keyed_check;
+	/* console: its runs show progress meant for a terminal (a docker build): a scheduler that runs each task alone
+	 * (ninja, through -t ninja) gives it the console; under -q the engine keeps that progress back instead. */
+	int console;
 	/* preflight: before the state is opened, check what the type needs (e.g. the Docker engine answers). */
 	int (*preflight)(struct task *t);
 	/* add_key: add the type's own key parts (called after the engine's parts; the dep keys are final). */
@@ -54,6 +57,13 @@ struct task_ops {
 	/* remote: -t explain --remote: append, in lines, what differs between the task's key parts and those of the
 	 * newest result a shared cache (a registry) has for it; NULL for types without one. 0, -1 after an error. */
 	int (*remote)(struct task *t, const struct keyenv *ke, struct buf *out);
+	/* paths: append the files and the directories (whose listings decide what it reads) beyond t->inputs that decide
+	 * the task's inputs (a Dockerfile, its build context); once t's key is computed, also each file the key read that
+	 * way. Neither sorted nor unique. See task_paths. */
+	void (*paths)(const struct task *t, struct strv *files, struct strv *dirs);
+	/* describe: a one-line description of a run whose command is made only when it runs (-t commands); NULL when
+	 * task_cmdline says it. Caller frees. */
+	char *(*describe)(const struct task *t);
 	/* release: free t->udata. */
 	void (*release)(struct task *t);
 };

@@ -502,6 +502,17 @@ void task_key_poison(struct task *t)
 	t->key = hasher_final(&h);
 }
 
+void task_paths(const struct task *t, struct strv *files, struct strv *dirs)
+{
+	for (size_t i = 0; t->parts && i < t->parts->n; i++) {
+		const char *name = keyparts_name(t->parts, i);
+		if (str_has_prefix(name, "in:"))
+			strv_push(files, name + 3);
+	}
+	if (t->ops && t->ops->paths)
+		t->ops->paths(t, files, dirs);
+}
+
 /* is_output: whether path is one of t's declared outputs or lies below one: the run is meant to write it. */
 static int is_output(const struct task *t, const char *path)
 {

@@ -9,6 +9,7 @@
 struct buf;
 struct filecache;
 struct secretkey;
+struct strv;
 struct keyinputs;
 struct task;
 struct trust;
@@ -77,6 +78,9 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why);
 /* task_key_poison: replace t->key by one no computation gives, for a result that must not count as current: the
  * keys of its dependents (dep:NAME) then differ from any they had or will have. */
 void task_key_poison(struct task *t);
+/* task_paths: append the files t's key read from its inputs (none before task_key), then the files and directories
+ * its type adds (ops->paths: a Dockerfile and its context), to files and dirs; neither sorted nor unique. */
+void task_paths(const struct task *t, struct strv *files, struct strv *dirs);
 /* keyinputs_free: free what task_key kept in t->keyed (NULL is fine). */
 void keyinputs_free(struct keyinputs *ki);
 /* task_outputs_digest: digest of t's declared outputs (path + content). 0; 1 with the missing output's path in

@@ -9,7 +9,7 @@
 #include "edge.h"
 #include "fileset.h"
 #include "graph.h"
-#include "image.h"
+#include "key.h"
 #include "ninja.h"
 #include "runout.h"
 #include "tools.h"
@@ -18,8 +18,8 @@
 /* query_inputs: the input files as they are now (ninja's implicit inputs, hence "| "). */
 static void query_inputs(const struct task *t)
 {
-	const struct image_spec *sp = image_task_spec(t);
 	struct fileset fs;
+	struct strv files = {0}, dirs = {0};
 	struct buf err = BUF_INIT;
 
 	fileset_init(&fs);
@@ -31,10 +31,15 @@ static void query_inputs(const struct task *t)
 	}
 	for (size_t i = 0; i < fs.n; i++)
 		printf("    | %s\n", fs.v[i].path);
-	if (sp) {
-		/* what COPY and ADD read is known once the Dockerfile is parsed with the build args: -t explain shows it */
-		printf("    | %s\n    | %s%s\n", sp->dockerfile, sp->context, strcmp(sp->context, ".") ? "/" : "");
-	}
+	/* what the type adds before the key is computed (a Dockerfile, its context): what a build reads there is known
+	 * once the key is (-t explain shows it) */
+	task_paths(t, &files, &dirs);
+	for (size_t i = 0; i < files.n; i++)
+		printf("    | %s\n", files.v[i]);
+	for (size_t i = 0; i < dirs.n; i++)
+		printf("    | %s%s\n", dirs.v[i], strcmp(dirs.v[i], ".") ? "/" : "");
+	strv_release(&files);
+	strv_release(&dirs);
 	fileset_release(&fs);
 	buf_release(&err);
 }
@@ -90,18 +95,14 @@ static int tool_commands(const struct tool_args *a)
 	}
 	for (size_t i = 0; i < nplan; i++) {
 		struct task *t = plan[i];
-		const struct image_spec *sp = image_task_spec(t);
 		char *cmd;
 
 		if (t->run == RUN_NONE)
 			continue;
-		if (sp && !t->argv.n) {
-			/* the build's argv carries the key as a label: it is made when the task runs */
-			printf("(docker build -f %s -t %s %s)\n", sp->dockerfile, sp->tags.n ? sp->tags.v[0] : "?",
-			       sp->context);
-			continue;
-		}
-		cmd = task_cmdline(t);
+		/* a command made only when the task runs (it carries the key) is described instead */
+		cmd = t->ops && t->ops->describe ? t->ops->describe(t) : NULL;
+		if (!cmd)
+			cmd = task_cmdline(t);
 		puts(cmd);
 		free(cmd);
 	}

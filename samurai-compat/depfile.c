@@ -7,10 +7,8 @@
 #include <unistd.h>
 
 #include "depfile.h"
-#include "dockerignore.h"
 #include "fileset.h"
 #include "graph.h"
-#include "image.h"
 #include "key.h"
 #include "util.h"
 
@@ -164,21 +162,6 @@ out:
 	buf_release(&norm);
 }
 
-static void push_ancestors(struct strv *dirs, const char *file, const char *top)
-{
-	char *p = xstrdup(file);
-
-	for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
-		*slash = '\0';
-		strv_push(dirs, p);
-		if (strcmp(p, top) == 0)
-			break;
-	}
-	if (strcmp(top, ".") == 0)
-		strv_push(dirs, ".");
-	free(p);
-}
-
 static void uniq(struct strv *sv)
 {
 	size_t k = 0;
@@ -218,50 +201,17 @@ static void drop_own(const struct task *t, struct strv *sv)
 	sv->n = k;
 }
 
-static void image_paths(const struct task *t, const struct image_spec *sp, struct strv *files, struct strv *dirs)
-{
-	const char *ctx = sp->context;
-	char *ign = dockerignore_find(sp->dockerfile, ctx);
-	struct buf path = BUF_INIT;
-
-	strv_push(files, sp->dockerfile);
-	if (ign)
-		strv_push(files, ign);
-	free(ign);
-	strv_push(dirs, ctx); /* a .dockerignore appearing there changes what the build reads */
-	for (size_t i = 0; t->parts && i < t->parts->n; i++) {
-		const char *name = keyparts_name(t->parts, i);
-		if (!str_has_prefix(name, "ctx:"))
-			continue;
-		buf_reset(&path);
-		if (strcmp(ctx, ".") == 0)
-			buf_adds(&path, name + 4);
-		else
-			buf_addf(&path, "%s/%s", ctx, name + 4);
-		strv_push(files, path.data);
-		push_ancestors(dirs, path.data, ctx);
-	}
-	buf_release(&path);
-}
-
 void depfile_paths(struct task *t, struct strv *files, struct strv *dirs)
 {
-	const struct image_spec *sp = image_task_spec(t);
 	struct dirwalk w = {dirs, {0}};
 	struct buf norm = BUF_INIT;
 
-	for (size_t i = 0; t->parts && i < t->parts->n; i++) {
-		const char *name = keyparts_name(t->parts, i);
-		if (str_has_prefix(name, "in:"))
-			strv_push(files, name + 3);
-	}
+	task_paths(t, files, dirs);
 	for (size_t i = 0; i < t->excludes.n; i++)
 		if (path_normalize(t->excludes.v[i], &norm) == 0)
 			strv_push(&w.excl, norm.data);
 	for (size_t i = 0; i < t->inputs.n; i++)
 		pattern_dirs(&w, t->inputs.v[i]);
-	if (sp)
-		image_paths(t, sp, files, dirs);
 	strv_release(&w.excl);
 	buf_release(&norm);
 	drop_own(t, files);

@@ -8,9 +8,8 @@ struct graph;
 struct strv;
 struct task;
 
-/* depfile_paths: the files t's key covers (its expanded inputs; for an image its Dockerfile, .dockerignore files and
- * the context files COPY/ADD read) into files, and the directories whose listings decide them into dirs, both sorted
- * and without duplicates. t's key must be computed. Paths below .sindri-build/ and t's own outputs are left out. */
+/* depfile_paths: the files t's key covers (its expanded inputs, and what its type adds: task_paths) into files, and
+ * the directories whose listings decide them into dirs, both sorted and without duplicates. t's key must be computed. Paths below .sindri-build/ and t's own outputs are left out. */
 void depfile_paths(struct task *t, struct strv *files, struct strv *dirs);
 /* depfile_write: write a depfile at path naming target and the files and dirs, only when its content changes. A path
  * samurai's depfile reader cannot take is left out; one that is also a task name or alias (a phony target of the

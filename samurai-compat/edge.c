@@ -18,7 +18,6 @@
 #include "key.h"
 #include "ninja.h"
 #include "proc.h"
-#include "recipe.h"
 #include "state.h"
 #include "status.h"
 #include "trust.h"
@@ -163,9 +162,11 @@ static int run(struct task *t, const struct tool_args *a, struct status *s)
 		if (!wst) {
 			rc = -1; /* the error is printed */
 		} else if (t->run == RUN_FUNC) {
-			recipe_set_build(a->r, wst, ke, a->b);
+			if (a->set_build)
+				a->set_build(a->r, wst, ke, a->b);
 			rc = t->ops && t->ops->run ? t->ops->run(t) : 1;
-			recipe_set_build(a->r, NULL, NULL, NULL);
+			if (a->set_build)
+				a->set_build(a->r, NULL, NULL, NULL);
 		}
 	} else {
 		rc = spawn(t, &j, t->poolp && t->poolp->console);

@@ -1,8 +1,6 @@
 /* ninja: a ninja file that runs each task through sindri-build, in the language samurai reads (ninja 1.9: no dyndep,
  * no validations). Content keys decide; ninja only orders and prunes, through restat and the stamps. */
 #include <fcntl.h>
-#include <lauxlib.h>
-#include <lua.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +13,7 @@
 #include "depfile.h"
 #include "graph.h"
 #include "hash.h"
-#include "image.h"
 #include "ninja.h"
-#include "recipe.h"
 #include "util.h"
 
 #define ALWAYS_NODE NINJA_DIR "/always" /* a phony with no inputs that never exists: always dirty */
@@ -134,71 +130,12 @@ static const struct produced *owner(const struct gen *G, const char *path)
 	return found;
 }
 
-/* search: the file a Lua module name loads from, trying each "?" template of path as require does. */
-static char *search(const char *path, const char *name)
-{
-	struct buf file = BUF_INIT;
-
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, ";");
-		buf_reset(&file);
-		for (size_t i = 0; i < n; i++) {
-			if (p[i] != '?') {
-				buf_addc(&file, p[i]);
-				continue;
-			}
-			for (const char *c = name; *c; c++)
-				buf_addc(&file, *c == '.' ? '/' : *c);
-		}
-		if (file.len && access(file.data, R_OK) == 0)
-			return buf_detach(&file);
-		p += n + (p[n] == ';');
-	}
-	buf_release(&file);
-	return NULL;
-}
-
-/* collect_modules: (called protected) every module in package.loaded that package.path finds, into the strv. */
-static int collect_modules(lua_State *L)
-{
-	struct strv *files = lua_touserdata(L, 1);
-	const char *path;
-
-	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	if (lua_getfield(L, -1, "package") != LUA_TTABLE || lua_getfield(L, -1, "path") != LUA_TSTRING)
-		return 0;
-	path = lua_tostring(L, -1);
-	lua_pop(L, 2);
-	lua_pushnil(L);
-	while (lua_next(L, -2)) {
-		if (lua_type(L, -2) == LUA_TSTRING) {
-			char *file = search(path, lua_tostring(L, -2));
-			if (file)
-				strv_push(files, file);
-			free(file);
-		}
-		lua_pop(L, 1);
-	}
-	return 0;
-}
-
 static void recipe_files(struct gen *G)
 {
-	lua_State *L = recipe_lua(G->a->r);
-	struct strv mods = {0};
-
-	strv_push(&G->recipes, G->a->recipe_file);
-	lua_pushcfunction(L, collect_modules);
-	lua_pushlightuserdata(L, &mods);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-		warn("cannot list the modules the recipe required: %s", lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-	strv_sort(&mods);
-	for (size_t i = 0; i < mods.n; i++)
-		if (!i || strcmp(mods.v[i], mods.v[i - 1]) != 0)
-			strv_push(&G->recipes, mods.v[i]);
-	strv_release(&mods);
+	if (G->a->recipe_files)
+		G->a->recipe_files(G->a->r, G->a->recipe_file, &G->recipes);
+	else
+		strv_push(&G->recipes, G->a->recipe_file);
 }
 
 static void header(struct gen *G, const char *exe)
@@ -253,7 +190,7 @@ static void pools(struct gen *G)
 
 static const char *pool_of(const struct task *t)
 {
-	if ((t->poolp && t->poolp->console) || (t->ops && t->ops->kind && strcmp(t->ops->kind, "image") == 0))
+	if ((t->poolp && t->poolp->console) || (t->ops && t->ops->console))
 		return "console"; /* a docker build or an interactive step owns the terminal */
 	if (t->poolp && t->poolp->depth > 0 && valid_pool_name(t->poolp->name))
 		return t->poolp->name;
