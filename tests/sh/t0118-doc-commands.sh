@@ -33,16 +33,22 @@ PATH="$T_ROOT/bin:$PATH"
 printf 'workspace:\n  name: %s\ndeployment:\n  provider: docker\n  image: %s:latest\n' "$W" "$REPO" \
 	>top/examples/mini-sindri/sindri.yaml
 
-# expect CMD: a line the output of a command must hold, where checking it is cheap ("" for none).
+# expect FILE CMD N: a line the output of the Nth CMD of a block of FILE must hold, where checking it is cheap and
+# sure ("" for none).
 expect() {
-	case $1 in
-	"sindri-build cycle-fast CONFIG=sindri.yaml") echo "^sindri-build: \(.* built\|no work to do\)" ;;
-	"sindri-build -t key docker-build-base") echo "^[0-9a-f]\{32\}$" ;;
-	"sindri-build -t server stop") echo "engine helper" ;;
-	"sindri-build -d stats") echo "^sindri-build: stats: " ;;
-	"sindri-build -t targets") echo "cycle\|build" ;;
-	"ninja") echo "no work to do\|\]" ;;
-	"../.stand-in-cli/bin/sindri --version") echo "^sindri 3.0.0$" ;;
+	case $1:$2:$3 in
+	*:"sindri-build cycle-fast CONFIG=sindri.yaml":*) echo "^sindri-build: \(.* built\|no work to do\)" ;;
+	*:"sindri-build -t key docker-build-base":*) echo "^[0-9a-f]\{32\}$" ;;
+	*:"sindri-build -t server"*) echo "^engine helper for " ;;
+	*:"sindri-build -d stats":*) echo "^sindri-build: stats: .* stat calls in walks" ;;
+	*:"sindri-build -t targets":*) echo "^cycle:" ;;
+	*:"sindri-build -t explain cycle-fast CONFIG=sindri.yaml":*) echo "cycle-fast" ;;
+	*:"sindri-build -n cycle-clean CONFIG=sindri.yaml":*) echo "^sindri-build: dry run" ;;
+	docs/ninja.md:ninja:2 | examples/ninja-plugin/README.md:ninja:2) echo "no work to do" ;;
+	*:"touch src/pages/01-home.txt && ninja":*) echo "pages" ;;
+	*:"echo 'Contact.' > src/pages/04-contact.txt && ninja":*) echo "checked" ;;
+	*:"../.stand-in-cli/bin/sindri --version":*) echo "^sindri 3.0.0$" ;;
+	*:"docker run --rm sindri:v3-ubuntu-dev cat /opt/sindri/MANIFEST":*) echo "registry.yaml" ;;
 	*) echo "" ;;
 	esac
 }
@@ -88,6 +94,7 @@ while IFS="$tab" read -r at fence mark cmd; do
 	run | "run in examples/"*)
 		if [ "$block" != "$file:$fence" ]; then
 			block="$file:$fence"
+			: >seen
 			dir=$T_ROOT/top
 			[ "$mark" = run ] || dir="$T_ROOT/top/${mark#run in }"
 		fi
@@ -98,7 +105,9 @@ rc=\$?; pwd >'$T_ROOT/cwd'; exit \$rc") >"$T_OUT" 2>&1 </dev/null
 		RC=$?
 		dir=$(cat "$T_ROOT/cwd")
 		check "$at: '$cmd' runs (in ${dir#"$T_ROOT/"})" rc_is 0
-		want=$(expect "$cmd")
+		nth=$(($(grep -cxF -- "$cmd" seen) + 1))
+		echo "$cmd" >>seen
+		want=$(expect "$file" "$cmd" "$nth")
 		[ -z "$want" ] || check "$at: '$cmd' prints what the doc says" out_has "$want" ;;
 	*)
 		: >"$T_OUT"
