@@ -190,60 +190,115 @@ static void xml(FILE *f, const char *s)
 	}
 }
 
-#define SVG_LABEL 260 /* the task names' column */
-#define SVG_BARS 720  /* the timeline's width */
+#define SVG_BARS 720 /* the timeline's width */
 #define SVG_ROW 18
+#define SVG_CHAR 7   /* a character's width at font-size 12, rounded up: the names' column fits the longest */
+#define SVG_TOOK 56  /* room for a duration beside its bar */
 
-/* svg: one bar per span, one row each, on a common time axis; every bar says what it was in its tooltip. */
+/* depth: how many cycles up the span's parents go (at most 8). */
+static int depth(const struct json *spans, const struct json *s)
+{
+	int d = 0;
+	for (int64_t p = json_int(json_get(s, "parent"), -1); p >= 0 && d < 8; d++)
+		p = json_int(json_get(json_at(spans, (size_t)p), "parent"), -1);
+	return d;
+}
+
+/* tick: a round step (1, 2 or 5 times a power of ten, in us) that cuts the span into at most 8 parts. */
+static int64_t tick(int64_t span)
+{
+	int64_t step = 1;
+	for (;;) {
+		for (int m = 1; m <= 5; m += m == 1 ? 1 : 3)
+			if (span / (step * m) <= 8)
+				return step * m;
+		step *= 10;
+	}
+}
+
+/* svg: one bar per span, one row each, on a time axis with round ticks on which every run starts at 0 (runs made
+ * hours apart stay readable, and are easy to compare); every bar has its duration beside it (or "up to date") and
+ * says what it was in its tooltip. */
 static void svg(FILE *f, const struct runs *r)
 {
-	int64_t t0 = run_start(r->v[0]), t1 = t0 + 1;
+	int64_t len = 1; /* the longest run, in us */
 	size_t rows = 0;
+	int label = 160;
 
 	for (size_t k = 0; k < r->n; k++) {
 		const struct json *spans = json_get(r->v[k], "spans");
+		int64_t t0 = run_start(r->v[k]);
 		rows += json_len(spans) + 1;
 		for (size_t i = 0; i < json_len(spans); i++) {
-			int64_t e = json_int(json_get(json_at(spans, i), "end_us"), t0);
-			if (e > t1)
-				t1 = e;
+			const struct json *s = json_at(spans, i);
+			int64_t e = json_int(json_get(s, "end_us"), t0);
+			int w = 16 + 12 * depth(spans, s) + SVG_CHAR * (int)strlen(json_str(json_get(s, "name"), "?"));
+			if (e - t0 > len)
+				len = e - t0;
+			if (w > label)
+				label = w < 480 ? w : 480;
 		}
 	}
-	double scale = (double)SVG_BARS / (double)(t1 - t0);
-	char total[32];
-	status_duration(total, sizeof(total), (t1 - t0) * 1000);
+	double scale = (double)SVG_BARS / (double)len;
+	int width = label + SVG_BARS + 20;
+	size_t bottom = (rows + 3) * SVG_ROW;
+	char total[32], took[32];
+	status_duration(total, sizeof(total), len * 1000);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%zu\" font-family=\"sans-serif\" "
 	        "font-size=\"12\">\n<title>sindri-build: where the time went</title>\n"
 	        "<style>.ran{fill:#3b7dd8}.current{fill:#b8c2cc}.failed{fill:#d83b3b}.would-run{fill:#e8a33d}"
-	        ".not-run{fill:none;stroke:#999}text{fill:#222}.axis{stroke:#ccc}</style>\n"
+	        ".not-run{fill:none;stroke:#999}text{fill:#222}.axis{stroke:#ddd}.tick{fill:#777}"
+	        ".took{fill:#555;font-size:11px}.in{fill:#fff}</style>\n"
 	        "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
-	        "<text x=\"4\" y=\"14\">%zu run%s, %s from the first start to the last end; "
+	        "<text x=\"4\" y=\"14\">%zu run%s, %s%s, each from its start; "
 	        "blue ran, grey up to date, red failed</text>\n",
-	        SVG_LABEL + SVG_BARS + 20, (rows + 2) * SVG_ROW, r->n, r->n == 1 ? "" : "s", total);
-	size_t row = 1;
+	        width, bottom, r->n, r->n == 1 ? "" : "s", r->n == 1 ? "" : "the longest ", total);
+	/* the axis: a line and a label per tick, under the headline */
+	int64_t step = tick(len);
+	for (int64_t t = 0; t <= len; t += step) {
+		double x = label + (double)t * scale;
+		if (t == 0)
+			snprintf(took, sizeof(took), "0");
+		else
+			status_duration(took, sizeof(took), t * 1000);
+		fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%zu\"/>"
+		        "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+		        x, 2 * SVG_ROW, x, bottom - 4, x, 2 * SVG_ROW - 5, took);
+	}
+	size_t row = 2;
 	for (size_t k = 0; k < r->n; k++) {
 		const struct json *spans = json_get(r->v[k], "spans");
+		int64_t t0 = run_start(r->v[k]), code = json_int(json_get(r->v[k], "exit_code"), 0);
 		fprintf(f, "<text x=\"4\" y=\"%zu\" font-weight=\"bold\">", row * SVG_ROW + 13);
 		xml(f, json_str(json_get(r->v[k], "command"), "sindri-build"));
+		if (code)
+			fprintf(f, " (exit %lld)", (long long)code);
 		fputs("</text>\n", f);
 		row++;
 		for (size_t i = 0; i < json_len(spans); i++, row++) {
 			const struct json *s = json_at(spans, i);
 			int64_t start = json_int(json_get(s, "start_us"), t0), end = json_int(json_get(s, "end_us"), start);
 			const char *name = json_str(json_get(s, "name"), "?"), *oc = json_str(json_get(s, "outcome"), "?");
-			int depth = 0;
-			char took[32];
-			for (int64_t p = json_int(json_get(s, "parent"), -1); p >= 0 && depth < 8; depth++)
-				p = json_int(json_get(json_at(spans, (size_t)p), "parent"), -1);
-			double x = SVG_LABEL + (double)(start - t0) * scale, w = (double)(end - start) * scale;
+			double x = label + (double)(start - t0) * scale, w = (double)(end - start) * scale;
+			if (w < 2)
+				w = 2;
 			status_duration(took, sizeof(took), (end - start) * 1000);
-			fprintf(f, "<text x=\"%d\" y=\"%zu\">", 4 + 12 * depth, row * SVG_ROW + 13);
+			fprintf(f, "<text x=\"%d\" y=\"%zu\">", 4 + 12 * depth(spans, s), row * SVG_ROW + 13);
 			xml(f, name);
 			fprintf(f, "</text>\n<rect class=\"bar %s\" x=\"%.1f\" y=\"%zu\" width=\"%.1f\" height=\"%d\">"
-			        "<title>", oc, x, row * SVG_ROW + 3, w < 2 ? 2 : w, SVG_ROW - 5);
+			        "<title>", oc, x, row * SVG_ROW + 3, w, SVG_ROW - 5);
 			xml(f, name);
 			fprintf(f, ": %s, %s</title></rect>\n", oc, took);
+			/* the duration: right of the bar, else left of it, else inside its end */
+			if (x + w + 4 + SVG_TOOK <= width)
+				fprintf(f, "<text class=\"took\" x=\"%.1f\"", x + w + 4);
+			else if (x - 4 - SVG_TOOK >= label)
+				fprintf(f, "<text class=\"took\" x=\"%.1f\" text-anchor=\"end\"", x - 4);
+			else
+				fprintf(f, "<text class=\"took in\" x=\"%.1f\" text-anchor=\"end\"", x + w - 4);
+			fprintf(f, " y=\"%zu\">%s</text>\n", row * SVG_ROW + 13,
+			        strcmp(oc, "current") == 0 ? "up to date" : took);
 		}
 	}
 	fputs("</svg>\n", f);

@@ -282,10 +282,21 @@ int edge_run(const struct tool_args *a)
 	s.total = 1;
 	for (size_t i = 0; i < g->ntasks; i++)
 		g->tasks[i]->mark = 0;
-	for (size_t i = 0; i < t->deps.n; i++)
-		if (dep_key(t->depv[i], t, st, ke) < 0)
-			goto out;
-	if (task_key(t, ke) < 0 || (r = task_decide(t, st, ke, &why)) < 0)
+	/* a check function may ask what is outdated (sb.outdated), as it may in a build: read-only, as a dry run */
+	struct build_opts dry = *a->b;
+	dry.dry_run = 1;
+	if (a->set_build)
+		a->set_build(a->r, st, ke, &dry);
+	r = 0;
+	for (size_t i = 0; i < t->deps.n && r == 0; i++)
+		r = dep_key(t->depv[i], t, st, ke);
+	if (r == 0 && task_key(t, ke) == 0)
+		r = task_decide(t, st, ke, &why);
+	else
+		r = -1;
+	if (a->set_build)
+		a->set_build(a->r, NULL, NULL, NULL);
+	if (r < 0)
 		goto out;
 	if (r == 1) {
 		if (a->b->explain)

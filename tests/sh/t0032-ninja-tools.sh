@@ -152,6 +152,28 @@ else
 	echo "$T_NAME: no ninja: the generated-file part is skipped"
 fi
 
+# A check function that asks what is outdated (as the Sindri dev image's does) works under -t run as in a build.
+mkdir outdated && cd outdated || exit 1
+cat >sindri-build.lua <<'LUA'
+task "part" { outputs = { "part.txt" }, run = "echo part > part.txt" }
+task "whole" {
+  deps = { "part" },
+  run = function() sb.run("echo whole > whole.txt") end,
+  check = function()
+    if next(sb.outdated { "part" }) == nil and sb.exists("whole.txt") then return true end
+    return false, "whole.txt is missing"
+  end,
+}
+LUA
+sb -t run part
+check "-t run: the dependency runs" rc_is 0
+sb -t run whole
+check "-t run: a check function may call sb.outdated" rc_is 0
+check "and its run ran" test -s whole.txt
+sb -t run whole
+check "-t run again: the check finds it current" rc_is 0
+cd ..
+
 printf 'task "a" { deps = { "b" } }\ntask "b" { deps = { "a" } }\n' >cycle.lua
 sb -f cycle.lua -t ninja -o cycle.ninja
 check "-t ninja with a cycle: exit 2" rc_is 2

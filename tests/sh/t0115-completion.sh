@@ -1,5 +1,6 @@
 # t0115: shell completion: bash's, run with the script sourced, offers the options, the tools, the recipe's targets
-# (a new one as soon as it is written) and variables; zsh's and fish's scripts are printed; -t targets is grouped.
+# (a new one as soon as it is written) and variables; so do zsh's (typed into an interactive zsh) and fish's
+# (complete -C), each skipped with a message when the shell is not installed; -t targets is grouped.
 . "$(dirname "$0")/../lib/lib.sh"
 
 command -v bash >/dev/null || { echo "$T_NAME: no bash"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
@@ -63,6 +64,59 @@ for opt in $("$SB" -t words options | cut -f1 | grep '^--' | sed 's/^--//'); do
 	grep -q -- "-l $opt " "$T_OUT" || { echo "  fish lacks --$opt" >&2; T_FAIL=$((T_FAIL + 1)); }
 done
 check "fish: completes targets through -t words" out_has "__sindri_build_words targets vars"
+
+# zsh, when it is installed: an interactive zsh (driven through its zpty module) whose compsys loads the script
+# from a directory on $fpath, as an installed one is; each line is typed with a tab, and its screen read until
+# the expected candidates show (timeout ends a zsh that never shows them)
+if command -v zsh >/dev/null; then
+	mkdir zfunc
+	"$SB" -t completion zsh >zfunc/_sindri-build
+	cat >ztype.zsh <<'ZSH'
+# ztype.zsh FPATHDIR [KEYS PATTERN]...: type KEYS and a tab, print "ok KEYS" once the screen matches PATTERN
+zmodload zsh/zpty || exit 1
+zpty z zsh -f -i
+zpty -w z "PS1='%% '; fpath=($1 \$fpath); autoload -U compinit; compinit -u -d $1/.zcompdump; unsetopt beep"
+shift
+while (( $# >= 2 )); do
+	zpty -w -n z "$1"$'\t'
+	zpty -r z out "$2" && print -r -- "ok $1"
+	zpty -w -n z $'\C-u'
+	shift 2
+done
+zpty -d z
+ZSH
+	timeout 20 zsh -f ztype.zsh "$T_ROOT/zfunc" \
+		'sindri-build cycle-fa' '*cycle-fast*' 'sindri-build cycle-f' '*the whole cycle*' \
+		'sindri-build -C sub on' '*only-in-sub*' 'sindri-build TI' '*TITLE=*' 'sindri-build --js' '*--json*' \
+		'sindri-build -t comp' '*completion*' 'sindri-build -t completion ' '*fish*' >"$T_OUT" 2>&1
+	check "zsh: a target completes" out_has "^ok sindri-build cycle-fa$"
+	check "zsh: the targets of a prefix are listed with their descriptions" out_has "^ok sindri-build cycle-f$"
+	check "zsh: -C DIR reads the recipe there" out_has "^ok sindri-build -C sub on$"
+	check "zsh: the variables the recipe reads" out_has "^ok sindri-build TI$"
+	check "zsh: long options" out_has "^ok sindri-build --js$"
+	check "zsh: -t offers the tools" out_has "^ok sindri-build -t comp$"
+	check "zsh: -t completion offers the shells" out_has "^ok sindri-build -t completion $"
+else
+	echo "$T_NAME: no zsh: its completion is not run (apt-get install zsh)"
+fi
+
+# fish, when it is installed: complete -C asks the script for the candidates of a command line
+if command -v fish >/dev/null; then
+	"$SB" -t completion fish >complete.fish
+	fcomp() {
+		XDG_CONFIG_HOME=$T_ROOT/fish XDG_DATA_HOME=$T_ROOT/fish XDG_CACHE_HOME=$T_ROOT/fish \
+			fish --no-config -c 'source complete.fish; complete -C $argv[1]' "$1" | sort
+	}
+	check "fish: a target, with its description" test "$(fcomp 'sindri-build cycle-fa')" = "$(printf 'cycle-fast\tthe daily cycle')"
+	check "fish: every target of the prefix" test "$(fcomp 'sindri-build cy' | cut -f1 | tr '\n' ' ')" = "cycle-fast cycle-full cycle-new "
+	check "fish: -C DIR reads the recipe there" test "$(fcomp 'sindri-build -C sub on')" = "only-in-sub"
+	check "fish: the variables the recipe reads" test "$(fcomp 'sindri-build TI' | cut -f1)" = "TITLE="
+	check "fish: long options" test "$(fcomp 'sindri-build --js' | cut -f1)" = "--json"
+	check "fish: -t completion offers the shells" test "$(fcomp 'sindri-build -t completion ' | tr '\n' ' ')" = "bash fish zsh "
+else
+	echo "$T_NAME: no fish: its completion is not run (apt-get install fish)"
+fi
+
 sb -t completion
 check "-t completion without a shell: exit 2" rc_is 2
 check "... says which it takes" out_has "bash (or zsh, fish)"

@@ -64,6 +64,29 @@ ev = json.load(open("two.json"))["traceEvents"]
 assert sorted(e["pid"] for e in ev if e["ph"] == "M") == [1, 2]
 assert [e["name"] for e in ev if e["ph"] == "X" and e["pid"] == 2] == ["c"]
 '
+echo 2 >a.txt
+sb cycle
+sb -t trace --runs 2 --svg -o two.svg
+check "--svg --runs 2: each run starts at the axis' 0, a duration beside each bar, 'up to date' for a current task" python3 -c '
+import json, xml.etree.ElementTree as ET
+S = "{http://www.w3.org/2000/svg}"
+root = ET.parse("two.svg").getroot()
+bars = [r for r in root.iter(S + "rect") if "bar" in r.get("class", "").split()]
+names = [b.find(S + "title").text.split(":")[0] for b in bars]
+assert names == ["c", "cycle", "a", "b"], names
+ticks = [t for t in root.iter(S + "text") if t.get("class") == "tick"]
+assert ticks[0].text == "0" and len(ticks) >= 2, [t.text for t in ticks]
+axis0 = [l for l in root.iter(S + "line") if l.get("class") == "axis"][0]
+# each run is drawn from its own start (run start_us in the log), on one scale: the longest run spans 720 px
+runs = [json.loads(l) for l in open(".sindri-build/trace")][-2:]
+first = lambda r: min(sp["start_us"] for sp in r["spans"])
+longest = max(max(sp["end_us"] for sp in r["spans"]) - r["start_us"] for r in runs)
+for bar, r in zip(bars[:2], runs):
+    want = float(axis0.get("x1")) + (first(r) - r["start_us"]) * 720.0 / longest
+    assert abs(float(bar.get("x")) - want) < 0.2, (bar.get("x"), want)
+took = [t.text for t in root.iter(S + "text") if "took" in t.get("class", "").split()]
+assert len(took) == 4 and took[3] == "up to date" and "up to date" not in took[:3], took
+'
 sb -t trace c
 check "-t trace takes no targets: exit 2" rc_is 2
 sb --svg
