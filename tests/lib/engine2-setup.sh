@@ -8,7 +8,7 @@
 #   engine2-setup.sh stop DIR                  stop the engine started in DIR (TERM, then KILL), remove its bridge
 #                                              and everything under DIR it made (the caller removes DIR)
 #   engine2-setup.sh certs DIR                 make a CA, a server certificate for 127.0.0.1 and a client
-#                                              certificate in DIR with openssl: ca.pem, server-cert.pem,
+#                                              certificate (P-256 keys) in DIR with openssl: ca.pem, server-cert.pem,
 #                                              server-key.pem, cert.pem, key.pem (DOCKER_CERT_PATH=DIR)
 # Needs root (dockerd, ip). Never starts dockerd with --bridge=none: such a daemon deletes the first engine's docker0.
 # Settings: SB_ENGINE2_WAIT (seconds to wait for it to answer, default 60).
@@ -120,14 +120,15 @@ certs() {
 	command -v openssl >/dev/null 2>&1 || die "no openssl (apt-get install -y openssl)"
 	mkdir -p "$dir"
 	cd "$dir"
+	ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
 	{
-		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sindri-build test CA" \
+		openssl req -x509 $ec -days 2 -subj "/CN=sindri-build test CA" \
 			-keyout ca-key.pem -out ca.pem
-		openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr
+		openssl req $ec -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr
 		printf 'subjectAltName = IP:127.0.0.1,DNS:localhost\nextendedKeyUsage = serverAuth\n' >server.ext
 		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
 			-extfile server.ext -out server-cert.pem
-		openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout key.pem -out client.csr
+		openssl req $ec -subj "/CN=client" -keyout key.pem -out client.csr
 		printf 'extendedKeyUsage = clientAuth\n' >client.ext
 		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
 			-extfile client.ext -out cert.pem
