@@ -45,19 +45,8 @@ check "engine 2 starts empty" test -z "$(runner_b "$DOCKER" image ls -q)"
 check "the upstream image is published" test "$(curl -s -o /dev/null -w '%{http_code}' -u "ci:pw-$$" "http://$HOSTPORT/v2/$P/os/manifests/1")" = 200
 
 # The tree both runners check out: a base, and a dev image FROM it that copies the extensions.
-mkdir -p a/base a/dev/ext
-printf 'FROM %s\nARG NOTE=one\nRUN echo "$NOTE" > /note\n' "$UPSTREAM" >a/base/Dockerfile
-printf 'ARG BASE\nFROM $BASE\nCOPY ext/ /ext/\nRUN ls /ext > /extensions\n' >a/dev/Dockerfile
-echo 'name: node' >a/dev/ext/node.yaml
-echo 'name: python' >a/dev/ext/python.yaml
-cat >a/sindri-build.lua <<LUA
-image "base" { context = "base", tags = { "$P-base:1" }, remote_cache = var("REMOTE_CACHE") }
-image "dev" {
-  deps = { "base" }, context = "dev", tags = { "$P-dev:1" },
-  build_args = { BASE = "$P-base:1" }, remote_cache = var("REMOTE_CACHE"),
-}
-default "dev"
-LUA
+. "$T_TOP/tests/lib/runners-tree.sh"
+runners_tree a "$P" "$UPSTREAM" 'echo one > /note'
 cp -R a b
 cp -R a c
 echo 'name: python, version: 3.13' >c/dev/ext/python.yaml
