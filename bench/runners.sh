@@ -82,7 +82,7 @@ echo "pw-$$" | runner_b "$DOCKER" login -u ci --password-stdin "$HOSTPORT" >/dev
 
 . "$TOP/tests/lib/runners-tree.sh"
 runners_tree "$W/a" "$P" "$UPSTREAM" \
-	"head -c ${BASE_MB}m /dev/urandom > /toolchain && i=0 && while [ \$i -lt $BASE_LOOP ]; do i=\$((i + 1)); done"
+	"RUN head -c ${BASE_MB}m /dev/urandom > /toolchain && i=0 && while [ \$i -lt $BASE_LOOP ]; do i=\$((i + 1)); done"
 
 # job NAME CHECKOUT RUNNER [VAR=VALUE...]: one CI job's sindri-build run, timed into $W/t-NAME; dies when it fails.
 job() {

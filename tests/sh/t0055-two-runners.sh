@@ -46,7 +46,7 @@ check "the upstream image is published" test "$(curl -s -o /dev/null -w '%{http_
 
 # The tree both runners check out: a base, and a dev image FROM it that copies the extensions.
 . "$T_TOP/tests/lib/runners-tree.sh"
-runners_tree a "$P" "$UPSTREAM" 'echo one > /note'
+runners_tree a "$P" "$UPSTREAM" 'COPY note /note'
 cp -R a b
 cp -R a c
 echo 'name: python, version: 3.13' >c/dev/ext/python.yaml
