@@ -208,6 +208,14 @@ int docker_unreachable(const struct docker *d)
 	return d->reported;
 }
 
+/* tls_hint: what to check when TLS with the engine failed. */
+static const char *tls_hint(const struct docker *d)
+{
+	if (d->tls_verify && !(d->cert && d->key))
+		return "DOCKER_CERT_PATH has no cert.pem and key.pem, and an engine started with --tlsverify asks for them";
+	return "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY";
+}
+
 /* unreachable: the one message for an engine that does not answer, naming the address and what to try. */
 static void unreachable(struct docker *d, const struct docker_reply *r, long timeout_s)
 {
@@ -242,7 +250,18 @@ static void unreachable(struct docker *d, const struct docker_reply *r, long tim
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CACERT_BADFILE:
 		snprintf(why, sizeof(why), "TLS failed: %s", r->errbuf[0] ? r->errbuf : "handshake failed");
-		hint = "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY";
+		hint = tls_hint(d);
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		/* Under TLS 1.3 the server refuses a client certificate after the handshake: on the first read. */
+		if (str_has_prefix(d->base, "https://") && strstr(r->errbuf, "SSL")) {
+			snprintf(why, sizeof(why), "TLS failed: %s%s", r->errbuf,
+			         strstr(r->errbuf, "certificate") ? " (the engine did not accept this client)" : "");
+			hint = tls_hint(d);
+		} else {
+			snprintf(why, sizeof(why), "%s", r->errbuf[0] ? r->errbuf : "the request failed");
+		}
 		break;
 	case CURLE_GOT_NOTHING:
 		snprintf(why, sizeof(why), "the connection closed without an answer");
@@ -577,6 +596,14 @@ int docker_ping(struct docker *d)
 
 	if (request(d, "GET", "/_ping", NULL, CONNECT_TIMEOUT_S, &r) < 0)
 		return -1;
+	if (r.status == 400 && !str_has_prefix(d->base, "https://") && r.body.data && strstr(r.body.data, "HTTPS")) {
+		/* Go's answer to plain HTTP on a TLS port: as unreachable as a failed handshake */
+		if (!d->reported)
+			error("cannot reach the Docker engine at '%s': it expects TLS; set DOCKER_TLS_VERIFY=1 and "
+			      "DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)", d->host);
+		d->reported = 1;
+		goto out;
+	}
 	if (r.status != 200) {
 		msg = engine_message(&r.body, r.status);
 		error("the server at '%s' answered '/_ping' with %s; is it a Docker engine? (check DOCKER_HOST)", d->host,

@@ -277,17 +277,7 @@ static int prepare_once(struct task *t, const struct keyenv *ke, struct buf *cha
 	struct image_spec *sp = &img->spec;
 	struct buf why = BUF_INIT;
 
-	/* Pull absent bases first, so the key (and the label) name the image ID the build really used. */
-	if (img->absent.n) {
-		for (size_t i = 0; i < img->absent.n; i++) {
-			char pull[] = "pull";
-			char *argv[] = {img->im->cli, pull, img->absent.v[i], NULL};
-			if (proc_run(argv, NULL, NULL) != 0)
-				return error("image '%s': cannot pull its base image '%s'", t->name, img->absent.v[i]);
-		}
-		if (task_key(t, ke) < 0)
-			return -1;
-	}
+again:
 	hash_hex(&t->key, img->hex);
 	img->source = SRC_BUILD;
 	free(img->remote_ref);
@@ -330,6 +320,24 @@ static int prepare_once(struct task *t, const struct keyenv *ke, struct buf *cha
 			argv_set(t, argv);
 			return 0;
 		}
+	}
+	/* A build: pull the absent bases only now (an image that comes from a cache needs none of them), then key
+	 * again, so that the key and the label name the image the build really uses. A key that changed (the tag
+	 * moved since the registry was asked, or its registry could not be asked) decides again. */
+	if (img->absent.n) {
+		char before[HASH_HEX_LEN + 1];
+		for (size_t i = 0; i < img->absent.n; i++) {
+			char pull[] = "pull";
+			char *argv[] = {img->im->cli, pull, img->absent.v[i], NULL};
+			if (proc_run(argv, NULL, NULL) != 0)
+				return error("image '%s': cannot pull its base image '%s'", t->name, img->absent.v[i]);
+		}
+		memcpy(before, img->hex, sizeof(before));
+		if (task_key(t, ke) < 0)
+			return -1;
+		hash_hex(&t->key, img->hex);
+		if (strcmp(before, img->hex) != 0)
+			goto again;
 	}
 	if (t->secrets.n && image_buildkit_off())
 		return error("image '%s' has secrets, which only BuildKit can pass to a build, and DOCKER_BUILDKIT is '%s': "

@@ -156,3 +156,22 @@ finish() {
 	echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# need_engine2 DIR [CERTDIR PORT]: start a second, independent Docker engine under DIR (tests/lib/engine2-setup.sh;
+# with CERTDIR and PORT it also listens on tcp://127.0.0.1:PORT with TLS) and stop it, removing its data, when the
+# test ends; E2_HOST is its unix:// address. Not root: this test file is skipped. A start that fails fails it, saying why.
+need_engine2() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "$T_NAME: skipped: starting a second dockerd needs root"
+		echo "$T_NAME: 0 passed, 0 failed"
+		exit 0
+	fi
+	at_exit "sh '$T_TOP/tests/lib/engine2-setup.sh' stop '$1' >/dev/null 2>&1"
+	if ! sh "$T_TOP/tests/lib/engine2-setup.sh" start "$@" >"$T_ROOT/.engine2.out" 2>&1; then
+		echo "$T_NAME: cannot start a second Docker engine:" >&2
+		sed 's/^/  | /' "$T_ROOT/.engine2.out" >&2
+		echo "$T_NAME: 0 passed, 1 failed"
+		exit 1
+	fi
+	E2_HOST="unix://$(cd "$1" && pwd)/docker.sock"
+}

@@ -80,7 +80,8 @@ static void fake_serve(int lfd, const char *log, const char *api_version, int pi
 			buf_release(&out);
 			continue;
 		}
-		body = ping ? "OK"
+		/* 400 to a ping: Go's answer to plain HTTP on a TLS port */
+		body = ping ? (ping_status == 400 ? "Client sent an HTTP request to an HTTPS server.\n" : "OK")
 		       : strstr(target, "/build/prune") ? "{\"CachesDeleted\":[\"rec1\"],\"SpaceReclaimed\":4096}"
 		       : strstr(target, "/containers/create") ? "{\"Id\":\"c0ffee\",\"Warnings\":[]}"
 		       : strstr(target, "/images/json") ? "[]"
@@ -448,6 +449,21 @@ static void test_fake_engine(void)
 	CHECK_INT(docker_version(d, &j), -1);
 	msg = capture_end();
 	CHECK(strstr(msg, "answered '/_ping' with OK (HTTP 404); is it a Docker engine? (check DOCKER_HOST)") != NULL);
+	CHECK_INT(docker_unreachable(d), 0);
+	free(msg);
+	docker_close(d);
+	free(fake_stop(&f));
+
+	/* An engine that expects TLS, asked in plain HTTP: unreachable, and the message says what to set. */
+	fake_start(&f, NULL, 400);
+	d = docker_open(f.host);
+	capture_begin();
+	CHECK_INT(docker_version(d, &j), -1);
+	msg = capture_end();
+	CHECK(strstr(msg, "cannot reach the Docker engine at 'tcp://127.0.0.1:") != NULL);
+	CHECK(strstr(msg, "': it expects TLS; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)\n") !=
+	      NULL);
+	CHECK_INT(docker_unreachable(d), 1);
 	free(msg);
 	docker_close(d);
 	free(fake_stop(&f));
