@@ -60,6 +60,7 @@ struct keyenv {
 	 * end; NULL for none. The CLI shows it on a terminal. */
 	void (*progress)(const char *task, size_t done, size_t total);
 	struct secretkey *secrets; /* the key that hashes secret values; NULL: a task with secrets is an error */
+	unsigned hash_threads;     /* threads that read inputs the stat cache cannot vouch for; 0: one per core */
 };
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input
