@@ -39,11 +39,13 @@ struct hash128 hasher_final(struct hasher *h);
 /* hash_fd: hash the rest of an open file. -1 with errno on read error. */
 int hash_fd(int fd, struct hash128 *out);
 /* hash_fd_buf: hash_fd reading through the caller's block of size bytes (for threads: hash_fd keeps one per thread
- * until exit). */
-int hash_fd_buf(int fd, void *block, size_t size, struct hash128 *out);
+ * until exit); expect is the file's size as last stat'ed (HASH_SIZE_UNKNOWN: none): a read shorter than the block
+ * that completes it ends the file without one more read. */
+#define HASH_SIZE_UNKNOWN UINT64_MAX
+int hash_fd_buf(int fd, void *block, size_t size, uint64_t expect, struct hash128 *out);
 /* hash_file: open path (relative to dirfd, AT_FDCWD for cwd) and hash its contents. -1 with errno. */
 int hash_file(int dirfd, const char *path, struct hash128 *out);
-/* hash_file_buf: hash_file reading through the caller's block of size bytes. */
-int hash_file_buf(int dirfd, const char *path, void *block, size_t size, struct hash128 *out);
+/* hash_file_buf: hash_file reading through the caller's block of size bytes, expecting expect (see hash_fd_buf). */
+int hash_file_buf(int dirfd, const char *path, void *block, size_t size, uint64_t expect, struct hash128 *out);
 
 #endif

@@ -56,7 +56,7 @@ static void read_one(struct pool *p, size_t k, void *block)
 
 	/* taken before reading: a write racing with the read then lands after it and is not trusted (filecache.h) */
 	p->miss[k].at = now_ns();
-	j->err = hash_file_buf(p->rootfd, j->path, block, HASH_BLOCK, &j->hash) < 0 ? errno : 0;
+	j->err = hash_file_buf(p->rootfd, j->path, block, HASH_BLOCK, j->st->size, &j->hash) < 0 ? errno : 0;
 }
 
 static void *worker(void *arg)
