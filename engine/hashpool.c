@@ -113,9 +113,11 @@ int hashpool_hash(const struct keyenv *ke, const char *task, struct hashjob *v, 
 	atomic_init(&p.next, 0);
 	atomic_init(&p.done, 0);
 	atomic_init(&p.quit, 0);
+	/* by default a thread for FILES_PER_THREAD files at least; a number set is taken up to one thread per file */
 	want = hashpool_threads(ke->hash_threads);
-	if (want > p.nmiss / FILES_PER_THREAD)
-		want = p.nmiss / FILES_PER_THREAD ? (unsigned)(p.nmiss / FILES_PER_THREAD) : 1;
+	size_t worth = ke->hash_threads ? p.nmiss : p.nmiss / FILES_PER_THREAD;
+	if (want > worth)
+		want = worth ? (unsigned)worth : 1;
 	started = want > 1 ? start(t, want, &p) : 0;
 	/* the calling thread reads too, and alone watches for a signal and reports progress */
 	block = xmalloc(HASH_BLOCK);

@@ -25,7 +25,8 @@ struct hashjob {
 unsigned hashpool_threads(unsigned want);
 /*
  * hashpool_hash: each job's content hash, the same as filecache_hash gives: from ke->fc when its entry is trusted,
- * else read and hashed by up to ke->hash_threads threads (hashpool_threads), the stat cache updated afterwards in list
+ * else read and hashed by up to ke->hash_threads threads (hashpool_threads; when 0, one per core and per 16 files to
+ * read, so that a few changed files start no thread), the stat cache updated afterwards in list
  * order by the calling thread, so the results never depend on scheduling. Reports progress (ke->progress, for task)
  * on large lists, from the calling thread only. Returns 0 (each job then has its hash or its err), or -1 when
  * *ke->stop was set: the workers stop after the file they are reading (what was read is cached; the other jobs keep
