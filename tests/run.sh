@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh: run every unit test binary and shell test, then print one closing line with the totals.
-# SB: the sindri-build binary; UNIT_DIR: where the unit test binaries are. ONLY=pattern runs matching tests.
+# SB: the sindri-build binary; UNIT_DIR: where the unit test binaries are. ONLY="pattern ..." runs the tests whose
+# path holds one of the patterns.
 # JOBS=n runs n tests at a time (default: the number of CPUs, at most 4); the tests that clear the whole shared
 # BuildKit cache or count its records exactly (EXCLUSIVE) run afterwards, alone. Each test's result is printed
 # when it ends, with its seconds; the whole output of each failed test follows the last one.
@@ -54,7 +55,11 @@ trap 'rm -rf "$results"' EXIT
 : >"$results/alone"
 for t in "$UNIT_DIR"/* "$here"/sh/t*.sh; do
 	[ -f "$t" ] || continue
-	case "$t" in *"${ONLY:-}"*) ;; *) continue ;; esac
+	hit=${ONLY:+0}
+	for o in ${ONLY:-}; do
+		case "$t" in *"$o"*) hit= ;; esac
+	done
+	[ -z "$hit" ] || continue
 	case "$t" in *.sh) ;; *) [ -x "$t" ] || continue ;; esac
 	list=shared
 	for x in $EXCLUSIVE; do [ "$(basename "$t")" = "$x" ] && list=alone; done
