@@ -18,16 +18,17 @@
 /* A thread is worth starting for this many files to read; fewer are read by the calling thread alone. */
 #define FILES_PER_THREAD 16
 
+/* A job the stat cache could not answer. */
+struct miss {
+	size_t job; /* its index in v */
+	int64_t at; /* when it was read */
+};
+
 /*
  * The shared state of one run. Each job that needs reading is taken by exactly one thread (next), which alone writes
  * its hash, err and at; the calling thread reads them only after joining every worker. quit tells the workers that
  * the calling thread saw *stop: a signal's flag is read by that thread alone (signals are blocked in the workers).
  */
-struct miss {
-	size_t job;  /* its index in v */
-	int64_t at;  /* when it was read */
-};
-
 struct pool {
 	struct hashjob *v;
 	struct miss *miss; /* the jobs to read, in list order */
