@@ -37,12 +37,12 @@ settle() {
 	}
 }
 
-# make_tree NAME SHAPE: the tree in $W/NAME/tree, a one-task recipe, a one-edge build.ninja and a one-rule makefile
+# make_tree NAME SHAPE: the tree (shape many: $LARGE_FILES files) in $W/NAME/tree, a one-task recipe, a one-edge build.ninja and a one-rule makefile
 # (bench.mk) beside it.
 make_tree() {
 	d=$W/$1
 	mkdir -p "$d/tree"
-	awk -v shape="$2" -f "$BENCH/manifest.awk" >"$d/manifest" || die "manifest.awk failed"
+	awk -v shape="$2" -v files="${LARGE_FILES:-0}" -f "$BENCH/manifest.awk" >"$d/manifest" || die "manifest.awk failed"
 	sed 's|^[0-9]* ||; s|/[^/]*$||' "$d/manifest" | sort -u | (cd "$d/tree" && xargs mkdir -p) || die "mkdir failed"
 	awk -v root="$d/tree" -f "$BENCH/fill.awk" "$d/manifest" || die "fill.awk failed"
 	# The task writes its stamp from Lua, so the cold run times hashing, not spawning a process.

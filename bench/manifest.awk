@@ -1,6 +1,7 @@
 # manifest.awk: print the file list of a benchmark tree, one "size path" line per file, deterministically.
 #   awk -v shape=sindri -f bench/manifest.awk   ~590 files, ~4.3 MB, laid out like Sindri's v3/ Docker build context
 #   awk -v shape=small  -f bench/manifest.awk   100 dirs x 1000 files of 100-700 bytes (~40 MB)
+#   awk -v shape=many -v files=N -f bench/manifest.awk   N files of 100-700 bytes, 1000 a directory (run.sh --large)
 # Paths are relative to the tree root. The numbers come from a fixed-seed Park-Miller generator, not from awk's
 # rand(), so mawk, gawk and busybox awk all print the same list.
 
@@ -89,14 +90,21 @@ function small(  d, f) {
 			emit(rint(100, 700), sprintf("pkg%02d/file%03d.txt", d, f))
 }
 
+function many(n,  i) {
+	for (i = 0; i < n; i++)
+		emit(rint(100, 700), sprintf("pkg%04d/file%03d.txt", int(i / 1000), i % 1000))
+}
+
 BEGIN {
 	seed = 20240611
 	if (shape == "sindri")
 		sindri()
 	else if (shape == "small")
 		small()
+	else if (shape == "many" && files > 0)
+		many(files)
 	else {
-		print "manifest.awk: unknown shape '" shape "' (use sindri or small)" > "/dev/stderr"
+		print "manifest.awk: unknown shape '" shape "' (use sindri, small, or many with files=N)" > "/dev/stderr"
 		exit 2
 	}
 }

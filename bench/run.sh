@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/run.sh: sindri-build's speed as ratios against peers run on the same files in the same run.
-#   sh bench/run.sh [--quick] [--out DIR]
+#   sh bench/run.sh [--quick] [--large] [--out DIR]
 # Uses $SB (default ./sindri-build); builds nothing. Needs ninja, make, hyperfine, xxhsum, valgrind, /usr/bin/time;
 # strace if present adds system-call counts. bench/profile.sh says where the time of a run goes.
 # A benchmark is not a test: it exits 0 whatever it measures, and prints MISS where a target is not met.
@@ -8,8 +8,11 @@
 set -u
 
 usage() {
-	echo "usage: sh bench/run.sh [--quick] [--out DIR]"
+	echo "usage: sh bench/run.sh [--quick] [--large] [--out DIR]"
 	echo "  --quick    fewer runs, no callgrind of the 100k-file no-op"
+	echo "  --large    also a tree of LARGE_FILES files (default 1,000,000; 1000 a directory, 100-700 bytes each):"
+	echo "             cold run vs xxhsum, no-op unwatched and watched vs ninja, peak RSS, per-file costs; the"
+	echo "             million-file tree takes about 4.3 GB of temp space (4 KiB blocks) and a million inodes"
 	echo "  --out DIR  keep the hyperfine JSON, callgrind profiles and the table in DIR"
 	echo "  SB=path    the sindri-build to measure (default ./sindri-build)"
 }
@@ -19,10 +22,12 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 . "$BENCH/lib.sh"
 
 QUICK=0
+LARGE=0
 OUT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
+	--large) LARGE=1 ;;
 	--out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -322,6 +327,65 @@ if command -v strace >/dev/null 2>&1; then
 	settle "$W/small"
 	syscalls small "$FILES_small files"
 	syscalls large "$FILES_large files"
+fi
+
+# ---- 6. a million files (--large) -------------------------------------------------------------------------------------
+
+# once NAME CMD...: one timed run of CMD in the large tree: L_S seconds, L_KB peak RSS (/usr/bin/time).
+once() {
+	n=$1
+	shift
+	(cd "$W/huge" && /usr/bin/time -f '%e %M' -o "$W/once" "$@" >"$W/$n.out" 2>&1)
+	L_S=$(awk 'END { print $1 }' "$W/once") L_KB=$(awk 'END { print $2 }' "$W/once")
+	printf '  %-28s %8.2f s  peak RSS %7.1f MB\n' "$n" "$L_S" "$(calc 'k / 1024' k="$L_KB")"
+}
+# per NAME SECONDS KB: the per-file costs of a run over the large tree.
+per() {
+	printf '  %-28s %8.2f us a file, %6.1f bytes of peak RSS a file\n' "$1" "$(calc 's / f * 1e6' s="$2" f="$LARGE_FILES")" \
+		"$(calc 'k * 1024 / f' k="$3" f="$LARGE_FILES")"
+}
+if [ $LARGE = 1 ]; then
+	LARGE_FILES=${LARGE_FILES:-1000000}
+	export LARGE_FILES
+	say "a tree of $LARGE_FILES files (--large): one run of each, page cache warm"
+	make_tree huge many
+	echo "  $(files_of huge) files, $(bytes_of huge) bytes, $(du -sk "$W/huge/tree" | awk '{ printf "%.2f GB", $1 / 1048576 }') on disk"
+	(cd "$W/huge" && find tree -type f -print0 | xargs -0 cat >/dev/null)
+	sleep 3
+	once "sindri-build cold" "$SB" -q
+	sb_s=$L_S sb_kb=$L_KB
+	once "xxhsum -H2" sh -c 'find tree -type f -print0 | xargs -0 xxhsum -H2 >/dev/null'
+	xx_s=$L_S
+	row "cold hash $LARGE_FILES files, vs XXH128" "$(calc 'sprintf("%.2f s", s)' s="$sb_s")" \
+		"$(calc 'sprintf("%.2f s", s)' s="$xx_s") xxhsum" "$(calc 'sprintf("%.2fx", x / s)' x="$xx_s" s="$sb_s")" "-" "info"
+	row "peak RSS cold $LARGE_FILES files" "$(calc 'sprintf("%.1f MB", k / 1024)' k="$sb_kb")" "-" "-" "-" "info"
+	per "cold" "$sb_s" "$sb_kb"
+	once "ninja first build" ninja
+	settle "$W/huge"
+	for mode in unwatched watched; do
+		w=0
+		[ $mode = watched ] && w=1
+		# twice each: the first run of a mode may still make the watcher start watching
+		once "sindri-build no-op $mode" env SINDRI_BUILD_WATCH=$w "$SB"
+		once "sindri-build no-op $mode" env SINDRI_BUILD_WATCH=$w "$SB" -d stats
+		grep -q "no work to do" "$W/sindri-build no-op $mode.out" || echo "  !! the $mode run was not a no-op"
+		sed -n 's/^/    /; /stat/p' "$W/sindri-build no-op $mode.out" | head -n 2
+		eval "noop_${mode}_s=\$L_S noop_${mode}_kb=\$L_KB"
+	done
+	once "ninja no-op" ninja
+	nj_s=$L_S nj_kb=$L_KB
+	for mode in unwatched watched; do
+		eval "s=\$noop_${mode}_s kb=\$noop_${mode}_kb"
+		row "no-op $LARGE_FILES files, $mode" "$(calc 'sprintf("%.2f s", s)' s="$s")" \
+			"$(calc 'sprintf("%.2f s", s)' s="$nj_s") ninja" "$(calc 'sprintf("%.2fx", s / n)' s="$s" n="$nj_s")" "-" "info"
+		row "peak RSS no-op $LARGE_FILES files, $mode" "$(calc 'sprintf("%.1f MB", k / 1024)' k="$kb")" \
+			"$(calc 'sprintf("%.1f MB", k / 1024)' k="$nj_kb") ninja" "$(calc 'sprintf("%.2fx", k / n)' k="$kb" n="$nj_kb")" \
+			"-" "info"
+		per "no-op $mode" "$s" "$kb"
+	done
+	per "ninja no-op" "$nj_s" "$nj_kb"
+	echo "  state: $(du -sk "$W/huge/.sindri-build" | awk '{ printf "%.1f MB", $1 / 1024 }') in .sindri-build"
+	"$SB" -C "$W/huge" -t server stop >/dev/null 2>&1
 fi
 
 # ---- the table --------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include "filecache.h"
 #include "gitsrc_lua.h"
 #include "graph.h"
+#include "hashpool.h"
 #include "image_lua.h"
 #include "key.h"
 #include "proc.h"
@@ -60,6 +61,24 @@ static void show_progress(const char *task, size_t done, size_t total)
 		return;
 	fprintf(stderr, "\rhashing the inputs of '%s': %zu/%zu files\033[K", task, done, total);
 	shown = 1;
+}
+
+/* hash_threads: SINDRI_BUILD_HASH_THREADS, how many threads read inputs (0 or unset: one per core). */
+static unsigned hash_threads(void)
+{
+	const char *v = getenv("SINDRI_BUILD_HASH_THREADS");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*end || errno || v[0] == '-') {
+		warn("ignoring SINDRI_BUILD_HASH_THREADS='%s': not a number of threads; hashing on every core", v);
+		return 0;
+	}
+	return n > HASHPOOL_MAX ? HASHPOOL_MAX : (unsigned)n;
 }
 
 /* stock_dir: where the stock recipes are: $SINDRI_BUILD_RECIPES, else next to the binary in a build tree, else
@@ -353,6 +372,7 @@ int main(int argc, char **argv)
 	}
 	signals_install();
 	ke.stop = signals_flag();
+	ke.hash_threads = hash_threads();
 	if (isatty(2) && !o.b.quiet)
 		ke.progress = show_progress;
 	if (tool)

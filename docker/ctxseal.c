@@ -16,6 +16,7 @@
 #include "dockerctx.h"
 #include "filecache.h"
 #include "graph.h"
+#include "hashpool.h"
 #include "key.h"
 #include "util.h"
 
@@ -263,6 +264,17 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 		buf_addc(&full, '/');
 	}
 	prefix = full.len;
+	/* every file's content first, read on every core (hashpool); taken below in list order */
+	struct hashjob *jobs = xreallocarray(NULL, l->n + 1, sizeof(*jobs));
+	size_t njobs = 0, nextjob = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (kind_of(l->v[i].st.mode) != 'f')
+			continue;
+		jobs[njobs].path = prefix ? xasprintf("%s%s", full.data, l->v[i].path) : l->v[i].path;
+		jobs[njobs++].st = &l->v[i].st;
+	}
+	if (hashpool_hash(ke, task, jobs, njobs) < 0)
+		ret = -1;
 	buf_adds(&name, "ctx:");
 	for (size_t i = 0; i < l->n && ret == 0; i++) {
 		struct ctxent *e = &l->v[i];
@@ -282,10 +294,12 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 			buf_adds(&full, e->path);
 		}
 		memset(&s->content, 0, sizeof(s->content));
-		if (s->kind == 'f' && filecache_hash(ke->fc, ke->rootfd, full.data, &e->st, &s->content) < 0) {
+		if (s->kind == 'f' && (errno = jobs[nextjob].err) != 0) {
 			ret = error("image '%s': cannot read '%s':", task, full.data);
 			break;
 		}
+		if (s->kind == 'f')
+			s->content = jobs[nextjob++].hash;
 		if (s->kind == 'l') {
 			if (read_link(ke->rootfd, full.data, &target) < 0) {
 				ret = error("image '%s': cannot read the symlink '%s':", task, full.data);
@@ -308,6 +322,9 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 				ret = error("image '%s': the Dockerfile '%s' changed while it was read; run again", task, dockerfile);
 		}
 	}
+	for (size_t k = 0; prefix && k < njobs; k++)
+		free((char *)jobs[k].path);
+	free(jobs);
 	ctxlist_release(l);
 	cs->blind = 0;
 	for (size_t i = 0; i < cs->n && cs->legacy && ret == 0 && !cs->blind; i++) {

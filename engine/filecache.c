@@ -241,38 +241,51 @@ static int trusted(const struct fcent *e, const struct filestat *st)
 	       e->st.ino == st->ino && e->st.dev == st->dev && changed < e->hashed_at - FILECACHE_RACY_NS;
 }
 
-int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out)
+int filecache_lookup(struct filecache *fc, const char *path, const struct filestat *st, struct hash128 *out)
+{
+	size_t len = strlen(path);
+	uint32_t s = len <= UINT32_MAX ? find(fc, XXH3_64bits(path, len), path, (uint32_t)len) : 0;
+	struct fcent *e = s ? &fc->ent[s - 1] : NULL;
+
+	if (!e || !trusted(e, st))
+		return 0;
+	e->flags |= ENT_USED;
+	*out = e->hash;
+	fc->hits++;
+	return 1;
+}
+
+void filecache_put(struct filecache *fc, const char *path, const struct filestat *st, const struct hash128 *hash,
+                   int64_t hashed_at)
 {
 	size_t len = strlen(path);
 	uint64_t h = XXH3_64bits(path, len);
 	uint32_t s;
 	struct fcent *e;
+
+	if (len > UINT32_MAX)
+		return;
+	s = find(fc, h, path, (uint32_t)len);
+	e = s ? &fc->ent[s - 1] : add(fc, xstrndup(path, len), (uint32_t)len, h, ENT_OWNED);
+	e->st = *st;
+	e->hash = *hash;
+	e->hashed_at = hashed_at;
+	e->flags |= ENT_USED;
+	fc->dirty = 1;
+	fc->hashed++;
+}
+
+int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out)
+{
 	int64_t t;
 
-	if (len > UINT32_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	s = find(fc, h, path, (uint32_t)len);
-	e = s ? &fc->ent[s - 1] : NULL;
-	if (e && trusted(e, st)) {
-		e->flags |= ENT_USED;
-		*out = e->hash;
-		fc->hits++;
+	if (filecache_lookup(fc, path, st, out))
 		return 0;
-	}
 	/* Taken before reading: a write racing with the read then lands after hashed_at and is not trusted. */
 	t = now_ns();
 	if (hash_file(rootfd, path, out) < 0)
 		return -1;
-	if (!e)
-		e = add(fc, xstrndup(path, len), (uint32_t)len, h, ENT_OWNED);
-	e->st = *st;
-	e->hash = *out;
-	e->hashed_at = t;
-	e->flags |= ENT_USED;
-	fc->dirty = 1;
-	fc->hashed++;
+	filecache_put(fc, path, st, out, t);
 	return 0;
 }
 

@@ -22,6 +22,12 @@ struct filecache *filecache_load(const char *path);
 /* filecache_hash: the content hash of path (relative to rootfd) whose current stat data is st: cached when trusted,
  * else read and hashed and the entry updated. Returns 0, or -1 with errno when the file cannot be read. */
 int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out);
+/* filecache_lookup: filecache_hash's first half: 1 with the hash of path in *out when its entry is trusted for st,
+ * else 0 (then read the file, taking the time first, and filecache_put what it hashed to). */
+int filecache_lookup(struct filecache *fc, const char *path, const struct filestat *st, struct hash128 *out);
+/* filecache_put: remember that path, whose stat data was st, hashed to hash when read from hashed_at on. */
+void filecache_put(struct filecache *fc, const char *path, const struct filestat *st, const struct hash128 *hash,
+                   int64_t hashed_at);
 /* filecache_dir: the cached listing of the directory known by key (fileset uses "/<dev>:<ino>", which no relative
  * path can be) whose current stat data is st, when it can be trusted (the rule above): *len bytes of entries, each a
  * d_type byte, the name and a NUL; NULL when there is none. Valid until the next filecache call that adds. */

@@ -34,9 +34,18 @@ void hasher_addu64(struct hasher *h, uint64_t v);
 void hasher_addhash(struct hasher *h, const struct hash128 *v);
 struct hash128 hasher_final(struct hasher *h);
 
+/* The read size of file hashing: hash_fd_buf and hash_file_buf take a block of it (any size works). */
+#define HASH_BLOCK (1 << 17)
 /* hash_fd: hash the rest of an open file. -1 with errno on read error. */
 int hash_fd(int fd, struct hash128 *out);
+/* hash_fd_buf: hash_fd reading through the caller's block of size bytes (for threads: hash_fd keeps one per thread
+ * until exit); expect is the file's size as last stat'ed (HASH_SIZE_UNKNOWN: none): a read shorter than the block
+ * that completes it ends the file without one more read. */
+#define HASH_SIZE_UNKNOWN UINT64_MAX
+int hash_fd_buf(int fd, void *block, size_t size, uint64_t expect, struct hash128 *out);
 /* hash_file: open path (relative to dirfd, AT_FDCWD for cwd) and hash its contents. -1 with errno. */
 int hash_file(int dirfd, const char *path, struct hash128 *out);
+/* hash_file_buf: hash_file reading through the caller's block of size bytes, expecting expect (see hash_fd_buf). */
+int hash_file_buf(int dirfd, const char *path, void *block, size_t size, uint64_t expect, struct hash128 *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include "filecache.h"
 #include "fileset.h"
 #include "graph.h"
+#include "hashpool.h"
 #include "key.h"
 #include "secret.h"
 #include "util.h"
@@ -25,9 +26,6 @@ struct keyinputs {
 	size_t first;      /* index in the task's parts of the part of fs.v[0] */
 	int64_t at;        /* when the walk started */
 };
-/* inputs sets this large report hashing progress every PROGRESS_STEP files */
-#define PROGRESS_MIN 5000
-#define PROGRESS_STEP 2048
 
 struct keyparts *keyparts_new(void)
 {
@@ -400,6 +398,7 @@ int task_key(struct task *t, const struct keyenv *ke)
 	char hex[HASH_HEX_LEN + 1];
 	struct task **deps;
 	struct keyinputs *ki;
+	struct hashjob *jobs = NULL;
 	int64_t at;
 
 	keyparts_addstr(kp, "recipe", t->defn ? t->defn : "");
@@ -446,25 +445,29 @@ int task_key(struct task *t, const struct keyenv *ke)
 	buf_reset(&name);
 	buf_adds(&name, "in:");
 	size_t first = kp->n;
+	/* read on every core, merged in list order: the parts are the same whatever the schedule */
+	jobs = xreallocarray(NULL, fs.n + 1, sizeof(*jobs));
+	for (size_t i = 0; i < fs.n; i++) {
+		jobs[i].path = fs.v[i].path;
+		jobs[i].st = &fs.v[i].st;
+	}
+	if (hashpool_hash(ke, t->name, jobs, fs.n) < 0)
+		goto fail;
 	for (size_t i = 0; i < fs.n; i++) {
 		struct hash128 h;
 		const char *what;
-		if (ke->stop && *ke->stop)
-			goto fail;
-		if (ke->progress && fs.n >= PROGRESS_MIN && i % PROGRESS_STEP == 0)
-			ke->progress(t->name, i, fs.n);
-		if (filecache_hash(ke->fc, ke->rootfd, fs.v[i].path, &fs.v[i].st, &h) < 0) {
+		if (jobs[i].err) {
+			errno = jobs[i].err;
 			error("task '%s': cannot read input '%s':", t->name, fs.v[i].path);
 			goto fail;
 		}
-		h = input_hash(&h, &fs.v[i], &what);
+		h = input_hash(&jobs[i].hash, &fs.v[i], &what);
 		/* the hot loop of a no-op over a large tree: no printf here */
 		name.len = 3;
 		buf_add(&name, fs.v[i].path, strlen(fs.v[i].path));
 		keyparts_add(kp, name.data, &h, what);
 	}
-	if (ke->progress && fs.n >= PROGRESS_MIN)
-		ke->progress(t->name, fs.n, fs.n);
+	free(jobs);
 	buf_release(&err);
 	buf_release(&name);
 
@@ -483,6 +486,7 @@ int task_key(struct task *t, const struct keyenv *ke)
 	t->key = keyparts_digest(kp);
 	return 0;
 fail:
+	free(jobs);
 	fileset_release(&fs);
 	buf_release(&err);
 	buf_release(&name);

@@ -63,6 +63,7 @@ struct keyenv {
 	void (*progress)(const char *task, size_t done, size_t total);
 	struct secretkey *secrets; /* the key that hashes secret values; NULL: a task with secrets is an error */
 	struct trust *trust;       /* the run's stretches (trust.h): what it read from outside holds within one */
+	unsigned hash_threads;     /* threads that read inputs the stat cache cannot vouch for; 0: one per core */
 };
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input
