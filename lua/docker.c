@@ -9,6 +9,7 @@
 
 #include "build.h"
 #include "docker_lua.h"
+#include "dockersync_lua.h"
 #include "dockerapi.h"
 #include "json.h"
 #include "recipe.h"
@@ -821,6 +822,7 @@ void docker_lua_open(struct recipe *r)
 
 	lua_getfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
 	luaL_newlib(L, docker_lib);
+	dockersync_lua_add(L, r);
 	lua_pushlightuserdata(L, NULL);
 	lua_setfield(L, -2, "null");
 	/* in package.loaded too, so errors and tracebacks name functions "docker.tag" */
