@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,9 @@ static int fail(lua_State *L, const char *msg, const char *subject)
 	return 2;
 }
 
-/* add_entry: one file of the tar, read from src (not followed when a symlink), named name in the tar; 0, or -1
- * after printing an error. */
-static int add_entry(struct ctxsink *s, const char *src, const char *name)
+/* add_entry: one file of the tar, read from src (not followed when a symlink), named name in the tar, with the
+ * mode mode of a file (-1: its own); 0, or -1 after printing an error. */
+static int add_entry(struct ctxsink *s, const char *src, const char *name, long mode)
 {
 	struct stat st;
 	struct buf data = BUF_INIT;
@@ -54,7 +55,8 @@ static int add_entry(struct ctxsink *s, const char *src, const char *name)
 		return error("cannot sync '%s': not a file, directory or symlink", src);
 	if (read_file(src, &data) < 0)
 		return error("cannot read '%s':", src);
-	ret = ctxsink_entry(s, name, 'f', st.st_mode & 07777, st.st_mtime, data.len, NULL);
+	ret = ctxsink_entry(s, name, 'f', mode >= 0 ? (uint32_t)mode & 07777 : st.st_mode & 07777, st.st_mtime, data.len,
+	                    NULL);
 	if (ret == 0 && data.len)
 		ret = ctxsink_data(s, data.data, data.len);
 	if (ret == 0)
@@ -63,7 +65,8 @@ static int add_entry(struct ctxsink *s, const char *src, const char *name)
 	return ret;
 }
 
-/* tar_of: the tar of the files at idx (a list of {src = local path, to = absolute container path}), its names
+/* tar_of: the tar of the files at idx (a list of {src = local path, to = absolute container path, mode = a file's
+ * mode instead of its own}), its names
  * relative to "/", in *tar, written through a temporary file in dir; 0, or -1 after printing an error. */
 static int tar_of(lua_State *L, int idx, const char *dir, struct buf *tar)
 {
@@ -81,12 +84,14 @@ static int tar_of(lua_State *L, int idx, const char *dir, struct buf *tar)
 		lua_geti(L, idx, i);
 		lua_getfield(L, -1, "src");
 		lua_getfield(L, -2, "to");
-		const char *src = lua_tostring(L, -2), *to = lua_tostring(L, -1);
+		lua_getfield(L, -3, "mode");
+		const char *src = lua_tostring(L, -3), *to = lua_tostring(L, -2);
+		long mode = lua_isinteger(L, -1) ? (long)lua_tointeger(L, -1) : -1;
 		if (!src || !to || to[0] != '/' || !to[1])
 			ok = error("docker.put_files: item %d needs src and an absolute path 'to'", (int)i) == 0;
 		else
-			ok = add_entry(s, src, to + 1) == 0;
-		lua_pop(L, 3);
+			ok = add_entry(s, src, to + 1, mode) == 0;
+		lua_pop(L, 4);
 	}
 	ok = ctxsink_finish(s, ok) == 0 && ok;
 	close(fd);
@@ -97,8 +102,8 @@ static int tar_of(lua_State *L, int idx, const char *dir, struct buf *tar)
 	return ok ? 0 : -1;
 }
 
-/* docker.put_files(container, { {src=, to=}, ... }): copy local files into a running container at absolute
- * paths, keeping each one's kind (file, directory, symlink) and mode, in one archive upload; true, or nil and
+/* docker.put_files(container, { {src=, to=, mode=}, ... }): copy local files into a running container at absolute
+ * paths, keeping each one's kind (file, directory, symlink) and mode (a file's mode is mode when given), in one archive upload; true, or nil and
  * a message. */
 static int l_put_files(lua_State *L)
 {
@@ -174,7 +179,8 @@ static int l_exec(lua_State *L)
 
 /* docker.live_diff(task, key): how the working tree differs from the image task's inputs as recorded by the run
  * that built the image with key (32 hex digits; sb.key(task) must have computed the task's key now): a table with
- * changed (context paths added or modified), removed (context paths gone) and other (lines naming every other
+ * changed (context paths added or modified), hashes (changed path -> the digest of its entry now, kind, mode and
+ * content), removed (context paths gone), now (the task's key now) and other (lines naming every other
  * part that differs: the Dockerfile's instructions, build args, bases, the recipe), or nil and why when the state
  * holds no record whose parts give that key (the image was built elsewhere, or rebuilt since). */
 static int l_live_diff(lua_State *L)
@@ -206,7 +212,8 @@ static int l_live_diff(lua_State *L)
 		                   "ran since)", want, name);
 		return 2;
 	}
-	lua_createtable(L, 0, 3);
+	lua_createtable(L, 0, 5);
+	lua_newtable(L); /* hashes */
 	lua_newtable(L); /* changed */
 	lua_newtable(L); /* removed */
 	oo = keyparts_new();
@@ -227,14 +234,18 @@ static int l_live_diff(lua_State *L)
 			if (side && (j == b->n || !hash_eq(&a->v[i].h, &b->v[j].h))) {
 				lua_pushstring(L, pn + 4);
 				lua_rawseti(L, -3, (lua_Integer)luaL_len(L, -3) + 1);
+				hash_hex(&a->v[i].h, hex);
+				lua_pushstring(L, hex);
+				lua_setfield(L, -4, pn + 4);
 			} else if (!side && j == b->n) {
 				lua_pushstring(L, pn + 4);
 				lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
 			}
 		}
 	}
-	lua_setfield(L, -3, "removed");
-	lua_setfield(L, -2, "changed");
+	lua_setfield(L, -4, "removed");
+	lua_setfield(L, -3, "changed");
+	lua_setfield(L, -2, "hashes");
 	keyparts_explain(oo, no, &lines, 20);
 	if (lines.len) {
 		lua_pushlstring(L, lines.data, lines.len);
