@@ -148,6 +148,12 @@ local function decide(name, c, cfg, image)
   if not task or not key then return nil, "its image was not built by sindri-build" end
   local ok = pcall(sb.key, task)
   if not ok then return nil, "the task '" .. task .. "' that built its image is not in this recipe" end
+  local dev = S.images.devs[image]
+  if dev then
+    -- the base a build would pick now must be the one the running image is on (a switch of base rebuilds)
+    local want = S.images.variant(image, require("sindri.base").pick(dev.d, false).on)
+    if want ~= task then return nil, "a build now would use another base (" .. want .. ", not " .. task .. ")" end
+  end
   local diff, why = docker.live_diff(task, key)
   if not diff then return nil, why end
   if diff.other then return nil, (diff.other:gsub("\n$", ""):gsub("\n", "; ")) end
@@ -209,7 +215,9 @@ function M.sync(name, c, cfg, image, dry)
       cfg.name)
     for _, f in ipairs(plan.put) do lib.note("  sync %s -> %s", f.path, f.to) end
     for _, p in ipairs(plan.rm) do lib.note("  delete %s", p) end
-    if #plan.rm > 0 then lib.plan(lib.cmd { lib.docker_cli(), "exec", cfg.name, "rm", "-rf", "--", table.unpack(plan.rm) }) end
+    if #plan.rm > 0 then
+      lib.plan(lib.cmd { lib.docker_cli(), "exec", "-u", "0", cfg.name, "rm", "-rf", "--", table.unpack(plan.rm) })
+    end
     if after then lib.plan(lib.cmd { lib.docker_cli(), "exec", cfg.name, table.unpack(after) }) end
     return true
   end
@@ -224,7 +232,8 @@ function M.sync(name, c, cfg, image, dry)
   -- first the record, so that a sync cut short is never taken for a current container
   assert(docker.live_record(cfg.name, encode(rec)))
   if #plan.rm > 0 then
-    local st, out = docker.exec(id, { "rm", "-rf", "--", table.unpack(plan.rm) })
+    -- as root: what the image's COPY made is root's, whatever user the container runs as
+    local st, out = docker.exec(id, { "rm", "-rf", "--", table.unpack(plan.rm) }, { user = "0" })
     if st ~= 0 then
       error(string.format("%s: cannot delete files in '%s' (%s): %s", name, cfg.name, tostring(st), out or ""), 0)
     end

@@ -25,6 +25,7 @@ FROM ${BASE_IMAGE}
 COPY v3/profiles.yaml /opt/sindri/profiles.yaml
 COPY v3/extensions/ /opt/sindri/extensions/
 COPY --chmod=0755 v3/docker/scripts/ /docker/scripts/
+USER 1000
 CMD ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
 EOF
 cp v3/Dockerfile.dev v3/Dockerfile
