@@ -177,6 +177,44 @@ static int l_exec(lua_State *L)
 	return 2;
 }
 
+/* What docker.live_diff gathers: the parts other than context entries that differ (old and now), and the context
+ * paths changed (with the digest of each entry now) and removed. */
+struct diff_arg {
+	struct keyparts *oo, *no;
+	struct strv changed, hashes, removed;
+};
+
+static void diff_one(const struct keyparts *old, size_t i, const struct keyparts *now, size_t j, void *arg)
+{
+	struct diff_arg *da = arg;
+	const char *name = j != KEYPARTS_NONE ? keyparts_name(now, j) : keyparts_name(old, i);
+	char hex[HASH_HEX_LEN + 1];
+
+	if (!str_has_prefix(name, "ctx:")) {
+		if (i != KEYPARTS_NONE)
+			keyparts_add(da->oo, name, &old->v[i].h, keyparts_value(old, i));
+		if (j != KEYPARTS_NONE)
+			keyparts_add(da->no, name, &now->v[j].h, keyparts_value(now, j));
+	} else if (j == KEYPARTS_NONE) {
+		strv_push(&da->removed, name + 4);
+	} else {
+		strv_push(&da->changed, name + 4);
+		hash_hex(&now->v[j].h, hex);
+		strv_push(&da->hashes, hex);
+	}
+}
+
+/* push_list: the strings of sv as a Lua list, set as field name of the table on top. */
+static void push_list(lua_State *L, const struct strv *sv, const char *name)
+{
+	lua_createtable(L, (int)sv->n, 0);
+	for (size_t i = 0; i < sv->n; i++) {
+		lua_pushstring(L, sv->v[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, name);
+}
+
 /* docker.live_diff(task, key): how the working tree differs from the image task's inputs as recorded by the run
  * that built the image with key (32 hex digits; sb.key(task) must have computed the task's key now): a table with
  * changed (context paths added or modified), hashes (changed path -> the digest of its entry now, kind, mode and
@@ -212,49 +250,31 @@ static int l_live_diff(lua_State *L)
 		                   "ran since)", want, name);
 		return 2;
 	}
-	lua_createtable(L, 0, 5);
-	lua_newtable(L); /* hashes */
-	lua_newtable(L); /* changed */
-	lua_newtable(L); /* removed */
 	oo = keyparts_new();
 	no = keyparts_new();
-	/* context entries by name; the rest goes to two lists keyparts_explain describes */
-	for (int side = 0; side < 2; side++) {
-		const struct keyparts *a = side ? t->parts : old, *b = side ? old : t->parts;
-		for (size_t i = 0; i < a->n; i++) {
-			const char *pn = keyparts_name(a, i);
-			size_t j;
-			for (j = 0; j < b->n && strcmp(keyparts_name(b, j), pn) != 0; j++)
-				;
-			if (!str_has_prefix(pn, "ctx:")) {
-				if (j == b->n || !hash_eq(&a->v[i].h, &b->v[j].h))
-					keyparts_add(side ? no : oo, pn, &a->v[i].h, keyparts_value(a, i));
-				continue;
-			}
-			if (side && (j == b->n || !hash_eq(&a->v[i].h, &b->v[j].h))) {
-				lua_pushstring(L, pn + 4);
-				lua_rawseti(L, -3, (lua_Integer)luaL_len(L, -3) + 1);
-				hash_hex(&a->v[i].h, hex);
-				lua_pushstring(L, hex);
-				lua_setfield(L, -4, pn + 4);
-			} else if (!side && j == b->n) {
-				lua_pushstring(L, pn + 4);
-				lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
-			}
-		}
-	}
-	lua_setfield(L, -4, "removed");
-	lua_setfield(L, -3, "changed");
-	lua_setfield(L, -2, "hashes");
+	struct diff_arg da = {oo, no, {0}, {0}, {0}};
+	keyparts_diff(old, t->parts, diff_one, &da);
 	keyparts_explain(oo, no, &lines, 20);
+	keyparts_free(oo);
+	keyparts_free(no);
+	keyparts_free(old);
+	lua_createtable(L, 0, 6);
+	push_list(L, &da.changed, "changed");
+	push_list(L, &da.removed, "removed");
+	lua_createtable(L, 0, (int)da.changed.n);
+	for (size_t i = 0; i < da.changed.n; i++) {
+		lua_pushstring(L, da.hashes.v[i]);
+		lua_setfield(L, -2, da.changed.v[i]);
+	}
+	lua_setfield(L, -2, "hashes");
+	strv_release(&da.changed);
+	strv_release(&da.removed);
+	strv_release(&da.hashes);
 	if (lines.len) {
 		lua_pushlstring(L, lines.data, lines.len);
 		lua_setfield(L, -2, "other");
 	}
 	buf_release(&lines);
-	keyparts_free(oo);
-	keyparts_free(no);
-	keyparts_free(old);
 	hash_hex(&t->key, hex);
 	lua_pushstring(L, hex);
 	lua_setfield(L, -2, "now");
