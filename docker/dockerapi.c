@@ -289,6 +289,8 @@ int docker_exchange(struct docker *d, const char *method, const char *path, cons
 		hdrs = curl_slist_append(hdrs, !body ? "Content-Type:"
 		                               : put ? "Content-Type: application/x-tar" : "Content-Type: application/json");
 		hdrs = curl_slist_append(hdrs, "Expect:");
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_NOBODY, 1L); /* the next request's HTTPGET turns it off */
 	} else if (strcmp(method, "GET") != 0) {
 		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
 	}

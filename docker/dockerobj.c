@@ -327,6 +327,19 @@ int docker_container_put_archive(struct docker *d, const char *id, const char *d
 	return ret;
 }
 
+int docker_container_path_exists(struct docker *d, const char *id, const char *path)
+{
+	struct buf p = BUF_INIT;
+	int ret;
+
+	add_path(&p, "/containers/", id, "/archive");
+	add_query(&p, "path", path);
+	ret = docker_call(d, "HEAD", p.data, NULL, REQUEST_TIMEOUT_S, CALL_404, NULL, NULL, "look for '%s' in container '%s'",
+	                  path, id);
+	buf_release(&p);
+	return ret;
+}
+
 /* demux: the output of an exec without a TTY, frames of an 8-byte header (stream, 0, 0, 0, big-endian size) and
  * the bytes, stdout and stderr in the order they came; -1 when the stream is not that. */
 static int demux(const struct buf *raw, struct buf *out)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctxtar.h"
@@ -85,13 +86,18 @@ static int tar_of(lua_State *L, int idx, const char *dir, struct buf *tar)
 		lua_getfield(L, -1, "src");
 		lua_getfield(L, -2, "to");
 		lua_getfield(L, -3, "mode");
-		const char *src = lua_tostring(L, -3), *to = lua_tostring(L, -2);
-		long mode = lua_isinteger(L, -1) ? (long)lua_tointeger(L, -1) : -1;
-		if (!src || !to || to[0] != '/' || !to[1])
-			ok = error("docker.put_files: item %d needs src and an absolute path 'to'", (int)i) == 0;
+		lua_getfield(L, -4, "data");
+		const char *src = lua_tostring(L, -4), *to = lua_tostring(L, -3), *data = lua_tostring(L, -1);
+		long mode = lua_isinteger(L, -2) ? (long)lua_tointeger(L, -2) : -1;
+		size_t len = data ? lua_rawlen(L, -1) : 0;
+		if ((!src && !data) || !to || to[0] != '/' || !to[1])
+			ok = error("docker.put_files: item %d needs src (or data) and an absolute path 'to'", (int)i) == 0;
+		else if (data)
+			ok = ctxsink_entry(s, to + 1, 'f', mode >= 0 ? (uint32_t)mode & 07777 : 0644, (int64_t)time(NULL), len,
+			                   NULL) == 0 && (!len || ctxsink_data(s, data, len) == 0) && ctxsink_end(s) == 0;
 		else
 			ok = add_entry(s, src, to + 1, mode) == 0;
-		lua_pop(L, 4);
+		lua_pop(L, 5);
 	}
 	ok = ctxsink_finish(s, ok) == 0 && ok;
 	close(fd);
@@ -103,7 +109,8 @@ static int tar_of(lua_State *L, int idx, const char *dir, struct buf *tar)
 }
 
 /* docker.put_files(container, { {src=, to=, mode=}, ... }): copy local files into a running container at absolute
- * paths, keeping each one's kind (file, directory, symlink) and mode (a file's mode is mode when given), in one archive upload; true, or nil and
+ * paths, keeping each one's kind (file, directory, symlink) and mode (a file's mode is mode when given; an item
+ * with data = "bytes" instead of src is a file of those bytes, mode 0644 unless given), in one archive upload; true, or nil and
  * a message. */
 static int l_put_files(lua_State *L)
 {
@@ -213,6 +220,23 @@ static void push_list(lua_State *L, const struct strv *sv, const char *name)
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, -2, name);
+}
+
+/* docker.path_exists(container, path): true when path exists in the container (running or stopped), false when it
+ * does not (or there is no such container), nil and a message when the engine cannot say. */
+static int l_path_exists(lua_State *L)
+{
+	const char *id = luaL_checkstring(L, 1), *path = luaL_checkstring(L, 2);
+	struct docker *d = docker_lua_client(L);
+	int rc;
+
+	if (!d)
+		return fail(L, "no engine for container", id);
+	rc = docker_container_path_exists(d, id, path);
+	if (rc < 0)
+		return fail(L, "cannot look into container", id);
+	lua_pushboolean(L, rc == 0);
+	return 1;
 }
 
 /* docker.live_diff(task, key): how the working tree differs from the image task's inputs as recorded by the run
@@ -337,7 +361,8 @@ static int l_live_record(lua_State *L)
 }
 
 static const luaL_Reg sync_lib[] = {
-	{"put_files", l_put_files}, {"exec", l_exec}, {"live_diff", l_live_diff}, {"live_record", l_live_record},
+	{"put_files", l_put_files}, {"exec", l_exec}, {"path_exists", l_path_exists}, {"live_diff", l_live_diff},
+	{"live_record", l_live_record},
 	{NULL, NULL},
 };
 

@@ -56,6 +56,11 @@ function M.state(c, key)
   -- files copied in by cycle-live: the container is not its image any more (sindri.live)
   local rec = S.live and S.live.record(c.name, ct.Id)
   if rec then return "replace", "container '" .. c.name .. "': " .. S.live.describe(rec) end
+  -- a sync's marker in the container when the state that recorded it is gone (an engine that cannot say: replace)
+  if S.live and docker.path_exists(ct.Id, S.live.MARKER) ~= false then
+    return "replace", "container '" .. c.name .. "' was live-synced (it holds " .. S.live.MARKER .. ") and this "
+      .. "state has no record of it"
+  end
   if ct.State ~= "running" then return "stopped", "container '" .. c.name .. "' is not running", ct end
   return "current", nil, ct
 end

@@ -12,7 +12,8 @@
 -- a build arg or the base, or an image built elsewhere, is the full path: build, then replace the deployment.
 --
 -- The record: <state dir>/live/<deployment>, written (synced to disk) before the container is touched and again
--- after the sync and the after-sync command succeeded. It names the container, its image and key, "syncing" or
+-- after the sync and the after-sync command succeeded; the first thing copied in is a marker file, M.MARKER, so
+-- that the container itself says it was synced when that state is deleted. It names the container, its image and key, "syncing" or
 -- "synced", and every context path that differs in the container from its image. While it names the running
 -- container, deploy is not current (the next cycle-fast replaces the container, building the image first when
 -- its inputs changed), cache-status says "live-synced", and a record left "syncing" by a failed sync makes the
@@ -22,6 +23,9 @@ local lib = S.lib
 local M = {}
 
 local HEADER = "sindri-build live-sync 1"
+-- the marker a sync leaves in the container itself: the container says it was synced even when the state that
+-- recorded it was deleted
+M.MARKER = "/.sindri-build-live-sync"
 
 local function parse(text)
   local rec = { files = {}, hashes = {} }
@@ -159,6 +163,9 @@ local function decide(name, c, cfg, image)
   if diff.other then return nil, (diff.other:gsub("\n$", ""):gsub("\n", "; ")) end
   local rec = M.record(cfg.name, ct.Id)
   if rec == "unreadable" then return nil, M.describe(rec) end
+  if not rec and docker.path_exists(ct.Id, M.MARKER) ~= false then
+    return nil, "container '" .. cfg.name .. "' was live-synced and this state has no record of what went in"
+  end
   -- what differs from the image now (a path and the digest of its entry, "-" when it is gone), and what to send:
   -- what differs from what the record says the container holds (everything when it is not known to be synced),
   -- including the paths synced before that are now back to the image's content, or gone
@@ -231,6 +238,8 @@ function M.sync(name, c, cfg, image, dry)
   table.sort(rec.files)
   -- first the record, so that a sync cut short is never taken for a current container
   assert(docker.live_record(cfg.name, encode(rec)))
+  local ok, err = docker.put_files(id, { { data = encode(rec), to = M.MARKER } })
+  if not ok then error(string.format("%s: cannot mark '%s' as live-synced: %s", name, cfg.name, err), 0) end
   if #plan.rm > 0 then
     -- as root: what the image's COPY made is root's, whatever user the container runs as
     local st, out = docker.exec(id, { "rm", "-rf", "--", table.unpack(plan.rm) }, { user = "0" })
@@ -239,7 +248,7 @@ function M.sync(name, c, cfg, image, dry)
     end
   end
   if #plan.put > 0 then
-    local ok, err = docker.put_files(id, plan.put)
+    ok, err = docker.put_files(id, plan.put)
     if not ok then error(string.format("%s: cannot copy the changed files into '%s': %s", name, cfg.name, err), 0) end
   end
   if after then

@@ -132,6 +132,21 @@ check "the command ran after the files were in" test "$(in_ct cat /tmp/after)" =
 check "still the same container" equal "$(cid)" "$c"
 rm sindri-build.lua
 
+# The state deleted after a sync, then the edit undone: the container itself says it was synced, so it is replaced.
+sb cycle-live CONFIG=ws.yaml # back to the stock recipe: the deployment's key changed, so it is replaced first
+c=$(cid)
+echo "name: python-gone" >v3/extensions/python/extension.yaml
+sb cycle-live CONFIG=ws.yaml
+check "a synced edit before the state goes" sh -c "[ $RC = 0 ] && grep -q 'no image was built' '$T_OUT'"
+rm -rf .sindri-build
+echo "name: python5" >v3/extensions/python/extension.yaml
+sb -t explain deploy CONFIG=ws.yaml
+check "without the state, -t explain still says the container was live-synced" \
+	out_has "was live-synced (it holds /.sindri-build-live-sync) and this state has no record of it"
+sb cycle-fast CONFIG=ws.yaml
+check "and cycle-fast replaces it" sh -c "[ $RC = 0 ] && [ '$(cid)' != '$c' ]"
+check "with the content of the working tree" test "$(in_ct cat /opt/sindri/extensions/python/extension.yaml)" = "name: python5"
+
 # A container sindri-build did not deploy: refused, nothing copied in.
 "$DOCKER" run -d --name "$O" busybox:local sleep 60 >/dev/null
 printf 'workspace:\n  name: %s\ndeployment:\n  provider: docker\n  image: %s:latest\n' "$O" "$REPO" >other.yaml

@@ -1,5 +1,5 @@
-/* integ_dockerexec: copying a tar into a running container and running commands there (docker_container_put_archive,
- * docker_exec) against the real engine: a container from busybox:local named after the pid, removed at the end.
+/* integ_dockerexec: copying a tar into a running container, looking for a path in it and running commands there
+ * (docker_container_put_archive, docker_container_path_exists, docker_exec) against the real engine: a container from busybox:local named after the pid, removed at the end.
  * Without an engine it is skipped, except under CI=true. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,6 +72,11 @@ static void test_engine(struct docker *d)
 	CHECK_INT(run(d, id, stat_argv, &out), 0);
 	CHECK_STR(out.data, "/opt/sync/a.txt -rw-r----- 6\n/opt/sync/new/run.sh -rwxr-xr-x 10\n"
 	                    "/opt/sync/empty drwx------ 4096\n");
+	CHECK_INT(docker_container_path_exists(d, id, "/opt/sync/new/run.sh"), 0);
+	CHECK_INT(docker_container_path_exists(d, id, "/opt/sync/none"), DOCKER_NOT_FOUND);
+	CHECK_INT(docker_container_path_exists(d, "sbtest-exec-no-such-container", "/"), DOCKER_NOT_FOUND);
+	/* a HEAD leaves the connection usable: the next request is answered */
+	CHECK_INT(docker_container_path_exists(d, id, "/opt/sync/a.txt"), 0);
 	const char *readlink_argv[] = {"readlink", "/opt/sync/link", NULL};
 	CHECK_INT(run(d, id, readlink_argv, &out), 0);
 	CHECK_STR(out.data, "a.txt\n");
@@ -101,8 +106,9 @@ static void test_engine(struct docker *d)
 	CHECK_INT(docker_container_put_archive(d, "sbtest-exec-no-such-container", "/", &t), DOCKER_NOT_FOUND);
 	CHECK_INT(docker_exec(d, "sbtest-exec-no-such-container", ls_argv, NULL, NULL, &status), DOCKER_NOT_FOUND);
 
-	/* a stopped container runs nothing: an error, said */
+	/* a stopped container runs nothing: an error, said; its files can still be looked for */
 	CHECK_INT(docker_container_stop(d, id, 0), 0);
+	CHECK_INT(docker_container_path_exists(d, id, "/opt/sync/new/run.sh"), 0);
 	fprintf(stderr, "integ_dockerexec: the next error is expected\n");
 	CHECK_INT(docker_exec(d, id, ls_argv, NULL, NULL, &status), -1);
 
