@@ -299,12 +299,18 @@ int docker_exchange(struct docker *d, const char *method, const char *path, cons
 	curl_easy_setopt(d->curl, CURLOPT_URL, url.data);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, NULL);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(method, "POST") == 0 || (body && strcmp(method, "PUT") == 0)) {
+		int put = method[1] == 'U'; /* PUT carries a tar (a container's archive), POST a JSON document */
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, (long)(body ? body->len : 0));
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, body && body->data ? body->data : "");
+		if (put)
+			curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, "PUT");
 		/* The engine checks the type of JSON bodies; "Expect:" saves a round trip on large ones. */
-		hdrs = curl_slist_append(hdrs, body ? "Content-Type: application/json" : "Content-Type:");
+		hdrs = curl_slist_append(hdrs, !body ? "Content-Type:"
+		                               : put ? "Content-Type: application/x-tar" : "Content-Type: application/json");
 		hdrs = curl_slist_append(hdrs, "Expect:");
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_NOBODY, 1L); /* the next request's HTTPGET turns it off */
 	} else if (strcmp(method, "GET") != 0) {
 		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
 	}
@@ -652,8 +658,10 @@ static void sleep_ms(int ms)
 		;
 }
 
-int docker_call(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
-                unsigned how, struct json **out, const char *const *want, const char *fmt, ...)
+/* vcall: docker_call, and docker_call_raw when raw is not NULL (the answer's bytes go there, not parsed). */
+__attribute__((format(printf, 10, 0))) static int vcall(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
+                 unsigned how, struct json **out, const char *const *want, struct buf *raw, const char *fmt,
+                 va_list ap0)
 {
 	struct buf url = BUF_INIT, what = BUF_INIT, err = BUF_INIT;
 	struct docker_reply r = {0};
@@ -663,11 +671,11 @@ int docker_call(struct docker *d, const char *method, const char *path, const st
 
 	if (out)
 		*out = NULL;
-	va_start(ap, fmt);
+	va_copy(ap, ap0);
 	what.len = (size_t)vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	buf_grow(&what, what.len + 1);
-	va_start(ap, fmt);
+	va_copy(ap, ap0);
 	vsnprintf(what.data, what.len + 1, fmt, ap);
 	va_end(ap);
 	if (docker_need(d, "1.24", what.data) < 0)
@@ -691,6 +699,9 @@ int docker_call(struct docker *d, const char *method, const char *path, const st
 		msg = engine_message(&r.body, r.status);
 		error("cannot %s: %s", what.data, msg);
 		free(msg);
+	} else if (raw) {
+		buf_add(raw, r.body.data ? r.body.data : "", r.body.len);
+		ret = 0;
 	} else if (out && !(*out = json_parse_members(r.body.data ? r.body.data : "", r.body.len, want, &err))) {
 		error("cannot %s: the engine's answer is not JSON: %s", what.data, err.data);
 	} else {
@@ -701,5 +712,29 @@ out:
 	buf_release(&r.body);
 	buf_release(&what);
 	buf_release(&err);
+	return ret;
+}
+
+int docker_call(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
+                unsigned how, struct json **out, const char *const *want, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vcall(d, method, path, body, timeout_s, how, out, want, NULL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int docker_call_raw(struct docker *d, const char *method, const char *path, const struct buf *body, long timeout_s,
+                    unsigned how, struct buf *raw, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vcall(d, method, path, body, timeout_s, how, NULL, NULL, raw, fmt, ap);
+	va_end(ap);
 	return ret;
 }

@@ -168,6 +168,19 @@ int docker_container_stop(struct docker *d, const char *id, int timeout_s);
 /* docker_container_remove: remove a container (DOCKER_FORCE, DOCKER_VOLUMES); DOCKER_NOT_FOUND. */
 int docker_container_remove(struct docker *d, const char *id, unsigned flags);
 
+/* docker_container_put_archive: PUT the tar into container id, its entries' paths relative to the directory dir
+ * (which must exist there; "/" for absolute places); modes, kinds and link targets are kept, owners are the tar's.
+ * DOCKER_NOT_FOUND when there is no such container or directory. */
+int docker_container_put_archive(struct docker *d, const char *id, const char *dir, const struct buf *tar);
+/* docker_container_path_exists: 0 when path exists in container id (running or not; a HEAD of its archive, which
+ * copies nothing), DOCKER_NOT_FOUND when it or the container does not. */
+int docker_container_path_exists(struct docker *d, const char *id, const char *path);
+/* docker_exec: run argv (no shell) in the running container id as user (NULL: the container's), wait for it and
+ * append its output (stdout and stderr as they came) to out (NULL: dropped); its exit status goes to *status.
+ * DOCKER_NOT_FOUND when there is no such container; -1 (said) when the engine cannot run it (not running, say). */
+int docker_exec(struct docker *d, const char *id, const char *const *argv, const char *user, struct buf *out,
+                int *status);
+
 /* docker_volume_create: create (or find, when it exists) a local volume with "key=value" labels; *out, when not
  * NULL, gets the volume. */
 int docker_volume_create(struct docker *d, const char *name, const char *const *labels, struct json **out);

@@ -68,5 +68,9 @@ __attribute__((format(printf, 9, 10))) int docker_call(struct docker *d, const c
                                                        const struct buf *body, long timeout_s, unsigned how,
                                                        struct json **out, const char *const *want,
                                                        const char *fmt, ...);
+/* docker_call_raw: docker_call whose answer's bytes are appended to raw as they came (a stream, a tar). */
+__attribute__((format(printf, 8, 9))) int docker_call_raw(struct docker *d, const char *method, const char *path,
+                                                          const struct buf *body, long timeout_s, unsigned how,
+                                                          struct buf *raw, const char *fmt, ...);
 
 #endif

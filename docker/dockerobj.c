@@ -312,6 +312,108 @@ int docker_container_remove(struct docker *d, const char *id, unsigned flags)
 	return object(d, "DELETE", "/containers/", id, q, REQUEST_TIMEOUT_S, NULL, NULL, "remove container");
 }
 
+int docker_container_put_archive(struct docker *d, const char *id, const char *dir, const struct buf *tar)
+{
+	struct buf p = BUF_INIT;
+	int ret;
+
+	add_path(&p, "/containers/", id, "/archive");
+	add_query(&p, "path", dir);
+	/* a directory of the tar never replaces a file of the container, nor the other way round */
+	add_query(&p, "noOverwriteDirNonDir", "true");
+	ret = docker_call(d, "PUT", p.data, tar, REQUEST_TIMEOUT_S, CALL_404, NULL, NULL,
+	                  "copy files into container '%s' at '%s'", id, dir);
+	buf_release(&p);
+	return ret;
+}
+
+int docker_container_path_exists(struct docker *d, const char *id, const char *path)
+{
+	struct buf p = BUF_INIT;
+	int ret;
+
+	add_path(&p, "/containers/", id, "/archive");
+	add_query(&p, "path", path);
+	ret = docker_call(d, "HEAD", p.data, NULL, REQUEST_TIMEOUT_S, CALL_404, NULL, NULL, "look for '%s' in container '%s'",
+	                  path, id);
+	buf_release(&p);
+	return ret;
+}
+
+/* demux: the output of an exec without a TTY, frames of an 8-byte header (stream, 0, 0, 0, big-endian size) and
+ * the bytes, stdout and stderr in the order they came; -1 when the stream is not that. */
+static int demux(const struct buf *raw, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)(raw->data ? raw->data : "");
+	size_t i = 0, n;
+
+	while (i < raw->len) {
+		if (raw->len - i < 8 || p[i] > 2)
+			return -1;
+		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 | (size_t)p[i + 6] << 8 | p[i + 7];
+		if (raw->len - i - 8 < n)
+			return -1;
+		if (out)
+			buf_add(out, (const char *)p + i + 8, n);
+		i += 8 + n;
+	}
+	return 0;
+}
+
+int docker_exec(struct docker *d, const char *id, const char *const *argv, const char *user, struct buf *out,
+                int *status)
+{
+	struct buf p = BUF_INIT, body = BUF_INIT, raw = BUF_INIT;
+	struct json *j = NULL;
+	char *exec = NULL;
+	int ret;
+
+	*status = -1;
+	add_path(&p, "/containers/", id, "/exec");
+	json_open(&body, '{');
+	add_field(&body, "AttachStdin", NULL, 0);
+	add_field(&body, "AttachStdout", NULL, 1);
+	add_field(&body, "AttachStderr", NULL, 1);
+	add_field(&body, "Tty", NULL, 0);
+	add_field(&body, "User", user, -1);
+	add_list(&body, "Cmd", argv);
+	json_close(&body, '}');
+	ret = docker_call(d, "POST", p.data, &body, REQUEST_TIMEOUT_S, CALL_404, &j, NULL,
+	                  "run '%s' in container '%s'", argv[0], id);
+	if (ret == 0 && !json_str(json_get(j, "Id"), NULL))
+		ret = error("cannot run '%s' in container '%s': the engine's answer has no Id", argv[0], id);
+	if (ret == 0)
+		exec = xstrdup(json_str(json_get(j, "Id"), ""));
+	json_free(j);
+	j = NULL;
+	if (ret == 0) {
+		/* attached: the answer is the command's output, and it ends when the command does */
+		buf_reset(&p);
+		add_path(&p, "/exec/", exec, "/start");
+		buf_reset(&body);
+		buf_adds(&body, "{\"Detach\":false,\"Tty\":false}");
+		ret = docker_call_raw(d, "POST", p.data, &body, REQUEST_TIMEOUT_S, 0, &raw, "run '%s' in container '%s'",
+		                      argv[0], id);
+	}
+	if (ret == 0 && demux(&raw, out) < 0)
+		ret = error("cannot run '%s' in container '%s': its output is not the engine's stream", argv[0], id);
+	if (ret == 0) {
+		buf_reset(&p);
+		add_path(&p, "/exec/", exec, "/json");
+		ret = docker_call(d, "GET", p.data, NULL, REQUEST_TIMEOUT_S, 0, &j, NULL, "inspect the exec of '%s'", argv[0]);
+	}
+	if (ret == 0 && json_get(j, "Running") && json_get(j, "Running")->boolean)
+		ret = error("cannot run '%s' in container '%s': the engine says it still runs", argv[0], id);
+	if (ret == 0)
+		*status = (int)json_int(json_get(j, "ExitCode"), -1);
+	json_free(j);
+	free(exec);
+	buf_release(&p);
+	buf_release(&body);
+	buf_release(&raw);
+	return ret;
+}
+
 int docker_volume_create(struct docker *d, const char *name, const char *const *labels, struct json **out)
 {
 	struct buf body = BUF_INIT;

@@ -321,7 +321,9 @@ static void describe(struct buf *out, const char *name, const char *was, const c
 		buf_addf(out, "%s %s\n", name, verb[how + 1]);
 }
 
-size_t keyparts_explain(const struct keyparts *old, const struct keyparts *now, struct buf *out, size_t max)
+size_t keyparts_diff(const struct keyparts *old, const struct keyparts *now,
+                     void (*fn)(const struct keyparts *old, size_t i, const struct keyparts *now, size_t j, void *arg),
+                     void *arg)
 {
 	size_t *a = sorted_index(old), *b = sorted_index(now);
 	size_t i = 0, j = 0, count = 0;
@@ -335,24 +337,51 @@ size_t keyparts_explain(const struct keyparts *old, const struct keyparts *now, 
 		else
 			c = strcmp(keyparts_name(old, a[i]), keyparts_name(now, b[j]));
 		if (c < 0) {
-			if (count++ < max)
-				describe(out, keyparts_name(old, a[i]), keyparts_value(old, a[i]), NULL, -1);
-			i++;
+			fn(old, a[i++], now, KEYPARTS_NONE, arg);
+			count++;
 		} else if (c > 0) {
-			if (count++ < max)
-				describe(out, keyparts_name(now, b[j]), NULL, keyparts_value(now, b[j]), 1);
-			j++;
+			fn(old, KEYPARTS_NONE, now, b[j++], arg);
+			count++;
 		} else {
-			if (!hash_eq(&old->v[a[i]].h, &now->v[b[j]].h) && count++ < max)
-				describe(out, keyparts_name(now, b[j]), keyparts_value(old, a[i]), keyparts_value(now, b[j]), 0);
+			if (!hash_eq(&old->v[a[i]].h, &now->v[b[j]].h)) {
+				fn(old, a[i], now, b[j], arg);
+				count++;
+			}
 			i++;
 			j++;
 		}
 	}
-	if (count > max)
-		buf_addf(out, "... and %zu more\n", count - max);
 	free(a);
 	free(b);
+	return count;
+}
+
+struct explain_arg {
+	struct buf *out;
+	size_t max, count;
+};
+
+static void explain_one(const struct keyparts *old, size_t i, const struct keyparts *now, size_t j, void *arg)
+{
+	struct explain_arg *ea = arg;
+
+	if (ea->count++ >= ea->max)
+		return;
+	if (j == KEYPARTS_NONE)
+		describe(ea->out, keyparts_name(old, i), keyparts_value(old, i), NULL, -1);
+	else if (i == KEYPARTS_NONE)
+		describe(ea->out, keyparts_name(now, j), NULL, keyparts_value(now, j), 1);
+	else
+		describe(ea->out, keyparts_name(now, j), keyparts_value(old, i), keyparts_value(now, j), 0);
+}
+
+size_t keyparts_explain(const struct keyparts *old, const struct keyparts *now, struct buf *out, size_t max)
+{
+	struct explain_arg ea = {out, max, 0};
+	size_t count = keyparts_diff(old, now, explain_one, &ea);
+
+	if (count > max)
+		buf_addf(out, "... and %zu more\n", count - max);
 	return count;
 }
 

@@ -46,6 +46,12 @@ struct hash128 keyparts_digest(const struct keyparts *kp);
 void keyparts_encode(const struct keyparts *kp, struct buf *out);
 /* keyparts_decode: the inverse; NULL when data is malformed. */
 struct keyparts *keyparts_decode(const char *data, size_t n);
+/* keyparts_diff: call fn once for each part that differs from old to now, in name order: (old, i, now, j) with i
+ * or j KEYPARTS_NONE for a part only now or only old has. Returns how many differ. */
+#define KEYPARTS_NONE ((size_t)-1)
+size_t keyparts_diff(const struct keyparts *old, const struct keyparts *now,
+                     void (*fn)(const struct keyparts *old, size_t i, const struct keyparts *now, size_t j, void *arg),
+                     void *arg);
 /* keyparts_explain: append one line per difference from old to now ("input 'x' modified", ...), at most max lines
  * then a count of the rest. Returns how many differences there are. */
 size_t keyparts_explain(const struct keyparts *old, const struct keyparts *now, struct buf *out, size_t max);

@@ -11,6 +11,7 @@
 
 #include "dlua.h"
 #include "docker_lua.h"
+#include "dockersync_lua.h"
 #include "dockerapi.h"
 #include "json.h"
 #include "recipe.h"
@@ -285,6 +286,7 @@ void docker_lua_open(struct recipe *r)
 	luaL_newlib(L, docker_lib);
 	luaL_setfuncs(L, dlua_obj_lib, 0);
 	luaL_setfuncs(L, dlua_cache_lib, 0);
+	dockersync_lua_add(L, r);
 	lua_pushlightuserdata(L, NULL);
 	lua_setfield(L, -2, "null");
 	/* in package.loaded too, so errors and tracebacks name functions "docker.tag" */

@@ -308,6 +308,20 @@ function M.status()
     st.extra_images[#st.extra_images + 1] = { tags = img.RepoTags, size = img.Size, created = img.Created,
       base = M.is_base(img) and true or false }
   end
+  -- CONFIG's deployment when sindri-build made it: as deployed, or live-synced since (sindri.live)
+  st.deployments = {}
+  local has_cfg, cfg = pcall(S.config)
+  local cts = has_cfg and docker.containers { "name=^/" .. cfg.name:gsub("%.", "\\.") .. "$",
+    "label=org.sindri-build.workspace=" .. cfg.name } or {}
+  for _, ct in ipairs(cts) do
+    local ws = ct.Labels["org.sindri-build.workspace"]
+    local rec = S.live and ws:match("^[%w][%w_.-]*$") and S.live.record(ws, ct.Id)
+    st.deployments[#st.deployments + 1] = { name = ws, container = ct.Id:sub(1, 12), running = ct.State == "running",
+      state = rec == "unreadable" and "unknown" or rec and (rec.state == "synced" and "live-synced" or "sync-incomplete")
+        or "as-deployed",
+      synced_files = type(rec) == "table" and #rec.files or nil,
+      why = rec and S.live.describe(rec) or nil }
+  end
   local recs = assert(docker.build_cache())
   local size, reclaim = 0, 0
   for _, r in ipairs(recs) do
@@ -350,6 +364,13 @@ function M.status()
   for _, i in ipairs(st.extra_images) do
     print(string.format("    %-40s %10s%s", table.concat(i.tags or { "<untagged>" }, ", "), lib.human(i.size),
       i.base and "  (base)" or ""))
+  end
+  for _, dep in ipairs(st.deployments) do
+    print(string.format("Deployment:     %s (container %s, %s): %s", dep.name, dep.container,
+      dep.running and "running" or "stopped", dep.state == "as-deployed" and "runs its image as built"
+      or dep.state == "live-synced" and string.format("live-synced, %d file%s; not current: cycle-fast rebuilds and "
+        .. "replaces it", dep.synced_files, dep.synced_files == 1 and "" or "s")
+      or dep.why))
   end
   print(string.format("BuildKit cache: %d records, %s, %s reclaimable", st.buildkit.records,
     lib.human(st.buildkit.size), lib.human(st.buildkit.reclaimable)))

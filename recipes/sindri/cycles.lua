@@ -11,7 +11,13 @@
 --     rebuild = false,            -- true: clear, remove and rebuild even when nothing changed
 --     connect = false,            -- open a shell in the deployment at the end (on a terminal)
 --     base    = nil,              -- "local": the dev image is built on the local base whatever BASE says
+--     sync    = nil,              -- live rules: { { from = "v3/extensions/", to = "/opt/sindri/extensions/" } }
+--     after_sync = nil,           -- a command run in the container after a sync (argv list, or a string for sh -c)
 --   }
+--
+-- With sync, when only files the rules cover changed since the image the deployment runs was built, they are
+-- copied into the running container (deletions too) and nothing is built or replaced (sindri.live says how the
+-- container is then recorded); any other change takes the full path below.
 --
 -- Never lose work: a cycle first makes every image it needs (build or pull), and installs the CLI, and only then
 -- replaces the deployment; a failed build, pull or install, or an engine that does not answer, leaves the running
@@ -23,9 +29,10 @@ local lib = S.lib
 local cache = require "sindri.cache"
 
 local base = require "sindri.base"
+local live = require "sindri.live"
 
 local fields = { desc = 1, time = 1, use_when = 1, confirm = 1, clear = 1, remove = 1, build = 1, install = 1,
-                 deploy = 1, rebuild = 1, alias = 1, home = 1, connect = 1, base = 1 }
+                 deploy = 1, rebuild = 1, alias = 1, home = 1, connect = 1, base = 1, sync = 1, after_sync = 1 }
 
 local cycles = {}
 S.cycles = cycles
@@ -90,6 +97,8 @@ local function body(name, c, dry)
       end
     end
   end
+  -- 0. live: only synced files changed, so they go into the running container and nothing else is done
+  if c.sync and live.sync(name, c, cfg, images[1], dry) then return true end
   local ran = 0
   -- 1. the clears that make a clean build (before it: caches only, the deployment is not touched)
   if c.rebuild then
@@ -202,6 +211,14 @@ function cycle(name)
     if c.remove and not cache.select[c.remove] then
       error("cycle '" .. name .. "': unknown image set '" .. c.remove .. "' (dev, non-base, all)", 2)
     end
+    if c.sync then
+      live.check_rules(name, c.sync)
+      if not c.deploy or c.rebuild or c.home == "remove" or #(c.build or {}) ~= 1 then
+        error("cycle '" .. name .. "': sync needs deploy = true and one image in build, and no rebuild or home = "
+          .. "\"remove\"", 2)
+      end
+    end
+    if c.after_sync and not c.sync then error("cycle '" .. name .. "': after_sync needs sync", 2) end
     if c.home and c.home ~= "keep" and c.home ~= "remove" then
       error("cycle '" .. name .. "': home must be \"keep\" or \"remove\"", 2)
     end
@@ -240,4 +257,20 @@ cycle "cycle-nuclear" {
   -- would find it current
   confirm = true, clear = "nuke", build = { S.base_task, "docker-build-fast-nocache" }, base = "local",
   install = true, deploy = true, home = "remove", rebuild = true, connect = true,
+}
+
+cycle "cycle-live" {
+  desc = "Live cycle: changed extensions, registry.yaml and v3/docker scripts and config are copied into the running "
+    .. "deployment, nothing built; any other change builds and redeploys as cycle-fast",
+  time = "about 1 s; a rebuild as cycle-fast", use_when = "editing extensions, scripts or config",
+  clear = "soft", build = { "docker-build-dev" }, deploy = true, home = "keep",
+  -- where Dockerfile.dev puts each tree; what cargo compiles (crates, Cargo files, profiles.yaml, embedded,
+  -- schemas) is not here, so a change to it rebuilds the image
+  sync = {
+    { from = S.v3 .. "/extensions/", to = "/opt/sindri/extensions/" },
+    { from = S.v3 .. "/registry.yaml", to = "/opt/sindri/registry.yaml" },
+    { from = S.v3 .. "/docker/scripts/", to = "/docker/scripts/", mode = "0755" },
+    { from = S.v3 .. "/docker/config/", to = "/docker/config/" },
+    { from = S.v3 .. "/docker/templates/", to = "/docker/templates/" },
+  },
 }

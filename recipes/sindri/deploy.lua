@@ -53,6 +53,14 @@ function M.state(c, key)
   if not M.cli() and (ct.Labels or {})["org.sindri-build.key"] ~= key then
     return "replace", "container '" .. c.name .. "' was deployed from other inputs"
   end
+  -- files copied in by cycle-live: the container is not its image any more (sindri.live)
+  local rec = S.live and S.live.record(c.name, ct.Id)
+  if rec then return "replace", "container '" .. c.name .. "': " .. S.live.describe(rec) end
+  -- a sync's marker in the container when the state that recorded it is gone (an engine that cannot say: replace)
+  if S.live and docker.path_exists(ct.Id, S.live.MARKER) ~= false then
+    return "replace", "container '" .. c.name .. "' was live-synced (it holds " .. S.live.MARKER .. ") and this "
+      .. "state has no record of it"
+  end
   if ct.State ~= "running" then return "stopped", "container '" .. c.name .. "' is not running", ct end
   return "current", nil, ct
 end
@@ -83,6 +91,7 @@ function M.run(key)
     assert(docker.rm(c.name, { force = true }))
     print("removed container " .. c.name .. " (its home volume " .. volume(c) .. " is kept)")
   end
+  if S.live then S.live.forget(c.name) end
   if prog then
     local argv = { prog, "deploy", "--config", c.path }
     if S.deploy_force then argv[#argv + 1] = "-f" end
@@ -178,6 +187,7 @@ function M.destroy(opts)
     assert(docker.rm(c.name, { force = true }))
     print("removed container " .. c.name)
   end
+  if S.live then S.live.forget(c.name) end
   if has_volume then
     assert(docker.volume_rm(volume(c), { force = true }))
     print("removed volume " .. volume(c))
