@@ -1,4 +1,6 @@
 /* http: one libcurl handle set up the same way for every client. */
+#include <string.h>
+
 #include "http.h"
 
 /* on_progress: libcurl's progress callback (called at least once a second): nonzero ends the transfer. */
@@ -46,4 +48,16 @@ void http_close(CURL *c)
 		return;
 	curl_easy_cleanup(c);
 	curl_global_cleanup();
+}
+
+void http_done(CURL *c, struct curl_slist *hdrs, int wipe)
+{
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	for (struct curl_slist *h = wipe ? hdrs : NULL; h; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
+	curl_slist_free_all(hdrs);
 }

@@ -11,6 +11,10 @@
  * abandoned, within a second, once *stop is set (CURLE_ABORTED_BY_CALLBACK), so ^C never waits for a slow peer.
  * NULL when libcurl cannot be initialised. Close with http_close. */
 CURL *http_open(char *errbuf, curl_write_callback body, curl_write_callback header, int direct, volatile int *stop);
+/* http_done: after a request on c: nothing of it may dangle in the handle once the caller frees it (headers, body,
+ * method, where the body went; where header lines go is the caller's), the next request starts as a GET, and hdrs (the request's headers) is freed, wiped
+ * first when it held a secret (wipe). */
+void http_done(CURL *c, struct curl_slist *hdrs, int wipe);
 /* http_close: free the handle and drop this user of libcurl (NULL is fine). */
 void http_close(CURL *c);
 

@@ -319,12 +319,8 @@ int docker_exchange(struct docker *d, const char *method, const char *path, cons
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &r->body);
 	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, r);
 	rc = curl_easy_perform(d->curl);
-	/* Nothing of this request may dangle in the handle once the caller frees it. */
-	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, NULL);
 	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, NULL);
-	curl_slist_free_all(hdrs);
+	http_done(d->curl, hdrs, 0);
 	buf_release(&url);
 	r->rc = (int)rc;
 	if (rc != CURLE_OK) {

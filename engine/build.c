@@ -32,9 +32,9 @@ struct sched {
 	const struct keyenv *ke;
 	struct status status;
 	struct task **ready, **queue;
-	size_t nready, nqueue;
+	size_t nready, nqueue, capready, capqueue;
 	struct running *run;
-	size_t nrun;
+	size_t nrun, caprun;
 	size_t failures;
 	int stopping;
 	size_t first_span; /* spans before this one belong to other builds of the run */
@@ -146,9 +146,9 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 	return 0;
 }
 
-static void push(struct task ***v, size_t *n, struct task *t)
+static void push(struct task ***v, size_t *n, size_t *cap, struct task *t)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	GROW(*v, *n, *cap);
 	(*v)[(*n)++] = t;
 }
 
@@ -159,7 +159,7 @@ static void complete(struct sched *s, struct task *t)
 		struct task *r = t->rdeps[i];
 		if (--r->pending == 0 && r->state == T_WAIT) {
 			r->state = T_READY;
-			push(&s->ready, &s->nready, r);
+			push(&s->ready, &s->nready, &s->capready, r);
 		}
 	}
 }
@@ -358,7 +358,7 @@ static void evaluate(struct sched *s, struct task *t)
 		if (s->o->explain)
 			explain(s, t, why.data ? why.data : "");
 		t->state = T_QUEUED;
-		push(&s->queue, &s->nqueue, t);
+		push(&s->queue, &s->nqueue, &s->capqueue, t);
 	}
 	buf_release(&why);
 }
@@ -474,7 +474,7 @@ static void start(struct sched *s, struct task *t)
 	if (t->poolp)
 		t->poolp->running++;
 	t->state = T_RUNNING;
-	s->run = xreallocarray(s->run, s->nrun + 1, sizeof(*s->run));
+	GROW(s->run, s->nrun, s->caprun);
 	s->run[s->nrun++] = r;
 }
 
@@ -610,7 +610,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		}
 		if (!t->pending) {
 			t->state = T_READY;
-			push(&s.ready, &s.nready, t);
+			push(&s.ready, &s.nready, &s.capready, t);
 		}
 	}
 

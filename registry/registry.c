@@ -349,7 +349,7 @@ static int unreachable(struct registry *r, CURLcode rc, const char *url)
 static int perform(struct registry *r, const char *method, const char *url, const char *accept, const char *authz,
                    const char *post, struct buf *body, long *status)
 {
-	struct curl_slist *hdrs = NULL, *h;
+	struct curl_slist *hdrs = NULL;
 	char *line = NULL;
 	CURLcode rc;
 
@@ -383,15 +383,8 @@ static int perform(struct registry *r, const char *method, const char *url, cons
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, r->total_s);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, body);
 	rc = curl_easy_perform(r->curl);
-	/* Nothing of this request may dangle in the handle, and no copy of a secret outlives it. */
-	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, NULL);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, NULL);
-	curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
-	for (h = hdrs; h; h = h->next)
-		explicit_bzero(h->data, strlen(h->data));
-	curl_slist_free_all(hdrs);
+	/* no copy of a secret outlives the request */
+	http_done(r->curl, hdrs, 1);
 	if (rc != CURLE_OK)
 		return unreachable(r, rc, url);
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, status);

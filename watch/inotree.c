@@ -39,7 +39,7 @@ struct root {
 	uint64_t last;   /* the count at its last change */
 	size_t nwatch;   /* watches it holds */
 	struct change *journal;
-	size_t njournal;
+	size_t njournal, capjournal;
 };
 
 /* What a watch descriptor watches: the root's index + 1 (0: nothing), and the path below it ("" for the root). */
@@ -55,7 +55,7 @@ struct inotree {
 	uint64_t seq;
 	char instance[17];
 	struct root *roots;
-	size_t nroots;
+	size_t nroots, caproots;
 	struct wd *wds;
 	size_t nwds;
 };
@@ -131,7 +131,7 @@ static void changed(struct inotree *t, struct root *r, const char *path, size_t 
 		anything(t, r);
 		return;
 	}
-	r->journal = xreallocarray(r->journal, r->njournal + 1, sizeof(*r->journal));
+	GROW(r->journal, r->njournal, r->capjournal);
 	r->journal[r->njournal].seq = r->last = ++t->seq;
 	r->journal[r->njournal++].path = xstrndup(path, len);
 }
@@ -414,7 +414,7 @@ int inotree_watch(struct inotree *t, const struct watch_root *root, const char *
 	if (!same_root(root) || lines > room(t, r))
 		return 0;
 	if (!r) {
-		t->roots = xreallocarray(t->roots, t->nroots + 1, sizeof(*t->roots));
+		GROW(t->roots, t->nroots, t->caproots);
 		r = &t->roots[t->nroots++];
 		memset(r, 0, sizeof(*r));
 		r->path = xstrdup(root->path);
