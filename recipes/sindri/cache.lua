@@ -316,6 +316,7 @@ function M.status()
   for _, ct in ipairs(cts) do
     local ws = ct.Labels["org.sindri-build.workspace"]
     local rec = S.live and ws:match("^[%w][%w_.-]*$") and S.live.record(ws, ct.Id)
+    if rec and rec ~= "unreadable" and rec.state == "deployed" then rec = nil end
     st.deployments[#st.deployments + 1] = { name = ws, container = ct.Id:sub(1, 12), running = ct.State == "running",
       state = rec == "unreadable" and "unknown" or rec and (rec.state == "synced" and "live-synced" or "sync-incomplete")
         or "as-deployed",

@@ -55,9 +55,10 @@ function M.state(c, key)
   end
   -- files copied in by cycle-live: the container is not its image any more (sindri.live)
   local rec = S.live and S.live.record(c.name, ct.Id)
-  if rec then return "replace", "container '" .. c.name .. "': " .. S.live.describe(rec) end
-  -- a sync's marker in the container when the state that recorded it is gone (an engine that cannot say: replace)
-  if S.live and docker.path_exists(ct.Id, S.live.MARKER) ~= false then
+  if S.live and S.live.synced_into(rec) then return "replace", "container '" .. c.name .. "': " .. S.live.describe(rec) end
+  -- no record that this state deployed it: a sync's marker in the container when the state that recorded the sync
+  -- is gone (an engine that cannot say: replace)
+  if S.live and not rec and docker.path_exists(ct.Id, S.live.MARKER) ~= false then
     return "replace", "container '" .. c.name .. "' was live-synced (it holds " .. S.live.MARKER .. ") and this "
       .. "state has no record of it"
   end
@@ -120,6 +121,7 @@ function M.run(key)
     tty = true, stdin_open = true,
   })
   assert(docker.start(id))
+  if S.live then S.live.deployed(c.name, id) end
   print(string.format("deployed %s from %s", c.name, ref))
   return true
 end

@@ -11,7 +11,8 @@
 -- digest to the key the image carries) and the working tree now; a change outside the rules, in the Dockerfile,
 -- a build arg or the base, or an image built elsewhere, is the full path: build, then replace the deployment.
 --
--- The record: <state dir>/live/<deployment>, written (synced to disk) before the container is touched and again
+-- The record: <state dir>/live/<deployment>, written by deploy when it creates the container ("deployed": nothing
+-- synced), and by a sync (synced to disk) before the container is touched and again
 -- after the sync and the after-sync command succeeded; the first thing copied in is a marker file, M.MARKER, so
 -- that the container itself says it was synced when that state is deleted. It names the container, its image and key, "syncing" or
 -- "synced", and every context path that differs in the container from its image. While it names the running
@@ -46,7 +47,9 @@ local function parse(text)
       end
     end
   end
-  if first or not rec.container or (rec.state ~= "syncing" and rec.state ~= "synced") then return nil end
+  if first or not rec.container or (rec.state ~= "syncing" and rec.state ~= "synced" and rec.state ~= "deployed") then
+    return nil
+  end
   return rec
 end
 
@@ -66,6 +69,18 @@ function M.record(name, id)
   if not rec then return "unreadable" end
   if id and rec.container ~= id then return nil end
   return rec
+end
+
+-- deployed: record that deployment name is container id, just created from its image by this state: nothing was
+-- synced into it. Deploy's check then needs no look inside the container (a sync rewrites the record before it
+-- touches the container, so while this record names it, the container is its image).
+function M.deployed(name, id)
+  assert(docker.live_record(name, HEADER .. "\ncontainer " .. id .. "\nstate deployed\n"))
+end
+
+-- synced_into: rec (from M.record) says files went, or may have gone, into the container.
+function M.synced_into(rec)
+  return rec and (rec == "unreadable" or rec.state ~= "deployed")
 end
 
 -- describe: one line about a record, for deploy's reason, cache-status and explain.
@@ -174,7 +189,7 @@ local function decide(name, c, cfg, image)
   for _, p in ipairs(diff.removed) do cur[p] = "-" end
   for p in pairs(cur) do differs[#differs + 1] = p end
   local known = rec and rec.state == "synced" and rec.hashes or {}
-  local all = rec and rec.state ~= "synced"
+  local all = rec and rec.state == "syncing"
   local seen = {}
   for _, set in ipairs { cur, rec and rec.hashes or {} } do
     for p in pairs(set) do
@@ -209,7 +224,7 @@ function M.sync(name, c, cfg, image, dry)
     say("%s: %s: the full path (build, then replace the deployment)", name, why)
     return false
   end
-  if #plan.paths == 0 and (not plan.rec or plan.rec.state == "synced") then
+  if #plan.paths == 0 and (not plan.rec or plan.rec.state ~= "syncing") then
     say("%s: nothing changed; deployment '%s' is %s and left running", name, cfg.name,
       plan.rec and "live-synced" or "current")
     return true

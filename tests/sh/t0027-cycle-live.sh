@@ -45,6 +45,8 @@ built() { grep -q '^\[[0-9]*/[0-9]*\] docker-build-dev' "$T_OUT"; }
 sb cycle-live CONFIG=ws.yaml
 check "the first cycle-live builds and deploys (no container to sync into)" sh -c "[ $RC = 0 ] && grep -q 'no container' '$T_OUT'"
 check "and the container runs" test "$(in_ct cat /opt/sindri/extensions/python/extension.yaml)" = "name: python"
+check "deploy records that this state made the container, nothing synced (no look inside it on a no-op)" \
+	grep -qx "state deployed" ".sindri-build/live/$W"
 c=$(cid)
 
 # A synced edit, a deletion and a new file: into the running container, no build, same container.
