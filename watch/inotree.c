@@ -23,7 +23,9 @@
 /* A directory only on the way to what was walked: only a rename or removal on the way changes what a path names
  * (so a file written beside the walked directories, in the project root say, changes nothing). */
 #define ABOVE_EVENTS (IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
-#define MAX_WATCHES 65536
+/* Watches are the user's, shared with editors and other tools (fs.inotify.max_user_watches): a watcher takes at
+ * most a quarter of them, and never more than MAX_WATCHES; a bigger tree is walked in full. */
+#define MAX_WATCHES (1u << 20)
 /* The changes a root keeps listed; past that, a token before them gets "anything may have changed". */
 #define JOURNAL_MAX 4096
 

@@ -22,7 +22,7 @@
 struct inotree;
 
 /* inotree_new: an inotree that takes at most max_watches watches (0: a quarter of fs.inotify.max_user_watches, at
- * most 65,536, leaving the rest to editors and other tools). NULL when inotify cannot be had. */
+ * most 1,048,576, leaving the rest to editors and other tools). NULL when inotify cannot be had. */
 struct inotree *inotree_new(size_t max_watches);
 void inotree_free(struct inotree *t);
 /* inotree_fd: the inotify descriptor, readable when events are queued (a watcher polls it, so that the queue
