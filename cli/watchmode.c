@@ -164,8 +164,10 @@ int watchmode_run(int argc, char **argv, const struct watchmode *wm)
 		if (k != 0 && ++unsettled < SETTLE_BUILDS)
 			continue;
 		if (k != 0)
-			return error("-w: the file watcher cannot vouch for this tree (a file system inotify does not see "
-			             "whole, or too many files); see docs/design.md \"The watched tree\""), 2;
+			return error("-w: %d builds in a row could not vouch for what they read: a task writes into its own "
+			             "inputs (give its outputs a place outside them), or the file system is one inotify does not "
+			             "see whole, or the tree has more files than the watcher may watch (docs/design.md, \"The "
+			             "watched tree\")", SETTLE_BUILDS), 2;
 		unsettled = 0;
 		fprintf(stderr, "sindri-build: watching for changes (^C ends)\n");
 		if (wait_change(wm, &recipe) <= 0)

@@ -88,6 +88,16 @@ wait "$WPID"
 check "SIGTERM ends it with 143" test $? = 143
 WPID=
 
+# a task that writes into its own inputs changes them with every build: said, not looped on
+cat >loop.lua <<'LUA'
+task "loop" { inputs = { "src/" }, outputs = { "src/stamp" }, run = "date +%N >src/stamp" }
+default "loop"
+LUA
+timeout 60 "$SB" -w -f loop.lua >"$T_OUT" 2>&1
+check "a build that changes its own inputs ends watch mode with exit 2" test $? = 2
+check "... saying why" out_has "could not vouch for what they read: a task writes into its own inputs"
+rm -f src/stamp loop.lua
+
 SINDRI_BUILD_WATCH=0 "$SB" -w >"$T_OUT" 2>&1
 check "without the file watcher, -w says why" test $? = 2
 check "... naming the variable" out_has "SINDRI_BUILD_WATCH=0"
