@@ -13,6 +13,7 @@
 # Needs root (dockerd, ip). Never starts dockerd with --bridge=none: such a daemon deletes the first engine's docker0.
 # Settings: SB_ENGINE2_WAIT (seconds to wait for it to answer, default 60).
 set -eu
+. "$(dirname "$0")/stop-ours.sh"
 
 WAIT=${SB_ENGINE2_WAIT:-60}
 
@@ -91,16 +92,7 @@ start() {
 stop() {
 	dir=$(cd "$1" 2>/dev/null && pwd) || return 0
 	if [ -f "$dir/pid" ]; then
-		pid=$(cat "$dir/pid")
-		if ours "$pid" "$dir"; then
-			kill "$pid" 2>/dev/null || true
-			i=0
-			while ours "$pid" "$dir" && [ "$i" -lt 150 ]; do
-				sleep 0.1
-				i=$((i + 1))
-			done
-			ours "$pid" "$dir" && kill -9 "$pid" 2>/dev/null || true
-		fi
+		stop_ours "$(cat "$dir/pid")" "$dir"
 	fi
 	# A killed dockerd can leave its containerd, and the engine's mounts, behind: end and unmount only ours.
 	for p in $(pgrep -f -- "$dir/exec/containerd" 2>/dev/null || true); do

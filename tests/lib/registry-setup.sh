@@ -9,6 +9,7 @@
 # Settings: SB_REGISTRY_WAIT (seconds to wait for it to answer, default 30); SB_REGISTRY_ACCESSLOG=1 logs every
 # request in DIR/registry.log (to prove that a command asked the registry nothing).
 set -eu
+. "$(dirname "$0")/stop-ours.sh"
 
 WAIT=${SB_REGISTRY_WAIT:-30}
 apt_updated=no
@@ -100,18 +101,7 @@ start() {
 stop() {
 	dir=$(cd "$1" 2>/dev/null && pwd) || exit 0
 	[ -f "$dir/registry.pid" ] || exit 0
-	pid=$(cat "$dir/registry.pid")
-	if ours "$pid" "$dir"; then
-		kill "$pid" 2>/dev/null || true
-		i=0
-		while ours "$pid" "$dir" && [ "$i" -lt 50 ]; do
-			sleep 0.2
-			i=$((i + 1))
-		done
-		if ours "$pid" "$dir"; then
-			kill -9 "$pid" 2>/dev/null || true
-		fi
-	fi
+	stop_ours "$(cat "$dir/registry.pid")" "$dir"
 	rm -f "$dir/registry.pid"
 }
 
