@@ -286,14 +286,16 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	char *start_dir = getcwd(NULL, 0); /* where watch mode runs each build */
+	char *start_dir = NULL; /* where watch mode runs each build */
 	graph_init(&g);
 	if (args_parse(argc, argv, &o) < 0)
 		goto out0;
-	if (o.watch && (tool || o.tool || o.b.dry_run || o.json)) {
+	if (o.watch && (o.tool || o.b.dry_run || o.json)) {
 		error("-w builds targets again as their inputs change: it goes with no -t tool, -n or --json");
 		goto out0;
 	}
+	if (o.watch && !in_watch)
+		start_dir = getcwd(NULL, 0);
 	if (o.tool && !(tool = tools_find(o.tool))) {
 		struct buf b = BUF_INIT;
 		tools_suggest(o.tool, &b);
