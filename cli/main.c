@@ -38,6 +38,7 @@
 
 #define STATE_DIR ".sindri-build"
 #define FILECACHE STATE_DIR "/files"
+#define OUTCACHE STATE_DIR "/outputs"
 #define WATCH_TOKEN STATE_DIR "/watch"
 #define SECRET_KEY_FILE STATE_DIR "/secret-key"
 
@@ -213,6 +214,7 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 		return SB_EXIT_USAGE;
 	}
 	a->ke->fc = filecache_load(FILECACHE);
+	a->ke->outfc = filecache_load(OUTCACHE);
 	watched_answer(a->wt, a->ke->fc, a->ke->trust);
 	a->ke->readonly = readonly;
 	a->ke->offline = o->b.dry_run; /* a dry run asks no registry for an external base it has not pulled */
@@ -230,10 +232,11 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 		watched_record(a->wt, a->ke->fc);
 	if (o->stats)
 		watched_stats(a->wt, a->ke->fc);
-	if (!readonly && filecache_save(a->ke->fc, FILECACHE, AT_FDCWD) < 0 && ret == 0)
+	if (!readonly && (filecache_save(a->ke->fc, FILECACHE, AT_FDCWD) < 0 ||
+	                  filecache_save(a->ke->outfc, OUTCACHE, AT_FDCWD) < 0) && ret == 0)
 		ret = SB_EXIT_USAGE;
 	if (!readonly)
-		watched_commit(a->wt);
+		watched_commit(a->wt, a->ke->fc);
 	if (!readonly)
 		recipe_save_bytecode(r);
 	ret = engine_exit(ret, r);
@@ -383,6 +386,7 @@ int main(int argc, char **argv)
 		ret = run_build(&o, &a, r, argc, argv);
 out:
 	filecache_free(ke.fc);
+	filecache_free(ke.outfc);
 	secretkey_release(&sk);
 	watched_release(&wt);
 	if (a.json)

@@ -332,11 +332,17 @@ static void evaluate(struct sched *s, struct task *t)
 		keyed = task_key(t, s->ke) == 0;
 		if (!keyed)
 			memset(&t->key, 0, sizeof(t->key));
-	} else if (task_key(t, s->ke) < 0) {
+	} else if (task_key_quick(t, s->ke) < 0) {
 		r = -1;
 	} else {
 		keyed = 1;
 		r = task_decide(t, s->st, s->ke, &why);
+		/* what runs, or is explained, has its input files keyed one by one: walked again, in the same stretch */
+		if (r != 0 && t->folded) {
+			buf_reset(&why);
+			r = task_key(t, s->ke) < 0 ? -1 : task_decide(t, s->st, s->ke, &why);
+			keyed = r >= 0;
+		}
 	}
 	if (r >= 0 && s->o->dry_run && s->o->remote && t->ops && t->ops->remote)
 		remote(s, t);

@@ -1,9 +1,11 @@
 /* filecache: the stat cache, a table of entries that point into the one buffer read from disk, indexed by path. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "filecache.h"
@@ -48,7 +50,20 @@ struct fcent {
 	uint32_t llen;
 };
 
+/* A walk's digest on record (filecache_walk_get). */
+struct walkrec {
+	uint64_t h; /* spec.lo, for the index */
+	struct hash128 spec, digest;
+	uint64_t count;
+	char *bases; /* where its walk starts, each escaped (' ', '%', '\t', '\n' as %XX) and followed by a space */
+	int fresh;   /* put by this process */
+};
+
 struct filecache {
+	char *path;      /* the cache file, read when an entry is first needed (load) */
+	int loaded;
+	uint64_t count;  /* the records the file's header counts, before it is loaded */
+	struct stat id;  /* the file as filecache_load saw it */
 	struct buf file; /* the loaded cache file */
 	struct fcent *ent;
 	size_t n, cap;
@@ -60,6 +75,12 @@ struct filecache {
 	unsigned long vouch_at;
 	int track;           /* filecache_watch: walks note what they stat */
 	size_t stats, known; /* walk stats made, and taken from entries under a vouch */
+	size_t unwatched;    /* things walks relied on that a watcher will not watch (filecache_unwatched) */
+	struct walkrec *walks;
+	size_t nwalks, capwalks, walks_taken;
+	struct htab walkindex; /* over walks */
+	const struct trust *walks_trust; /* the loaded walks hold while its stretch is still walks_at */
+	unsigned long walks_at;
 };
 
 static uint32_t get32(const unsigned char *p)
@@ -201,35 +222,64 @@ static const char *parse(struct filecache *fc, uint32_t *version)
 	return NULL;
 }
 
-struct filecache *filecache_load(const char *path)
+/* load: read and index the file now; a file replaced since filecache_load saw it (by a run this one did not lock
+ * out) is read, but what a watcher said of the one it saw is not applied to it. */
+static void load(struct filecache *fc)
 {
-	struct filecache *fc = xcalloc(1, sizeof(*fc));
 	uint32_t version = FC_VERSION;
 	const char *why;
+	struct stat st;
 
-	fc->index = (struct htab)HTAB_INIT(struct fcent, h);
-	if (read_file(path, &fc->file) < 0) {
+	if (fc->loaded)
+		return;
+	fc->loaded = 1;
+	if (read_file(fc->path, &fc->file) < 0) {
 		if (errno != ENOENT)
-			warn("ignoring file cache '%s', every input will be hashed again:", path);
+			warn("ignoring file cache '%s', every input will be hashed again:", fc->path);
 		buf_release(&fc->file);
 		reserve(fc, 0);
-		return fc;
+		return;
+	}
+	if (stat(fc->path, &st) < 0 || st.st_ino != fc->id.st_ino || st.st_size != fc->id.st_size ||
+	    st.st_mtim.tv_sec != fc->id.st_mtim.tv_sec || st.st_mtim.tv_nsec != fc->id.st_mtim.tv_nsec) {
+		fc->trust = NULL;
+		fc->walks_at = 0;
 	}
 	why = parse(fc, &version);
 	if (!why) {
 		reserve(fc, 0);
-		return fc;
+		return;
 	}
 	if (version != FC_VERSION)
-		warn("ignoring file cache '%s' of version %u (this build writes %u); it will be rebuilt", path, version,
+		warn("ignoring file cache '%s' of version %u (this build writes %u); it will be rebuilt", fc->path, version,
 		     FC_VERSION);
 	else
-		warn("ignoring file cache '%s': %s; it will be rebuilt", path, why);
+		warn("ignoring file cache '%s': %s; it will be rebuilt", fc->path, why);
 	clear(fc);
 	buf_release(&fc->file);
 	reserve(fc, 0);
 	/* Replace the bad file on the next save even when nothing new gets hashed. */
 	fc->dirty = 1;
+}
+
+struct filecache *filecache_load(const char *path)
+{
+	struct filecache *fc = xcalloc(1, sizeof(*fc));
+	unsigned char hdr[HDR_SIZE];
+	int fd;
+
+	fc->index = (struct htab)HTAB_INIT(struct fcent, h);
+	fc->walkindex = (struct htab)HTAB_INIT(struct walkrec, h);
+	fc->path = xstrdup(path);
+	/* only the header now: a run that finds every walk on record (filecache_walk_get) never reads the rest */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &fc->id) == 0 && pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+	    memcmp(hdr, FC_MAGIC, 4) == 0 && get32(hdr + 4) == FC_VERSION)
+		fc->count = get64(hdr + 8);
+	else
+		load(fc); /* missing, or to be warned about now */
+	if (fd >= 0)
+		close(fd);
 	return fc;
 }
 
@@ -244,9 +294,12 @@ static int trusted(const struct fcent *e, const struct filestat *st)
 int filecache_lookup(struct filecache *fc, const char *path, const struct filestat *st, struct hash128 *out)
 {
 	size_t len = strlen(path);
-	uint32_t s = len <= UINT32_MAX ? find(fc, XXH3_64bits(path, len), path, (uint32_t)len) : 0;
-	struct fcent *e = s ? &fc->ent[s - 1] : NULL;
+	uint32_t s;
+	struct fcent *e;
 
+	load(fc);
+	s = len <= UINT32_MAX ? find(fc, XXH3_64bits(path, len), path, (uint32_t)len) : 0;
+	e = s ? &fc->ent[s - 1] : NULL;
 	if (!e || !trusted(e, st))
 		return 0;
 	e->flags |= ENT_USED;
@@ -263,6 +316,7 @@ void filecache_put(struct filecache *fc, const char *path, const struct filestat
 	uint32_t s;
 	struct fcent *e;
 
+	load(fc);
 	if (len > UINT32_MAX)
 		return;
 	s = find(fc, h, path, (uint32_t)len);
@@ -294,6 +348,7 @@ const char *filecache_dir(struct filecache *fc, const char *path, const struct f
 	size_t n = strlen(path);
 	uint32_t s = n <= UINT32_MAX ? find(fc, XXH3_64bits(path, n), path, (uint32_t)n) : 0;
 	struct fcent *e = s ? &fc->ent[s - 1] : NULL;
+	load(fc);
 
 	/* the same rule as for content: a directory changed within the timestamp granularity of its listing may
 	 * have gained or lost an entry without its stat data changing */
@@ -313,6 +368,7 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
 	uint32_t s;
 	struct fcent *e;
 
+	load(fc);
 	if (n > UINT32_MAX || len > UINT32_MAX)
 		return;
 	s = find(fc, h, path, (uint32_t)n);
@@ -326,6 +382,11 @@ void filecache_dir_put(struct filecache *fc, const char *path, const struct file
 	memset(&e->hash, 0, sizeof(e->hash));
 	e->hashed_at = listed_at;
 	fc->dirty = 1;
+}
+
+void filecache_read(struct filecache *fc)
+{
+	load(fc);
 }
 
 int filecache_dirty(const struct filecache *fc)
@@ -408,8 +469,10 @@ unsigned filecache_watching(struct filecache *fc)
 /* entry: the entry for key (len bytes), or NULL. */
 static struct fcent *entry(struct filecache *fc, const char *key, size_t len)
 {
-	uint32_t s = len <= UINT32_MAX ? find(fc, XXH3_64bits(key, len), key, (uint32_t)len) : 0;
+	uint32_t s;
 
+	load(fc);
+	s = len <= UINT32_MAX ? find(fc, XXH3_64bits(key, len), key, (uint32_t)len) : 0;
 	return s ? &fc->ent[s - 1] : NULL;
 }
 
@@ -469,8 +532,9 @@ static int watchable(const struct fcent *e)
 	return (e->flags & ENT_WALKED) && e->path[0] != '/' && (S_ISREG(e->st.mode) || S_ISDIR(e->st.mode));
 }
 
-void filecache_used(const struct filecache *fc, struct buf *out)
+void filecache_used(struct filecache *fc, struct buf *out)
 {
+	load(fc);
 	for (size_t i = 0; i < fc->n; i++) {
 		const struct fcent *e = &fc->ent[i];
 		if (watchable(e)) {
@@ -482,6 +546,7 @@ void filecache_used(const struct filecache *fc, struct buf *out)
 
 void filecache_mark_watched(struct filecache *fc)
 {
+	load(fc);
 	for (size_t i = 0; i < fc->n; i++) {
 		struct fcent *e = &fc->ent[i];
 		int was = (e->flags & ENT_WATCHED) != 0;
@@ -492,6 +557,160 @@ void filecache_mark_watched(struct filecache *fc)
 	}
 }
 
+void filecache_unwatched(struct filecache *fc)
+{
+	fc->unwatched++;
+}
+
+size_t filecache_unwatched_count(const struct filecache *fc)
+{
+	return fc->unwatched;
+}
+
+static struct walkrec *walk_find(const struct filecache *fc, const struct hash128 *spec)
+{
+	size_t pos = 0, i;
+
+	while ((i = htab_next(&fc->walkindex, fc->walks, spec->lo, &pos)) != HTAB_END)
+		if (hash_eq(&fc->walks[i].spec, spec))
+			return &fc->walks[i];
+	return NULL;
+}
+
+int filecache_walk_get(struct filecache *fc, const struct hash128 *spec, struct hash128 *digest, uint64_t *count)
+{
+	const struct walkrec *w;
+
+	if (!fc->walks_at || trust_stretch(fc->walks_trust) != fc->walks_at || !(w = walk_find(fc, spec)) || w->fresh)
+		return 0;
+	*digest = w->digest;
+	*count = w->count;
+	fc->walks_taken++;
+	return 1;
+}
+
+/* walk_set: the record for spec now says digest and count, from a walk that starts at bases (escaped). */
+static void walk_set(struct filecache *fc, const struct hash128 *spec, const struct hash128 *digest, uint64_t count,
+                     char *bases, int fresh)
+{
+	struct walkrec *w = walk_find(fc, spec);
+
+	if (!w) {
+		GROW(fc->walks, fc->nwalks, fc->capwalks);
+		w = &fc->walks[fc->nwalks];
+		w->h = spec->lo;
+		w->spec = *spec;
+		w->bases = NULL;
+		htab_add(&fc->walkindex, fc->walks, fc->nwalks++);
+	}
+	free(w->bases);
+	w->bases = bases;
+	w->digest = *digest;
+	w->count = count;
+	w->fresh = fresh;
+}
+
+void filecache_walk_put(struct filecache *fc, const struct hash128 *spec, const struct hash128 *digest,
+                        uint64_t count, const struct strv *bases)
+{
+	struct buf b = BUF_INIT;
+
+	if (!(filecache_watching(fc) & (FILECACHE_NOTE | FILECACHE_VOUCHED)))
+		return;
+	for (size_t i = 0; i < bases->n; i++) {
+		for (const char *c = bases->v[i]; *c; c++) {
+			if (*c == ' ' || *c == '%' || *c == '\t' || *c == '\n')
+				buf_addf(&b, "%%%02X", (unsigned char)*c);
+			else
+				buf_addc(&b, *c);
+		}
+		buf_addc(&b, ' ');
+	}
+	walk_set(fc, spec, digest, count, b.data ? b.data : xstrdup(""), 1);
+}
+
+/* under: whether path a is b or lies below it ("" holds everything). */
+static int under(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return !blen || (alen >= blen && memcmp(a, b, blen) == 0 && (alen == blen || a[blen] == '/'));
+}
+
+/* touched: whether a change at any of changed (lines, each path with anything below it) can change what a walk
+ * starting at bases read: a path at, below or above one of them. */
+static int touched(const char *bases, const struct buf *changed)
+{
+	struct buf base = BUF_INIT;
+	int hit = 0;
+
+	for (const char *p = bases; *p && !hit; p++) {
+		buf_reset(&base);
+		for (; *p && *p != ' '; p++) {
+			unsigned v;
+			if (*p == '%' && sscanf(p + 1, "%2X", &v) == 1) {
+				buf_addc(&base, (char)v);
+				p += 2;
+			} else {
+				buf_addc(&base, *p);
+			}
+		}
+		const char *b = base.data ? base.data : "";
+		for (size_t i = 0; i < changed->len && !hit;) {
+			const char *c = changed->data + i, *eol = memchr(c, '\n', changed->len - i);
+			size_t clen = eol ? (size_t)(eol - c) : changed->len - i;
+			hit = under(c, clen, b, base.len) || under(b, base.len, c, clen);
+			i += clen + 1;
+		}
+		if (!*p)
+			break;
+	}
+	buf_release(&base);
+	return hit;
+}
+
+void filecache_walks_load(struct filecache *fc, const char *text, size_t len, const struct buf *changed,
+                          const struct trust *t)
+{
+	const char *p = text, *end = text + len;
+
+	fc->walks_trust = t;
+	fc->walks_at = trust_stretch(t);
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char spec[HASH_HEX_LEN + 1], digest[HASH_HEX_LEN + 1];
+		unsigned long long count;
+		struct hash128 s, d;
+		int n = 0;
+		if (!eol)
+			break;
+		if (sscanf(p, "walk %32s %32s %llu%n", spec, digest, &count, &n) == 3 && p + n < eol && p[n] == ' ' &&
+		    hash_parse(spec, &s) == 0 && hash_parse(digest, &d) == 0) {
+			char *bases = xstrndup(p + n + 1, (size_t)(eol - p - n - 1));
+			if (changed && touched(bases, changed))
+				free(bases);
+			else
+				walk_set(fc, &s, &d, count, bases, 0);
+		}
+		p = eol + 1;
+	}
+}
+
+void filecache_walks(const struct filecache *fc, struct buf *out)
+{
+	char spec[HASH_HEX_LEN + 1], digest[HASH_HEX_LEN + 1];
+
+	for (size_t i = 0; i < fc->nwalks; i++) {
+		const struct walkrec *w = &fc->walks[i];
+		hash_hex(&w->spec, spec);
+		hash_hex(&w->digest, digest);
+		buf_addf(out, "walk %s %s %llu %s\n", spec, digest, (unsigned long long)w->count, w->bases);
+	}
+}
+
+size_t filecache_walks_taken(const struct filecache *fc)
+{
+	return fc->walks_taken;
+}
+
 void filecache_walk_stats(const struct filecache *fc, size_t *stats, size_t *known)
 {
 	*stats = fc->stats;
@@ -500,7 +719,7 @@ void filecache_walk_stats(const struct filecache *fc, size_t *stats, size_t *kno
 
 size_t filecache_size(const struct filecache *fc)
 {
-	return fc->n;
+	return fc->loaded ? fc->n : (size_t)fc->count;
 }
 
 void filecache_stats(const struct filecache *fc, size_t *hits, size_t *hashed)
@@ -519,5 +738,10 @@ void filecache_free(struct filecache *fc)
 	free(fc->ent);
 	htab_release(&fc->index);
 	buf_release(&fc->file);
+	for (size_t i = 0; i < fc->nwalks; i++)
+		free(fc->walks[i].bases);
+	free(fc->walks);
+	htab_release(&fc->walkindex);
+	free(fc->path);
 	free(fc);
 }

@@ -16,9 +16,12 @@ struct filecache;
  */
 #define FILECACHE_RACY_NS 2000000000LL
 
-/* filecache_load: read the cache file at path. A missing file gives an empty cache; a corrupt or foreign one gives an
- * empty cache and a warning naming the file. Never writes. The caller frees with filecache_free. */
+/* filecache_load: the cache file at path, of which only the header is read now, the rest when an entry is first
+ * needed (a no-op whose walks are on record needs none). A missing file gives an empty cache; a corrupt or foreign
+ * one an empty cache and, when read, a warning naming the file. Never writes. The caller frees with filecache_free.
+ * filecache_read: read the rest now. */
 struct filecache *filecache_load(const char *path);
+void filecache_read(struct filecache *fc);
 /* filecache_hash: the content hash of path (relative to rootfd) whose current stat data is st: cached when trusted,
  * else read and hashed and the entry updated. Returns 0, or -1 with errno when the file cannot be read. */
 int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out);
@@ -64,9 +67,38 @@ int filecache_known_stat(struct filecache *fc, const char *key, size_t len, stru
 void filecache_note(struct filecache *fc, const char *key, size_t len, const struct stat *st);
 void filecache_stat_made(struct filecache *fc);
 struct buf;
-void filecache_used(const struct filecache *fc, struct buf *out);
+void filecache_used(struct filecache *fc, struct buf *out);
 void filecache_mark_watched(struct filecache *fc);
 void filecache_walk_stats(const struct filecache *fc, size_t *stats, size_t *known);
+/*
+ * Walks on record, for the watched tree (see docs/design.md "The watched tree"): what a whole walk gave (the digest of
+ * its files' key parts, and how many files), so that a run the watcher vouches for takes it instead of walking.
+ * spec names the walk (its patterns, excludes, and what the digest covers); bases are where it starts
+ * (fileset_base).
+ * filecache_walk_get: 1 with what a walk of spec gave, when it is on record with the token the watcher answered for
+ * and the run's stretch (trust.h) is still the one it answered in; else 0 (walk it).
+ * filecache_walk_put: a walk made by this process gave digest and count, having relied only on what it noted for
+ * the watcher (no filecache_unwatched while it ran): kept with a token this run keeps or records (filecache_walks).
+ * filecache_unwatched: a walk relied on something the watcher will not be asked to watch (a path that is missing,
+ * a symlink's target): no walk put while it counts up may be kept. filecache_unwatched_count: how many times.
+ * filecache_walks_load: the records kept with the token on record ("walk SPEC DIGEST COUNT BASES" lines), when the
+ * watcher said nothing changed since it (changed NULL) or only the paths changed lists: a record whose walk starts
+ * at, below or above one of them is left out. They hold while t's stretch is the one it is now.
+ * filecache_walks: append the records loaded and those put by this process (a put replaces a loaded one), to keep
+ * with the token the run keeps or records: it speaks for the loaded ones too, since nothing they cover changed
+ * since the token they were kept with, and the same watcher still watches it.
+ * filecache_walks_taken: how many times filecache_walk_get answered.
+ */
+struct strv;
+void filecache_unwatched(struct filecache *fc);
+size_t filecache_unwatched_count(const struct filecache *fc);
+int filecache_walk_get(struct filecache *fc, const struct hash128 *spec, struct hash128 *digest, uint64_t *count);
+void filecache_walk_put(struct filecache *fc, const struct hash128 *spec, const struct hash128 *digest,
+                        uint64_t count, const struct strv *bases);
+void filecache_walks_load(struct filecache *fc, const char *text, size_t len, const struct buf *changed,
+                          const struct trust *t);
+void filecache_walks(const struct filecache *fc, struct buf *out);
+size_t filecache_walks_taken(const struct filecache *fc);
 /* filecache_dirty: 1 when filecache_save would write. */
 int filecache_dirty(const struct filecache *fc);
 /* filecache_save: if dirty, write the cache atomically (temp + fsync + rename), dropping entries not used by this

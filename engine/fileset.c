@@ -389,6 +389,13 @@ static void note(struct walker *w, int dir, const struct stat *st)
 	filecache_note(w->fc, key, len, st);
 }
 
+/* unwatched: the walk relies on something a watcher will not be asked to watch (filecache_unwatched). */
+static void unwatched(struct walker *w)
+{
+	if (w->fc)
+		filecache_unwatched(w->fc);
+}
+
 /* stat_entry: fstatat an entry of the walk (counted for -d stats when there is a stat cache). */
 static int stat_entry(struct walker *w, const char *path, struct stat *st, int flags)
 {
@@ -452,8 +459,10 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		if (fd < 0)
 			fd = openat(w->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
-			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
+				unwatched(w); /* gone since it was listed: nothing below it is watched */
 				return 0;
+			}
 			return walk_error(w, "open directory");
 		}
 		if (listing_read(fd, &own) < 0) {
@@ -494,8 +503,10 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			else if (stat_entry(w, w->path.data, &est,
 			                    type == DT_UNKNOWN || entries ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
 				/* Gone since it was listed, or a dangling or looping symlink: none is an input. */
-				if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+				if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
+					unwatched(w);
 					continue;
+				}
 				ret = walk_error(w, "stat");
 				goto out;
 			}
@@ -508,6 +519,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			}
 			if (S_ISLNK(est.st_mode)) {
 				islink = 1;
+				unwatched(w); /* what it names is not watched */
 				if (stat_entry(w, w->path.data, &est, 0) < 0)
 					continue;
 			}
@@ -535,8 +547,10 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			next = WALK_ALL;
 		if ((w->fc || (entries && next == WALK_ALL)) && !statted) {
 			if (stat_dir(w, &est) < 0) {
-				if (errno == ENOENT || errno == ENOTDIR)
+				if (errno == ENOENT || errno == ENOTDIR) {
+					unwatched(w);
 					continue;
+				}
 				ret = walk_error(w, "stat");
 				goto out;
 			}
@@ -577,8 +591,10 @@ static int walk_from(struct walker *w, uint64_t set, int rootfd, int missing_ok)
 
 	fd = openat(rootfd, w->path.len ? w->path.data : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		if (missing_ok && (errno == ENOENT || errno == ENOTDIR))
+		if (missing_ok && (errno == ENOENT || errno == ENOTDIR)) {
+			unwatched(w); /* a glob's base that is missing: its making is not watched */
 			return 0;
+		}
 		return walk_error(w, "open directory");
 	}
 	if (w->path.len)
@@ -596,6 +612,7 @@ static int expand_literal(struct walker *w, int rootfd, const char *orig)
 	int r = fstatat(rootfd, path, &st, AT_SYMLINK_NOFOLLOW);
 	if (r == 0 && S_ISLNK(st.st_mode) && !entries) {
 		link = 1;
+		unwatched(w);
 		r = fstatat(rootfd, path, &st, 0);
 	}
 	if (r < 0) {
@@ -626,8 +643,11 @@ static int expand_literal(struct walker *w, int rootfd, const char *orig)
 		buf_addf(w->err, "not a regular file '%s'", orig);
 		return -1;
 	}
-	if (!excluded_below(w, w->path.data) && !excluded(w, w->path.data, 0))
+	if (!excluded_below(w, w->path.data) && !excluded(w, w->path.data, 0)) {
 		fileset_add(w->fs, w->path.data, w->path.len, &st, link);
+		if (w->fc && !link)
+			note(w, 0, &st); /* watched like a file a walk lists */
+	}
 	return 0;
 }
 
@@ -676,6 +696,28 @@ static int expand_glob(struct walker *w, int rootfd, const char *orig)
 	ret = walk_from(w, closure(w, 1), rootfd, 1);
 	free(pat);
 	return ret;
+}
+
+int fileset_base(const char *pat, struct buf *out)
+{
+	struct buf err = BUF_INIT;
+	int dironly, ret = normalize(pat, out, &dironly, &err);
+	size_t n = 0;
+
+	buf_release(&err);
+	if (ret < 0)
+		return -1;
+	/* the segments before the first with a wildcard */
+	for (const char *p = out->data; *p;) {
+		const char *e = seg_end(p);
+		if (has_wildcard(p, (size_t)(e - p)))
+			break;
+		n = (size_t)(e - out->data);
+		p = *e ? e + 1 : e;
+	}
+	out->len = n;
+	out->data[n] = '\0';
+	return 0;
 }
 
 static int cmp_ent(const void *a, const void *b)

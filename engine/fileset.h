@@ -68,6 +68,11 @@ int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pat
                           const char *const *excl, size_t nexcl, struct filecache *fc, const char *fcprefix,
                           unsigned flags, struct buf *err);
 
+/* fileset_base: into out (replacing what it held), the path a walk of pattern pat starts from: its segments before
+ * the first with a wildcard, normalized ("" for the project root). Everything the walk reads is at, below or above it.
+ * -1 when pat is not a valid pattern. */
+int fileset_base(const char *pat, struct buf *out);
+
 /* glob_match: 1 when path matches pat (as above: '*', '?', '[...]', '[!...]', '**' segments, '\\' escapes), else 0. */
 int glob_match(const char *pat, const char *path);
 

@@ -37,6 +37,9 @@ struct task_ops {
 	/* keyed_check: check proves that results made with this very key exist (an image labelled with it), so a task
 	 * without a record in our state is current when check says so: the results, not our state, are the record. */
 	int keyed_check;
+	/* foldable: deciding that a task of this type is current reads nothing of its parts but the key (no check
+	 * looks at them), so its input files may be taken from the watched tree's record (task_key_quick). */
+	int foldable;
 	/* console: its runs show progress meant for a terminal (a docker build): a scheduler that runs each task alone
 	 * (ninja, through -t ninja) gives it the console; under -q the engine keeps that progress back instead. */
 	int console;
@@ -105,6 +108,7 @@ struct task {
 	struct hash128 key;
 	struct keyparts *parts; /* owned; NULL until the key is computed */
 	struct keyinputs *keyed; /* owned: the input files the key was computed from (task_key) */
+	int folded;              /* parts has one "in:" part for the input files (task_key_quick) */
 	int untrusted;          /* this build ran it but did not record it: an input changed while it ran, or a
 	                         * dependency's result was not trusted */
 	int mark;               /* scratch for graph walks */

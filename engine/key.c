@@ -1,6 +1,7 @@
 /* key: building a task's key from its parts, and explaining how two keys differ. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,8 +18,11 @@
 #define NOVALUE ((size_t)-1)
 #define VALUE_MAX 200
 /* The version of the key's definition: a key of another version never equals one of this, so a record made by an
- * older sindri-build (which keyed less: no executable bit, no symlink) is never taken for a current one. */
-#define KEY_VERSION "sindri-build key 2"
+ * older sindri-build (which keyed less: no executable bit, no symlink in 2; in 3 the input files are one record, see
+ * keyparts_digest) is never taken for a current one. */
+#define KEY_VERSION "sindri-build key 3"
+/* The parts of the input files are named IN_PREFIX and the path; a part named IN_PREFIX alone is their digest. */
+#define IN_PREFIX "in:"
 
 /* What task_key keeps of the inputs it keyed, for task_inputs_check. */
 struct keyinputs {
@@ -110,6 +114,49 @@ const char *keyparts_value(const struct keyparts *kp, size_t i)
 	return kp->v[i].value == NOVALUE ? NULL : kp->arena->data + kp->v[i].value;
 }
 
+/* add_record: one part as one record (length, name, hash) in one update: the same bytes as adding them one by one. */
+static void add_record(struct hasher *h, struct buf *rec, const char *name, const struct hash128 *ph)
+{
+	size_t n = strlen(name);
+	unsigned char *p;
+
+	buf_grow(rec, n + 24);
+	p = (unsigned char *)rec->data;
+	for (int b = 0; b < 8; b++)
+		p[b] = (unsigned char)((uint64_t)n >> (8 * b));
+	memcpy(p + 8, name, n);
+	p += 8 + n;
+	for (int b = 0; b < 8; b++) {
+		p[b] = (unsigned char)(ph->lo >> (8 * b));
+		p[8 + b] = (unsigned char)(ph->hi >> (8 * b));
+	}
+	hasher_add(h, rec->data, n + 24);
+}
+
+/*
+ * The key: XXH3-128 over KEY_VERSION and a record per part, in order, except that the input files' parts (a run of
+ * parts named "in:PATH", all from one walk) make one record named "in:" whose hash is the XXH3-128 of their own
+ * records: the digest of a walk can then stand for its files (a part named just "in:", see task_key_quick).
+ */
+/* records_digest: the hash of the records of parts from..to (the digest of a walk's files: see below). */
+static struct hash128 records_digest(const struct keyparts *kp, size_t from, size_t to)
+{
+	struct hasher h;
+	struct buf rec = BUF_INIT;
+
+	hasher_init(&h);
+	for (size_t i = from; i < to; i++)
+		add_record(&h, &rec, keyparts_name(kp, i), &kp->v[i].h);
+	buf_release(&rec);
+	return hasher_final(&h);
+}
+
+/* is_file_part: a part of one input file, named IN_PREFIX and its path. */
+static int is_file_part(const char *name)
+{
+	return str_has_prefix(name, IN_PREFIX) && name[sizeof(IN_PREFIX) - 1];
+}
+
 struct hash128 keyparts_digest(const struct keyparts *kp)
 {
 	struct hasher h;
@@ -117,22 +164,18 @@ struct hash128 keyparts_digest(const struct keyparts *kp)
 
 	hasher_init(&h);
 	hasher_addstr(&h, KEY_VERSION);
-	/* each part as one record (length, name, hash) in one update: the same bytes as adding them one by one */
-	for (size_t i = 0; i < kp->n; i++) {
-		const char *name = keyparts_name(kp, i);
-		size_t n = strlen(name);
-		unsigned char *p;
-		buf_grow(&rec, n + 24);
-		p = (unsigned char *)rec.data;
-		for (int b = 0; b < 8; b++)
-			p[b] = (unsigned char)((uint64_t)n >> (8 * b));
-		memcpy(p + 8, name, n);
-		p += 8 + n;
-		for (int b = 0; b < 8; b++) {
-			p[b] = (unsigned char)(kp->v[i].h.lo >> (8 * b));
-			p[8 + b] = (unsigned char)(kp->v[i].h.hi >> (8 * b));
+	for (size_t i = 0; i < kp->n;) {
+		size_t j = i;
+		while (j < kp->n && is_file_part(keyparts_name(kp, j)))
+			j++;
+		if (j > i) {
+			struct hash128 d = records_digest(kp, i, j);
+			add_record(&h, &rec, IN_PREFIX, &d);
+			i = j;
+		} else {
+			add_record(&h, &rec, keyparts_name(kp, i), &kp->v[i].h);
+			i++;
 		}
-		hasher_add(&h, rec.data, n + 24);
 	}
 	buf_release(&rec);
 	return hasher_final(&h);
@@ -419,16 +462,135 @@ static struct hash128 input_hash(const struct hash128 *content, const struct fil
 	return hasher_final(&h);
 }
 
-int task_key(struct task *t, const struct keyenv *ke)
+/* walk_spec: what names the walk of t's inputs on record (filecache_walk_get): its patterns, excludes, and the key's
+ * definition (which says what the digest covers). */
+static struct hash128 walk_spec(const struct task *t)
 {
-	struct keyparts *kp = keyparts_new();
+	struct hasher h;
+
+	hasher_init(&h);
+	hasher_addstr(&h, KEY_VERSION);
+	hasher_addu64(&h, t->inputs.n);
+	for (size_t i = 0; i < t->inputs.n; i++)
+		hasher_addstr(&h, t->inputs.v[i]);
+	hasher_addu64(&h, t->excludes.n);
+	for (size_t i = 0; i < t->excludes.n; i++)
+		hasher_addstr(&h, t->excludes.v[i]);
+	return hasher_final(&h);
+}
+
+/* walk_put: keep the walk of t's inputs, whose parts are kp's from first on, on record (filecache_walk_put). */
+static void walk_put(const struct task *t, const struct keyenv *ke, const struct keyparts *kp, size_t first,
+                     size_t files)
+{
+	struct hash128 spec = walk_spec(t), d = records_digest(kp, first, kp->n);
+	struct strv bases = {0};
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < t->inputs.n; i++) {
+		if (fileset_base(t->inputs.v[i], &b) < 0)
+			goto out;
+		strv_push(&bases, b.data);
+	}
+	filecache_walk_put(ke->fc, &spec, &d, files, &bases);
+out:
+	strv_release(&bases);
+	buf_release(&b);
+}
+
+/* key_inputs: walk t's inputs, hash them on every core and add a part for each (named IN_PREFIX and the path);
+ * keep the files in t->keyed. When a watcher will be asked to watch what the walk used, and it relied on nothing
+ * else, and no file changed within the timestamp granularity before the walk, put the walk on record. */
+static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *kp)
+{
 	struct fileset fs;
 	struct buf err = BUF_INIT, name = BUF_INIT;
-	char hex[HASH_HEX_LEN + 1];
-	struct task **deps;
 	struct keyinputs *ki;
 	struct hashjob *jobs = NULL;
-	int64_t at;
+	size_t first = kp->n, blind = ke->fc ? filecache_unwatched_count(ke->fc) : 0;
+	int64_t at = now_ns();
+	int keep = ke->fc != NULL;
+
+	fileset_init(&fs);
+	if (t->inputs.n && fileset_expand_cached(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
+	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL, 0,
+	                                         &err) < 0) {
+		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
+		goto fail;
+	}
+	buf_adds(&name, IN_PREFIX);
+	/* read on every core, merged in list order: the parts are the same whatever the schedule */
+	jobs = xreallocarray(NULL, fs.n + 1, sizeof(*jobs));
+	for (size_t i = 0; i < fs.n; i++) {
+		jobs[i].path = fs.v[i].path;
+		jobs[i].st = &fs.v[i].st;
+	}
+	if (hashpool_hash(ke, t->name, jobs, fs.n) < 0)
+		goto fail;
+	for (size_t i = 0; i < fs.n; i++) {
+		struct hash128 h;
+		const char *what;
+		int64_t changed = fs.v[i].st.mtime_ns > fs.v[i].st.ctime_ns ? fs.v[i].st.mtime_ns : fs.v[i].st.ctime_ns;
+		if (jobs[i].err) {
+			errno = jobs[i].err;
+			error("task '%s': cannot read input '%s':", t->name, fs.v[i].path);
+			goto fail;
+		}
+		keep &= !fs.v[i].link && changed < at - FILECACHE_RACY_NS;
+		h = input_hash(&jobs[i].hash, &fs.v[i], &what);
+		/* the hot loop of a no-op over a large tree: no printf here */
+		name.len = sizeof(IN_PREFIX) - 1;
+		buf_add(&name, fs.v[i].path, strlen(fs.v[i].path));
+		keyparts_add(kp, name.data, &h, what);
+	}
+	if (keep && t->inputs.n && filecache_unwatched_count(ke->fc) == blind)
+		walk_put(t, ke, kp, first, fs.n);
+	free(jobs);
+	buf_release(&err);
+	buf_release(&name);
+	keyinputs_free(t->keyed);
+	t->keyed = ki = xmalloc(sizeof(*ki));
+	ki->fs = fs; /* moved: the list is kept as it is, no copy */
+	ki->first = first;
+	ki->at = at;
+	return 0;
+fail:
+	free(jobs);
+	fileset_release(&fs);
+	buf_release(&err);
+	buf_release(&name);
+	return -1;
+}
+
+/* key_walk_taken: under the watched tree's vouch, the part that stands for t's input files when their walk is on
+ * record (filecache_walk_get): 1, or 0 when they must be walked. */
+static int key_walk_taken(struct task *t, const struct keyenv *ke, struct keyparts *kp)
+{
+	struct hash128 spec, d;
+	uint64_t count;
+	char what[64];
+
+	if (!ke->fc || !t->inputs.n || (t->ops && !t->ops->foldable))
+		return 0;
+	spec = walk_spec(t);
+	if (!filecache_walk_get(ke->fc, &spec, &d, &count))
+		return 0;
+	if (count) {
+		snprintf(what, sizeof(what), "%llu files, as on record", (unsigned long long)count);
+		keyparts_add(kp, IN_PREFIX, &d, what);
+	}
+	keyinputs_free(t->keyed);
+	t->keyed = NULL;
+	return 1;
+}
+
+/* key_compute: task_key, and with quick task_key_quick. */
+static int key_compute(struct task *t, const struct keyenv *ke, int quick)
+{
+	struct keyparts *kp = keyparts_new();
+	struct buf name = BUF_INIT;
+	char hex[HASH_HEX_LEN + 1];
+	struct task **deps;
 
 	keyparts_addstr(kp, "recipe", t->defn ? t->defn : "");
 	strv_sort(&t->env);
@@ -462,49 +624,13 @@ int task_key(struct task *t, const struct keyenv *ke)
 		keyparts_add(kp, name.data, &deps[i]->key, hex);
 	}
 	free(deps);
-
-	fileset_init(&fs);
-	at = now_ns();
-	if (t->inputs.n && fileset_expand_cached(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL, 0,
-	                                         &err) < 0) {
-		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
-		goto fail;
-	}
-	buf_reset(&name);
-	buf_adds(&name, "in:");
-	size_t first = kp->n;
-	/* read on every core, merged in list order: the parts are the same whatever the schedule */
-	jobs = xreallocarray(NULL, fs.n + 1, sizeof(*jobs));
-	for (size_t i = 0; i < fs.n; i++) {
-		jobs[i].path = fs.v[i].path;
-		jobs[i].st = &fs.v[i].st;
-	}
-	if (hashpool_hash(ke, t->name, jobs, fs.n) < 0)
-		goto fail;
-	for (size_t i = 0; i < fs.n; i++) {
-		struct hash128 h;
-		const char *what;
-		if (jobs[i].err) {
-			errno = jobs[i].err;
-			error("task '%s': cannot read input '%s':", t->name, fs.v[i].path);
-			goto fail;
-		}
-		h = input_hash(&jobs[i].hash, &fs.v[i], &what);
-		/* the hot loop of a no-op over a large tree: no printf here */
-		name.len = 3;
-		buf_add(&name, fs.v[i].path, strlen(fs.v[i].path));
-		keyparts_add(kp, name.data, &h, what);
-	}
-	free(jobs);
-	buf_release(&err);
 	buf_release(&name);
 
-	keyinputs_free(t->keyed);
-	t->keyed = ki = xmalloc(sizeof(*ki));
-	ki->fs = fs; /* moved: the list is kept as it is, no copy */
-	ki->first = first;
-	ki->at = at;
+	t->folded = quick && key_walk_taken(t, ke, kp);
+	if (!t->folded && key_inputs(t, ke, kp) < 0) {
+		keyparts_free(kp);
+		return -1;
+	}
 	keyparts_free(t->parts);
 	t->parts = kp;
 	if (t->ops && t->ops->add_key && t->ops->add_key(t, kp, ke) < 0) {
@@ -514,13 +640,16 @@ int task_key(struct task *t, const struct keyenv *ke)
 	}
 	t->key = keyparts_digest(kp);
 	return 0;
-fail:
-	free(jobs);
-	fileset_release(&fs);
-	buf_release(&err);
-	buf_release(&name);
-	keyparts_free(kp);
-	return -1;
+}
+
+int task_key(struct task *t, const struct keyenv *ke)
+{
+	return key_compute(t, ke, 0);
+}
+
+int task_key_quick(struct task *t, const struct keyenv *ke)
+{
+	return key_compute(t, ke, 1);
 }
 
 void task_key_poison(struct task *t)
@@ -539,8 +668,8 @@ void task_paths(const struct task *t, struct strv *files, struct strv *dirs)
 {
 	for (size_t i = 0; t->parts && i < t->parts->n; i++) {
 		const char *name = keyparts_name(t->parts, i);
-		if (str_has_prefix(name, "in:"))
-			strv_push(files, name + 3);
+		if (is_file_part(name))
+			strv_push(files, name + sizeof(IN_PREFIX) - 1);
 	}
 	if (t->ops && t->ops->paths)
 		t->ops->paths(t, files, dirs);
@@ -658,7 +787,7 @@ int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 
 			continue;
 		}
 		filestat_from(&fst, &st);
-		if (filecache_hash(ke->fc, ke->rootfd, path, &fst, &fh) < 0) {
+		if (filecache_hash(ke->outfc ? ke->outfc : ke->fc, ke->rootfd, path, &fst, &fh) < 0) {
 			hasher_final(&h);
 			return error("task '%s': cannot read output '%s':", t->name, path);
 		}

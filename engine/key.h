@@ -60,6 +60,8 @@ size_t keyparts_explain(const struct keyparts *old, const struct keyparts *now, 
 struct keyenv {
 	int rootfd;             /* the project root: inputs and outputs are relative to it */
 	struct filecache *fc;   /* content hashes by stat data */
+	struct filecache *outfc; /* the same for the tasks' outputs, kept apart so that a no-op whose walks are on
+	                          * record reads no entry of the inputs' (NULL: fc) */
 	volatile int *stop;     /* set by a signal: abandon hashing */
 	int readonly;           /* a dry run or a read-only tool: task types must not change anything either */
 	int offline;            /* a dry run: task types ask nothing beyond this machine either (no registry) */
@@ -76,6 +78,11 @@ struct keyenv {
  * files and the type's parts, and keep the input files with their stat data in t->keyed for task_inputs_check. -1
  * after printing an error naming the task (e.g. a missing input). */
 int task_key(struct task *t, const struct keyenv *ke);
+/* task_key_quick: task_key, except that when the watched tree vouches for the tree and the walk of t's inputs is on
+ * record (filecache_walk_get), one part named "in:" stands for its files and the files are not walked (t->folded;
+ * the key is the same). Only for a command task, or one whose type says so (task_ops.foldable); before such a task runs, or anything
+ * reads its parts, task_key must key it again (build.c does). */
+int task_key_quick(struct task *t, const struct keyenv *ke);
 /* task_inputs_check: after a run of t, whether its input files are still what task_key keyed: walked again with a
  * stat call for every file and directory (no cached listing, no watcher's vouch), each file's stat data (size,
  * mtime, ctime, inode, device, mode) compared, and the content too of a file that had changed within the timestamp

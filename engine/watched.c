@@ -53,7 +53,7 @@ void watched_ask(struct watched *wt, struct watcher *w, const char *token_file, 
 	    n < sizeof(wt->token)) {
 		snprintf(wt->token, sizeof(wt->token), "%.*s", (int)n, wt->line.data);
 		cache_id(&id, cache_file, wt->token);
-		if (!id.data || strcmp(id.data, wt->line.data) != 0)
+		if (!id.data || strncmp(id.data, wt->line.data, id.len) != 0)
 			wt->token[0] = '\0';
 	}
 	buf_release(&id);
@@ -83,6 +83,13 @@ void watched_answer(struct watched *wt, struct filecache *fc, const struct trust
 	/* a cache bigger than the watcher's room holds a tree it would not take: noting what the walks stat is waste */
 	if (wt->clean || (wt->now[0] && filecache_size(fc) <= wt->room))
 		filecache_watch(fc, t, wt->clean);
+	if (wt->token[0] && (ch.kind == WATCH_NONE || ch.kind == WATCH_PATHS)) {
+		/* the walks kept with the token (the lines after its own), but those the paths listed may touch */
+		const char *eol = memchr(wt->line.data, '\n', wt->line.len);
+		if (eol)
+			filecache_walks_load(fc, eol + 1, wt->line.len - (size_t)(eol + 1 - wt->line.data),
+			                     ch.kind == WATCH_PATHS ? &ch.paths : NULL, t);
+	}
 	buf_release(&ch.paths);
 }
 
@@ -116,14 +123,17 @@ void watched_record(struct watched *wt, struct filecache *fc)
 	buf_release(&used);
 }
 
-void watched_commit(struct watched *wt)
+void watched_commit(struct watched *wt, const struct filecache *fc)
 {
 	struct buf id = BUF_INIT;
 
 	if (!wt->asked || (!wt->recorded && !wt->clean && !wt->line.len))
 		return;
-	if (wt->token[0] && (wt->recorded || wt->clean))
+	if (wt->token[0] && (wt->recorded || wt->clean)) {
 		cache_id(&id, wt->cache_file, wt->token);
+		if (id.len)
+			filecache_walks(fc, &id);
+	}
 	if (!id.len) {
 		if (wt->line.len)
 			unlink(wt->token_file);
@@ -148,8 +158,10 @@ void watched_stats(const struct watched *wt, const struct filecache *fc)
 		snprintf(how, sizeof(how), "changed: %zu path%s", wt->changed, wt->changed == 1 ? "" : "s");
 	else
 		snprintf(how, sizeof(how), "changed, or not watched yet");
-	fprintf(stderr, "sindri-build: stats: %zu stat calls in walks, %zu spared by the watched tree (%s)\n", stats,
-	        known, how);
+	fprintf(stderr,
+	        "sindri-build: stats: %zu stat calls in walks, %zu spared by the watched tree (%s), %zu walks taken "
+	        "whole from its record\n",
+	        stats, known, how, filecache_walks_taken(fc));
 }
 
 int watched_poll(struct watcher *w, const char *token_file, const char *cache_file, char *now, struct buf *paths)

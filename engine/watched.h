@@ -75,8 +75,9 @@ struct watcher {
  * watched_answer: read the answer; when nothing changed, vouch for fc while the stretch of t holds.
  * watched_record: after a build (before its stat cache is saved), if its walks stat'ed anything, have the watcher
  * watch what they used, and keep the token it vouches for (marking those entries in fc).
- * watched_commit: after the stat cache was saved, put the token on record in token_file with the cache's identity,
- * or remove the record that no longer holds. Read-only commands call neither.
+ * watched_commit: after the stat cache was saved, put the token on record in token_file with the cache's identity and
+ * the walks kept with it (filecache_walks), or remove the record that no longer holds. Read-only commands call
+ * neither.
  * watched_stats: the -d stats line.
  */
 struct watched {
@@ -97,7 +98,7 @@ void watched_release(struct watched *wt);
 void watched_ask(struct watched *wt, struct watcher *w, const char *token_file, const char *cache_file);
 void watched_answer(struct watched *wt, struct filecache *fc, const struct trust *t);
 void watched_record(struct watched *wt, struct filecache *fc);
-void watched_commit(struct watched *wt);
+void watched_commit(struct watched *wt, const struct filecache *fc);
 void watched_stats(const struct watched *wt, const struct filecache *fc);
 /* watched_poll: for watch mode (-w), between builds: ask w (closed before it returns) what changed under the
  * project in the current directory since the token on record: 1 something did, or there is no token on record to

@@ -259,6 +259,8 @@ static int l_live_diff(lua_State *L)
 		return luaL_error(L, "docker.live_diff: task '%s' has no key yet: call sb.key first", name);
 	if (!r->st)
 		return luaL_error(L, "docker.live_diff can only be called by a task while it runs");
+	if (t->folded && task_key(t, r->ke) < 0) /* its input files one by one, not their digest */
+		return luaL_error(L, "docker.live_diff: task '%s' cannot be keyed", name);
 	if (state_get_blob(r->st, t->name, &blob) == 0)
 		old = keyparts_decode(blob.data, blob.len);
 	buf_release(&blob);

@@ -188,7 +188,7 @@ static void lua_task_release(struct task *t)
 /* the ops every Lua task has */
 #define LUA_TASK_OPS                                                                                                   \
 	.kind = "lua", .preflight = lua_task_preflight, .add_key = lua_task_add_key, .check = lua_task_check,          \
-	.prepare = lua_task_prepare, .run = lua_task_run, .release = lua_task_release
+	.prepare = lua_task_prepare, .run = lua_task_run, .release = lua_task_release, .foldable = 1
 
 static const struct task_ops lua_fn_ops = {LUA_TASK_OPS};
 /* A task with a check function: the function is given the key, so it can prove the results for that key. */

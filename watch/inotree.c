@@ -24,7 +24,8 @@
  * (so a file written beside the walked directories, in the project root say, changes nothing). */
 #define ABOVE_EVENTS (IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
 /* Watches are the user's, shared with editors and other tools (fs.inotify.max_user_watches): a watcher takes at
- * most a quarter of them, and never more than MAX_WATCHES; a bigger tree is walked in full. */
+ * most a quarter of them, and never more than MAX_WATCHES (SINDRI_BUILD_WATCHES, read by watchd.c, sets another
+ * maximum); a bigger tree is walked in full. */
 #define MAX_WATCHES (1u << 20)
 /* The changes a root keeps listed; past that, a token before them gets "anything may have changed". */
 #define JOURNAL_MAX 4096

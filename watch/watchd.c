@@ -171,6 +171,20 @@ static void serve(struct inotree *t, struct resident *rs)
 	}
 }
 
+/* watches_wanted: the most watches SINDRI_BUILD_WATCHES allows (a whole number), or 0: the default share. */
+static size_t watches_wanted(void)
+{
+	const char *v = getenv("SINDRI_BUILD_WATCHES");
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return errno || *end || n > SIZE_MAX ? 0 : (size_t)n;
+}
+
 int watch_main(const char *path)
 {
 	struct resident rs;
@@ -183,7 +197,7 @@ int watch_main(const char *path)
 	if (resident_claim(&rs, path) < 0)
 		_exit(1);
 	/* without inotify (the user's instances used up), it still answers: "anything may have changed", no room */
-	t = inotree_new(0);
+	t = inotree_new(watches_wanted());
 	serve(t, &rs);
 	inotree_free(t);
 	resident_exit(&rs);

@@ -10,6 +10,8 @@
 
 #include "filecache.h"
 #include "t.h"
+#include "trust.h"
+#include "util.h"
 #include "util.h"
 
 #define NMANY 3000
@@ -115,6 +117,7 @@ static struct filecache *load_quiet(const char *path, int want_warning)
 
 	capture_start();
 	fc = filecache_load(path);
+	filecache_read(fc);
 	msg = capture_end();
 	if (want_warning) {
 		CHECK(strstr(msg, "warning") != NULL);
@@ -434,6 +437,91 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
+/* test_lazy: a cache is read only when an entry is needed: its header counts the records until then, and a body
+ * gone bad is warned about when it is read, not before. */
+static void test_lazy(void)
+{
+	struct filecache *fc;
+	struct buf b = BUF_INIT;
+	char *msg;
+
+	save_valid();
+	capture_start();
+	fc = filecache_load(cache);
+	msg = capture_end();
+	CHECK_STR(msg, "");
+	free(msg);
+	CHECK_INT(filecache_size(fc), 2);
+	CHECK_INT(filecache_dirty(fc), 0);
+	filecache_free(fc);
+
+	if (read_file(cache, &b) < 0)
+		fatal("read '%s':", cache);
+	flip_middle(&b);
+	if (write_file_atomic(cache, b.data, b.len) < 0)
+		fatal("write '%s':", cache);
+	buf_release(&b);
+	capture_start();
+	fc = filecache_load(cache);
+	msg = capture_end();
+	CHECK_STR(msg, "");
+	free(msg);
+	capture_start();
+	lookup(fc, "old.txt"); /* needs an entry: reads the file, finds it bad, hashes the file again */
+	msg = capture_end();
+	CHECK(strstr(msg, "warning") != NULL && strstr(msg, cache) != NULL);
+	free(msg);
+	check_stats(fc, 0, 1);
+	CHECK_INT(filecache_dirty(fc), 1);
+	filecache_free(fc);
+}
+
+/* walk_kept: whether a record of a walk from bases survives a load with these changed paths (NULL: none). */
+static int walk_kept(const char *bases, const char *changed)
+{
+	struct filecache *fc = filecache_load(cache);
+	struct trust t = TRUST_INIT;
+	struct buf text = BUF_INIT, ch = BUF_INIT;
+	struct hash128 spec = {1, 2}, digest = {3, 4}, got;
+	uint64_t count = 0;
+	int kept;
+
+	buf_addf(&text, "walk 00000000000000020000000000000001 00000000000000040000000000000003 7 %s\n", bases);
+	if (changed)
+		buf_adds(&ch, changed);
+	filecache_walks_load(fc, text.data, text.len, changed ? &ch : NULL, &t);
+	kept = filecache_walk_get(fc, &spec, &got, &count);
+	if (kept) {
+		CHECK(hash_eq(&got, &digest));
+		CHECK_INT(count, 7);
+	}
+	/* a task started: no record holds after it */
+	trust_task_started(&t);
+	CHECK_INT(filecache_walk_get(fc, &spec, &got, &count), 0);
+	trust_task_ended(&t);
+	CHECK_INT(filecache_walk_get(fc, &spec, &got, &count), 0);
+	buf_release(&text);
+	buf_release(&ch);
+	filecache_free(fc);
+	return kept;
+}
+
+/* test_walks: which walks on record a list of changed paths leaves standing: none at, below or above a base. */
+static void test_walks(void)
+{
+	CHECK_INT(walk_kept("src conf/app.conf ", NULL), 1);
+	CHECK_INT(walk_kept("src conf/app.conf ", "docs/x\n"), 1);
+	CHECK_INT(walk_kept("src conf/app.conf ", "src/x\n"), 0);
+	CHECK_INT(walk_kept("src conf/app.conf ", "src\n"), 0);
+	CHECK_INT(walk_kept("src conf/app.conf ", "docs\nconf\n"), 0);
+	CHECK_INT(walk_kept("src conf/app.conf ", "conf/app.conf.bak\nsrcs/y\n"), 1);
+	CHECK_INT(walk_kept("a/b/c ", "a\n"), 0);
+	CHECK_INT(walk_kept("my%20dir ", "my dir/f\n"), 0);
+	CHECK_INT(walk_kept("my%20dir ", "my\n"), 1);
+	CHECK_INT(walk_kept(" ", "anything/at/all\n"), 0); /* a walk of the whole project */
+	CHECK_INT(walk_kept(" ", NULL), 1);
+}
+
 int main(void)
 {
 	char name[32], data[32];
@@ -465,6 +553,8 @@ int main(void)
 	test_round_trip_many();
 	test_damaged();
 	test_drop_unused();
+	test_lazy();
+	test_walks();
 
 	close(root);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);

@@ -100,7 +100,7 @@ static struct run run(struct fake *f, struct trust *t, int task_first, int write
 	if (writes) {
 		watched_record(&wt, fc);
 		CHECK_INT(filecache_save(fc, CACHE_FILE, AT_FDCWD), 0);
-		watched_commit(&wt);
+		watched_commit(&wt, fc);
 	}
 	fileset_release(&fs);
 	buf_release(&err);
