@@ -1,7 +1,8 @@
 # t0015: a randomized differential test of plain tasks (no Docker). Tasks whose commands read a directory (with an
 # exclude), a recursive glob (and the executable bits of what it matches), a one-level glob, and the outputs of
 # other tasks (with an env var and a recipe variable), and a Lua run function that reads a global; each round makes
-# one random change of one kind (see KINDS: the tree, the outputs, the recipe, edits landing during a run) and runs
+# one random change of one kind (see KINDS: the tree, the outputs, the recipe, edits landing during a run, a change
+# after the walks went on record) and runs
 # the build. The ground truth runs every command from scratch in a fresh copy of the inputs. Each task's output is
 # classified against it (tests/lib/random.sh) and the round takes the worst class; a false skip or a stale output
 # fails. It runs with the watched tree on (a file watcher started for it; no Docker engine is needed) and off
@@ -13,7 +14,7 @@
 
 if [ -n "${SB_SANITIZED:-}" ]; then ROUNDS=${ROUNDS:-4}; else ROUNDS=${ROUNDS:-12}; fi
 ALL_KINDS="$TREE_KINDS output-delete output-edit cmd-edit env-edit env-unset var-edit global-edit
-edit-during-run edit-during-run-restored helper-kill-edit"
+edit-during-run edit-during-run-restored helper-kill-edit aged"
 KINDS=${KINDS:-$ALL_KINDS}
 WATCH=${WATCH:-1 0}
 DIRS="a a/d1 a/d1/d2 a/d3 b b/s1 b/s1/s2 c c/sub"
@@ -136,6 +137,17 @@ mutate() {
 		export T_DELAY=0.9
 		edit_during "$1" "$SB"
 		unset T_DELAY ;;
+	aged)
+		# the tree left alone past the racy window and built twice, so that the walks go on record with the
+		# watcher's token (engine/filecache.h, "Walks on record"), then a change of the tree's kinds
+		sleep 2.1
+		"$SB" -q >/dev/null 2>&1
+		"$SB" -q -d stats >"$T_ROOT/aged.out" 2>&1
+		AGED=$((${AGED:-0} + 1))
+		grep -q ' [1-9][0-9]* walks taken whole' "$T_ROOT/aged.out" && AGED_TAKEN=$((${AGED_TAKEN:-0} + 1))
+		pick_word $TREE_KINDS
+		tree_mutate "$PICK"
+		MUTATION="aged, then $MUTATION" ;;
 	helper-kill-edit)
 		helper_down "$1"
 		edit_candidates >"$T_ROOT/cand"
@@ -229,5 +241,7 @@ for W in $WATCH; do
 		done
 	done
 done
+# with the watcher on, an aged round's change lands while walks are on record: say how often they were
+[ -n "${AGED:-}" ] && echo "t0015: aged rounds whose builds took walks from the record: ${AGED_TAKEN:-0} of $AGED"
 summary ""
 finish
