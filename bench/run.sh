@@ -212,26 +212,28 @@ noop() { # noop TREE LABEL WARMUP RUNS TARGET MODE (watched: the default; unwatc
 		pair "noop-$t-$mode" "$NOOP_ROUNDS" "$3" "$4" "$SB" ninja ninja) || exit
 	changed=$(cd "$W/$t" && find .sindri-build stamp-sb stamp-ninja .ninja_log -newer "$W/marker" 2>/dev/null | tr '\n' ' ')
 	[ -n "$changed" ] && echo "  note: files written during the no-op runs: $changed"
-	# pair ran in a subshell: read its results back from the rounds file.
-	# shellcheck disable=SC2046 # four numbers
-	set -- "$@" $(rounds_stats "$W/noop-$t-$mode.rounds")
-	P_SB=$8 P_PEER=$9
+	label=$2 warm=$3 runs=$4 target=$5 make=${7:-}
+	# pair ran in a subshell: read its results back from the rounds file (means, then medians).
+	read -r P_SB P_PEER M_SB M_PEER <<-EOF
+		$(rounds_stats "$W/noop-$t-$mode.rounds")
+	EOF
 	ratio=$(calc 's / n' s="$P_SB" n="$P_PEER")
 	printf '  all rounds: sindri-build %.2f ms, ninja %.2f ms: ratio of means %.2fx (target <= %.2fx);' \
-		"$(calc 's * 1000' s="$P_SB")" "$(calc 'n * 1000' n="$P_PEER")" "$ratio" "$5"
-	printf ' ratio of medians %.2fx\n' "$(calc 's / n' s="${10}" n="${11}")"
-	row "no-op $2, $mode, mean time" "$(ms "$P_SB")" "$(ms "$P_PEER") ninja" \
-		"$(calc 'sprintf("%.2fx", r)' r="$ratio")" "<= ${5}x" "$(judge "$ratio" '<=' "$5")"
-	[ "${7:-}" = nomake ] && return
+		"$(calc 's * 1000' s="$P_SB")" "$(calc 'n * 1000' n="$P_PEER")" "$ratio" "$target"
+	printf ' ratio of medians %.2fx\n' "$(calc 's / n' s="$M_SB" n="$M_PEER")"
+	row "no-op $label, $mode, mean time" "$(ms "$P_SB")" "$(ms "$P_PEER") ninja" \
+		"$(calc 'sprintf("%.2fx", r)' r="$ratio")" "<= ${target}x" "$(judge "$ratio" '<=' "$target")"
+	[ "$make" = nomake ] && return
 	# make, for the record: what the Sindri guide uses today. Fewer rounds; no target. -r (no built-in rules) as a
 	# careful makefile would have it: otherwise make tries every implicit rule on every input (36 s at 100k files).
-	say "no-op, $2, $mode: sindri-build vs make -r (hyperfine -N, 2 rounds of $3 warmup + $4 runs)"
+	say "no-op, $label, $mode: sindri-build vs make -r (hyperfine -N, 2 rounds of $warm warmup + $runs runs)"
 	(cd "$W/$t" && { [ "$mode" = watched ] || export SINDRI_BUILD_WATCH=0; } &&
-		pair "noopmake-$t-$mode" 2 "$3" "$4" "$SB" make "make -r -s -f bench.mk") || exit
-	# shellcheck disable=SC2046 # four numbers
-	set -- "$@" $(rounds_stats "$W/noopmake-$t-$mode.rounds")
-	row "no-op $2, $mode, vs make -r" "$(ms "${12}")" "$(ms "${13}") make" \
-		"$(calc 'sprintf("%.2fx", s / n)' s="${12}" n="${13}")" "-" "info"
+		pair "noopmake-$t-$mode" 2 "$warm" "$runs" "$SB" make "make -r -s -f bench.mk") || exit
+	read -r P_SB P_PEER M_SB M_PEER <<-EOF
+		$(rounds_stats "$W/noopmake-$t-$mode.rounds")
+	EOF
+	row "no-op $label, $mode, vs make -r" "$(ms "$P_SB")" "$(ms "$P_PEER") make" \
+		"$(calc 'sprintf("%.2fx", s / n)' s="$P_SB" n="$P_PEER")" "-" "info"
 }
 # The targets: with the watcher vouching, 0.5x ninja at 600 files and 0.1x at 100k (no per-file work at all); a
 # walk in full (the watcher off, or the first run after a change) at most 1.2x ninja's stat of every file.
