@@ -4,7 +4,9 @@
  * loaded the way a run loads it. The first byte chooses what: bit 0, the stat cache instead of the task log; bit 1,
  * fix up the checksums first (the log's per-frame ones, the cache's trailer) so that the fuzzer reaches the record
  * decoding behind them; bit 2, open the log for writing (which moves a bad file aside, cuts a torn tail and then
- * appends a record and a tombstone) or save the cache again. Whatever the bytes: no sanitizer report, no exit.
+ * appends a record and a tombstone) or save the cache again. Bit 3 instead takes the rest as the walks kept with the
+ * watcher's token (filecache_walks_load: the record lines, then after a NUL the changed paths), and checks that what
+ * it keeps reads back the same. Whatever the bytes: no sanitizer report, no exit.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 
 #include "filecache.h"
 #include "state.h"
+#include "trust.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -137,6 +140,34 @@ static void fuzz_cache(const char *path, int save)
 	filecache_free(fc);
 }
 
+/* fuzz_walks: the walk records p (n bytes; after a NUL, the changed paths) load, and what is kept loads back the same. */
+static void fuzz_walks(const unsigned char *p, size_t n)
+{
+	const unsigned char *nul = memchr(p, '\0', n);
+	char *missing = xasprintf("%s/none", dir);
+	struct filecache *a = filecache_load(missing), *b = filecache_load(missing);
+	struct trust t = TRUST_INIT;
+	struct buf changed = BUF_INIT, once = BUF_INIT, twice = BUF_INIT;
+	struct hash128 spec = {1, 2}, d;
+	uint64_t count;
+
+	if (nul)
+		buf_add(&changed, nul + 1, n - (size_t)(nul + 1 - p));
+	filecache_walks_load(a, (const char *)p, nul ? (size_t)(nul - p) : n, nul ? &changed : NULL, &t);
+	(void)filecache_walk_get(a, &spec, &d, &count);
+	filecache_walks(a, &once);
+	filecache_walks_load(b, once.data ? once.data : "", once.len, NULL, &t);
+	filecache_walks(b, &twice);
+	if (once.len != twice.len || (once.len && memcmp(once.data, twice.data, once.len) != 0))
+		abort();
+	buf_release(&changed);
+	buf_release(&once);
+	buf_release(&twice);
+	filecache_free(a);
+	filecache_free(b);
+	free(missing);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned char *p;
@@ -153,6 +184,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	mode = data[0];
+	if (mode & 8) {
+		fuzz_walks(data + 1, size - 1);
+		return 0;
+	}
 	p = malloc(size);
 	memcpy(p, data + 1, size - 1);
 	path = xasprintf("%s/%s", dir, mode & 1 ? "filecache" : "tasks");
