@@ -465,22 +465,26 @@ static int connect_helper(struct docker *d)
 	return d->helper >= 0;
 }
 
-/* helper_exchange: METHOD path through the engine helper, once the answers to what was sent ahead (which come first
- * on its connection) are read: 0 with the answer in *r; -1 (ENGINESRV_LOST_BEFORE) when no helper answers or it
- * went away before it had the request, ENGINESRV_LOST_AFTER when it went away after; either way it is dropped. */
+/* helper_exchange: METHOD path through the engine helper: 0 with the answer in *r; -1 (ENGINESRV_LOST_BEFORE) when no
+ * helper answers or it went away before it had the request, ENGINESRV_LOST_AFTER when it went away after; either
+ * way it is dropped. The answers to what was sent ahead come first on its connection: a GET is sent before they are
+ * read, so that the helper makes it while they come (at the same time as those still being made); anything else
+ * (which may carry a large body) once they are read. */
 static int helper_exchange(struct docker *d, const char *method, const char *path, const struct buf *body,
                            long timeout_s, struct docker_reply *r)
 {
-	int via;
+	int via, get = strcmp(method, "GET") == 0 && !body;
 
-	while (any_pending(d))
+	while (!get && any_pending(d))
 		read_one(d);
 	if (!connect_helper(d))
 		return ENGINESRV_LOST_BEFORE;
 	via = enginesrv_send(d->helper, method, path, body, timeout_s);
+	while (via == 0 && any_pending(d))
+		read_one(d);
 	if (via == 0)
-		via = enginesrv_recv(d->helper, timeout_s, r);
-	if (via < 0)
+		via = d->helper >= 0 ? enginesrv_recv(d->helper, timeout_s, r) : ENGINESRV_LOST_AFTER;
+	if (via < 0 && d->helper >= 0)
 		lose_helper(d);
 	return via;
 }
