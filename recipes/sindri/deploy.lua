@@ -46,6 +46,8 @@ local function volume(c) return c.name .. "_home" end
 
 -- state: "current", "stopped" (its image is current, it only stopped), or "replace" and why.
 function M.state(c, key)
+  -- both questions at once: the image's inspect is made while the container list is
+  docker.inspect_image_ahead(M.image_ref(c))
   local ct = container(c)
   if not ct then return "replace", "container '" .. c.name .. "' does not exist" end
   local img = docker.inspect_image(M.image_ref(c))
