@@ -193,7 +193,13 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 		return -1;
 	}
 	buf_release(&why);
-	keyparts_encode(t->parts, &blob);
+	if (t->parts) {
+		keyparts_encode(t->parts, &blob);
+	} else { /* a run that needed no key (keyless): no parts to explain a later key by */
+		struct keyparts *none = keyparts_new();
+		keyparts_encode(none, &blob);
+		keyparts_free(none);
+	}
 	if (state_put_blob(st, t->name, blob.data, blob.len) < 0)
 		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
 	buf_release(&blob);
@@ -310,6 +316,15 @@ static int any_dep_ran(const struct task *t)
 	return 0;
 }
 
+/* keyless: t always runs, declares no outputs, nothing in this build depends on it and its run never reads its key:
+ * a key would decide nothing (and for a Lua function it is a walk of everything the function reaches, which for a
+ * cycle is most of the recipe), so none is computed; one computed earlier in the run (sb.key) is kept. */
+static int keyless(const struct sched *s, const struct task *t)
+{
+	return (t->flags & TASK_ALWAYS) && !s->o->dry_run && !t->nrdeps && !t->outputs.n && !t->parts && t->ops &&
+	       t->ops->key_unread && t->ops->key_unread(t);
+}
+
 /* evaluate: compute the key of a ready task and decide. */
 static void evaluate(struct sched *s, struct task *t)
 {
@@ -332,6 +347,9 @@ static void evaluate(struct sched *s, struct task *t)
 		keyed = task_key(t, s->ke) == 0;
 		if (!keyed)
 			memset(&t->key, 0, sizeof(t->key));
+	} else if (keyless(s, t)) {
+		memset(&t->key, 0, sizeof(t->key));
+		r = task_decide(t, s->st, s->ke, &why);
 	} else if (task_key(t, s->ke) < 0) {
 		r = -1;
 	} else {

@@ -64,6 +64,9 @@ struct task_ops {
 	/* describe: a one-line description of a run whose command is made only when it runs (-t commands); NULL when
 	 * task_cmdline says it. Caller frees. */
 	char *(*describe)(const struct task *t);
+	/* key_unread: the run never reads t->key (a Lua run function that takes no key argument): an always task that
+	 * nothing in its build depends on then needs no key, and none is computed. NULL: the run may read it. */
+	int (*key_unread)(const struct task *t);
 	/* release: free t->udata. */
 	void (*release)(struct task *t);
 };

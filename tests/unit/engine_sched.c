@@ -222,6 +222,86 @@ static void test_parallelism(void)
 	tproject_end();
 }
 
+/* A fake type whose run never reads its key (a Lua run function that takes no key), counting the keys computed. */
+static int keys_computed;
+
+static int counted_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
+{
+	keys_computed++;
+	return fake_add_key(t, kp, ke);
+}
+
+static int never_reads_key(const struct task *t)
+{
+	(void)t;
+	return 1;
+}
+
+static const struct task_ops keyless_ops = {
+	.kind = "fake",
+	.add_key = counted_add_key,
+	.check = fake_check,
+	.prepare = fake_prepare,
+	.run = fake_run,
+	.finish = fake_finish,
+	.key_unread = never_reads_key,
+	.release = fake_release,
+};
+
+/* An always task nothing in the build depends on, whose run never reads its key, runs without one; its key is
+ * computed when a task of the build depends on it, in a dry run, or when the type cannot say its run ignores it. */
+static void test_always_keyless(void)
+{
+	struct graph g;
+	struct build_opts dry = {.jobs = 2, .quiet = 1, .dry_run = 1};
+	struct task *a, *b;
+
+	tproject();
+	graph_init(&g);
+	a = fake_task(&g, "a", NULL);
+	b = fake_task(&g, "b", "a");
+	a->ops = b->ops = &keyless_ops;
+	a->flags |= TASK_ALWAYS;
+	if (graph_resolve(&g) < 0)
+		fatal("resolve");
+	keys_computed = 0;
+	CHECK_INT(tbuild(&g, "a"), SB_EXIT_OK);
+	CHECK_LOG("run:a");
+	CHECK_INT(keys_computed, 0);
+	CHECK(a->parts == NULL);
+	CHECK_INT(tbuild(&g, "a"), SB_EXIT_OK); /* it always runs, still without a key */
+	CHECK_LOG("run:a");
+	CHECK_INT(keys_computed, 0);
+	/* b depends on it: b's key holds a's, so a's is computed */
+	CHECK_INT(tbuild(&g, "b"), SB_EXIT_OK);
+	CHECK_LOG("run:a run:b");
+	CHECK_INT(keys_computed, 2);
+	CHECK(a->parts != NULL && trecorded(&g, "a") == 1 && trecorded(&g, "b") == 1);
+	graph_release(&g);
+
+	graph_init(&g);
+	a = fake_task(&g, "a", NULL);
+	a->ops = &keyless_ops;
+	a->flags |= TASK_ALWAYS;
+	if (graph_resolve(&g) < 0)
+		fatal("resolve");
+	keys_computed = 0;
+	CHECK_INT(tbuild_opts(&g, "a", &dry), SB_EXIT_OK); /* a dry run keys what it would run */
+	CHECK_INT(keys_computed, 1);
+	graph_release(&g);
+
+	graph_init(&g);
+	a = fake_task(&g, "a", NULL); /* a type that cannot say: the key is computed */
+	a->flags |= TASK_ALWAYS;
+	if (graph_resolve(&g) < 0)
+		fatal("resolve");
+	CHECK_INT(tbuild(&g, "a"), SB_EXIT_OK);
+	CHECK_LOG("run:a");
+	CHECK(a->parts != NULL && trecorded(&g, "a") == 1);
+	graph_release(&g);
+	tproject_end();
+}
+
 int main(void)
 {
 	signals_install();
@@ -230,5 +310,6 @@ int main(void)
 	test_failure();
 	test_record_after_success();
 	test_parallelism();
+	test_always_keyless();
 	return t_done("engine_sched");
 }
