@@ -59,9 +59,21 @@ static int l_images(lua_State *L)
 	return list(L, docker_image_list, "images");
 }
 
+/* inspect_image(ref [, members]): with a list of top-level member names, only those need be read (others may be
+ * missing: docker_image_inspect_members). */
 static int l_inspect_image(lua_State *L)
 {
-	return inspect(L, docker_image_inspect, "image");
+	const char *ref = luaL_checkstring(L, 1);
+	const char *const *want = dlua_opt_strs(L, 2, "members", KEYS_NONE);
+	struct docker *d;
+	struct dlua_guard *g;
+
+	if (!want)
+		return inspect(L, docker_image_inspect, "image");
+	if (!(d = dlua_client(L, 1)))
+		return 2;
+	g = dlua_guard_new(L);
+	return dlua_tree(L, g, docker_image_inspect_members(d, ref, want, &g->json), "image", ref);
 }
 
 /* inspect_image_ahead(ref): ask now, through the engine helper, for what inspect_image(ref) will read, so that the

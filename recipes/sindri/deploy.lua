@@ -50,7 +50,7 @@ function M.state(c, key)
   docker.inspect_image_ahead(M.image_ref(c))
   local ct = container(c)
   if not ct then return "replace", "container '" .. c.name .. "' does not exist" end
-  local img = docker.inspect_image(M.image_ref(c))
+  local img = docker.inspect_image(M.image_ref(c), { "Id" })
   if not img or img.Id ~= ct.ImageID then return "replace", "container '" .. c.name .. "' runs an older image" end
   if not M.cli() and (ct.Labels or {})["org.sindri-build.key"] ~= key then
     return "replace", "container '" .. c.name .. "' was deployed from other inputs"
