@@ -174,6 +174,8 @@ void docker_close(struct docker *d)
 		buf_release(&d->kept[i].r.body);
 	}
 	free(d->kept);
+	strv_release(&d->asked_first);
+	strv_release(&d->replayed);
 	free(d->host);
 	free(d->base);
 	free(d->socket);
@@ -556,6 +558,12 @@ static void send_ahead(struct docker *d, const char *path, long timeout_s)
 		keep(d, path, timeout_s)->pending = 1;
 }
 
+void docker_send_ahead(struct docker *d, const char *vpath)
+{
+	if (d->helper >= 0)
+		send_ahead(d, vpath, REQUEST_TIMEOUT_S);
+}
+
 void docker_ping_ahead(struct docker *d)
 {
 	if (!d->version[0] && connect_helper(d))
@@ -571,6 +579,14 @@ void docker_prefetch(struct docker *d, const char *path)
 		return;
 	buf_addf(&p, "/v%s%s", d->version, path);
 	send_ahead(d, p.data, REQUEST_TIMEOUT_S);
+	/* asked before anything the run did could have changed the engine: the next run may ask it at its start */
+	if (d->trust && trust_stretch(d->trust) == 1 && d->helper >= 0 && d->asked_first.n < DOCKER_AHEAD_MAX) {
+		size_t i = 0;
+		while (i < d->asked_first.n && strcmp(d->asked_first.v[i], p.data) != 0)
+			i++;
+		if (i == d->asked_first.n)
+			strv_push(&d->asked_first, p.data);
+	}
 	buf_release(&p);
 }
 
