@@ -200,8 +200,12 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 		keyparts_encode(none, &blob);
 		keyparts_free(none);
 	}
-	if (state_put_blob(st, t->name, blob.data, blob.len) < 0)
+	/* the same parts as the run before (an always task's): nothing to write */
+	struct buf was = BUF_INIT;
+	if ((state_get_blob(st, t->name, &was) < 0 || was.len != blob.len || memcmp(was.data, blob.data, blob.len)) &&
+	    state_put_blob(st, t->name, blob.data, blob.len) < 0)
 		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
+	buf_release(&was);
 	buf_release(&blob);
 	/* what -t clean may remove: the outputs declared for this run, under its key */
 	if (t->outputs.n && outputs_record(st, t) < 0)
@@ -212,7 +216,9 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 	rec.last_ns = dur;
 	rec.total_ns = (old ? old->total_ns : 0) + dur;
 	rec.runs = (old ? old->runs : 0) + 1;
-	return state_record(st, &rec);
+	/* a run that settled no key (keyless) commits nothing a later run relies on: its record need not wait for the
+	 * disk, and losing it in a crash costs only its statistics */
+	return t->parts ? state_record(st, &rec) : state_record_lazy(st, &rec);
 }
 
 /*
@@ -585,6 +591,15 @@ static void interrupt(struct sched *s)
 	}
 }
 
+/* ask_ahead: every task of the plan but the first (keyed at once, it asks for itself) asks now what its key and
+ * check will read from outside (task_ops.ahead), so that the answers come while the tasks before it are keyed. */
+static void ask_ahead(struct task **plan, size_t nplan, const struct keyenv *ke)
+{
+	for (size_t i = 1; i < nplan; i++)
+		if (plan[i]->ops && plan[i]->ops->ahead)
+			plan[i]->ops->ahead(plan[i], ke);
+}
+
 int build_run(struct graph *g, struct task *const *targets, size_t ntargets, struct state *st,
               const struct keyenv *ke, const struct build_opts *o)
 {
@@ -631,6 +646,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 			push(&s.ready, &s.nready, &s.capready, t);
 		}
 	}
+	ask_ahead(plan, nplan, ke);
 
 	for (;;) {
 		if (signals_caught()) {
@@ -723,6 +739,7 @@ int build_explain(struct graph *g, struct task *const *targets, size_t ntargets,
 		return -1;
 	for (size_t i = 0; i < nplan; i++)
 		plan[i]->state = T_WAIT;
+	ask_ahead(plan, nplan, ke);
 	for (size_t i = 0; i < nplan && ret == 0; i++) {
 		struct task *t = plan[i];
 		struct buf why = BUF_INIT;
