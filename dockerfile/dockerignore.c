@@ -586,8 +586,9 @@ int dockerignore_excludes_memo(const struct dockerignore *ign, const char *path,
 
 	if (!ign->n)
 		return 0;
-	/* the levels of the last directory that path's directory shares: their verdicts hold */
-	while (level < m->n && m->ends[level] <= dlen && (m->ends[level] == dlen || path[m->ends[level]] == '/') &&
+	/* the levels of the last directory that path's directory shares: their verdicts hold (a path without a '/' is
+	 * in no directory; one that starts with '/' is below the empty one) */
+	while (slash && level < m->n && m->ends[level] <= dlen && (m->ends[level] == dlen || path[m->ends[level]] == '/') &&
 	       memcmp(path, m->dir.data, m->ends[level]) == 0)
 		level++;
 	m->n = level;
@@ -597,7 +598,7 @@ int dockerignore_excludes_memo(const struct dockerignore *ign, const char *path,
 	buf_add(&m->dir, path, dlen);
 	buf_grow(&m->tmp, strlen(path) + 1);
 	/* the walk reaches path only through its parent directories: the first one excluded leaves out all below it */
-	while (dlen && at <= dlen) {
+	while (slash && at <= dlen) {
 		const char *c = memchr(path + at, '/', dlen - at);
 		size_t end = c ? (size_t)(c - path) : dlen;
 		if (!above) {

@@ -235,12 +235,13 @@ static void test_ignore_memo(void)
 	    "a/b\n!a/b/c/keep\n**/tmp\nx/*/z\n",
 	    "stamp-*\n",
 	    "a/b\nbuild\n", /* directories whose names start siblings' names: a/b2 and build2 are not below them */
+	    "^\n*\n!a\n", /* "^" matches the empty directory above a path that starts with '/' (the fuzzer's) */
 	};
 	static const char *const paths[] = {
 	    "a", "a/b", "a/b/c", "a/b/c/keep", "a/b/c/d", "a/b2", "a/b2/f", "a/b2/tmp", "a/b2/tmp/f", "a/x", "build",
 	    "build/a/out", "build/a/out/f", "build/a/in", "build2/y", "docs", "docs/a", "docs/a/b.txt", "docs/keep.md", "f.log",
 	    "src", "src/gen", "src/gen/x.c", "src/main.c", "src/sub/tmp/y", "stamp-1", "tree", "tree/stamp-2",
-	    "x", "x/y", "x/y/z", "x/y/z/w", "x/yy/q", "z.md",
+	    "x", "x/y", "x/y/z", "x/y/z/w", "x/yy/q", "z.md", "/b/foo/z", "/c", "ab",
 	};
 	size_t n = sizeof(paths) / sizeof(paths[0]), order[64];
 	struct buf err = BUF_INIT;
