@@ -141,7 +141,8 @@ static int sindri_root(int quiet)
 }
 
 /* ping_ahead: for a run that decides tasks, send the engine's version ping through the engine helper now, when
- * one runs: the engine answers while the recipe loads, and an image task finds the answer waiting. Only for an
+ * one runs, and what the last run asked ahead first (docker_ahead_replay): the engine answers while the recipe
+ * loads, and an image task finds the answers waiting. Only for an
  * engine on a unix socket (the only kind with a helper), whose address cannot be refused with an error. */
 static void ping_ahead(const struct tool *tool, struct recipe *r)
 {
@@ -152,8 +153,10 @@ static void ping_ahead(const struct tool *tool, struct recipe *r)
 		return;
 	if (host && *host && !(str_has_prefix(host, "unix://") && host[7]))
 		return;
-	if ((d = docker_lua_client(recipe_lua(r))))
+	if ((d = docker_lua_client(recipe_lua(r)))) {
 		docker_ping_ahead(d);
+		docker_ahead_replay(d, STATE_DIR "/ahead");
+	}
 }
 
 /* watch_ask: for a build, -t key or -t explain, ask the file watcher (watch/watcher.h) about the tree now. */
@@ -239,6 +242,8 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 		watched_commit(a->wt, a->ke->fc);
 	if (!readonly)
 		recipe_save_bytecode(r);
+	if (!readonly)
+		docker_ahead_save(docker_lua_peek(recipe_lua(r)), STATE_DIR "/ahead");
 	ret = engine_exit(ret, r);
 	if (!readonly)
 		runout_trace(STATE_DIR, &spans, argc, argv, ret, start);

@@ -174,6 +174,8 @@ void docker_close(struct docker *d)
 		buf_release(&d->kept[i].r.body);
 	}
 	free(d->kept);
+	strv_release(&d->asked_first);
+	strv_release(&d->replayed);
 	free(d->host);
 	free(d->base);
 	free(d->socket);
@@ -465,22 +467,26 @@ static int connect_helper(struct docker *d)
 	return d->helper >= 0;
 }
 
-/* helper_exchange: METHOD path through the engine helper, once the answers to what was sent ahead (which come first
- * on its connection) are read: 0 with the answer in *r; -1 (ENGINESRV_LOST_BEFORE) when no helper answers or it
- * went away before it had the request, ENGINESRV_LOST_AFTER when it went away after; either way it is dropped. */
+/* helper_exchange: METHOD path through the engine helper: 0 with the answer in *r; -1 (ENGINESRV_LOST_BEFORE) when no
+ * helper answers or it went away before it had the request, ENGINESRV_LOST_AFTER when it went away after; either
+ * way it is dropped. The answers to what was sent ahead come first on its connection: a GET is sent before they are
+ * read, so that the helper makes it while they come (at the same time as those still being made); anything else
+ * (which may carry a large body) once they are read. */
 static int helper_exchange(struct docker *d, const char *method, const char *path, const struct buf *body,
                            long timeout_s, struct docker_reply *r)
 {
-	int via;
+	int via, get = strcmp(method, "GET") == 0 && !body;
 
-	while (any_pending(d))
+	while (!get && any_pending(d))
 		read_one(d);
 	if (!connect_helper(d))
 		return ENGINESRV_LOST_BEFORE;
 	via = enginesrv_send(d->helper, method, path, body, timeout_s);
+	while (via == 0 && any_pending(d))
+		read_one(d);
 	if (via == 0)
-		via = enginesrv_recv(d->helper, timeout_s, r);
-	if (via < 0)
+		via = d->helper >= 0 ? enginesrv_recv(d->helper, timeout_s, r) : ENGINESRV_LOST_AFTER;
+	if (via < 0 && d->helper >= 0)
 		lose_helper(d);
 	return via;
 }
@@ -552,6 +558,12 @@ static void send_ahead(struct docker *d, const char *path, long timeout_s)
 		keep(d, path, timeout_s)->pending = 1;
 }
 
+void docker_send_ahead(struct docker *d, const char *vpath)
+{
+	if (d->helper >= 0)
+		send_ahead(d, vpath, REQUEST_TIMEOUT_S);
+}
+
 void docker_ping_ahead(struct docker *d)
 {
 	if (!d->version[0] && connect_helper(d))
@@ -567,6 +579,14 @@ void docker_prefetch(struct docker *d, const char *path)
 		return;
 	buf_addf(&p, "/v%s%s", d->version, path);
 	send_ahead(d, p.data, REQUEST_TIMEOUT_S);
+	/* asked before anything the run did could have changed the engine: the next run may ask it at its start */
+	if (d->trust && trust_stretch(d->trust) == 1 && d->helper >= 0 && d->asked_first.n < DOCKER_AHEAD_MAX) {
+		size_t i = 0;
+		while (i < d->asked_first.n && strcmp(d->asked_first.v[i], p.data) != 0)
+			i++;
+		if (i == d->asked_first.n)
+			strv_push(&d->asked_first, p.data);
+	}
 	buf_release(&p);
 }
 

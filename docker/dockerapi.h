@@ -122,6 +122,17 @@ void docker_set_trust(struct docker *d, const struct trust *t);
  * so that docker_ping later finds its answer waiting; otherwise nothing. */
 void docker_ping_ahead(struct docker *d);
 
+/* docker_ahead_replay: read the list docker_ahead_save left in file (a project's state) and, through the engine
+ * helper, send those GETs ahead now, so that the engine answers them while the run loads its recipe. They are the
+ * requests the last run asked ahead before anything it did could change the engine (an image task's inspects); an
+ * answer is used only by the same request in the same stretch (docker_set_trust), else dropped. */
+void docker_ahead_replay(struct docker *d, const char *file);
+/* docker_ahead_save: write to file what this run asked ahead before anything it did could change the engine, when
+ * that differs from what docker_ahead_replay read (a run that writes state; NULL d is fine). */
+void docker_ahead_save(struct docker *d, const char *file);
+/* at most this many requests are kept for the next run */
+#define DOCKER_AHEAD_MAX 16
+
 /* docker_ping: check that the engine answers within 5 s and negotiate the API version. */
 int docker_ping(struct docker *d);
 /* docker_api_version: the negotiated API version ("1.41"), or NULL before a successful request. */

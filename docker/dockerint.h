@@ -34,6 +34,8 @@ struct docker {
 	char version[16];        /* negotiated; "" until then */
 	int api;                 /* negotiated version as major * 1000 + minor */
 	int reported;            /* the unreachable message was printed since the last answer */
+	struct strv asked_first; /* GETs sent ahead before anything changed the engine (docker_ahead_save) */
+	struct strv replayed;    /* the list docker_ahead_replay read */
 };
 
 /* A GET answer kept for the rest of the run (until the engine may have changed), or a GET sent ahead through the
@@ -61,6 +63,8 @@ int docker_api_number(const char *v);
 int docker_need(struct docker *d, const char *min, const char *what);
 /* docker_prefetch: send GET /vX.Y{path} ahead through the helper, once the version is known. */
 void docker_prefetch(struct docker *d, const char *path);
+/* docker_send_ahead: send GET vpath (versioned) ahead through the helper, now; its answer is read when asked for. */
+void docker_send_ahead(struct docker *d, const char *vpath);
 /* docker_call: METHOD /vX.Y{path}; 0, DOCKER_NOT_FOUND or -1 with "cannot <what>: <engine message>". *out gets the
  * parsed answer when out is not NULL: all of it, or at least the top-level members named in want (see
  * json_parse_members). */

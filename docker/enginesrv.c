@@ -256,6 +256,8 @@ struct ask {
 	struct buf path, body;
 	int has_body, timeout_s;
 	struct docker_reply r;
+	int done_fd;       /* made on a thread of its own (batch_job): where it says it is done, by its index */
+	unsigned char idx;
 };
 
 /* read_job: the next request on c into j (its buffers reset); -1 at the end of the run or on a malformed one. */
@@ -429,51 +431,101 @@ static int send_answer(int c, struct ask *j, struct buf *out)
 
 #define BATCH 16
 
-/* serve: one run's connection: answer its requests, in order, until it hangs up. Requests that came together
- * (a run asks ahead for several inspects at once) are made to the engine at the same time when all are GETs, each
- * over a connection of its own; anything else is made one at a time, in order. */
+/* batch_job: do_job on a thread of its own, then say so on the batch's pipe with the job's index. */
+static void *batch_job(void *arg)
+{
+	struct ask *j = arg;
+	unsigned char idx = j->idx;
+
+	do_job(j);
+	while (write(j->done_fd, &idx, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* serve: one run's connection: answer its requests, in order, until it hangs up. A GET is made at once, each over
+ * a connection of its own, and so is every GET that comes while GETs are being made (a run asks ahead for several
+ * answers, sending one request after another while it works): they are made to the engine at the same time, and
+ * each answer goes back as soon as those asked before it went. Any other request waits until the GETs before it are
+ * answered, and is made alone, in order. */
 static void *serve(void *arg)
 {
 	struct conn *cn = arg;
 	struct helper *h = cn->h;
-	struct ask jobs[BATCH];
+	struct ask jobs[BATCH + 1];
 	struct buf out = BUF_INIT;
-	int c = cn->fd, n = 0, end = 0;
+	int c = cn->fd, end = 0, held = 0, pfd[2];
 
 	free(cn);
 	memset(jobs, 0, sizeof(jobs));
-	for (int i = 0; i < BATCH; i++)
+	for (int i = 0; i <= BATCH; i++)
 		jobs[i].h = h;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		pfd[0] = pfd[1] = -1;
 	while (!end) {
-		struct pollfd pf = {c, POLLIN, 0};
 		pthread_t t[BATCH];
-		int gets = 1, started[BATCH] = {0};
+		int n = 1, sent = 0, more = 1, gone = 0, started[BATCH] = {0}, done[BATCH] = {0};
 
-		if (read_job(c, &jobs[0]) < 0)
+		if (!held && read_job(c, &jobs[0]) < 0)
 			break;
-		for (n = 1; n < BATCH && poll(&pf, 1, 0) > 0; n++)
-			if (read_job(c, &jobs[n]) < 0) {
-				end = 1; /* answer what came whole, then hang up */
-				break;
+		held = 0;
+		if (strcmp(jobs[0].method, "GET") != 0 || pfd[0] < 0) {
+			do_job(&jobs[0]);
+			end = send_answer(c, &jobs[0], &out) < 0;
+			continue;
+		}
+		for (int i = 0; sent < n;) {
+			struct pollfd pf[2] = {{pfd[0], POLLIN, 0}, {more && n < BATCH ? c : -1, POLLIN, 0}};
+
+			for (; i < n; i++) { /* start what was read */
+				jobs[i].done_fd = pfd[1];
+				jobs[i].idx = (unsigned char)i;
+				started[i] = pthread_create(&t[i], NULL, batch_job, &jobs[i]) == 0;
+				if (!started[i]) {
+					do_job(&jobs[i]);
+					done[i] = 1;
+				}
 			}
-		for (int i = 0; i < n; i++)
-			gets &= strcmp(jobs[i].method, "GET") == 0;
-		for (int i = 1; i < n && gets; i++)
-			started[i] = pthread_create(&t[i], NULL, do_job, &jobs[i]) == 0;
-		for (int i = 0; i < n; i++)
-			if (i == 0 || !started[i])
-				do_job(&jobs[i]);
-		for (int i = 1; i < n; i++)
-			if (started[i])
-				pthread_join(t[i], NULL);
-		for (int i = 0; i < n; i++)
-			if (send_answer(c, &jobs[i], &out) < 0)
-				end = 1;
+			while (sent < n && done[sent]) { /* answer, in order, what is done */
+				if (started[sent])
+					pthread_join(t[sent], NULL);
+				if (!gone && send_answer(c, &jobs[sent], &out) < 0)
+					gone = end = 1, more = 0;
+				buf_release(&jobs[sent].r.body);
+				sent++;
+			}
+			if (sent == n || poll(pf, 2, -1) < 0)
+				continue;
+			if (pf[0].revents & POLLIN) {
+				unsigned char b[BATCH];
+				ssize_t k = read(pfd[0], b, sizeof(b));
+				for (ssize_t q = 0; q < k; q++)
+					if (b[q] < BATCH)
+						done[b[q]] = 1;
+			}
+			if (pf[1].revents) {
+				if (read_job(c, &jobs[n]) < 0)
+					end = 1, more = 0; /* answer what came whole, then hang up */
+				else if (strcmp(jobs[n].method, "GET") == 0)
+					n++;
+				else
+					held = 1, more = 0; /* made once the GETs before it are answered */
+			}
+		}
+		if (held) { /* the request that waited is the next one */
+			struct ask tmp = jobs[0];
+			jobs[0] = jobs[n];
+			jobs[n] = tmp;
+		}
 	}
-	for (int i = 0; i < BATCH; i++) {
+	for (int i = 0; i <= BATCH; i++) {
 		buf_release(&jobs[i].path);
 		buf_release(&jobs[i].body);
 		buf_release(&jobs[i].r.body);
+	}
+	if (pfd[0] >= 0) {
+		close(pfd[0]);
+		close(pfd[1]);
 	}
 	buf_release(&out);
 	close(c);

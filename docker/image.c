@@ -475,6 +475,7 @@ static const struct task_ops image_ops = {
 	.console = 1,
 	.preflight = image_preflight,
 	.add_key = image_add_key,
+	.ahead = image_ahead,
 	.check = image_check,
 	.prepare = image_prepare,
 	.run = image_run,

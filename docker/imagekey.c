@@ -1,5 +1,6 @@
 /* imagekey: an image task's key parts: the Dockerfile's lines, the build args it declares, target and platform,
  * remote sources, the secrets its steps mount, the context files it reads and its base images (imagekey.h). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,19 +218,18 @@ static void prefetch(struct task *t, const struct dockerfile *df)
 	docker_image_prefetch(d, img->spec.tags.v[0]);
 }
 
-int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
+/* read_dockerfile: the task's Dockerfile, its text in *text, parsed with the build args; NULL with why in err. */
+static struct dockerfile *read_dockerfile(struct task *t, struct buf *text, struct buf *err)
 {
-	struct image *img = t->udata;
-	struct image_spec *sp = &img->spec;
-	struct buf text = BUF_INIT, err = BUF_INIT;
-	struct dfarg *args = xcalloc(sp->build_args.n + 1, sizeof(*args));
-	struct dockerfile *df = NULL;
-	int ret = -1;
+	struct image_spec *sp = &((struct image *)t->udata)->spec;
+	struct dfarg *args;
+	struct dockerfile *df;
 
-	if (read_file(sp->dockerfile, &text) < 0) {
-		error("image '%s': cannot read the Dockerfile '%s':", t->name, sp->dockerfile);
-		goto out;
+	if (read_file(sp->dockerfile, text) < 0) {
+		buf_addf(err, "image '%s': cannot read the Dockerfile '%s': %s", t->name, sp->dockerfile, strerror(errno));
+		return NULL;
 	}
+	args = xcalloc(sp->build_args.n + 1, sizeof(*args));
 	for (size_t i = 0; i < sp->build_args.n; i++) {
 		char *eq = strchr(sp->build_args.v[i], '=');
 		args[i].name = sp->build_args.v[i];
@@ -237,13 +237,40 @@ int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
 		if (eq)
 			*eq = '\0';
 	}
-	df = dockerfile_parse(sp->dockerfile, text.data ? text.data : "", text.len, args, sp->build_args.n, sp->target,
-	                      &err);
+	df = dockerfile_parse(sp->dockerfile, text->data ? text->data : "", text->len, args, sp->build_args.n,
+	                      sp->target, err);
 	for (size_t i = 0; i < sp->build_args.n; i++)
 		if (args[i].value != args[i].name + strlen(args[i].name))
 			sp->build_args.v[i][strlen(args[i].name)] = '=';
+	free(args);
+	if (!df && !err->len)
+		buf_adds(err, "cannot parse the Dockerfile");
+	return df;
+}
+
+void image_ahead(struct task *t, const struct keyenv *ke)
+{
+	struct buf text = BUF_INIT, err = BUF_INIT;
+	struct dockerfile *df = read_dockerfile(t, &text, &err);
+
+	(void)ke;
+	if (df)
+		prefetch(t, df); /* a Dockerfile that cannot be read is reported when the key is computed */
+	dockerfile_free(df);
+	buf_release(&text);
+	buf_release(&err);
+}
+
+int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
+{
+	struct image *img = t->udata;
+	struct image_spec *sp = &img->spec;
+	struct buf text = BUF_INIT, err = BUF_INIT;
+	struct dockerfile *df = read_dockerfile(t, &text, &err);
+	int ret = -1;
+
 	if (!df) {
-		error("%s", err.data ? err.data : "cannot parse the Dockerfile");
+		error("%s", err.data);
 		goto out;
 	}
 	add_lines(kp, sp->dockerfile, text.data ? text.data : "", text.len, df);
@@ -288,7 +315,6 @@ int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
 	ret = 0;
 out:
 	dockerfile_free(df);
-	free(args);
 	buf_release(&text);
 	buf_release(&err);
 	return ret;

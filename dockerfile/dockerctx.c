@@ -407,15 +407,18 @@ static void sort_merge(struct ctxlist *l)
 static void filter(struct reader *rd, struct ctxlist *got, struct ctxlist *out, size_t *kept)
 {
 	unsigned char *keep = xcalloc(got->n + 1, 1);
+	struct dimemo ign = DIMEMO_INIT, ex = DIMEMO_INIT; /* the entries come sorted: a directory's share its verdicts */
 
 	sort_merge(got);
 	for (size_t i = 0; i < got->n; i++) {
 		const char *rel = rd->ex->n ? exclude_rel(got, i) : NULL;
 		const char *path = got->v[i].path;
-		keep[i] = !(rd->ign && dockerignore_excludes(rd->ign, path) &&
+		keep[i] = !(rd->ign && dockerignore_excludes_memo(rd->ign, path, &ign) &&
 		            !(S_ISDIR(got->v[i].st.mode) && dockerignore_sends_dir(rd->ign, path))) &&
-		          !(rel && dockerignore_excludes(rd->ex, rel));
+		          !(rel && dockerignore_excludes_memo(rd->ex, rel, &ex));
 	}
+	dimemo_release(&ign);
+	dimemo_release(&ex);
 	/* a directory left out stays when something below it is kept: what lies below "d" sorts after "d/", and the
 	 * deepest directories are looked at first, so that a kept one keeps those above it */
 	struct buf below = BUF_INIT;

@@ -578,26 +578,61 @@ int dockerignore_sends_dir(const struct dockerignore *ign, const char *dir)
 	return ign->legacy && !ign->tar_walk && ign->last_exception && !dockerignore_skips_dir(ign, dir);
 }
 
-int dockerignore_excludes(const struct dockerignore *ign, const char *path)
+int dockerignore_excludes_memo(const struct dockerignore *ign, const char *path, struct dimemo *m)
 {
-	size_t n = strlen(path);
-	char *dir, *tmp, *c;
-	int excluded = 0;
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0, level = 0, at = 0;
+	int above = 0;
 
 	if (!ign->n)
 		return 0;
-	dir = xstrdup(path), tmp = xmalloc(n + 1);
-	/* the walk reaches path only through its parent directories */
-	for (c = dir; !excluded && (c = strchr(c, '/')); *c++ = '/') {
-		*c = '\0';
-		excluded = matches(ign, dir, tmp) && skip_dir(ign, dir);
-		if (excluded)
-			*c = '/';
+	/* the levels of the last directory that path's directory shares: their verdicts hold (a path without a '/' is
+	 * in no directory; one that starts with '/' is below the empty one) */
+	while (slash && level < m->n && m->ends[level] <= dlen && (m->ends[level] == dlen || path[m->ends[level]] == '/') &&
+	       memcmp(path, m->dir.data, m->ends[level]) == 0)
+		level++;
+	m->n = level;
+	above = level && m->x[level - 1];
+	at = level ? m->ends[level - 1] + 1 : 0;
+	buf_reset(&m->dir);
+	buf_add(&m->dir, path, dlen);
+	buf_grow(&m->tmp, strlen(path) + 1);
+	/* the walk reaches path only through its parent directories: the first one excluded leaves out all below it */
+	while (slash && at <= dlen) {
+		const char *c = memchr(path + at, '/', dlen - at);
+		size_t end = c ? (size_t)(c - path) : dlen;
+		if (!above) {
+			m->dir.data[end] = '\0';
+			above = matches(ign, m->dir.data, m->tmp.data) && skip_dir(ign, m->dir.data);
+			if (end < dlen)
+				m->dir.data[end] = '/';
+		}
+		size_t cap = m->cap;
+		GROW(m->ends, m->n, m->cap);
+		if (m->cap != cap)
+			m->x = xreallocarray(m->x, m->cap, sizeof(*m->x));
+		m->ends[m->n] = end;
+		m->x[m->n++] = (unsigned char)above;
+		at = end + 1;
 	}
-	if (!excluded)
-		excluded = matches(ign, path, tmp);
-	free(dir);
-	free(tmp);
+	return above || matches(ign, path, m->tmp.data);
+}
+
+void dimemo_release(struct dimemo *m)
+{
+	buf_release(&m->dir);
+	buf_release(&m->tmp);
+	free(m->ends);
+	free(m->x);
+	memset(m, 0, sizeof(*m));
+}
+
+int dockerignore_excludes(const struct dockerignore *ign, const char *path)
+{
+	struct dimemo m = DIMEMO_INIT;
+	int excluded = dockerignore_excludes_memo(ign, path, &m);
+
+	dimemo_release(&m);
 	return excluded;
 }
 

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 struct buf;
 
 struct goregexp;
@@ -54,6 +56,19 @@ int dockerignore_parse(struct dockerignore *ign, const char *name, const char *t
 /* dockerignore_excludes: 1 when the context-relative file path does not reach the builder, else 0: Docker's walk
  * of the context, which skips a directory the patterns exclude unless an exception may reach into it. */
 int dockerignore_excludes(const struct dockerignore *ign, const char *path);
+/* struct dimemo: what dockerignore_excludes_memo knows of the directories above the last path it was asked about,
+ * for one set of patterns: paths asked in the walk's order share most of them, and each is matched once. */
+struct dimemo {
+	struct buf dir, tmp; /* the last path's directory; scratch */
+	size_t *ends;        /* where each of its levels ends in dir (a level: a directory on the way down) */
+	unsigned char *x;    /* whether the walk leaves that level out (it, or one above it) */
+	size_t n, cap;
+};
+#define DIMEMO_INIT {BUF_INIT, BUF_INIT, NULL, NULL, 0, 0}
+/* dockerignore_excludes_memo: dockerignore_excludes, remembering the verdicts on path's directories in m (zeroed by
+ * DIMEMO_INIT, used with one ign only); dimemo_release frees it. */
+int dockerignore_excludes_memo(const struct dockerignore *ign, const char *path, struct dimemo *m);
+void dimemo_release(struct dimemo *m);
 /* dockerignore_sends_dir: 1 when the walk sends directory dir although the patterns exclude it: BuildKit of
  * Docker 20.10 sends, empty, one it walks into for an exception below (docs/images.md); else 0. */
 int dockerignore_sends_dir(const struct dockerignore *ign, const char *dir);

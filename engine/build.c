@@ -193,9 +193,19 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 		return -1;
 	}
 	buf_release(&why);
-	keyparts_encode(t->parts, &blob);
-	if (state_put_blob(st, t->name, blob.data, blob.len) < 0)
+	if (t->parts) {
+		keyparts_encode(t->parts, &blob);
+	} else { /* a run that needed no key (keyless): no parts to explain a later key by */
+		struct keyparts *none = keyparts_new();
+		keyparts_encode(none, &blob);
+		keyparts_free(none);
+	}
+	/* the same parts as the run before (an always task's): nothing to write */
+	struct buf was = BUF_INIT;
+	if ((state_get_blob(st, t->name, &was) < 0 || was.len != blob.len || memcmp(was.data, blob.data, blob.len)) &&
+	    state_put_blob(st, t->name, blob.data, blob.len) < 0)
 		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
+	buf_release(&was);
 	buf_release(&blob);
 	/* what -t clean may remove: the outputs declared for this run, under its key */
 	if (t->outputs.n && outputs_record(st, t) < 0)
@@ -206,7 +216,9 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 	rec.last_ns = dur;
 	rec.total_ns = (old ? old->total_ns : 0) + dur;
 	rec.runs = (old ? old->runs : 0) + 1;
-	return state_record(st, &rec);
+	/* a run that settled no key (keyless) commits nothing a later run relies on: its record need not wait for the
+	 * disk, and losing it in a crash costs only its statistics */
+	return t->parts ? state_record(st, &rec) : state_record_lazy(st, &rec);
 }
 
 /*
@@ -310,6 +322,15 @@ static int any_dep_ran(const struct task *t)
 	return 0;
 }
 
+/* keyless: t always runs, declares no outputs, nothing in this build depends on it and its run never reads its key:
+ * a key would decide nothing (and for a Lua function it is a walk of everything the function reaches, which for a
+ * cycle is most of the recipe), so none is computed; one computed earlier in the run (sb.key) is kept. */
+static int keyless(const struct sched *s, const struct task *t)
+{
+	return (t->flags & TASK_ALWAYS) && !s->o->dry_run && !t->nrdeps && !t->outputs.n && !t->parts && t->ops &&
+	       t->ops->key_unread && t->ops->key_unread(t);
+}
+
 /* evaluate: compute the key of a ready task and decide. */
 static void evaluate(struct sched *s, struct task *t)
 {
@@ -332,6 +353,9 @@ static void evaluate(struct sched *s, struct task *t)
 		keyed = task_key(t, s->ke) == 0;
 		if (!keyed)
 			memset(&t->key, 0, sizeof(t->key));
+	} else if (keyless(s, t)) {
+		memset(&t->key, 0, sizeof(t->key));
+		r = task_decide(t, s->st, s->ke, &why);
 	} else if (task_key_quick(t, s->ke) < 0) {
 		r = -1;
 	} else {
@@ -573,6 +597,15 @@ static void interrupt(struct sched *s)
 	}
 }
 
+/* ask_ahead: every task of the plan but the first (keyed at once, it asks for itself) asks now what its key and
+ * check will read from outside (task_ops.ahead), so that the answers come while the tasks before it are keyed. */
+static void ask_ahead(struct task **plan, size_t nplan, const struct keyenv *ke)
+{
+	for (size_t i = 1; i < nplan; i++)
+		if (plan[i]->ops && plan[i]->ops->ahead)
+			plan[i]->ops->ahead(plan[i], ke);
+}
+
 int build_run(struct graph *g, struct task *const *targets, size_t ntargets, struct state *st,
               const struct keyenv *ke, const struct build_opts *o)
 {
@@ -619,6 +652,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 			push(&s.ready, &s.nready, &s.capready, t);
 		}
 	}
+	ask_ahead(plan, nplan, ke);
 
 	for (;;) {
 		if (signals_caught()) {
@@ -711,6 +745,7 @@ int build_explain(struct graph *g, struct task *const *targets, size_t ntargets,
 		return -1;
 	for (size_t i = 0; i < nplan; i++)
 		plan[i]->state = T_WAIT;
+	ask_ahead(plan, nplan, ke);
 	for (size_t i = 0; i < nplan && ret == 0; i++) {
 		struct task *t = plan[i];
 		struct buf why = BUF_INIT;

@@ -67,6 +67,12 @@ struct task_ops {
 	/* describe: a one-line description of a run whose command is made only when it runs (-t commands); NULL when
 	 * task_cmdline says it. Caller frees. */
 	char *(*describe)(const struct task *t);
+	/* ahead: ask now for what computing t's key and checking it will read from outside (an image's inspects), so
+	 * that the answers come while the tasks of the plan before it are keyed; changes nothing. NULL: nothing. */
+	void (*ahead)(struct task *t, const struct keyenv *ke);
+	/* key_unread: the run never reads t->key (a Lua run function that takes no key argument): an always task that
+	 * nothing in its build depends on then needs no key, and none is computed. NULL: the run may read it. */
+	int (*key_unread)(const struct task *t);
 	/* release: free t->udata. */
 	void (*release)(struct task *t);
 };

@@ -529,12 +529,12 @@ static int check_writable(const struct state *s, const char *name)
 	return 0;
 }
 
-/* append: write one frame durably, or leave the log as it was. */
-static int append(struct state *s, const struct buf *frame)
+/* append: write one frame (durably unless lazy), or leave the log as it was. */
+static int append(struct state *s, const struct buf *frame, int lazy)
 {
 	int saved;
 
-	if (write_all(s->logfd, frame->data, frame->len) == 0 && fdatasync(s->logfd) == 0) {
+	if (write_all(s->logfd, frame->data, frame->len) == 0 && (lazy || fdatasync(s->logfd) == 0)) {
 		s->loglen += (off_t)frame->len;
 		return 0;
 	}
@@ -546,7 +546,7 @@ static int append(struct state *s, const struct buf *frame)
 	return error("cannot append to state file '%s':", s->path);
 }
 
-int state_record(struct state *s, const struct taskrec *rec)
+static int record(struct state *s, const struct taskrec *rec, int lazy)
 {
 	struct buf frame = BUF_INIT;
 	int ret;
@@ -554,11 +554,21 @@ int state_record(struct state *s, const struct taskrec *rec)
 	if (check_writable(s, rec->name) < 0)
 		return -1;
 	encode(&frame, rec->name, rec);
-	ret = append(s, &frame);
+	ret = append(s, &frame, lazy);
 	buf_release(&frame);
 	if (ret == 0)
 		apply(s, rec->name, strlen(rec->name), rec);
 	return ret;
+}
+
+int state_record(struct state *s, const struct taskrec *rec)
+{
+	return record(s, rec, 0);
+}
+
+int state_record_lazy(struct state *s, const struct taskrec *rec)
+{
+	return record(s, rec, 1);
 }
 
 int state_forget(struct state *s, const char *name)
@@ -572,7 +582,7 @@ int state_forget(struct state *s, const char *name)
 	if (!state_get(s, name))
 		return 0;
 	encode(&frame, name, NULL);
-	ret = append(s, &frame);
+	ret = append(s, &frame, 0);
 	buf_release(&frame);
 	if (ret == 0)
 		apply(s, name, strlen(name), NULL);

@@ -42,6 +42,9 @@ const char *state_dir(const struct state *s);
 const struct taskrec *state_get(const struct state *s, const char *name);
 /* state_record: durably append rec (write + fdatasync); replaces any earlier record of rec->name. -1 on error. */
 int state_record(struct state *s, const struct taskrec *rec);
+/* state_record_lazy: state_record without waiting for the disk, for a record whose loss costs nothing (a run that
+ * settled no key); a crash may lose it, or leave it torn at the log's end, where the next load drops it. */
+int state_record_lazy(struct state *s, const struct taskrec *rec);
 /* state_forget: append a tombstone so name has no record. -1 on error. */
 int state_forget(struct state *s, const char *name);
 /* state_each: call fn for every live record, sorted by name. */

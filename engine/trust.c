@@ -28,13 +28,19 @@ void trust_task_ended(struct trust *t)
 		t->running--;
 }
 
-void trust_pause(struct trust *t)
+int trust_pause(struct trust *t)
 {
+	int paused = t && t->running;
+
 	trust_task_ended(t);
 	trust_changed(t);
+	return paused;
 }
 
-void trust_resume(struct trust *t)
+void trust_resume(struct trust *t, int paused)
 {
-	trust_task_started(t);
+	if (paused)
+		trust_task_started(t);
+	else
+		trust_changed(t);
 }

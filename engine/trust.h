@@ -21,10 +21,12 @@ void trust_changed(struct trust *t);
 /* trust_task_started, trust_task_ended: a task of this run runs from one to the other. */
 void trust_task_started(struct trust *t);
 void trust_task_ended(struct trust *t);
-/* trust_pause, trust_resume: around a nested build or explain (sb.build, sb.outdated) made by the in-process task
- * running now: waiting for it, that task changes nothing, so it does not count as running; what it did before may
- * have changed anything, and so may the nested build: each starts a new stretch. */
-void trust_pause(struct trust *t);
-void trust_resume(struct trust *t);
+/* trust_pause, trust_resume: around a nested build or explain (sb.build, sb.outdated). Made by the in-process task
+ * running now: waiting for it, that task changes nothing, so it does not count as running. Made while none runs (a
+ * check function deciding a task of a nested build asks sb.outdated), nothing is paused: trust_pause returns whether
+ * a task was, for its trust_resume. What was done before may have changed anything, and so may the nested build:
+ * each starts a new stretch. */
+int trust_pause(struct trust *t);
+void trust_resume(struct trust *t, int paused);
 
 #endif

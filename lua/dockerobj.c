@@ -59,9 +59,33 @@ static int l_images(lua_State *L)
 	return list(L, docker_image_list, "images");
 }
 
+/* inspect_image(ref [, members]): with a list of top-level member names, only those need be read (others may be
+ * missing: docker_image_inspect_members). */
 static int l_inspect_image(lua_State *L)
 {
-	return inspect(L, docker_image_inspect, "image");
+	const char *ref = luaL_checkstring(L, 1);
+	const char *const *want = dlua_opt_strs(L, 2, "members", KEYS_NONE);
+	struct docker *d;
+	struct dlua_guard *g;
+
+	if (!want)
+		return inspect(L, docker_image_inspect, "image");
+	if (!(d = dlua_client(L, 1)))
+		return 2;
+	g = dlua_guard_new(L);
+	return dlua_tree(L, g, docker_image_inspect_members(d, ref, want, &g->json), "image", ref);
+}
+
+/* inspect_image_ahead(ref): ask now, through the engine helper, for what inspect_image(ref) will read, so that the
+ * engine answers while the recipe goes on (nothing without a helper, or while a task runs: docker_prefetch). */
+static int l_inspect_image_ahead(lua_State *L)
+{
+	const char *ref = luaL_checkstring(L, 1);
+	struct docker *d = dlua_client(L, 1);
+
+	if (d)
+		docker_image_prefetch(d, ref);
+	return 0;
 }
 
 static int l_tag(lua_State *L)
@@ -235,7 +259,8 @@ static int l_volume_rm(lua_State *L)
 }
 
 const luaL_Reg dlua_obj_lib[] = {
-	{"images", l_images}, {"inspect_image", l_inspect_image}, {"tag", l_tag}, {"rmi", l_rmi},
+	{"images", l_images}, {"inspect_image", l_inspect_image}, {"inspect_image_ahead", l_inspect_image_ahead},
+	{"tag", l_tag}, {"rmi", l_rmi},
 	{"containers", l_containers}, {"inspect_container", l_inspect_container},
 	{"create_container", l_create_container}, {"start", l_start}, {"stop", l_stop}, {"rm", l_rm},
 	{"volume_create", l_volume_create}, {"inspect_volume", l_inspect_volume}, {"volume_rm", l_volume_rm},

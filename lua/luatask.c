@@ -101,6 +101,25 @@ static int lua_task_prepare(struct task *t, const struct keyenv *ke)
 	return f->parts && f->gen != f->r->gen ? task_key(t, ke) : 0;
 }
 
+/* lua_task_key_unread: the run function cannot see the key it is given: it takes fewer than two parameters and no
+ * `...` (a C function may read any argument). */
+static int lua_task_key_unread(const struct task *t)
+{
+	struct luafn *f = t->udata;
+	lua_State *L = f->r->L;
+	lua_Debug ar;
+
+	if (f->ref == LUA_NOREF)
+		return 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
+	if (!lua_isfunction(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_getinfo(L, ">u", &ar); /* pops the function */
+	return ar.nparams < 2 && !ar.isvararg;
+}
+
 /* check_result: whether the results on the stack above base are what a check function must return: true, or
  * false and a reason. */
 static int check_result(lua_State *L, int base)
@@ -188,7 +207,8 @@ static void lua_task_release(struct task *t)
 /* the ops every Lua task has */
 #define LUA_TASK_OPS                                                                                                   \
 	.kind = "lua", .preflight = lua_task_preflight, .add_key = lua_task_add_key, .check = lua_task_check,          \
-	.prepare = lua_task_prepare, .run = lua_task_run, .release = lua_task_release, .foldable = 1
+	.prepare = lua_task_prepare, .run = lua_task_run, .key_unread = lua_task_key_unread,                          \
+	.release = lua_task_release, .foldable = 1
 
 static const struct task_ops lua_fn_ops = {LUA_TASK_OPS};
 /* A task with a check function: the function is given the key, so it can prove the results for that key. */

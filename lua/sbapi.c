@@ -138,9 +138,9 @@ static int l_build(lua_State *L)
 	o = *r->opts;
 	o.nested = 1;
 	size_t ran = o.tally ? o.tally->ran : 0;
-	trust_pause(r->trust);
+	int paused = trust_pause(r->trust);
 	int rc = build_run(r->g, v, n, r->st, r->ke, &o);
-	trust_resume(r->trust);
+	trust_resume(r->trust, paused);
 	lua_pushboolean(L, rc == 0);
 	lua_pushinteger(L, rc);
 	lua_pushinteger(L, o.tally ? (lua_Integer)(o.tally->ran - ran) : -1);
@@ -203,9 +203,9 @@ static int l_outdated(lua_State *L)
 	need_build(L, r, "sb.outdated");
 	v = targets_of(L, 1, &n);
 	lua_newtable(L);
-	trust_pause(r->trust);
+	int paused = trust_pause(r->trust);
 	int rc = build_explain(r->g, v, n, r->st, r->ke, add_reason, L);
-	trust_resume(r->trust);
+	trust_resume(r->trust, paused);
 	if (rc < 0)
 		return luaL_error(L, "cannot decide what %s needs", n == 1 ? v[0]->name : "these targets need");
 	return 1;

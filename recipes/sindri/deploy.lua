@@ -46,9 +46,11 @@ local function volume(c) return c.name .. "_home" end
 
 -- state: "current", "stopped" (its image is current, it only stopped), or "replace" and why.
 function M.state(c, key)
+  -- both questions at once: the image's inspect is made while the container list is
+  docker.inspect_image_ahead(M.image_ref(c))
   local ct = container(c)
   if not ct then return "replace", "container '" .. c.name .. "' does not exist" end
-  local img = docker.inspect_image(M.image_ref(c))
+  local img = docker.inspect_image(M.image_ref(c), { "Id" })
   if not img or img.Id ~= ct.ImageID then return "replace", "container '" .. c.name .. "' runs an older image" end
   if not M.cli() and (ct.Labels or {})["org.sindri-build.key"] ~= key then
     return "replace", "container '" .. c.name .. "' was deployed from other inputs"

@@ -34,11 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	paths = xstrndup(nul ? nul + 1 : "", nul ? size - ntext - 1 : 0);
+	struct dimemo memo = DIMEMO_INIT;
 	for (line = strtok_r(paths, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		{
 			/* a file in a directory the walk skips never reaches the builder */
 			char *slash = strrchr(line, '/');
 			int excluded = dockerignore_excludes(&ign, line);
+			if (dockerignore_excludes_memo(&ign, line, &memo) != excluded)
+				abort(); /* the verdicts remembered from the paths before disagree */
 			if (slash && slash != line) {
 				*slash = '\0';
 				if (dockerignore_skips_dir(&ign, line) && !excluded)
@@ -59,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(expr);
 		}
 	}
+	dimemo_release(&memo);
 	free(paths);
 out:
 	dockerignore_release(&ign);

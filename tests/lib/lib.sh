@@ -175,3 +175,24 @@ need_engine2() {
 	fi
 	E2_HOST="unix://$(cd "$1" && pwd)/docker.sock"
 }
+
+# mini_sindri_ws: a copy of examples/mini-sindri in ./repo, made the current directory, with a deployment config
+# ws.yaml for the workspace $W on $REPO:latest (P, REPO and W named here); the container, its home volume and the
+# $REPO images go when the test ends. cid NAME: a container's id, or "none".
+mini_sindri_ws() {
+	P="sbtest-$$"
+	REPO="$P-sindri"
+	W="$P-ws"
+	export IMAGE_REPO="$REPO" SINDRI_CLI=none XDG_CACHE_HOME="$T_ROOT/xdg"
+	at_exit '"$DOCKER" rm -f "$W" >/dev/null 2>&1; "$DOCKER" volume rm -f "${W}_home" >/dev/null 2>&1'
+	at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$REPO:" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+	cp -r "$T_TOP/examples/mini-sindri" repo
+	rm -rf repo/v3/target repo/.sindri-build repo/.stand-in-cli
+	cd repo || exit 1
+	printf 'workspace:\n  name: %s\ndeployment:\n  provider: docker\n  image: %s:latest\n' "$W" "$REPO" >ws.yaml
+}
+
+cid() {
+	id=$("$DOCKER" inspect -f '{{.Id}}' "$1" 2>/dev/null)
+	echo "${id:-none}"
+}

@@ -6,22 +6,7 @@
 need_docker
 need_cargo
 
-P="sbtest-$$"
-REPO="$P-sindri"
-W="$P-ws"
-export IMAGE_REPO="$REPO" SINDRI_CLI=none XDG_CACHE_HOME="$T_ROOT/xdg"
-at_exit '"$DOCKER" rm -f "$W" >/dev/null 2>&1; "$DOCKER" volume rm -f "${W}_home" >/dev/null 2>&1'
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$REPO:" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
-
-cp -r "$T_TOP/examples/mini-sindri" repo
-rm -rf repo/v3/target repo/.sindri-build repo/.stand-in-cli
-cd repo || exit 1
-printf 'workspace:\n  name: %s\ndeployment:\n  provider: docker\n  image: %s:latest\n' "$W" "$REPO" >ws.yaml
-
-cid() {
-	id=$("$DOCKER" inspect -f '{{.Id}}' "$1" 2>/dev/null)
-	echo "${id:-none}"
-}
+mini_sindri_ws
 running() { test "$("$DOCKER" inspect -f '{{.State.Running}}' "$W" 2>/dev/null)" = true; }
 vol() { "$DOCKER" volume inspect -f '{{.CreatedAt}}' "${W}_home" 2>/dev/null || echo none; }
 work() { "$DOCKER" exec "$W" cat /alt/home/developer/work.txt 2>/dev/null; }

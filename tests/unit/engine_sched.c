@@ -222,6 +222,143 @@ static void test_parallelism(void)
 	tproject_end();
 }
 
+/* A fake type whose run never reads its key (a Lua run function that takes no key), counting the keys computed. */
+static int keys_computed;
+
+static int counted_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
+{
+	keys_computed++;
+	return fake_add_key(t, kp, ke);
+}
+
+static int never_reads_key(const struct task *t)
+{
+	(void)t;
+	return 1;
+}
+
+static const struct task_ops keyless_ops = {
+	.kind = "fake",
+	.add_key = counted_add_key,
+	.check = fake_check,
+	.prepare = fake_prepare,
+	.run = fake_run,
+	.finish = fake_finish,
+	.key_unread = never_reads_key,
+	.release = fake_release,
+};
+
+/* An always task nothing in the build depends on, whose run never reads its key, runs without one; its key is
+ * computed when a task of the build depends on it, in a dry run, or when the type cannot say its run ignores it. */
+static void test_always_keyless(void)
+{
+	struct graph g;
+	struct build_opts dry = {.jobs = 2, .quiet = 1, .dry_run = 1};
+	struct task *a, *b;
+
+	tproject();
+	graph_init(&g);
+	a = fake_task(&g, "a", NULL);
+	b = fake_task(&g, "b", "a");
+	a->ops = b->ops = &keyless_ops;
+	a->flags |= TASK_ALWAYS;
+	if (graph_resolve(&g) < 0)
+		fatal("resolve");
+	keys_computed = 0;
+	CHECK_INT(tbuild(&g, "a"), SB_EXIT_OK);
+	CHECK_LOG("run:a");
+	CHECK_INT(keys_computed, 0);
+	CHECK(a->parts == NULL);
+	CHECK_INT(trecorded(&g, "a"), 1); /* its run is recorded (with no key), without waiting for the disk */
+	CHECK_INT(tbuild(&g, "a"), SB_EXIT_OK); /* it always runs, still without a key */
+	CHECK_LOG("run:a");
+	CHECK_INT(keys_computed, 0);
+	{
+		struct state *st = state_open(TSTATE, 0);
+		const struct taskrec *rec = st ? state_get(st, "a") : NULL;
+		CHECK(rec && rec->runs == 2); /* both runs counted: the lazy record is read back like any other */
+		state_close(st);
+	}
+	/* b depends on it: b's key holds a's, so a's is computed */
+	CHECK_INT(tbuild(&g, "b"), SB_EXIT_OK);
+	CHECK_LOG("run:a run:b");
+	CHECK_INT(keys_computed, 2);
+	CHECK(a->parts != NULL && trecorded(&g, "a") == 1 && trecorded(&g, "b") == 1);
+	graph_release(&g);
+
+	graph_init(&g);
+	a = fake_task(&g, "a", NULL);
+	a->ops = &keyless_ops;
+	a->flags |= TASK_ALWAYS;
+	if (graph_resolve(&g) < 0)
+		fatal("resolve");
+	keys_computed = 0;
+	CHECK_INT(tbuild_opts(&g, "a", &dry), SB_EXIT_OK); /* a dry run keys what it would run */
+	CHECK_INT(keys_computed, 1);
+	graph_release(&g);
+
+	graph_init(&g);
+	a = fake_task(&g, "a", NULL); /* a type that cannot say: the key is computed */
+	a->flags |= TASK_ALWAYS;
+	if (graph_resolve(&g) < 0)
+		fatal("resolve");
+	CHECK_INT(tbuild(&g, "a"), SB_EXIT_OK);
+	CHECK_LOG("run:a");
+	CHECK(a->parts != NULL && trecorded(&g, "a") == 1);
+	graph_release(&g);
+	tproject_end();
+}
+
+/* A fake type that logs when a task asks ahead (task_ops.ahead) and when its key is computed. */
+static void log_name(const char *what, const struct task *t)
+{
+	char *s = xasprintf("%s:%s", what, t->name);
+	strv_push(&tlog, s);
+	free(s);
+}
+
+static void logged_ahead(struct task *t, const struct keyenv *ke)
+{
+	(void)ke;
+	log_name("ahead", t);
+}
+
+static int logged_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
+{
+	log_name("key", t);
+	return fake_add_key(t, kp, ke);
+}
+
+static const struct task_ops ahead_ops = {
+	.kind = "fake",
+	.ahead = logged_ahead,
+	.add_key = logged_add_key,
+	.check = fake_check,
+	.prepare = fake_prepare,
+	.run = fake_run,
+	.finish = fake_finish,
+	.release = fake_release,
+};
+
+/* Every task of a plan but the first asks ahead before the first is keyed, in a build and in an explain. */
+static void test_ask_ahead(void)
+{
+	struct graph g;
+
+	tproject();
+	chain(&g);
+	for (const char *n = "abc"; *n; n++) {
+		char name[2] = {*n, 0};
+		graph_find(&g, name)->ops = &ahead_ops;
+	}
+	CHECK_INT(tbuild(&g, "c"), SB_EXIT_OK);
+	CHECK_LOG("ahead:b ahead:c key:a run:a key:b run:b key:c run:c");
+	CHECK_INT(tbuild(&g, "a"), SB_EXIT_OK); /* a plan of one: it asks when it is keyed */
+	CHECK_LOG("key:a");
+	graph_release(&g);
+	tproject_end();
+}
+
 int main(void)
 {
 	signals_install();
@@ -230,5 +367,7 @@ int main(void)
 	test_failure();
 	test_record_after_success();
 	test_parallelism();
+	test_always_keyless();
+	test_ask_ahead();
 	return t_done("engine_sched");
 }

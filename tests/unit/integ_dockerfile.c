@@ -225,6 +225,59 @@ static void test_ignore(void)
 	buf_release(&err);
 }
 
+/* The memo of directory verdicts (dockerignore_excludes_memo) answers as dockerignore_excludes does, whatever the
+ * order of the paths: sorted as a walk gives them, reversed, shuffled, for Docker 20.10's reading and 23's. */
+static void test_ignore_memo(void)
+{
+	static const char *const sets[] = {
+	    "docs\n!docs/keep.md\n*.log\nbuild/**/out\n",
+	    "*\n!src\n!src/**\nsrc/gen\n",
+	    "a/b\n!a/b/c/keep\n**/tmp\nx/*/z\n",
+	    "stamp-*\n",
+	    "a/b\nbuild\n", /* directories whose names start siblings' names: a/b2 and build2 are not below them */
+	    "^\n*\n!a\n", /* "^" matches the empty directory above a path that starts with '/' (the fuzzer's) */
+	};
+	static const char *const paths[] = {
+	    "a", "a/b", "a/b/c", "a/b/c/keep", "a/b/c/d", "a/b2", "a/b2/f", "a/b2/tmp", "a/b2/tmp/f", "a/x", "build",
+	    "build/a/out", "build/a/out/f", "build/a/in", "build2/y", "docs", "docs/a", "docs/a/b.txt", "docs/keep.md", "f.log",
+	    "src", "src/gen", "src/gen/x.c", "src/main.c", "src/sub/tmp/y", "stamp-1", "tree", "tree/stamp-2",
+	    "x", "x/y", "x/y/z", "x/y/z/w", "x/yy/q", "z.md", "/b/foo/z", "/c", "ab",
+	};
+	size_t n = sizeof(paths) / sizeof(paths[0]), order[64];
+	struct buf err = BUF_INIT;
+	unsigned seed = 7;
+
+	for (size_t set = 0; set < sizeof(sets) / sizeof(sets[0]); set++) {
+		for (int legacy = 0; legacy < 2; legacy++) {
+			struct dockerignore ign;
+			dockerignore_init(&ign);
+			dockerignore_set_api(&ign, legacy ? "1.41" : "1.43");
+			CHECK_INT(dockerignore_parse(&ign, ".dockerignore", sets[set], strlen(sets[set]), &err), 0);
+			for (int way = 0; way < 4; way++) {
+				struct dimemo m = DIMEMO_INIT;
+				for (size_t i = 0; i < n; i++)
+					order[i] = way == 1 ? n - 1 - i : i;
+				for (size_t i = n; way >= 2 && i > 1; i--) { /* shuffled */
+					size_t j = (seed = seed * 1103515245u + 12345u) % i, t = order[i - 1];
+					order[i - 1] = order[j];
+					order[j] = t;
+				}
+				for (size_t i = 0; i < n; i++) {
+					const char *p = paths[order[i]];
+					int want = dockerignore_excludes(&ign, p), got = dockerignore_excludes_memo(&ign, p, &m);
+					if (got != want)
+						printf("  set %zu legacy %d way %d: '%s' memo %d, plain %d\n", set, legacy, way, p, got,
+						       want);
+					CHECK_INT(got, want);
+				}
+				dimemo_release(&m);
+			}
+			dockerignore_release(&ign);
+		}
+	}
+	buf_release(&err);
+}
+
 static void test_find(void)
 {
 	char *root = make_tmpdir();
@@ -907,6 +960,7 @@ int main(int argc, char **argv)
 	test_clean();
 	test_match();
 	test_ignore();
+	test_ignore_memo();
 	test_find();
 	test_word();
 	test_parse();

@@ -1,5 +1,6 @@
 /* integ_enginesrv: the engine helper against a fake engine on a unix socket, where the test sees every request the
- * engine gets: the ping's answer is kept while the engine that gave it is up, and asked again once it went. */
+ * engine gets: the ping's answer is kept while the engine that gave it is up, and asked again once it went; GETs
+ * that come while others are being made are made with them, in answer order, and anything else waits for them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,33 @@
 #include "util.h"
 
 static char root[64], sock[128], logpath[128];
+
+/* engine_path: what the fake engine does for a request line: GET /first answers "together" once GET /second came
+ * while it waited (else "alone", after 3 s); GET /second says it came; GET /slow answers after 0.2 s and logs
+ * "done /slow" first; anything else answers "OK" at once. Returns the body. */
+static const char *engine_path(const char *line)
+{
+	char seen[160];
+	FILE *f;
+
+	snprintf(seen, sizeof(seen), "%s/second-came", root);
+	if (strncmp(line, "GET /first ", 11) == 0) {
+		for (int i = 0; i < 300; i++, usleep(10000))
+			if (access(seen, F_OK) == 0)
+				return "together";
+		return "alone";
+	}
+	if (strncmp(line, "GET /second ", 12) == 0 && (f = fopen(seen, "w")))
+		fclose(f);
+	if (strncmp(line, "GET /slow ", 10) == 0) {
+		usleep(200000);
+		if ((f = fopen(logpath, "a"))) {
+			fprintf(f, "done /slow\n");
+			fclose(f);
+		}
+	}
+	return "OK";
+}
 
 /* fake_engine: a process group answering on sock, a process per connection (so that a connection nobody sends on
  * holds up no one), logging "METHOD target" per request; api is its API-Version. Returns the group's pid. */
@@ -52,13 +80,14 @@ static pid_t fake_engine(const char *api)
 			close(lfd);
 			if (!read_request(fd, &req))
 				_exit(0);
+			const char *end = strstr(req.data, " HTTP/"), *body = "OK";
 			if ((f = fopen(logpath, "a"))) {
-				const char *end = strstr(req.data, " HTTP/");
 				fprintf(f, "%.*s\n", end ? (int)(end - req.data) : 0, req.data);
 				fclose(f);
 			}
-			buf_addf(&out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\nAPI-Version: %s\r\n\r\nOK",
-			         api);
+			body = engine_path(req.data);
+			buf_addf(&out, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\nAPI-Version: %s\r\n\r\n%s",
+			         strlen(body), api, body);
 			if (write(fd, out.data, out.len) < 0)
 				_exit(1);
 			_exit(0);
@@ -105,15 +134,24 @@ static const char *ping(void)
 	return version;
 }
 
-static void test_kept_ping(void)
+/* helper_up: start a helper for sock and wait until it answers: a connection to it, or -1. */
+static int helper_up(void)
 {
-	pid_t engine = fake_engine("1.41");
 	int fd = -1;
 
 	CHECK_INT(enginesrv_start(sock, 1), 0);
 	for (int i = 0; i < 50 && (fd = enginesrv_connect(sock)) < 0; i++)
 		usleep(100000);
 	CHECK(fd >= 0);
+	return fd;
+}
+
+static void test_kept_ping(void)
+{
+	pid_t engine = fake_engine("1.41");
+	int fd;
+
+	fd = helper_up();
 	close(fd);
 	CHECK_STR(ping(), "1.41");
 	CHECK_INT(count("GET /_ping"), 1);
@@ -159,13 +197,10 @@ static void test_kept_ping(void)
 static void test_kept_ping_lingering(void)
 {
 	pid_t engine = fake_engine("1.50"), next;
-	int fd = -1;
+	int fd;
 
 	unlink(logpath);
-	CHECK_INT(enginesrv_start(sock, 1), 0);
-	for (int i = 0; i < 50 && (fd = enginesrv_connect(sock)) < 0; i++)
-		usleep(100000);
-	CHECK(fd >= 0);
+	fd = helper_up();
 	close(fd);
 	CHECK_STR(ping(), "1.50");
 	CHECK_STR(ping(), "1.50");
@@ -190,6 +225,54 @@ static void test_kept_ping_lingering(void)
 	fake_stop(next);
 }
 
+/* recv_body: the next answer on fd, its body ("" when it failed). */
+static const char *recv_body(int fd)
+{
+	static char body[32];
+	struct docker_reply r = {0};
+
+	body[0] = '\0';
+	if (enginesrv_recv(fd, 5, &r) == 0 && r.rc == 0)
+		snprintf(body, sizeof(body), "%s", r.body.data ? r.body.data : "");
+	buf_release(&r.body);
+	return body;
+}
+
+/* A GET that comes while another is being made (a run asks ahead while it works) is made at the same time, and the
+ * answers come back in the order of the requests; a request other than GET waits for the GETs before it. */
+static void test_gets_meanwhile(void)
+{
+	pid_t engine = fake_engine("1.41");
+	int fd;
+
+	unlink(logpath);
+	fd = helper_up();
+	CHECK_INT(enginesrv_send(fd, "GET", "/first", NULL, 5), 0);
+	usleep(100000); /* the helper is making the first by now */
+	CHECK_INT(enginesrv_send(fd, "GET", "/second", NULL, 5), 0);
+	CHECK_STR(recv_body(fd), "together"); /* the engine had the second while it answered the first */
+	CHECK_STR(recv_body(fd), "OK");
+	/* a POST behind a GET being made reaches the engine once that GET is answered, and a GET behind the POST after it */
+	CHECK_INT(enginesrv_send(fd, "GET", "/slow", NULL, 5), 0);
+	usleep(50000);
+	CHECK_INT(enginesrv_send(fd, "POST", "/change", NULL, 5), 0);
+	CHECK_INT(enginesrv_send(fd, "GET", "/after", NULL, 5), 0);
+	CHECK_STR(recv_body(fd), "OK");
+	CHECK_STR(recv_body(fd), "OK");
+	CHECK_STR(recv_body(fd), "OK");
+	close(fd);
+	struct buf log = BUF_INIT;
+	CHECK_INT(read_file(logpath, &log), 0);
+	const char *done = log.data ? strstr(log.data, "done /slow\n") : NULL, *post = done ? strstr(done, "POST /change\n") : NULL;
+	CHECK(done && post && strstr(post, "GET /after\n"));
+	buf_release(&log);
+	CHECK_INT(enginesrv_status(sock, 1), 0);
+	fake_stop(engine);
+	char seen[160];
+	snprintf(seen, sizeof(seen), "%s/second-came", root);
+	unlink(seen);
+}
+
 int main(int argc, char **argv)
 {
 	/* enginesrv_start runs this binary as the helper, as sindri-build's main does */
@@ -205,6 +288,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	test_kept_ping();
 	test_kept_ping_lingering();
+	test_gets_meanwhile();
 	char dir[96];
 	snprintf(dir, sizeof(dir), "%s/sindri-build", root);
 	unlink(sock);
