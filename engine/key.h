@@ -1,4 +1,5 @@
-/* key: a task's key as a list of named parts (for explain), its XXH3-128 digest, and the diff of two part lists. */
+/* key: a task's key as a list of named parts (for explain), its XXH3-128 digest, and the diff of two part lists
+ * (keyparts.c); computing a task's key from its definition and inputs (key.c). */
 #ifndef SB_KEY_H
 #define SB_KEY_H
 
@@ -40,8 +41,19 @@ int keypart_secret(const char *name);
 /* keyparts_name / keyparts_value: the strings of part i (value NULL when none). */
 const char *keyparts_name(const struct keyparts *kp, size_t i);
 const char *keyparts_value(const struct keyparts *kp, size_t i);
-/* keyparts_digest: the key: XXH3-128 over every (name, hash) in order. */
+/* The version of the key's definition: a key of another version never equals one of this, so a record made by an
+ * older sindri-build (which keyed less: no executable bit, no symlink in 2; in 3 the input files are one record, see
+ * keyparts_digest) is never taken for a current one. */
+#define KEY_VERSION "sindri-build key 3"
+/* The parts of the input files are named KEY_IN_PREFIX and the path; a part named KEY_IN_PREFIX alone is their
+ * digest (task_key_quick). keypart_is_file: a part of one input file. */
+#define KEY_IN_PREFIX "in:"
+int keypart_is_file(const char *name);
+/* keyparts_digest: the key: XXH3-128 over KEY_VERSION and a record (length, name, hash) per part in order, except
+ * that a run of input files' parts makes one record named KEY_IN_PREFIX whose hash is keyparts_records_digest of
+ * them. keyparts_records_digest: the XXH3-128 of the records of parts from..to. */
 struct hash128 keyparts_digest(const struct keyparts *kp);
+struct hash128 keyparts_records_digest(const struct keyparts *kp, size_t from, size_t to);
 /* keyparts_encode: a text form for the state's side blob. */
 void keyparts_encode(const struct keyparts *kp, struct buf *out);
 /* keyparts_decode: the inverse; NULL when data is malformed. */
