@@ -476,6 +476,11 @@ static struct fcent *entry(struct filecache *fc, const char *key, size_t len)
 	return s ? &fc->ent[s - 1] : NULL;
 }
 
+int filecache_has(struct filecache *fc, const char *key, size_t len)
+{
+	return entry(fc, key, len) != NULL;
+}
+
 int filecache_known_stat(struct filecache *fc, const char *key, size_t len, struct stat *st)
 {
 	struct fcent *e;
@@ -502,9 +507,16 @@ int filecache_known_stat(struct filecache *fc, const char *key, size_t len, stru
 void filecache_note(struct filecache *fc, const char *key, size_t len, const struct stat *st)
 {
 	struct filestat fst;
-	struct fcent *e = entry(fc, key, len);
 
 	filestat_from(&fst, st);
+	filecache_note_file(fc, key, len, &fst);
+}
+
+void filecache_note_file(struct filecache *fc, const char *key, size_t len, const struct filestat *st)
+{
+	const struct filestat fst = *st;
+	struct fcent *e = entry(fc, key, len);
+
 	if (!e) {
 		if (len > UINT32_MAX)
 			return;

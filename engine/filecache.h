@@ -31,6 +31,8 @@ int filecache_lookup(struct filecache *fc, const char *path, const struct filest
 /* filecache_put: remember that path, whose stat data was st, hashed to hash when read from hashed_at on. */
 void filecache_put(struct filecache *fc, const char *path, const struct filestat *st, const struct hash128 *hash,
                    int64_t hashed_at);
+/* filecache_has: 1 when fc has an entry for key (a file's path, len bytes), trusted or not. */
+int filecache_has(struct filecache *fc, const char *key, size_t len);
 /* filecache_dir: the cached listing of the directory known by key (fileset uses "/<dev>:<ino>", which no relative
  * path can be) whose current stat data is st, when it can be trusted (the rule above): *len bytes of entries, each a
  * d_type byte, the name and a NUL; NULL when there is none. Valid until the next filecache call that adds. */
@@ -65,6 +67,8 @@ void filecache_watch(struct filecache *fc, const struct trust *t, int vouched);
 unsigned filecache_watching(struct filecache *fc);
 int filecache_known_stat(struct filecache *fc, const char *key, size_t len, struct stat *st);
 void filecache_note(struct filecache *fc, const char *key, size_t len, const struct stat *st);
+/* filecache_note_file: filecache_note with the stat data of a file taken from the open file (FILESET_DEFER). */
+void filecache_note_file(struct filecache *fc, const char *key, size_t len, const struct filestat *fst);
 void filecache_stat_made(struct filecache *fc);
 struct buf;
 void filecache_used(struct filecache *fc, struct buf *out);

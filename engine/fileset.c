@@ -79,6 +79,7 @@ void filestat_from(struct filestat *fst, const struct stat *st)
 	fst->mode = (uint32_t)st->st_mode;
 }
 
+/* fileset_add: add path with st, or with unknown stat data when st is NULL (FILESET_DEFER). */
 static void fileset_add(struct fileset *fs, const char *path, size_t len, const struct stat *st, int link)
 {
 	struct fileent *e;
@@ -86,7 +87,10 @@ static void fileset_add(struct fileset *fs, const char *path, size_t len, const 
 	GROW(fs->v, fs->n, fs->cap);
 	e = &fs->v[fs->n++];
 	e->path = xstrndup(path, len);
-	filestat_from(&e->st, st);
+	if (st)
+		filestat_from(&e->st, st);
+	else
+		memset(&e->st, 0, sizeof(e->st));
 	e->link = link;
 }
 
@@ -416,6 +420,21 @@ static int stat_dir(struct walker *w, struct stat *st)
 	return 0;
 }
 
+/* deferred: under FILESET_DEFER, a regular file at w->path the pattern does not match is passed over, and one it
+ * matches that fc has no entry for is added unstat'ed; 1 when done with it, 0 when it is to be stat'ed. */
+static int deferred(struct walker *w, uint64_t set, uint64_t next)
+{
+	size_t len;
+	const char *key;
+
+	if (set != WALK_ALL && (!(next & (uint64_t)1 << w->nseg) || w->dironly))
+		return 1;
+	if (w->fc && (key = fckey(w, 0, &len), filecache_has(w->fc, key, len)))
+		return 0; /* its cached hash may hold: that takes its stat data now */
+	fileset_add(w->fs, w->path.data, w->path.len, NULL, 0);
+	return 1;
+}
+
 /*
  * walk: the directory at w->path (with its trailing '/', or empty at the root), in state set. fd is the directory
  * when already open, else -1; st is its stat data when known. With a stat cache, a directory whose stat data is
@@ -494,6 +513,8 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			break;
 		case DT_REG:
 			if (excluded(w, w->path.data, 0))
+				continue;
+			if (w->flags & FILESET_DEFER && deferred(w, set, next))
 				continue;
 			/* fall through */
 		case DT_LNK:

@@ -57,7 +57,19 @@ enum fileset_flags {
 	 * Other file types are still left out.
 	 */
 	FILESET_ENTRIES = 1 << 0,
+	/*
+	 * A regular file (d_type DT_REG) that a pattern matches and fc holds no entry for (with fc NULL: every one) is
+	 * listed without a stat: its stat data is all zero (filestat_unknown), for the caller to take, as hashpool does
+	 * from the file it opens, before anything uses it. On a cold run that spares the walk a stat per file.
+	 */
+	FILESET_DEFER = 1 << 1,
 };
+
+/* filestat_unknown: 1 when st was not taken yet (FILESET_DEFER): a stat always gives a file type in mode. */
+static inline int filestat_unknown(const struct filestat *st)
+{
+	return st->mode == 0;
+}
 
 /* fileset_expand_cached: fileset_expand that reads a directory only when its stat data changed since its listing
  * was cached in fc (NULL: like fileset_expand), and under fc's vouch takes stat data from fc (filecache_watch).

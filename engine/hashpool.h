@@ -6,7 +6,9 @@
 
 #include "hash.h"
 
+struct buf;
 struct filestat;
+struct fileset;
 struct keyenv;
 
 /* The most threads a pool starts, whatever the core count or SINDRI_BUILD_HASH_THREADS says. */
@@ -15,7 +17,7 @@ struct keyenv;
 /* One file to hash: the caller sets path and st; hashpool_hash sets the rest. */
 struct hashjob {
 	const char *path;          /* relative to the keyenv's rootfd */
-	const struct filestat *st; /* its stat data as the walk took it */
+	struct filestat *st;       /* its stat data as the walk took it; unknown (FILESET_DEFER): the read takes it */
 	struct hash128 hash;       /* its content hash, when err is 0 */
 	int err;                   /* 0, or the errno of the open or read that failed */
 };
@@ -33,5 +35,13 @@ unsigned hashpool_threads(unsigned want);
  * err EINTR).
  */
 int hashpool_hash(const struct keyenv *ke, const char *task, struct hashjob *v, size_t n);
+/* A file whose stat data the walk left unknown (FILESET_DEFER) is opened first and its stat data taken from the
+ * open file (fstat) into *st, so that what is cached with the hash is the stat data of the file read; it counts as a
+ * walk's stat and is noted for the watcher (filecache_note_file) as the walk would have. */
+
+/* hashpool_stat: stat, on up to ke->hash_threads threads as above, every file of fs whose stat data is unknown
+ * (FILESET_DEFER), following symlinks as the walk does; those gone since they were listed (or no longer a regular
+ * file or directory) are dropped from fs, as the walk would have. 0, or -1 with a reason appended to err. */
+int hashpool_stat(const struct keyenv *ke, struct fileset *fs, struct buf *err);
 
 #endif

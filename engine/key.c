@@ -108,8 +108,8 @@ static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *
 
 	fileset_init(&fs);
 	if (t->inputs.n && fileset_expand_cached(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL, 0,
-	                                         &err) < 0) {
+	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
+	                                         FILESET_DEFER, &err) < 0) {
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}
@@ -305,9 +305,11 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 	if (!ki || !t->inputs.n || !t->parts || t->parts->n < ki->first + ki->fs.n)
 		return 0;
 	fileset_init(&now);
-	/* no stat cache: every directory is read and every file stat'ed, so nothing cached can hide a change */
-	if (fileset_expand(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                   (const char *const *)t->excludes.v, t->excludes.n, &err) < 0) {
+	/* no stat cache: every directory is read and every file stat'ed, so nothing cached can hide a change; the
+	 * directories in turn, the files on the pool's threads */
+	if (fileset_expand_cached(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
+	                          (const char *const *)t->excludes.v, t->excludes.n, NULL, NULL, FILESET_DEFER, &err) < 0 ||
+	    hashpool_stat(ke, &now, &err) < 0) {
 		/* a named input is gone, or cannot be read: it changed */
 		buf_addf(why, "list changed (%s)", err.data ? err.data : "an input cannot be read");
 		ret = 1;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filecache.h"
 #include "fileset.h"
 #include "listing.h"
 #include "t.h"
@@ -400,6 +401,48 @@ static void test_entries(void)
 	check_entries("src/*/deep", "src/sub/deep/,src/sub/deep/d.c,src/sub/deep/e.txt");
 }
 
+/* deferred: what fileset_expand_cached with FILESET_DEFER lists for pats (space-separated), with fc: each path, and
+ * '?' after it when its stat data was left unknown. */
+static char *deferred(const char *pats, struct filecache *fc)
+{
+	char *p = xstrdup(pats);
+	const char *pv[16];
+	size_t np = split(p, pv);
+	struct fileset fs;
+	struct buf b = BUF_INIT, err = BUF_INIT;
+
+	fileset_init(&fs);
+	if (fileset_expand_cached(&fs, root, pv, np, NULL, 0, fc, NULL, FILESET_DEFER, &err) < 0)
+		buf_addf(&b, "ERR %s", err.data);
+	for (size_t i = 0; i < fs.n; i++)
+		buf_addf(&b, "%s%s%s", i ? "," : "", fs.v[i].path, filestat_unknown(&fs.v[i].st) ? "?" : "");
+	fileset_release(&fs);
+	buf_release(&err);
+	free(p);
+	return buf_detach(&b);
+}
+
+/* FILESET_DEFER: the regular files listed as such, matched and without a cache entry, are not stat'ed (their stat
+ * data is for the caller to take); a file the cache knows is, and so are symlinks and what a pattern names. */
+static void test_defer(void)
+{
+	struct filecache *fc = filecache_load("/nonexistent/sb-fileset-cache");
+	struct stat st;
+	struct filestat fst;
+	char *s;
+
+	s = deferred("src/sub lib/m1.c link_file l*/*.c", NULL);
+	CHECK_STR(s, "lib/m1.c,lib/m2.c?,lib/mx.c?,link_file,src/sub/c.c?,src/sub/deep/d.c?,src/sub/deep/e.txt?");
+	free(s);
+	CHECK(fstatat(root, "src/sub/c.c", &st, 0) == 0);
+	filestat_from(&fst, &st);
+	filecache_note_file(fc, "src/sub/c.c", strlen("src/sub/c.c"), &fst);
+	s = deferred("src/sub", fc);
+	CHECK_STR(s, "src/sub/c.c,src/sub/deep/d.c?,src/sub/deep/e.txt?");
+	free(s);
+	filecache_free(fc);
+}
+
 /* A listing comes in the order a depth-first walk needs to yield sorted paths: a directory as its name and a '/'. */
 static void test_listing(void)
 {
@@ -449,6 +492,7 @@ int main(void)
 	test_symlinks();
 	test_listing();
 	test_entries();
+	test_defer();
 	close(root);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("engine_fileset");

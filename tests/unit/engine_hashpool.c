@@ -46,15 +46,22 @@ struct tree {
 	struct hashjob jobs[NFILES];
 };
 
+/* restat: the stat data of file i, written again. */
+static void restat(struct tree *t, size_t i)
+{
+	struct stat st;
+
+	if (fstatat(root, t->names[i], &st, 0) < 0)
+		fatal("stat:");
+	filestat_from(&t->st[i], &st);
+}
+
 static void make_tree(struct tree *t)
 {
 	for (size_t i = 0; i < NFILES; i++) {
-		struct stat st;
 		t->names[i] = xasprintf("f%03zu", i);
 		put(t->names[i], i % 7 == 0 ? 0 : i == 250 ? 3 * HASH_BLOCK + 17 : 1 + i * 13 % 5000, (unsigned)i);
-		if (fstatat(root, t->names[i], &st, 0) < 0)
-			fatal("stat:");
-		filestat_from(&t->st[i], &st);
+		restat(t, i);
 	}
 }
 
@@ -113,6 +120,7 @@ int main(void)
 		CHECK(ok);
 	}
 	put(t.names[123], 1 + 123 * 13 % 5000, 123);
+	restat(&t, 123);
 
 	/* with a cache: a trusted entry is taken as it is (a fake hash proves the file was not read), the others are
 	 * read and put (t0064 proves each under its own path: a later run takes them) */
@@ -131,6 +139,83 @@ int main(void)
 	CHECK(ok);
 	filecache_free(ke.fc);
 	ke.fc = NULL;
+
+	/* stat data the walk left unknown (FILESET_DEFER): the read takes it from the file it opened, the same as a
+	 * stat gives, on any number of threads; with a cache, it is put with it and counted as a walk's stat; a file
+	 * that became a directory is an error, not hashed */
+	static struct filestat fresh[NFILES];
+	for (size_t c = 0; c < LEN(counts); c++) {
+		ke.hash_threads = counts[c];
+		ke.fc = c == 1 ? filecache_load("/nonexistent/sb-hashpool-cache") : NULL;
+		jobs_of(&t);
+		memset(fresh, 0, sizeof(fresh));
+		for (size_t i = 0; i < NFILES; i += 1 + c)
+			t.jobs[i].st = &fresh[i];
+		CHECK_INT(hashpool_hash(&ke, "t", t.jobs, NFILES), 0);
+		ok = 1;
+		for (size_t i = 0; i < NFILES; i++)
+			ok &= t.jobs[i].err == 0 && hash_eq(&t.jobs[i].hash, &want[i]) &&
+			      memcmp(t.jobs[i].st, &t.st[i], sizeof(t.st[i])) == 0;
+		CHECK(ok);
+		if (ke.fc) {
+			size_t stats, known;
+			struct hash128 h;
+			filecache_walk_stats(ke.fc, &stats, &known);
+			CHECK_INT(stats, (NFILES + 1) / 2);
+			CHECK(filecache_has(ke.fc, t.names[0], strlen(t.names[0])));
+			CHECK(!filecache_lookup(ke.fc, t.names[0], &t.st[1], &h)); /* put under its own stat data */
+			filecache_free(ke.fc);
+			ke.fc = NULL;
+		}
+	}
+	if (unlinkat(root, t.names[7], 0) < 0 || mkdirat(root, t.names[7], 0755) < 0)
+		fatal("mkdir:");
+	jobs_of(&t);
+	memset(&fresh[7], 0, sizeof(fresh[7]));
+	t.jobs[7].st = &fresh[7];
+	CHECK_INT(hashpool_hash(&ke, "t", t.jobs, NFILES), 0);
+	CHECK_INT(t.jobs[7].err, EISDIR);
+	CHECK(filestat_unknown(&fresh[7]));
+
+	/* hashpool_stat: the unknown stat data of a fileset taken on the threads, as a stat gives it; a file gone is
+	 * dropped, and what became a directory is kept as one (it differs from the file that was keyed) */
+	for (size_t c = 0; c < LEN(counts); c++) {
+		struct fileset fs;
+		struct buf err = BUF_INIT;
+		fileset_init(&fs);
+		for (size_t i = 0; i < NFILES; i++) {
+			GROW(fs.v, fs.n, fs.cap);
+			fs.v[fs.n].path = xstrdup(t.names[i]);
+			fs.v[fs.n].link = 0;
+			if (i % 3 == 0 || i == 7)
+				memset(&fs.v[fs.n].st, 0, sizeof(fs.v[fs.n].st));
+			else
+				fs.v[fs.n].st = t.st[i];
+			fs.n++;
+		}
+		if (c == 2 && unlinkat(root, t.names[123], 0) < 0)
+			fatal("unlink:");
+		ke.hash_threads = counts[c];
+		CHECK_INT(hashpool_stat(&ke, &fs, &err), 0);
+		CHECK_INT(fs.n, c >= 2 ? NFILES - 1 : NFILES);
+		ok = 1;
+		for (size_t i = 0, j = 0; i < NFILES; i++) {
+			if (c >= 2 && i == 123)
+				continue;
+			const struct fileent *e = &fs.v[j++];
+			ok &= strcmp(e->path, t.names[i]) == 0 &&
+			      (i == 7 ? S_ISDIR(e->st.mode) : memcmp(&e->st, &t.st[i], sizeof(t.st[i])) == 0);
+		}
+		CHECK(ok);
+		fileset_release(&fs);
+		buf_release(&err);
+	}
+	if (unlinkat(root, t.names[7], AT_REMOVEDIR) < 0)
+		fatal("rmdir:");
+	put(t.names[7], 1 + 7 * 13 % 5000, 7);
+	put(t.names[123], 1 + 123 * 13 % 5000, 123);
+	restat(&t, 7);
+	restat(&t, 123);
 
 	/* a stop: -1 however many threads (how many files they read first depends on the schedule), and alone the
 	 * calling thread reads none, the jobs keeping EINTR */
