@@ -346,10 +346,12 @@ int filecache_hash(struct filecache *fc, int rootfd, const char *path, const str
 const char *filecache_dir(struct filecache *fc, const char *path, const struct filestat *st, size_t *len)
 {
 	size_t n = strlen(path);
-	uint32_t s = n <= UINT32_MAX ? find(fc, XXH3_64bits(path, n), path, (uint32_t)n) : 0;
-	struct fcent *e = s ? &fc->ent[s - 1] : NULL;
-	load(fc);
+	uint32_t s;
+	struct fcent *e;
 
+	load(fc);
+	s = n <= UINT32_MAX ? find(fc, XXH3_64bits(path, n), path, (uint32_t)n) : 0;
+	e = s ? &fc->ent[s - 1] : NULL;
 	/* the same rule as for content: a directory changed within the timestamp granularity of its listing may
 	 * have gained or lost an entry without its stat data changing */
 	if (!e || !trusted(e, st))
