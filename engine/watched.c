@@ -78,6 +78,7 @@ void watched_answer(struct watched *wt, struct filecache *fc, const struct trust
 	if (ch.token[0] && memchr(ch.token, '\0', sizeof(ch.token)))
 		snprintf(wt->now, sizeof(wt->now), "%s", ch.token);
 	wt->room = ch.room;
+	wt->first = filecache_size(fc) == 0;
 	/* "nothing changed" means something only against a token of its own */
 	wt->clean = ch.kind == WATCH_NONE && wt->token[0];
 	/* a cache bigger than the watcher's room holds a tree it would not take: noting what the walks stat is waste */
@@ -113,7 +114,13 @@ void watched_record(struct watched *wt, struct filecache *fc)
 	filecache_used(fc, &used);
 	for (size_t i = 0; i < used.len; i++)
 		lines += used.data[i] == '\n';
-	if (lines <= wt->room && wt->w->ops->watch(wt->w, &wt->root, wt->now, &used) == 1) {
+	if (wt->first) {
+		/* the first run with this stat cache (a cold run): what it used is hardly watched yet, so no token can be
+		 * recorded; the watcher is told to watch it for the runs after this one, and not waited for */
+		if (lines <= wt->room)
+			wt->w->ops->watch(wt->w, &wt->root, "", &used);
+		wt->token[0] = '\0';
+	} else if (lines <= wt->room && wt->w->ops->watch(wt->w, &wt->root, wt->now, &used) == 1) {
 		filecache_mark_watched(fc);
 		snprintf(wt->token, sizeof(wt->token), "%s", wt->now);
 		wt->recorded = 1;

@@ -53,8 +53,9 @@ struct watch_changes {
  * answer: the answer to the question asked, into *out (out->paths is the caller's to release): 0, or -1 when none.
  * watch: watch paths from now on (files, and directories with a trailing '/', relative to root, one per line): 1
  * when every one of them was watched already and nothing changed under root since token (given by an answer), so
- * that token speaks for stat data taken after it was given; 0 when not; -1 when no watcher answers. With token ""
- * and no paths, it only asks for a watcher to be there for the runs after this one (one that was not may start).
+ * that token speaks for stat data taken after it was given; 0 when not; -1 when no watcher answers. With token "",
+ * nothing is vouched for: the paths are watched for the runs after this one, without waiting for the watcher to have
+ * done it (0); with no paths either, it only asks for a watcher to be there (one that was not may start).
  * close: free the watcher.
  */
 struct watcher;
@@ -74,7 +75,8 @@ struct watcher {
  * current directory, with the token on record in token_file when it goes with the stat cache at cache_file.
  * watched_answer: read the answer; when nothing changed, vouch for fc while the stretch of t holds.
  * watched_record: after a build (before its stat cache is saved), if its walks stat'ed anything, have the watcher
- * watch what they used, and keep the token it vouches for (marking those entries in fc).
+ * watch what they used, and keep the token it vouches for (marking those entries in fc); after a cold run (the
+ * stat cache was empty), only have it watch them, without waiting.
  * watched_commit: after the stat cache was saved, put the token on record in token_file with the cache's identity and
  * the walks kept with it (filecache_walks), or remove the record that no longer holds. Read-only commands call
  * neither.
@@ -92,6 +94,7 @@ struct watched {
 	enum watch_kind kind;        /* its answer */
 	size_t changed;              /* paths it listed */
 	int asked, answered, clean, recorded;
+	int first;                   /* the stat cache was empty when the answer came: a cold run */
 };
 void watched_init(struct watched *wt);
 void watched_release(struct watched *wt);

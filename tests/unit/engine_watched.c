@@ -135,9 +135,19 @@ static void test_seam(void)
 	CHECK(!r.clean && r.stats > 0 && r.known == 0);
 	CHECK_INT(r.files, 3);
 	CHECK_INT(f.watches, 1);
-	CHECK_STR(f.watched_with, "a-1"); /* the token its answer gave */
+	/* a cold run (the stat cache was empty): told to watch what it used, not asked to vouch, nothing recorded */
+	CHECK_STR(f.watched_with, "");
 	CHECK(strstr(f.paths.data, "src/a.txt\n") && strstr(f.paths.data, "src/sub/b.txt\n") &&
 	      strstr(f.paths.data, "src/sub/\n"));
+	CHECK(access(TOKEN_FILE, F_OK) < 0);
+
+	/* the run after it: the token its answer gave is vouched for, and put on record */
+	buf_reset(&f.paths);
+	r = run(&f, &t, 0, 1);
+	CHECK(!r.clean && r.stats > 0 && r.known == 0);
+	CHECK_INT(f.watches, 2);
+	CHECK_STR(f.watched_with, "a-1");
+	CHECK(strstr(f.paths.data, "src/a.txt\n") != NULL);
 	struct buf rec = BUF_INIT;
 	CHECK_INT(read_file(TOKEN_FILE, &rec), 0);
 	CHECK(rec.data && strncmp(rec.data, "a-1 ", 4) == 0);
@@ -152,7 +162,7 @@ static void test_seam(void)
 	CHECK_INT(r.stats, 0);
 	CHECK_INT(r.known, full);
 	CHECK_INT(r.files, 3);
-	CHECK_INT(f.watches, 1); /* a run that stat'ed nothing asks nothing more */
+	CHECK_INT(f.watches, 2); /* a run that stat'ed nothing asks nothing more */
 
 	/* a read-only run is vouched for too, and writes nothing */
 	struct stat before, after;
