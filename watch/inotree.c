@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "graph.h"
+#include "hash.h"
+#include "htab.h"
 #include "inotree.h"
 #include "util.h"
 
@@ -50,6 +52,9 @@ struct wd {
 	uint32_t root;
 	int shared;      /* watched under two names (a hard link): a change is reported as anything */
 	char *path;
+	uint64_t h;      /* path_hash(root, path), for the index by path */
+	uint32_t mask;   /* the events asked for so far */
+	int touched;     /* an event came for it since it was last watched: its path may name another inode now */
 };
 
 struct inotree {
@@ -61,6 +66,7 @@ struct inotree {
 	size_t nroots, caproots;
 	struct wd *wds;
 	size_t nwds;
+	struct htab bypath; /* over wds, by path_hash: a path watched and untouched since is not watched again */
 };
 
 struct inotree *inotree_new(size_t max_watches)
@@ -73,6 +79,7 @@ struct inotree *inotree_new(size_t max_watches)
 		return NULL;
 	t = xcalloc(1, sizeof(*t));
 	t->fd = fd;
+	t->bypath = (struct htab)HTAB_INIT(struct wd, h);
 	t->max_watches = max_watches;
 	if (!max_watches) {
 		struct buf lim = BUF_INIT;
@@ -112,6 +119,7 @@ void inotree_free(struct inotree *t)
 		free(t->wds[i].path);
 	free(t->roots);
 	free(t->wds);
+	htab_release(&t->bypath);
 	free(t);
 }
 
@@ -154,6 +162,32 @@ static void forget(struct inotree *t, int wd)
 	w->path = NULL;
 }
 
+static uint64_t path_hash(uint32_t root, const char *path, size_t len)
+{
+	struct hasher h;
+	struct hash128 d;
+
+	hasher_init(&h);
+	hasher_addu64(&h, root);
+	hasher_add(&h, path, len);
+	d = hasher_final(&h);
+	return d.lo;
+}
+
+/* by_path: the watch of path (len bytes) under root, or NULL. */
+static struct wd *by_path(const struct inotree *t, uint32_t root, const char *path, size_t len)
+{
+	uint64_t h = path_hash(root, path, len);
+	size_t pos = 0, i;
+
+	while ((i = htab_next(&t->bypath, t->wds, h, &pos)) != HTAB_END) {
+		struct wd *w = &t->wds[i];
+		if (w->root == root && w->h == h && strlen(w->path) == len && memcmp(w->path, path, len) == 0)
+			return w;
+	}
+	return NULL;
+}
+
 /* unwatch_below: stop watching path and everything below it in r: a directory moved or removed takes watches with
  * it that would go on reporting changes under names it no longer has. Watched again, they are new. */
 static void unwatch_below(struct inotree *t, uint32_t r, const char *path, size_t len)
@@ -186,8 +220,14 @@ static void event(struct inotree *t, const struct inotify_event *ev)
 	ri = w->root;
 	r = &t->roots[ri - 1];
 	buf_adds(&path, w->path);
-	if (ev->len && ev->name[0])
+	w->touched = 1;
+	if (ev->len && ev->name[0]) {
+		struct wd *child;
 		buf_addf(&path, "%s%s", path.len ? "/" : "", ev->name);
+		/* an entry made, moved or removed under that name: it may name another inode now */
+		if ((child = by_path(t, ri, path.data, path.len)))
+			child->touched = 1;
+	}
 	if (w->shared || (ev->mask & IN_UNMOUNT))
 		anything(t, r);
 	else
@@ -311,11 +351,16 @@ void inotree_since(struct inotree *t, const struct watch_root *root, const char 
 static int watch(struct inotree *t, struct root *r, const char *rel, uint32_t mask)
 {
 	int dir = mask != FILE_EVENTS;
-	char *p = *rel ? xasprintf("%s/%s", r->path, rel) : xstrdup(r->path);
 	uint32_t mine = (uint32_t)(r - t->roots) + 1;
+	struct wd *w = by_path(t, mine, rel, strlen(rel));
+	char *p;
 	struct stat st;
-	struct wd *w;
 	int wd = -1;
+
+	/* watched by this name already, with these events, and nothing came for it since: the same inode still */
+	if (w && !w->touched && !w->shared && (w->mask & mask) == mask)
+		return 0;
+	p = *rel ? xasprintf("%s/%s", r->path, rel) : xstrdup(r->path);
 
 	/* a symlink would be watched, not what it names; another file system may change where inotify cannot see */
 	if (lstat(p, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) && (uint64_t)st.st_dev == r->dev &&
@@ -336,6 +381,10 @@ static int watch(struct inotree *t, struct root *r, const char *rel, uint32_t ma
 	if (!w->root) {
 		w->root = mine;
 		w->path = xstrdup(rel);
+		w->h = path_hash(mine, rel, strlen(rel));
+		w->mask = mask;
+		w->touched = 0;
+		htab_add(&t->bypath, t->wds, (size_t)wd);
 		r->nwatch++;
 		t->nwatch++;
 		return 1;
@@ -344,6 +393,8 @@ static int watch(struct inotree *t, struct root *r, const char *rel, uint32_t ma
 		return -1; /* a file another root watches: one watch cannot say which root changed */
 	if (strcmp(w->path, rel) != 0)
 		w->shared = 1; /* two names of one file: a change to it cannot be put under one of them */
+	w->mask |= mask;
+	w->touched = 0;
 	return 0;
 }
 

@@ -133,6 +133,31 @@ static void test_tree(void)
 	write_text("beside.txt", "x"); /* in the root, which is only on the way to src/ */
 	CHECK_STR(since(t, t2, NULL, NULL), "none");
 
+	/* a file replaced under its name by a rename, its old inode kept alive by a link elsewhere (so no watch goes
+	 * away with it): the next request watches the new file, though its path was watched and is asked for again */
+	char old_name[192], keep[192], fresh[192];
+	snprintf(old_name, sizeof(old_name), "%s/src/a.txt", proj);
+	snprintf(keep, sizeof(keep), "%s/kept-a.txt", proj);
+	snprintf(fresh, sizeof(fresh), "%s/src/a.new", proj);
+	CHECK_INT(link(old_name, keep), 0);
+	write_text("src/a.new", "new a");
+	CHECK_INT(rename(fresh, old_name), 0);
+	CHECK_STR(since(t, t2, t1, NULL), "paths");
+	CHECK_INT(watch(t, t1, lines), 0); /* the new inode was not watched before t1 */
+	CHECK_STR(since(t, t1, t2, NULL), "all");
+	CHECK_INT(watch(t, t2, lines), 1);
+	write_text("src/a.txt", "edited new a");
+	CHECK_STR(since(t, t2, t1, &paths), "paths"); /* a write to the new file is seen */
+	CHECK(strstr(paths.data ? paths.data : "", "src/a.txt\n") != NULL);
+	/* the old inode's last name gone: its watch's removal takes every watch by that name, so the next request
+	 * watches the file again (not vouched for), and the one after vouches */
+	CHECK_INT(unlink(keep), 0);
+	CHECK(strcmp(since(t, t1, t2, NULL), "none") != 0);
+	CHECK_INT(watch(t, t2, lines), 0);
+	CHECK_STR(since(t, t2, t1, NULL), "all");
+	CHECK_INT(watch(t, t1, lines), 1);
+	CHECK_STR(since(t, t1, t2, NULL), "none");
+
 	/* what it cannot watch, it does not vouch for */
 	CHECK_INT(watch(t, t2, "../elsewhere.txt\n"), 0);
 	CHECK_INT(watch(t, t2, "src/missing.txt\n"), 0);
