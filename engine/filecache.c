@@ -57,7 +57,11 @@ struct walkrec {
 	uint64_t count;
 	char *bases; /* where its walk starts, each escaped (' ', '%', '\t', '\n' as %XX) and followed by a space */
 	int fresh;   /* put by this process */
+	int taken;   /* answered a filecache_walk_get of this process */
 };
+/* Past this many records, those this process neither took nor put are not kept: records of walks that no recipe
+ * asks for any more (patterns edited, tasks removed) do not pile up. */
+#define WALKS_KEPT 1024
 
 struct filecache {
 	char *path;      /* the cache file, read when an entry is first needed (load) */
@@ -593,10 +597,11 @@ static struct walkrec *walk_find(const struct filecache *fc, const struct hash12
 
 int filecache_walk_get(struct filecache *fc, const struct hash128 *spec, struct hash128 *digest, uint64_t *count)
 {
-	const struct walkrec *w;
+	struct walkrec *w;
 
 	if (!fc->walks_at || trust_stretch(fc->walks_trust) != fc->walks_at || !(w = walk_find(fc, spec)) || w->fresh)
 		return 0;
+	w->taken = 1;
 	*digest = w->digest;
 	*count = w->count;
 	fc->walks_taken++;
@@ -622,6 +627,7 @@ static void walk_set(struct filecache *fc, const struct hash128 *spec, const str
 	w->digest = *digest;
 	w->count = count;
 	w->fresh = fresh;
+	w->taken = 0;
 }
 
 void filecache_walk_put(struct filecache *fc, const struct hash128 *spec, const struct hash128 *digest,
@@ -714,6 +720,8 @@ void filecache_walks(const struct filecache *fc, struct buf *out)
 
 	for (size_t i = 0; i < fc->nwalks; i++) {
 		const struct walkrec *w = &fc->walks[i];
+		if (fc->nwalks > WALKS_KEPT && !w->fresh && !w->taken)
+			continue;
 		hash_hex(&w->spec, spec);
 		hash_hex(&w->digest, digest);
 		buf_addf(out, "walk %s %s %llu %s\n", spec, digest, (unsigned long long)w->count, w->bases);

@@ -90,7 +90,8 @@ void filecache_walk_stats(const struct filecache *fc, size_t *stats, size_t *kno
  * at, below or above one of them is left out. They hold while t's stretch is the one it is now.
  * filecache_walks: append the records loaded and those put by this process (a put replaces a loaded one), to keep
  * with the token the run keeps or records: it speaks for the loaded ones too, since nothing they cover changed
- * since the token they were kept with, and the same watcher still watches it.
+ * since the token they were kept with, and the same watcher still watches it. Past 1,024 records, only those this
+ * process took or put are kept.
  * filecache_walks_taken: how many times filecache_walk_get answered.
  */
 struct strv;

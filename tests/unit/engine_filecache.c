@@ -520,6 +520,28 @@ static void test_walks(void)
 	CHECK_INT(walk_kept("my%20dir ", "my\n"), 1);
 	CHECK_INT(walk_kept(" ", "anything/at/all\n"), 0); /* a walk of the whole project */
 	CHECK_INT(walk_kept(" ", NULL), 1);
+
+	/* records no run takes do not pile up: past 1,024, only those taken or put are kept */
+	for (size_t n = 1000; n <= 1100; n += 100) {
+		struct filecache *fc = filecache_load(cache);
+		struct trust t = TRUST_INIT;
+		struct buf text = BUF_INIT, out = BUF_INIT;
+		struct hash128 spec = {5, 0}, got;
+		uint64_t count;
+		size_t lines = 0;
+		for (size_t i = 1; i <= n; i++)
+			buf_addf(&text, "walk %016zx%016zx 00000000000000040000000000000003 1 src \n", (size_t)0, i);
+		filecache_walks_load(fc, text.data, text.len, NULL, &t);
+		CHECK_INT(filecache_walk_get(fc, &spec, &got, &count), 1);
+		filecache_walks(fc, &out);
+		for (size_t i = 0; i < out.len; i++)
+			lines += out.data[i] == '\n';
+		CHECK_INT(lines, n == 1000 ? 1000 : 1);
+		CHECK(strstr(out.data ? out.data : "", "walk 00000000000000000000000000000005 ") != NULL);
+		buf_release(&text);
+		buf_release(&out);
+		filecache_free(fc);
+	}
 }
 
 int main(void)
