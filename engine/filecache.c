@@ -1,4 +1,5 @@
 /* filecache: the stat cache, a table of entries that point into the one buffer read from disk, indexed by path. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -295,15 +296,20 @@ static int trusted(const struct fcent *e, const struct filestat *st)
 	       e->st.ino == st->ino && e->st.dev == st->dev && changed < e->hashed_at - FILECACHE_RACY_NS;
 }
 
-int filecache_lookup(struct filecache *fc, const char *path, const struct filestat *st, struct hash128 *out)
+/* entry: the entry for key (len bytes), or NULL. */
+static struct fcent *entry(struct filecache *fc, const char *key, size_t len)
 {
-	size_t len = strlen(path);
 	uint32_t s;
-	struct fcent *e;
 
 	load(fc);
-	s = len <= UINT32_MAX ? find(fc, XXH3_64bits(path, len), path, (uint32_t)len) : 0;
-	e = s ? &fc->ent[s - 1] : NULL;
+	s = len <= UINT32_MAX ? find(fc, XXH3_64bits(key, len), key, (uint32_t)len) : 0;
+	return s ? &fc->ent[s - 1] : NULL;
+}
+
+int filecache_lookup(struct filecache *fc, const char *path, const struct filestat *st, struct hash128 *out)
+{
+	struct fcent *e = entry(fc, path, strlen(path));
+
 	if (!e || !trusted(e, st))
 		return 0;
 	e->flags |= ENT_USED;
@@ -349,13 +355,8 @@ int filecache_hash(struct filecache *fc, int rootfd, const char *path, const str
 
 const char *filecache_dir(struct filecache *fc, const char *path, const struct filestat *st, size_t *len)
 {
-	size_t n = strlen(path);
-	uint32_t s;
-	struct fcent *e;
+	struct fcent *e = entry(fc, path, strlen(path));
 
-	load(fc);
-	s = n <= UINT32_MAX ? find(fc, XXH3_64bits(path, n), path, (uint32_t)n) : 0;
-	e = s ? &fc->ent[s - 1] : NULL;
 	/* the same rule as for content: a directory changed within the timestamp granularity of its listing may
 	 * have gained or lost an entry without its stat data changing */
 	if (!e || !trusted(e, st))
@@ -470,16 +471,6 @@ unsigned filecache_watching(struct filecache *fc)
 		return how | FILECACHE_VOUCHED;
 	fc->trust = NULL; /* something ran: a vouch is for the tree as it was before */
 	return how;
-}
-
-/* entry: the entry for key (len bytes), or NULL. */
-static struct fcent *entry(struct filecache *fc, const char *key, size_t len)
-{
-	uint32_t s;
-
-	load(fc);
-	s = len <= UINT32_MAX ? find(fc, XXH3_64bits(key, len), key, (uint32_t)len) : 0;
-	return s ? &fc->ent[s - 1] : NULL;
 }
 
 int filecache_has(struct filecache *fc, const char *key, size_t len)
@@ -655,33 +646,39 @@ static int under(const char *a, size_t alen, const char *b, size_t blen)
 	return !blen || (alen >= blen && memcmp(a, b, blen) == 0 && (alen == blen || a[blen] == '/'));
 }
 
+/* next_base: the base at p (escaped, up to a space) into out; what follows its space. */
+static const char *next_base(const char *p, struct buf *out)
+{
+	unsigned v;
+
+	buf_reset(out);
+	while (*p && *p != ' ') {
+		if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+		    sscanf(p + 1, "%2X", &v) == 1) {
+			buf_addc(out, (char)v);
+			p += 3;
+		} else {
+			buf_addc(out, *p++);
+		}
+	}
+	return *p ? p + 1 : p;
+}
+
 /* touched: whether a change at any of changed (lines, each path with anything below it) can change what a walk
- * starting at bases read: a path at, below or above one of them. */
+ * starting at bases read: a path at, below or above one of them. A record that names no base is touched by any. */
 static int touched(const char *bases, const struct buf *changed)
 {
 	struct buf base = BUF_INIT;
-	int hit = 0;
+	int hit = !*bases && changed->len;
 
-	for (const char *p = bases; *p && !hit; p++) {
-		buf_reset(&base);
-		for (; *p && *p != ' '; p++) {
-			unsigned v;
-			if (*p == '%' && sscanf(p + 1, "%2X", &v) == 1) {
-				buf_addc(&base, (char)v);
-				p += 2;
-			} else {
-				buf_addc(&base, *p);
-			}
-		}
-		const char *b = base.data ? base.data : "";
+	for (const char *p = bases; *p && !hit;) {
+		p = next_base(p, &base);
 		for (size_t i = 0; i < changed->len && !hit;) {
 			const char *c = changed->data + i, *eol = memchr(c, '\n', changed->len - i);
 			size_t clen = eol ? (size_t)(eol - c) : changed->len - i;
-			hit = under(c, clen, b, base.len) || under(b, base.len, c, clen);
+			hit = under(c, clen, base.data, base.len) || under(base.data, base.len, c, clen);
 			i += clen + 1;
 		}
-		if (!*p)
-			break;
 	}
 	buf_release(&base);
 	return hit;

@@ -10,8 +10,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "graph.h"
-#include "hash.h"
 #include "htab.h"
 #include "inotree.h"
 #include "util.h"
@@ -164,14 +165,7 @@ static void forget(struct inotree *t, int wd)
 
 static uint64_t path_hash(uint32_t root, const char *path, size_t len)
 {
-	struct hasher h;
-	struct hash128 d;
-
-	hasher_init(&h);
-	hasher_addu64(&h, root);
-	hasher_add(&h, path, len);
-	d = hasher_final(&h);
-	return d.lo;
+	return XXH3_64bits_withSeed(path, len, root);
 }
 
 /* by_path: the watch of path (len bytes) under root, or NULL. */

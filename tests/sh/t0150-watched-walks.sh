@@ -92,6 +92,16 @@ check "the keys still agree with a run that stats everything" same_keys
 
 sleep 2.1
 check "vouched for again, the glob's walk too now that its directory is there" settle_taken 4
+# a cold run (the state gone) tells the running watcher what it used without waiting for it: the run after it
+# records the token, and the one after that is vouched for, as when the cold run waited
+"$SB" -t server stop >/dev/null 2>&1
+"$SB" -t server start >/dev/null 2>&1 # a watcher that watches nothing yet
+rm -rf .sindri-build
+sb
+check "a cold run with the watcher running succeeds" test "$RC" = 0
+sb -d stats
+sb -d stats
+check "... and the second run after it is vouched for (the symlink aside)" out_has "(unchanged), 4 walks taken"
 "$SB" -t server stop >"$T_OUT" 2>&1
 echo 'level=3' >conf/app.conf
 sb -d stats

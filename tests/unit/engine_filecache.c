@@ -520,6 +520,11 @@ static void test_walks(void)
 	CHECK_INT(walk_kept("my%20dir ", "my\n"), 1);
 	CHECK_INT(walk_kept(" ", "anything/at/all\n"), 0); /* a walk of the whole project */
 	CHECK_INT(walk_kept(" ", NULL), 1);
+	/* a record gone bad: an escape cut short is read as it stands, and no base at all is touched by any change */
+	CHECK_INT(walk_kept("src%2", "src%2/x\n"), 0);
+	CHECK_INT(walk_kept("src%zz ", "src%zz\n"), 0);
+	CHECK_INT(walk_kept("", "docs/x\n"), 0);
+	CHECK_INT(walk_kept("", NULL), 1);
 
 	/* records no run takes do not pile up: past 1,024, only those taken or put are kept */
 	for (size_t n = 1000; n <= 1100; n += 100) {
