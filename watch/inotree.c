@@ -204,8 +204,11 @@ static void event(struct inotree *t, const struct inotify_event *ev)
 	uint32_t ri;
 
 	if (ev->mask & IN_Q_OVERFLOW) {
+		/* events were lost: any path may name another inode now, so each is looked at again when asked for */
 		for (size_t i = 0; i < t->nroots; i++)
 			anything(t, &t->roots[i]);
+		for (size_t i = 0; i < t->nwds; i++)
+			t->wds[i].touched = 1;
 		return;
 	}
 	if (ev->wd < 0 || (size_t)ev->wd >= t->nwds || !t->wds[ev->wd].root)
