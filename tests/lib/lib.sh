@@ -99,6 +99,16 @@ image_id() {
 }
 cd "$T_ROOT" || exit 1
 
+# free_port BASE: a TCP port on 127.0.0.1 that nothing listens on, from BASE + our pid modulo 1000 upwards. Keep
+# BASE + 1000 under 32768, the kernel's first port for outgoing connections (ip_local_port_range): a port there can
+# be held by any connection on the machine and make the bind of a listener fail, which no probe can foresee.
+free_port() {
+	fp=$(($1 + $$ % 1000))
+	# curl exits 7 when the connection is refused: nothing listens there
+	while curl -s -o /dev/null -m 1 "http://127.0.0.1:$fp/" 2>/dev/null || [ $? != 7 ]; do fp=$((fp + 1)); done
+	echo "$fp"
+}
+
 # check DESC CMD...: CMD must succeed.
 check() {
 	desc=$1

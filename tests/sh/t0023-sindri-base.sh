@@ -13,8 +13,7 @@ export IMAGE_REPO="$REPO" SINDRI_CLI=none XDG_CACHE_HOME="$T_ROOT/xdg" GIT_CONFI
 at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "$REPO:" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 
 REG="$T_ROOT/reg"
-PORT=$((22000 + $$ % 20000))
-while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null; do PORT=$((PORT + 1)); done
+PORT=$(free_port 22000)
 SB_REGISTRY_ACCESSLOG=1 sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" >/dev/null || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1'
 export REGISTRY="127.0.0.1:$PORT/$P"

@@ -7,8 +7,7 @@ unset CI # CI=true makes image tasks push; this test says when to push
 
 P="sbtest-$$"
 REG="$T_ROOT/reg"
-PORT=$((20000 + $$ % 20000))
-while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null; do PORT=$((PORT + 1)); done
+PORT=$(free_port 20000)
 sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" >/dev/null || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1'
 at_exit 'rmi_named "$P"'
@@ -87,8 +86,7 @@ check "registry_manifest with the registry down: nil, why, and 'unavailable'" ou
 
 # A registry with Basic auth: wrong credentials give the clear error, right ones work.
 AREG="$T_ROOT/areg"
-APORT=$((PORT + 1))
-while curl -s -o /dev/null -m 1 "http://127.0.0.1:$APORT/" 2>/dev/null; do APORT=$((APORT + 1)); done
+APORT=$(free_port 23000)
 sh "$T_TOP/tests/lib/registry-setup.sh" start "$AREG" "$APORT" sbuser sbpass >/dev/null || { echo "cannot start the auth registry"; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$AREG" >/dev/null 2>&1'
 ACACHE="127.0.0.1:$APORT/$P/cache"

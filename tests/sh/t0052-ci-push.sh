@@ -9,8 +9,7 @@ unset CI GITHUB_ACTIONS GITHUB_EVENT_NAME GITHUB_REF GITHUB_EVENT_PATH GITLAB_CI
 
 P="sbtest-$$"
 REG="$T_ROOT/reg"
-PORT=$((26000 + $$ % 20000))
-while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null; do PORT=$((PORT + 1)); done
+PORT=$(free_port 26000)
 start_registry() { sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" >/dev/null; }
 stop_registry() { sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1; }
 start_registry || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }

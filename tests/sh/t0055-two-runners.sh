@@ -12,8 +12,7 @@ P="sbtest-$$"
 E2="$T_ROOT/engine2"
 need_engine2 "$E2"
 REG="$T_ROOT/reg"
-PORT=$((30000 + $$ % 20000))
-while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null; do PORT=$((PORT + 1)); done
+PORT=$(free_port 30000)
 sh "$T_TOP/tests/lib/registry-setup.sh" start "$REG" "$PORT" ci "pw-$$" >/dev/null || { echo "$T_NAME: cannot start a registry"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
 at_exit 'sh "$T_TOP/tests/lib/registry-setup.sh" stop "$REG" >/dev/null 2>&1'
 at_exit 'rmi_named "$P"'

@@ -9,9 +9,7 @@ unset CI PUSH DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_TLS DOCKER_CERT_PATH
 P="sbtest-$$"
 CERTS="$T_ROOT/certs"
 sh "$T_TOP/tests/lib/engine2-setup.sh" certs "$CERTS" || { echo "$T_NAME: cannot make certificates"; echo "$T_NAME: 0 passed, 1 failed"; exit 1; }
-PORT=$((32000 + $$ % 20000))
-# curl's 7: the connection was refused, so nothing listens there
-while curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" 2>/dev/null || [ $? != 7 ]; do PORT=$((PORT + 1)); done
+PORT=$(free_port 31000)
 E2="$T_ROOT/engine2"
 need_engine2 "$E2" "$CERTS" "$PORT"
 at_exit 'rmi_named "$P"'
