@@ -270,8 +270,8 @@ int ctxseal_key(struct ctxseal *cs, struct ctxlist *l, const char *ctx, const st
 	for (size_t i = 0; i < l->n; i++) {
 		if (kind_of(l->v[i].st.mode) != 'f')
 			continue;
-		jobs[njobs].path = prefix ? xasprintf("%s%s", full.data, l->v[i].path) : l->v[i].path;
-		jobs[njobs++].st = &l->v[i].st;
+		jobs[njobs++] = (struct hashjob){.path = prefix ? xasprintf("%s%s", full.data, l->v[i].path) : l->v[i].path,
+		                                 .st = &l->v[i].st};
 	}
 	if (hashpool_hash(ke, task, jobs, njobs) < 0)
 		ret = -1;

@@ -47,10 +47,12 @@ struct walker {
 	int dironly; /* the pattern ended in '/': its last segment matches directories only */
 	struct buf *err;
 	int rootfd;
-	struct filecache *fc; /* directory listings by stat data; NULL: read every directory */
+	struct filecache *fc;    /* stat data under a vouch, notes and counts (NULL: none; always NULL on a recheck) */
+	struct filecache *lists; /* directory listings by stat data; NULL: read every directory */
 	struct buf fckey;     /* fc's name for a path: the prefix (rootfd's path in fc), then the path */
 	size_t fcprefix;      /* bytes of prefix in fckey */
 	unsigned flags;       /* enum fileset_flags */
+	const struct fileset_feed *feed; /* NULL: none */
 };
 
 void fileset_init(struct fileset *fs)
@@ -92,6 +94,7 @@ static void fileset_add(struct fileset *fs, const char *path, size_t len, const 
 	else
 		memset(&e->st, 0, sizeof(e->st));
 	e->link = link;
+	e->fed = 0;
 }
 
 /* class_match: p is at '['. 1 or 0 for whether character c is in the class, with *end after its ']'; -1 when the
@@ -432,6 +435,8 @@ static int deferred(struct walker *w, uint64_t set, uint64_t next)
 	if (w->fc && (key = fckey(w, 0, &len), filecache_has(w->fc, key, len)))
 		return 0; /* its cached hash may hold: that takes its stat data now */
 	fileset_add(w->fs, w->path.data, w->path.len, NULL, 0);
+	if (w->feed)
+		w->fs->v[w->fs->n - 1].fed = w->feed->add(w->feed->arg, w->fs->v[w->fs->n - 1].path);
 	return 1;
 }
 
@@ -456,9 +461,10 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 	char key[LISTING_KEY_MAX];
 	int ret = 0;
 
-	if (w->fc) {
+	if (w->lists) {
 		if (!st && fd >= 0 && fstat(fd, &dst) == 0) {
-			note(w, 1, &dst); /* the walk's root: watched like the rest */
+			if (w->fc)
+				note(w, 1, &dst); /* the walk's root: watched like the rest */
 			st = &dst;
 		} else if (!st && fstatat(w->rootfd, dir, &dst, 0) == 0) {
 			st = &dst;
@@ -467,7 +473,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			/* keyed by identity, not by path: walks from different roots (a build context) share listings */
 			filestat_from(&fst, st);
 			listing_key(key, fst.dev, fst.ino);
-			list = filecache_dir(w->fc, key, &fst, &llen);
+			list = filecache_dir(w->lists, key, &fst, &llen);
 		}
 	}
 	if (list) {
@@ -488,8 +494,8 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			buf_release(&own);
 			return walk_error(w, "read directory");
 		}
-		if (w->fc && st)
-			filecache_dir_put(w->fc, key, &fst, own.data ? own.data : "", own.len, t);
+		if (w->lists && st)
+			filecache_dir_put(w->lists, key, &fst, own.data ? own.data : "", own.len, t);
 		list = own.data ? own.data : "";
 		llen = own.len;
 	}
@@ -566,7 +572,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		/* A matched directory takes everything below it; otherwise carry the live states down. */
 		if (set == WALK_ALL || (next & accept))
 			next = WALK_ALL;
-		if ((w->fc || (entries && next == WALK_ALL)) && !statted) {
+		if ((w->lists || (entries && next == WALK_ALL)) && !statted) {
 			if (stat_dir(w, &est) < 0) {
 				if (errno == ENOENT || errno == ENOTDIR) {
 					unwatched(w);
@@ -775,8 +781,15 @@ int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pat
                           const char *const *excl, size_t nexcl, struct filecache *fc, const char *fcprefix,
                           unsigned flags, struct buf *err)
 {
-	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err, .rootfd = rootfd, .fc = fc, .fckey = BUF_INIT,
-	                   .flags = flags};
+	return fileset_expand_fed(fs, rootfd, pats, npats, excl, nexcl, fc, fcprefix, flags, NULL, err);
+}
+
+int fileset_expand_fed(struct fileset *fs, int rootfd, const char *const *pats, size_t npats, const char *const *excl,
+                       size_t nexcl, struct filecache *fc, const char *fcprefix, unsigned flags,
+                       const struct fileset_feed *feed, struct buf *err)
+{
+	struct walker w = {.fs = fs, .path = BUF_INIT, .err = err, .rootfd = rootfd, .fckey = BUF_INIT,
+	                   .flags = flags, .feed = flags & FILESET_DEFER ? feed : NULL};
 	struct excl *ex = xcalloc(nexcl, sizeof(*ex));
 	size_t old = fs->n, i;
 	int ret = 0;
@@ -790,6 +803,8 @@ int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pat
 	}
 	w.ex = ex;
 	w.nex = nexcl;
+	w.lists = fc;
+	w.fc = flags & FILESET_RECHECK ? NULL : fc;
 	if (fcprefix && *fcprefix) {
 		buf_adds(&w.fckey, fcprefix);
 		w.fcprefix = w.fckey.len;
@@ -803,6 +818,8 @@ int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pat
 			ret = expand_literal(&w, rootfd, pats[i]);
 	}
 out:
+	if (w.feed)
+		w.feed->end(w.feed->arg, ret == 0);
 	if (ret < 0) {
 		for (i = old; i < fs->n; i++)
 			free(fs->v[i].path);

@@ -20,6 +20,7 @@ struct fileent {
 	char *path;
 	struct filestat st;
 	int link; /* reached through a symlink: st is what it names (FILESET_ENTRIES: st is the link's own) */
+	uint32_t fed; /* handed to a feed as it was listed (fileset_expand_fed): what its add returned; 0: not */
 };
 
 /* A set of files sorted bytewise by path, without duplicates. */
@@ -63,6 +64,13 @@ enum fileset_flags {
 	 * from the file it opens, before anything uses it. On a cold run that spares the walk a stat per file.
 	 */
 	FILESET_DEFER = 1 << 1,
+	/*
+	 * A check that nothing changed since a walk (task_inputs_check): fc serves only directory listings, each when
+	 * the directory's stat data, taken now, is the data its listing was read under and was not racy then
+	 * (filecache_dir); every other directory is read, every file stat'ed (with FILESET_DEFER: by the caller),
+	 * nothing is taken from a vouch, noted for a watcher or counted.
+	 */
+	FILESET_RECHECK = 1 << 2,
 };
 
 /* filestat_unknown: 1 when st was not taken yet (FILESET_DEFER): a stat always gives a file type in mode. */
@@ -79,6 +87,23 @@ struct filecache;
 int fileset_expand_cached(struct fileset *fs, int rootfd, const char *const *pats, size_t npats,
                           const char *const *excl, size_t nexcl, struct filecache *fc, const char *fcprefix,
                           unsigned flags, struct buf *err);
+
+/*
+ * What a walk hands over as it lists, so that others can work on it while the walk goes on: each file it leaves
+ * unstat'ed (FILESET_DEFER), the moment it lists it. add is called from the walking thread with the file's path,
+ * which stays valid until the set is released, and returns what the entry's fed is set to (non-zero). end is called
+ * once when the walk ends (ok 0 when it failed), before the set is sorted and before any path is freed.
+ */
+struct fileset_feed {
+	uint32_t (*add)(void *arg, const char *path);
+	void (*end)(void *arg, int ok);
+	void *arg;
+};
+
+/* fileset_expand_fed: fileset_expand_cached that hands each file it defers to feed (NULL: none) as it lists it. */
+int fileset_expand_fed(struct fileset *fs, int rootfd, const char *const *pats, size_t npats, const char *const *excl,
+                       size_t nexcl, struct filecache *fc, const char *fcprefix, unsigned flags,
+                       const struct fileset_feed *feed, struct buf *err);
 
 /* fileset_base: into out (replacing what it held), the path a walk of pattern pat starts from: its segments before
  * the first with a wildcard, normalized ("" for the project root). Everything the walk reads is at, below or above it.

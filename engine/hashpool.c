@@ -45,8 +45,36 @@ struct miss {
 /* What hashpool_hash's threads share. */
 struct pool {
 	struct hashjob *v;
-	struct miss *miss; /* the jobs to read, in list order */
+	struct miss *miss; /* the jobs the stat cache could not answer, in list order */
+	size_t *todo;      /* those of them to read (not read by a feed already), by their index in miss */
 	int rootfd;
+};
+
+/* A feed keeps its jobs in chunks of FEED_CHUNK that never move, so a worker reads its job outside the lock. */
+#define FEED_CHUNK 256
+/* A waiting worker is woken for this many jobs at once: a wake per file would cost two system calls a file. */
+#define FEED_WAKE 8
+
+/*
+ * The pool that takes the files a walk lists (fileset_feed) while the walk goes on. Jobs are taken in the order they
+ * were added, each by one thread, which alone writes its result; the lock guards the counts and the chunk table. The
+ * walking thread adds, and once the walk ends takes jobs too, until none is left; then it joins the workers, and
+ * only after that does anyone read a result.
+ */
+struct hashfeed {
+	int rootfd;
+	int stat_only;        /* a stat, following symlinks, instead of a read (hashpool_stat's) */
+	unsigned want;        /* threads in all, the adding thread one of them */
+	unsigned started;
+	pthread_t t[HASHPOOL_MAX];
+	pthread_mutex_t mu;
+	pthread_cond_t more;  /* jobs were added, or the walk ended */
+	struct hashfed **chunk;
+	size_t nchunk, cap;
+	size_t n, next;       /* jobs added; the next to take */
+	unsigned waiting;     /* workers waiting for jobs */
+	int ended, quit;      /* the walk ended; stop after the current job */
+	volatile int *stop;   /* set by a signal: the walking thread stops doing jobs (read by it alone) */
 };
 
 unsigned hashpool_threads(unsigned want)
@@ -162,11 +190,155 @@ static int read_fresh(int rootfd, const char *path, struct filestat *st, void *b
 	return ret;
 }
 
+/* feed_do: the job's read (or stat), with its time and errno. */
+static void feed_do(const struct hashfeed *f, struct hashfed *j, void *block)
+{
+	struct stat sb;
+	int r;
+
+	j->at = now_ns();
+	if (f->stat_only) {
+		r = fstatat(f->rootfd, j->path, &sb, 0);
+		if (r == 0)
+			filestat_from(&j->st, &sb);
+	} else {
+		r = read_fresh(f->rootfd, j->path, &j->st, block, &j->hash);
+	}
+	j->err = r < 0 ? errno : 0;
+}
+
+/* feed_take: the next job to do, or NULL when none is left (the walk ended) or the feed quit; called locked; waits
+ * for jobs when wait is set. */
+static struct hashfed *feed_take(struct hashfeed *f, int wait)
+{
+	size_t k;
+
+	while (!f->quit && f->next == f->n && !f->ended && wait) {
+		f->waiting++;
+		pthread_cond_wait(&f->more, &f->mu);
+		f->waiting--;
+	}
+	if (f->quit || f->next == f->n)
+		return NULL;
+	k = f->next++;
+	return &f->chunk[k / FEED_CHUNK][k % FEED_CHUNK];
+}
+
+static void *feed_worker(void *arg)
+{
+	struct hashfeed *f = arg;
+	void *block = f->stat_only ? NULL : xmalloc(HASH_BLOCK);
+	struct hashfed *j;
+
+	pthread_mutex_lock(&f->mu);
+	while ((j = feed_take(f, 1))) {
+		pthread_mutex_unlock(&f->mu);
+		feed_do(f, j, block);
+		pthread_mutex_lock(&f->mu);
+	}
+	pthread_mutex_unlock(&f->mu);
+	free(block);
+	return NULL;
+}
+
+/* feed_add: fileset_feed's add: queue path; the workers start once there is work for more than one thread. */
+static uint32_t feed_add(void *arg, const char *path)
+{
+	struct hashfeed *f = arg;
+	struct hashfed *j;
+	size_t k;
+
+	pthread_mutex_lock(&f->mu);
+	k = f->n;
+	if (k / FEED_CHUNK == f->nchunk) {
+		GROW(f->chunk, f->nchunk, f->cap);
+		f->chunk[f->nchunk++] = xmalloc(FEED_CHUNK * sizeof(**f->chunk));
+	}
+	j = &f->chunk[k / FEED_CHUNK][k % FEED_CHUNK];
+	memset(j, 0, sizeof(*j));
+	j->path = path;
+	j->err = EINTR; /* until done */
+	f->n++;
+	if (!f->started && f->want > 1 && f->n - f->next >= FILES_PER_THREAD) {
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		while (f->started + 1 < f->want && pthread_create(&f->t[f->started], NULL, feed_worker, f) == 0)
+			f->started++;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (f->waiting && f->n - f->next >= FEED_WAKE)
+		pthread_cond_signal(&f->more);
+	pthread_mutex_unlock(&f->mu);
+	return (uint32_t)(k + 1);
+}
+
+/* feed_end: fileset_feed's end: the walking thread does jobs too until none is left (none more after a failed walk,
+ * or once *stop is set), then joins the workers. */
+static void feed_end(void *arg, int ok)
+{
+	struct hashfeed *f = arg;
+	void *block = NULL;
+	struct hashfed *j;
+
+	pthread_mutex_lock(&f->mu);
+	f->ended = 1;
+	f->quit |= !ok;
+	pthread_cond_broadcast(&f->more);
+	while (!(f->stop && *f->stop) && (j = feed_take(f, 0))) {
+		pthread_mutex_unlock(&f->mu);
+		if (!block && !f->stat_only)
+			block = xmalloc(HASH_BLOCK);
+		feed_do(f, j, block);
+		pthread_mutex_lock(&f->mu);
+	}
+	f->quit = 1;
+	pthread_cond_broadcast(&f->more);
+	pthread_mutex_unlock(&f->mu);
+	free(block);
+	for (unsigned i = 0; i < f->started; i++)
+		pthread_join(f->t[i], NULL);
+	f->started = 0;
+}
+
+struct hashfeed *hashfeed_new(const struct keyenv *ke, int stat_only, struct fileset_feed *ff)
+{
+	struct hashfeed *f = xcalloc(1, sizeof(*f));
+
+	f->rootfd = ke->rootfd;
+	f->stat_only = stat_only;
+	f->want = hashpool_threads(ke->hash_threads);
+	f->stop = ke->stop;
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->more, NULL);
+	*ff = (struct fileset_feed){.add = feed_add, .end = feed_end, .arg = f};
+	return f;
+}
+
+const struct hashfed *hashfeed_get(const struct hashfeed *f, uint32_t fed)
+{
+	size_t k = (size_t)fed - 1;
+
+	return f && fed && k < f->n ? &f->chunk[k / FEED_CHUNK][k % FEED_CHUNK] : NULL;
+}
+
+void hashfeed_free(struct hashfeed *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nchunk; i++)
+		free(f->chunk[i]);
+	free(f->chunk);
+	pthread_cond_destroy(&f->more);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
 /* read_one: read and hash the job of miss k through block. */
 static void read_one(void *arg, size_t k, void *block)
 {
 	struct pool *p = arg;
-	struct miss *m = &p->miss[k];
+	struct miss *m = &p->miss[p->todo[k]];
 	struct hashjob *j = &p->v[m->job];
 	int r;
 
@@ -198,27 +370,39 @@ int hashpool_hash(const struct keyenv *ke, const char *task, struct hashjob *v, 
 	struct pool p = {.v = v, .rootfd = ke->rootfd};
 	struct spread s = {.one = read_one, .arg = &p};
 	struct progress pr = {ke, task, 0, n};
-	size_t cap = 0;
+	size_t cap = 0, tcap = 0, nmiss = 0;
 	int report = ke->progress && n >= PROGRESS_MIN, stopped = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		const struct hashfed *fed = v[i].fed;
 		int fresh = filestat_unknown(v[i].st);
 		v[i].err = 0;
-		if (fresh || !ke->fc || !filecache_lookup(ke->fc, v[i].path, v[i].st, &v[i].hash)) {
+		if (fed) {
+			/* read by a feed while the walk went on: its stat data and hash as that read took them */
+			if (!fed->err)
+				*v[i].st = fed->st;
+			v[i].hash = fed->hash;
+			v[i].err = fed->err;
+			GROW(p.miss, nmiss, cap);
+			p.miss[nmiss++] = (struct miss){.job = i, .at = fed->at, .fresh = fresh};
+		} else if (fresh || !ke->fc || !filecache_lookup(ke->fc, v[i].path, v[i].st, &v[i].hash)) {
 			v[i].err = EINTR; /* until read */
-			GROW(p.miss, s.n, cap);
-			p.miss[s.n++] = (struct miss){.job = i, .fresh = fresh};
+			GROW(p.miss, nmiss, cap);
+			GROW(p.todo, s.n, tcap);
+			p.todo[s.n++] = nmiss;
+			p.miss[nmiss++] = (struct miss){.job = i, .fresh = fresh};
 		}
 	}
 	pr.hits = n - s.n;
 	if (report)
 		ke->progress(task, 0, n);
-	if (!s.n)
+	if (!nmiss)
 		goto out; /* the no-op: no thread, no block */
 	/* the calling thread reads too, and alone watches for a signal and reports progress */
-	stopped = spread(&s, threads_for(ke, s.n), ke->stop, report ? tick : NULL, &pr) < 0;
+	if (s.n)
+		stopped = spread(&s, threads_for(ke, s.n), ke->stop, report ? tick : NULL, &pr) < 0;
 	/* what was read, in list order (also after a signal: the next run need not read it again) */
-	for (size_t k = 0; ke->fc && k < s.n; k++) {
+	for (size_t k = 0; ke->fc && k < nmiss; k++) {
 		const struct hashjob *j = &v[p.miss[k].job];
 		if (p.miss[k].fresh && !filestat_unknown(j->st)) {
 			/* the walk left this stat to the read: count and note it as the walk would have */
@@ -231,54 +415,68 @@ int hashpool_hash(const struct keyenv *ke, const char *task, struct hashjob *v, 
 	}
 out:
 	free(p.miss);
+	free(p.todo);
 	stopped |= ke->stop && *ke->stop;
 	if (report && !stopped)
 		ke->progress(task, n, n);
 	return stopped ? -1 : 0;
 }
 
-/* What hashpool_stat's threads share: the entries to stat, and each one's errno (0: stat'ed). */
+/* What hashpool_stat's threads share: the entries whose stat data is unknown, each one's errno (0: stat'ed), and
+ * which of them to stat (not stat'ed by a feed already). */
 struct stats {
 	struct fileent **e;
 	int *err;
+	size_t *todo;
 	int rootfd;
 };
 
 static void stat_one(void *arg, size_t k, void *block)
 {
 	struct stats *st = arg;
+	size_t i = st->todo[k];
 	struct stat sb;
 
 	(void)block;
-	if (fstatat(st->rootfd, st->e[k]->path, &sb, 0) < 0)
-		st->err[k] = errno;
+	if (fstatat(st->rootfd, st->e[i]->path, &sb, 0) < 0)
+		st->err[i] = errno;
 	else
-		filestat_from(&st->e[k]->st, &sb);
+		filestat_from(&st->e[i]->st, &sb);
 }
 
-int hashpool_stat(const struct keyenv *ke, struct fileset *fs, struct buf *err)
+int hashpool_stat(const struct keyenv *ke, struct fileset *fs, const struct hashfeed *feed, struct buf *err)
 {
 	struct stats st = {.rootfd = ke->rootfd};
 	struct spread s = {.one = stat_one, .arg = &st};
-	size_t cap = 0, j = 0;
+	size_t cap = 0, j = 0, n = 0;
 	int ret = 0;
 
 	for (size_t i = 0; i < fs->n; i++) {
 		if (filestat_unknown(&fs->v[i].st)) {
-			GROW(st.e, s.n, cap);
-			st.e[s.n++] = &fs->v[i];
+			GROW(st.e, n, cap);
+			st.e[n++] = &fs->v[i];
 		}
 	}
-	if (!s.n)
+	if (!n)
 		return 0;
-	st.err = xcalloc(s.n, sizeof(*st.err));
-	spread(&s, threads_for(ke, s.n), NULL, NULL, NULL);
+	st.err = xcalloc(n, sizeof(*st.err));
+	st.todo = xreallocarray(NULL, n, sizeof(*st.todo));
+	for (size_t k = 0; k < n; k++) {
+		const struct hashfed *fed = hashfeed_get(feed, st.e[k]->fed);
+		if (!fed) {
+			st.todo[s.n++] = k;
+		} else if (!(st.err[k] = fed->err)) {
+			st.e[k]->st = fed->st; /* stat'ed by the feed while the walk went on */
+		}
+	}
+	if (s.n)
+		spread(&s, threads_for(ke, s.n), NULL, NULL, NULL);
 	/* as the walk would have: gone since listed, or a dangling or looping symlink, is no file; nor a FIFO or a
 	 * device. What became a directory stays, as one: it differs from any file that was keyed. */
 	for (size_t i = 0, k = 0; i < fs->n; i++) {
 		struct fileent *e = &fs->v[i];
 		int drop = 0;
-		if (k < s.n && st.e[k] == e) {
+		if (k < n && st.e[k] == e) {
 			int no = st.err[k++];
 			if (no && no != ENOENT && no != ENOTDIR && no != ELOOP && !ret) {
 				buf_addf(err, "cannot stat '%s': %s", e->path, strerror(no));
@@ -294,5 +492,6 @@ int hashpool_stat(const struct keyenv *ke, struct fileset *fs, struct buf *err)
 	fs->n = j;
 	free(st.e);
 	free(st.err);
+	free(st.todo);
 	return ret;
 }

@@ -6,18 +6,28 @@
 
 #include "hash.h"
 
+#include "fileset.h"
+
 struct buf;
-struct filestat;
-struct fileset;
 struct keyenv;
 
 /* The most threads a pool starts, whatever the core count or SINDRI_BUILD_HASH_THREADS says. */
 #define HASHPOOL_MAX 64
 
-/* One file to hash: the caller sets path and st; hashpool_hash sets the rest. */
+/* What a feed did with one file it was handed (hashfeed_get). */
+struct hashfed {
+	const char *path;
+	struct filestat st;  /* its stat data, taken from the file read (or by the stat) */
+	struct hash128 hash; /* its content hash (not for a stat), when err is 0 */
+	int64_t at;          /* when it was read or stat'ed */
+	int err;             /* 0, or the errno of what failed (EINTR: never done, the feed stopped first) */
+};
+
+/* One file to hash: the caller sets path, st and fed; hashpool_hash sets the rest. */
 struct hashjob {
 	const char *path;          /* relative to the keyenv's rootfd */
 	struct filestat *st;       /* its stat data as the walk took it; unknown (FILESET_DEFER): the read takes it */
+	const struct hashfed *fed; /* read already by a feed (hashfeed_get): its result is taken; NULL: none */
 	struct hash128 hash;       /* its content hash, when err is 0 */
 	int err;                   /* 0, or the errno of the open or read that failed */
 };
@@ -39,9 +49,21 @@ int hashpool_hash(const struct keyenv *ke, const char *task, struct hashjob *v, 
  * open file (fstat) into *st, so that what is cached with the hash is the stat data of the file read; it counts as a
  * walk's stat and is noted for the watcher (filecache_note_file) as the walk would have. */
 
+/*
+ * hashfeed_new: a pool that reads and hashes (or with stat_only, stats) each file a walk defers the moment the walk
+ * lists it (FILESET_DEFER), on up to ke->hash_threads threads in all (hashpool_threads), the walking thread among
+ * them once its walk ends; the workers start only when 16 files wait. Fills *ff for fileset_expand_fed, whose end
+ * does every job left and joins the workers (stopping early when *ke->stop is set). Free it with hashfeed_free
+ * after the results are taken.
+ */
+struct hashfeed *hashfeed_new(const struct keyenv *ke, int stat_only, struct fileset_feed *ff);
+/* hashfeed_get: the result of the file a walk handed over as fed (a fileent's fed); NULL for 0. */
+const struct hashfed *hashfeed_get(const struct hashfeed *f, uint32_t fed);
+void hashfeed_free(struct hashfeed *f);
+
 /* hashpool_stat: stat, on up to ke->hash_threads threads as above, every file of fs whose stat data is unknown
- * (FILESET_DEFER), following symlinks as the walk does; those gone since they were listed (or no longer a regular
+ * (FILESET_DEFER), following symlinks as the walk does (taking the stat a feed made for one it was handed, fed); those gone since they were listed (or no longer a regular
  * file or directory) are dropped from fs, as the walk would have. 0, or -1 with a reason appended to err. */
-int hashpool_stat(const struct keyenv *ke, struct fileset *fs, struct buf *err);
+int hashpool_stat(const struct keyenv *ke, struct fileset *fs, const struct hashfeed *feed, struct buf *err);
 
 #endif

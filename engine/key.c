@@ -102,26 +102,30 @@ static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *
 	struct buf err = BUF_INIT, name = BUF_INIT;
 	struct keyinputs *ki;
 	struct hashjob *jobs = NULL;
+	struct fileset_feed ff;
+	struct hashfeed *feed = NULL;
 	size_t first = kp->n, blind = ke->fc ? filecache_unwatched_count(ke->fc) : 0;
 	int64_t at = now_ns();
 	int keep = ke->fc != NULL;
 
 	fileset_init(&fs);
-	if (t->inputs.n && fileset_expand_cached(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                         (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
-	                                         FILESET_DEFER, &err) < 0) {
+	/* the files the stat cache has no entry for are read on every core while the walk goes on (hashfeed) */
+	if (t->inputs.n && ((feed = hashfeed_new(ke, 0, &ff)),
+	                    fileset_expand_fed(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
+	                                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
+	                                       FILESET_DEFER, &ff, &err) < 0)) {
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}
 	buf_adds(&name, KEY_IN_PREFIX);
-	/* read on every core, merged in list order: the parts are the same whatever the schedule */
+	/* the rest read on every core too, merged in list order: the parts are the same whatever the schedule */
 	jobs = xreallocarray(NULL, fs.n + 1, sizeof(*jobs));
-	for (size_t i = 0; i < fs.n; i++) {
-		jobs[i].path = fs.v[i].path;
-		jobs[i].st = &fs.v[i].st;
-	}
+	for (size_t i = 0; i < fs.n; i++)
+		jobs[i] = (struct hashjob){.path = fs.v[i].path, .st = &fs.v[i].st, .fed = hashfeed_get(feed, fs.v[i].fed)};
 	if (hashpool_hash(ke, t->name, jobs, fs.n) < 0)
 		goto fail;
+	hashfeed_free(feed);
+	feed = NULL;
 	for (size_t i = 0; i < fs.n; i++) {
 		struct hash128 h;
 		const char *what;
@@ -150,6 +154,7 @@ static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *
 	ki->at = at;
 	return 0;
 fail:
+	hashfeed_free(feed);
 	free(jobs);
 	fileset_release(&fs);
 	buf_release(&err);
@@ -298,6 +303,8 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 {
 	const struct keyinputs *ki = t->keyed;
 	struct fileset now;
+	struct fileset_feed ff;
+	struct hashfeed *feed;
 	struct buf err = BUF_INIT;
 	size_t i = 0, j = 0;
 	int ret = 0;
@@ -305,11 +312,14 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 	if (!ki || !t->inputs.n || !t->parts || t->parts->n < ki->first + ki->fs.n)
 		return 0;
 	fileset_init(&now);
-	/* no stat cache: every directory is read and every file stat'ed, so nothing cached can hide a change; the
-	 * directories in turn, the files on the pool's threads */
-	if (fileset_expand_cached(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                          (const char *const *)t->excludes.v, t->excludes.n, NULL, NULL, FILESET_DEFER, &err) < 0 ||
-	    hashpool_stat(ke, &now, &err) < 0) {
+	feed = hashfeed_new(ke, 1, &ff);
+	/* every directory and file stat'ed now, nothing taken from a vouch: a directory is read again unless its stat
+	 * data is what its cached listing was read under (an entry added or removed since changes it); the files are
+	 * stat'ed on the pool's threads while the walk goes on */
+	if (fileset_expand_fed(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
+	                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
+	                       FILESET_DEFER | FILESET_RECHECK, &ff, &err) < 0 ||
+	    hashpool_stat(ke, &now, feed, &err) < 0) {
 		/* a named input is gone, or cannot be read: it changed */
 		buf_addf(why, "list changed (%s)", err.data ? err.data : "an input cannot be read");
 		ret = 1;
@@ -350,6 +360,7 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 		j++;
 	}
 out:
+	hashfeed_free(feed);
 	fileset_release(&now);
 	buf_release(&err);
 	return ret;

@@ -96,7 +96,8 @@ int task_key(struct task *t, const struct keyenv *ke);
  * reads its parts, task_key must key it again (build.c does). */
 int task_key_quick(struct task *t, const struct keyenv *ke);
 /* task_inputs_check: after a run of t, whether its input files are still what task_key keyed: walked again with a
- * stat call for every file and directory (no cached listing, no watcher's vouch), each file's stat data (size,
+ * stat call for every file and directory (no watcher's vouch; a directory's cached listing only while its stat data is
+ * what the listing was read under: FILESET_RECHECK), each file's stat data (size,
  * mtime, ctime, inode, device, mode) compared, and the content too of a file that had changed within the timestamp
  * granularity before it was keyed (FILECACHE_RACY_NS). 0 unchanged; 1 changed, with "'path' changed" (or "was
  * added", "was removed") in why; -1 after printing an error. */

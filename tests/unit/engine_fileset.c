@@ -473,6 +473,84 @@ static void test_listing(void)
 	CHECK_STR(key, "/18446744073709551615:12345678901234567");
 }
 
+/* plant: in fc, listing (entries as "Tname" pairs, T 'f' a file, 'd' a directory) for the directory path, under its
+ * stat data now and trusted (listed a minute from now). */
+static void plant(struct filecache *fc, const char *path, const char *const *ents, size_t n)
+{
+	struct buf l = BUF_INIT;
+	char key[LISTING_KEY_MAX];
+	struct filestat fst;
+	struct stat st;
+
+	if (fstatat(root, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		fatal("stat '%s':", path);
+	filestat_from(&fst, &st);
+	for (size_t i = 0; i < n; i++) {
+		buf_addc(&l, ents[i][0] == 'd' ? DT_DIR : DT_REG);
+		buf_add(&l, ents[i] + 1, strlen(ents[i] + 1) + 1);
+	}
+	listing_key(key, fst.dev, fst.ino);
+	filecache_dir_put(fc, key, &fst, l.data, l.len, now_ns() + 60 * 1000000000LL);
+	buf_release(&l);
+}
+
+/* recheck: what FILESET_RECHECK | FILESET_DEFER lists for pat with fc, comma-separated. */
+static char *recheck(const char *pat, struct filecache *fc)
+{
+	struct fileset fs;
+	struct buf err = BUF_INIT;
+	char *s;
+
+	fileset_init(&fs);
+	if (fileset_expand_cached(&fs, root, &pat, 1, NULL, 0, fc, NULL, FILESET_DEFER | FILESET_RECHECK, &err) < 0)
+		fatal("recheck '%s': %s", pat, err.data);
+	s = join(&fs);
+	fileset_release(&fs);
+	buf_release(&err);
+	return s;
+}
+
+/* FILESET_RECHECK: a directory's cached listing is taken only while the directory's stat data, taken now, is what
+ * it was listed under; one that gained an entry since is read again. Nothing is counted or noted for a watcher. */
+static void test_recheck(void)
+{
+	struct filecache *fc = filecache_load("/nonexistent/sb-fileset-cache");
+	const char *stale[] = {"fb", "dsub"}; /* "a" left out: a listing taken from the cache shows it */
+	struct buf used = BUF_INIT;
+	size_t stats, known;
+	char *s;
+
+	mkfile("re/a", "x");
+	mkfile("re/b", "x");
+	mkfile("re/sub/c", "x");
+	filecache_watch(fc, NULL, 0);
+	plant(fc, "re", stale, LEN(stale));
+	s = recheck("re", fc);
+	CHECK_STR(s, "re/b,re/sub/c"); /* the planted listing: the directory was not read */
+	free(s);
+	s = recheck("re/**", fc);
+	CHECK_STR(s, "re/b,re/sub/c");
+	free(s);
+	filecache_walk_stats(fc, &stats, &known);
+	CHECK_INT(stats, 0);
+	filecache_used(fc, &used);
+	CHECK_INT(used.len, 0);
+	buf_release(&used);
+	/* an entry added: the directory's mtime and ctime move on, its listing is not taken */
+	mkfile("re/d", "x");
+	s = recheck("re", fc);
+	CHECK_STR(s, "re/a,re/b,re/d,re/sub/c");
+	free(s);
+	/* and an entry removed, after a listing planted under the stat data of now */
+	plant(fc, "re", stale, LEN(stale));
+	if (unlinkat(root, "re/sub/c", 0) < 0 || unlinkat(root, "re/sub", AT_REMOVEDIR) < 0)
+		fatal("unlink:");
+	s = recheck("re", fc);
+	CHECK_STR(s, "re/a,re/b,re/d");
+	free(s);
+	filecache_free(fc);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/sb-fileset-XXXXXX";
@@ -493,6 +571,7 @@ int main(void)
 	test_listing();
 	test_entries();
 	test_defer();
+	test_recheck();
 	close(root);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("engine_fileset");

@@ -1,5 +1,5 @@
 /* Unit tests for hashpool: the same hashes and errors on one thread and on many, in list order, the stat cache used
- * and updated, and a stop. */
+ * and updated, a feed that reads while a walk lists, and a stop. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -196,7 +196,7 @@ int main(void)
 		if (c == 2 && unlinkat(root, t.names[123], 0) < 0)
 			fatal("unlink:");
 		ke.hash_threads = counts[c];
-		CHECK_INT(hashpool_stat(&ke, &fs, &err), 0);
+		CHECK_INT(hashpool_stat(&ke, &fs, NULL, &err), 0);
 		CHECK_INT(fs.n, c >= 2 ? NFILES - 1 : NFILES);
 		ok = 1;
 		for (size_t i = 0, j = 0; i < NFILES; i++) {
@@ -212,10 +212,97 @@ int main(void)
 	}
 	if (unlinkat(root, t.names[7], AT_REMOVEDIR) < 0)
 		fatal("rmdir:");
-	put(t.names[7], 1 + 7 * 13 % 5000, 7);
+	put(t.names[7], 0, 7); /* as make_tree made it: empty */
 	put(t.names[123], 1 + 123 * 13 % 5000, 123);
 	restat(&t, 7);
 	restat(&t, 123);
+
+	/* a feed: each file a walk defers is read (or stat'ed) on the threads as the walk lists it, with the hash and
+	 * stat data a read gives, whatever the thread count; hashpool_hash and hashpool_stat take those results (a
+	 * cache then counts no read of its own); a walk that fails, and a stop, end it without a hang */
+	for (size_t c = 0; c < LEN(counts); c++) {
+		for (int stat_only = 0; stat_only < 2; stat_only++) {
+			struct fileset fs;
+			struct fileset_feed ff;
+			struct buf err = BUF_INIT;
+			const char *pat = "f*";
+			struct hashfeed *feed;
+			ke.hash_threads = counts[c];
+			fileset_init(&fs);
+			feed = hashfeed_new(&ke, stat_only, &ff);
+			CHECK_INT(fileset_expand_fed(&fs, root, &pat, 1, NULL, 0, NULL, NULL, FILESET_DEFER, &ff, &err), 0);
+			CHECK_INT(fs.n, NFILES);
+			ok = 1;
+			for (size_t i = 0; i < NFILES && ok; i++) {
+				const struct hashfed *f = hashfeed_get(feed, fs.v[i].fed);
+				ok &= f && f->err == 0 && f->path == fs.v[i].path && filestat_unknown(&fs.v[i].st) &&
+				      memcmp(&f->st, &t.st[i], sizeof(t.st[i])) == 0 && (stat_only || hash_eq(&f->hash, &want[i]));
+			}
+			CHECK(ok);
+			CHECK(!hashfeed_get(feed, 0) && !hashfeed_get(feed, NFILES + 1));
+			if (stat_only) {
+				CHECK_INT(hashpool_stat(&ke, &fs, feed, &err), 0);
+				ok = fs.n == NFILES;
+				for (size_t i = 0; i < fs.n; i++)
+					ok &= memcmp(&fs.v[i].st, &t.st[i], sizeof(t.st[i])) == 0;
+				CHECK(ok);
+			} else {
+				static struct hashjob fj[NFILES];
+				ke.fc = filecache_load("/nonexistent/sb-hashpool-cache");
+				for (size_t i = 0; i < NFILES; i++)
+					fj[i] = (struct hashjob){.path = fs.v[i].path, .st = &fs.v[i].st,
+					                         .fed = hashfeed_get(feed, fs.v[i].fed)};
+				/* a fake result proves the feed's is taken, not read again */
+				((struct hashfed *)fj[3].fed)->hash = fake;
+				CHECK_INT(hashpool_hash(&ke, "t", fj, NFILES), 0);
+				CHECK(hash_eq(&fj[3].hash, &fake));
+				ok = 1;
+				for (size_t i = 0; i < NFILES; i++)
+					ok &= fj[i].err == 0 && (i == 3 || hash_eq(&fj[i].hash, &want[i])) &&
+					      memcmp(fj[i].st, &t.st[i], sizeof(t.st[i])) == 0;
+				CHECK(ok);
+				filecache_stats(ke.fc, &hits, &hashed);
+				CHECK_INT(hits, 0);
+				CHECK_INT(hashed, NFILES); /* each put as the feed read it */
+				filecache_free(ke.fc);
+				ke.fc = NULL;
+			}
+			hashfeed_free(feed);
+			fileset_release(&fs);
+			/* a walk that fails after listing files: -1, the set as it was, the feed ended */
+			const char *bad[] = {"f*", "no-such-file"};
+			feed = hashfeed_new(&ke, stat_only, &ff);
+			CHECK_INT(fileset_expand_fed(&fs, root, bad, 2, NULL, 0, NULL, NULL, FILESET_DEFER, &ff, &err), -1);
+			CHECK_INT(fs.n, 0);
+			hashfeed_free(feed);
+			buf_release(&err);
+		}
+	}
+	/* a stop while the walk lists: the calling thread does no job after the walk; what no thread did keeps EINTR */
+	{
+		struct fileset fs;
+		struct fileset_feed ff;
+		struct buf err = BUF_INIT;
+		const char *pat = "f*";
+		struct hashfeed *feed;
+		static struct hashjob fj[NFILES];
+		stop = 1;
+		ke.hash_threads = 1;
+		fileset_init(&fs);
+		feed = hashfeed_new(&ke, 0, &ff);
+		CHECK_INT(fileset_expand_fed(&fs, root, &pat, 1, NULL, 0, NULL, NULL, FILESET_DEFER, &ff, &err), 0);
+		ok = fs.n == NFILES;
+		for (size_t i = 0; i < fs.n; i++) {
+			ok &= hashfeed_get(feed, fs.v[i].fed)->err == EINTR;
+			fj[i] = (struct hashjob){.path = fs.v[i].path, .st = &fs.v[i].st, .fed = hashfeed_get(feed, fs.v[i].fed)};
+		}
+		CHECK(ok);
+		CHECK_INT(hashpool_hash(&ke, "t", fj, fs.n), -1);
+		hashfeed_free(feed);
+		fileset_release(&fs);
+		buf_release(&err);
+		stop = 0;
+	}
 
 	/* a stop: -1 however many threads (how many files they read first depends on the schedule), and alone the
 	 * calling thread reads none, the jobs keeping EINTR */
