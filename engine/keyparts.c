@@ -162,15 +162,15 @@ struct hash128 keyparts_digest(const struct keyparts *kp)
 /* Names and values are escaped so that one part is one line: \\, \t, \n. */
 static void put_escaped(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			buf_adds(b, "\\\\");
-		else if (*s == '\t')
-			buf_adds(b, "\\t");
-		else if (*s == '\n')
-			buf_adds(b, "\\n");
-		else
-			buf_addc(b, *s);
+	for (;;) {
+		size_t n = strcspn(s, "\\\t\n"); /* a run that needs no escape, copied whole */
+		buf_add(b, s, n);
+		s += n;
+		if (!*s)
+			return;
+		buf_addc(b, '\\');
+		buf_addc(b, *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
+		s++;
 	}
 }
 

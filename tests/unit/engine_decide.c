@@ -219,11 +219,41 @@ static void test_type_check(void)
 	env_close(&e);
 }
 
+/* A part's name and value survive keyparts_encode and keyparts_decode whatever bytes they hold: each part one line,
+ * with backslash, tab and newline escaped, in runs long and short. */
+static void test_parts_text(void)
+{
+	static const char *const names[] = {"in:plain/path.c", "var:a\\tb", "env:\ttab\nnew\\", "x\n", "\\", ""};
+	static const char *const values[] = {"value", "", "a\tb\nc\\d\\\\", NULL, "\n\n", "end\\"};
+	struct keyparts *kp = keyparts_new(), *back;
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < LEN(names); i++)
+		keyparts_addstr(kp, names[i], values[i]);
+	keyparts_encode(kp, &b);
+	CHECK(strstr(b.data, "var:a\\\\tb\t\n") != NULL); /* a backslash doubled, the value empty */
+	back = keyparts_decode(b.data, b.len);
+	CHECK(back != NULL);
+	if (back) {
+		int ok = back->n == kp->n;
+		for (size_t i = 0; ok && i < kp->n; i++) {
+			ok &= strcmp(keyparts_name(back, i), names[i]) == 0 && hash_eq(&back->v[i].h, &kp->v[i].h);
+			/* an absent value is shown as "(unset)" */
+			ok &= keyparts_value(back, i) && strcmp(keyparts_value(back, i), values[i] ? values[i] : "(unset)") == 0;
+		}
+		CHECK(ok);
+	}
+	keyparts_free(back);
+	keyparts_free(kp);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	test_never_built_then_current();
 	test_key_changes();
 	test_outputs();
 	test_type_check();
+	test_parts_text();
 	return t_done("engine_decide");
 }
