@@ -28,19 +28,36 @@ void trust_task_ended(struct trust *t)
 		t->running--;
 }
 
+void trust_body_started(struct trust *t)
+{
+	if (t)
+		t->bodies++;
+}
+
+void trust_body_ended(struct trust *t)
+{
+	if (t && t->bodies)
+		t->bodies--;
+}
+
 int trust_pause(struct trust *t)
 {
-	int paused = t && t->running;
+	/* a body is always counted in running too; pausing discounts the caller's own task, never another's */
+	int paused = t && t->bodies && t->running;
 
-	trust_task_ended(t);
+	if (paused) {
+		t->bodies--;
+		t->running--;
+	}
 	trust_changed(t);
 	return paused;
 }
 
 void trust_resume(struct trust *t, int paused)
 {
-	if (paused)
-		trust_task_started(t);
-	else
-		trust_changed(t);
+	if (paused) {
+		t->bodies++;
+		t->running++;
+	}
+	trust_changed(t);
 }

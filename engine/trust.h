@@ -10,9 +10,10 @@
 
 struct trust {
 	unsigned long moments; /* tasks started and other things done that may have changed the world */
-	unsigned long running; /* tasks of this run running now (nested builds' included) */
+	unsigned long running; /* tasks of this run running now (nested builds' included), but for paused bodies */
+	unsigned long bodies;  /* of those, in-process task bodies (a recipe's run function) running, not paused */
 };
-#define TRUST_INIT {0, 0}
+#define TRUST_INIT {0, 0, 0}
 
 /* trust_stretch: 0 while a task runs (nothing read then holds), else a number that changes at every such moment. */
 unsigned long trust_stretch(const struct trust *t);
@@ -21,11 +22,17 @@ void trust_changed(struct trust *t);
 /* trust_task_started, trust_task_ended: a task of this run runs from one to the other. */
 void trust_task_started(struct trust *t);
 void trust_task_ended(struct trust *t);
-/* trust_pause, trust_resume: around a nested build or explain (sb.build, sb.outdated). Made by the in-process task
- * running now: waiting for it, that task changes nothing, so it does not count as running. Made while none runs (a
- * check function deciding a task of a nested build asks sb.outdated), nothing is paused: trust_pause returns whether
- * a task was, for its trust_resume. What was done before may have changed anything, and so may the nested build:
- * each starts a new stretch. */
+/* trust_body_started, trust_body_ended: the in-process body of a started task (its Lua run function) runs from one
+ * to the other; only code it runs itself, not a check function deciding another task, may pause it. */
+void trust_body_started(struct trust *t);
+void trust_body_ended(struct trust *t);
+/* trust_pause, trust_resume: around a nested build or explain (sb.build, sb.outdated). Made by the in-process body
+ * running now (bodies > 0: no other Lua runs while a body does, but through a nested build, which pauses it):
+ * waiting for it, that task changes nothing, so it does not count as running; any other task running still does.
+ * Made by any other Lua code (a check function, which may decide a task while a command task of the same build
+ * runs, or one deciding a task of a nested build), nothing is paused: trust_pause returns whether a body was, for
+ * its trust_resume. What was done before may have changed anything, and so may the nested build: each starts a new
+ * stretch. */
 int trust_pause(struct trust *t);
 void trust_resume(struct trust *t, int paused);
 

@@ -10,6 +10,7 @@
 #include "luakey.h"
 #include "recipe.h"
 #include "recipeint.h"
+#include "trust.h"
 #include "util.h"
 
 /* A task with Lua parts: its run and check functions, kept in the registry (LUA_NOREF when absent), and their
@@ -33,7 +34,11 @@ static int lua_task_run(struct task *t)
 	lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
 	lua_pushstring(L, t->name);
 	lua_pushstring(L, hex);
-	if (recipe_pcall(f->r, 2, 1) < 0)
+	/* the body may pause its own task for a build or explain of its own (sb.build): the trust knows it runs */
+	trust_body_started(f->r->trust);
+	int failed = recipe_pcall(f->r, 2, 1) < 0;
+	trust_body_ended(f->r->trust);
+	if (failed)
 		return 1;
 	int rc = 0;
 	if (lua_isboolean(L, -1))

@@ -224,12 +224,14 @@ static void test_trust(void)
 	CHECK(a != 0);
 	CHECK_INT(trust_stretch(&t), a); /* nothing happened: the same stretch */
 	trust_task_started(&t);
+	trust_body_started(&t);          /* its Lua run function */
 	CHECK_INT(trust_stretch(&t), 0); /* nothing holds while a task runs */
 	CHECK_INT(trust_pause(&t), 1);   /* a nested build from that task */
 	b = trust_stretch(&t);
 	CHECK(b != 0 && b != a);
 	trust_resume(&t, 1);
 	CHECK_INT(trust_stretch(&t), 0);
+	trust_body_ended(&t);
 	trust_task_ended(&t);
 	CHECK(trust_stretch(&t) != 0 && trust_stretch(&t) != b);
 	b = trust_stretch(&t);
