@@ -3,7 +3,7 @@
 need_docker
 
 P="sbtest-$$"
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P[-:]" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 
 mkdir -p app/src app/docs base
 echo 'v1' >app/src/main.txt

@@ -5,7 +5,7 @@
 need_docker
 
 P="sbtest-$$"
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P[-:]" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 at_exit '"$SB" -C "$T_ROOT/proj" -t server stop >/dev/null 2>&1'
 
 mkdir -p proj/app/src/a proj/app/src/b proj/data

@@ -5,7 +5,7 @@
 need_docker
 
 P="sbseal-$$"
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P[-:]" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 
 # digest IMAGE DIR: every path below DIR in the image, its type, mode, link target or content's md5.
 digest() {

@@ -4,7 +4,7 @@
 need_docker
 
 P="sbtest-secrets-$$"
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P[-:]" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 
 VALUE="s3cr3t-$$-Value"
 OTHER="0ther-$$-Value"

@@ -6,7 +6,7 @@
 need_docker
 
 P="sbtest-seccache-$$"
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P[-:]" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 # one HMAC key for both projects below, as CI runners sharing a cache have
 SINDRI_BUILD_SECRET_KEY=$(printf '%s' "key-$$" | sha256sum | cut -d' ' -f1)
 export SINDRI_BUILD_SECRET_KEY SINDRI_BUILD_SERVER=0

@@ -15,7 +15,7 @@ created() {
 }
 
 P="sbninja-$$"
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P[-:]" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 
 mkdir -p ctx/src
 echo one >ctx/src/a.txt

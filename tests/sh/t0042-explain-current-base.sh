@@ -7,7 +7,7 @@ need_docker
 P="sbtest-explbase-$$"
 REPO="$P-sindri"
 export IMAGE_REPO="$REPO" SINDRI_CLI=none XDG_CACHE_HOME="$T_ROOT/xdg"
-at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
+at_exit '"$DOCKER" image ls --format "{{.Repository}}:{{.Tag}}" | grep "^$P[-:]" | xargs -r "$DOCKER" rmi -f >/dev/null 2>&1'
 cp -r "$T_TOP/examples/mini-sindri" work
 rm -rf work/v3/target work/.sindri-build
 cd work || exit 1
