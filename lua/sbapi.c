@@ -3,6 +3,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -147,14 +148,24 @@ static int l_build(lua_State *L)
 	return 3;
 }
 
+/* add_reason: build_explain's callback for sb.outdated: a task to run and why, kept in C (pairs of strings in a
+ * strv) so that nothing can raise a Lua error while the trust is paused and the explain is half done. */
 static void add_reason(struct task *t, int run, const char *why, void *arg)
 {
-	lua_State *L = arg;
+	struct strv *reasons = arg;
 
 	if (run) {
-		lua_pushstring(L, why);
-		lua_setfield(L, -2, t->name);
+		strv_push(reasons, t->name);
+		strv_push(reasons, why);
 	}
+}
+
+/* The reasons' strv lives in a userdata whose __gc releases it, so a Lua error while the table is built leaks
+ * nothing. */
+static int reasons_gc(lua_State *L)
+{
+	strv_release(lua_touserdata(L, 1));
+	return 0;
 }
 
 /* sb.key(task): the task's key as 32 hex digits (its deps' keys are computed first); nothing runs. */
@@ -202,12 +213,23 @@ static int l_outdated(lua_State *L)
 
 	need_build(L, r, "sb.outdated");
 	v = targets_of(L, 1, &n);
-	lua_newtable(L);
+	struct strv *reasons = lua_newuserdatauv(L, sizeof(*reasons), 0);
+	memset(reasons, 0, sizeof(*reasons));
+	if (luaL_newmetatable(L, "sindri-build reasons")) {
+		lua_pushcfunction(L, reasons_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
 	int paused = trust_pause(r->trust);
-	int rc = build_explain(r->g, v, n, r->st, r->ke, add_reason, L);
+	int rc = build_explain(r->g, v, n, r->st, r->ke, add_reason, reasons);
 	trust_resume(r->trust, paused);
 	if (rc < 0)
 		return luaL_error(L, "cannot decide what %s needs", n == 1 ? v[0]->name : "these targets need");
+	lua_createtable(L, 0, (int)(reasons->n / 2));
+	for (size_t i = 0; i + 1 < reasons->n; i += 2) {
+		lua_pushstring(L, reasons->v[i + 1]);
+		lua_setfield(L, -2, reasons->v[i]);
+	}
 	return 1;
 }
 

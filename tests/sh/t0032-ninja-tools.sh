@@ -164,7 +164,16 @@ task "whole" {
     return false, "whole.txt is missing"
   end,
 }
+task "show" {
+  always = true,
+  run = function()
+    for name, why in pairs(sb.outdated { "whole" }) do print("outdated " .. name .. ": " .. why) end
+  end,
+}
 LUA
+sb show >"$T_OUT" 2>&1
+check "sb.outdated names each task to run with its reason" out_has "outdated part: "
+check "... every one of them" out_has "outdated whole: "
 sb -t run part
 check "-t run: the dependency runs" rc_is 0
 sb -t run whole
