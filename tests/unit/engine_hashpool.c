@@ -275,6 +275,7 @@ int main(void)
 			CHECK_INT(fileset_expand_fed(&fs, root, bad, 2, NULL, 0, NULL, NULL, FILESET_DEFER, &ff, &err), -1);
 			CHECK_INT(fs.n, 0);
 			hashfeed_free(feed);
+			fileset_release(&fs);
 			buf_release(&err);
 		}
 	}
