@@ -64,7 +64,8 @@ struct pool {
 struct hashfeed {
 	int rootfd;
 	int stat_only;        /* a stat, following symlinks, instead of a read (hashpool_stat's) */
-	unsigned want;        /* threads in all, the adding thread one of them */
+	unsigned asked;       /* the keyenv's hash_threads */
+	unsigned want;        /* threads in all, the adding thread one of them (0: not known yet) */
 	unsigned started;
 	pthread_t t[HASHPOOL_MAX];
 	pthread_mutex_t mu;
@@ -259,6 +260,8 @@ static uint32_t feed_add(void *arg, const char *path)
 	j->path = path;
 	j->err = EINTR; /* until done */
 	f->n++;
+	if (!f->want && f->n - f->next >= FILES_PER_THREAD)
+		f->want = hashpool_threads(f->asked); /* asked only once there are files for a thread */
 	if (!f->started && f->want > 1 && f->n - f->next >= FILES_PER_THREAD) {
 		sigset_t all, old;
 		sigfillset(&all);
@@ -307,7 +310,7 @@ struct hashfeed *hashfeed_new(const struct keyenv *ke, int stat_only, struct fil
 
 	f->rootfd = ke->rootfd;
 	f->stat_only = stat_only;
-	f->want = hashpool_threads(ke->hash_threads);
+	f->asked = ke->hash_threads;
 	f->stop = ke->stop;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->more, NULL);
