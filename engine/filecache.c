@@ -688,6 +688,7 @@ void filecache_walks_load(struct filecache *fc, const char *text, size_t len, co
                           const struct trust *t)
 {
 	const char *p = text, *end = text + len;
+	struct buf line = BUF_INIT;
 
 	fc->walks_trust = t;
 	fc->walks_at = trust_stretch(t);
@@ -699,9 +700,12 @@ void filecache_walks_load(struct filecache *fc, const char *text, size_t len, co
 		int n = 0;
 		if (!eol)
 			break;
-		if (sscanf(p, "walk %32s %32s %llu%n", spec, digest, &count, &n) == 3 && p + n < eol && p[n] == ' ' &&
-		    hash_parse(spec, &s) == 0 && hash_parse(digest, &d) == 0) {
-			char *bases = xstrndup(p + n + 1, (size_t)(eol - p - n - 1));
+		/* sscanf reads a string: the line alone, ended, so that it never reads past len */
+		buf_reset(&line);
+		buf_add(&line, p, (size_t)(eol - p));
+		if (sscanf(line.data, "walk %32s %32s %llu%n", spec, digest, &count, &n) == 3 && (size_t)n < line.len &&
+		    line.data[n] == ' ' && hash_parse(spec, &s) == 0 && hash_parse(digest, &d) == 0) {
+			char *bases = xstrdup(line.data + n + 1);
 			if (changed && touched(bases, changed))
 				free(bases);
 			else
@@ -709,6 +713,7 @@ void filecache_walks_load(struct filecache *fc, const char *text, size_t len, co
 		}
 		p = eol + 1;
 	}
+	buf_release(&line);
 }
 
 void filecache_walks(const struct filecache *fc, struct buf *out)

@@ -4,6 +4,7 @@
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -525,6 +526,26 @@ static void test_walks(void)
 	CHECK_INT(walk_kept("src%zz ", "src%zz\n"), 0);
 	CHECK_INT(walk_kept("", "docs/x\n"), 0);
 	CHECK_INT(walk_kept("", NULL), 1);
+
+	/* the records are read within their length, never up to a NUL: text that ends at a page no one may read */
+	{
+		long page = sysconf(_SC_PAGESIZE);
+		static const char rec[] = "walk 00000000000000020000000000000001 00000000000000040000000000000007 7 src\n";
+		char *m = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct filecache *fc = filecache_load(cache);
+		struct trust t = TRUST_INIT;
+		struct hash128 spec = {1, 2}, got;
+		uint64_t count;
+		if (m == MAP_FAILED || mprotect(m + page, (size_t)page, PROT_NONE) < 0)
+			fatal("mmap:");
+		char *text = m + page - (sizeof(rec) - 1);
+		memcpy(text, rec, sizeof(rec) - 1);
+		filecache_walks_load(fc, text, sizeof(rec) - 1, NULL, &t);
+		CHECK_INT(filecache_walk_get(fc, &spec, &got, &count), 1);
+		CHECK_INT(count, 7);
+		filecache_free(fc);
+		munmap(m, (size_t)page * 2);
+	}
 
 	/* records no run takes do not pile up: past 1,024, only those taken or put are kept */
 	for (size_t n = 1000; n <= 1100; n += 100) {
