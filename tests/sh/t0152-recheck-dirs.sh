@@ -31,28 +31,11 @@ LUA
 for k in 1 2 3 4 5; do tree "\"tree$((N + 1))/\""; done
 for k in 6 7; do tree "\"tree$((N + 1))/**/f*\""; done
 
-# during TASK CMD: run TASK; once it started, eval CMD, let it go on and wait for the run (output in $T_OUT)
-during() {
-	rm -f started
-	touch hold
-	"$SB" "$1" >"$T_OUT" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -e started ] && [ $i -lt 2400 ] && kill -0 $pid 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	eval "$2"
-	rm hold
-	wait $pid
-	RC=$?
-}
-
 # case K WHAT CMD: in treeK, written in place (no directory changes) so that tK runs with every listing cached and
 # trusted, CMD while tK runs is seen, and the next run runs tK again
 case_() {
 	echo more >>tree$1/ftrigger
-	during t$1 "cd tree$1 && $3 && cd .."
+	sb_during "cd tree$1 && $3 && cd .." t$1
 	check "$W: t$1: $2 while it ran is seen" out_has "while it ran; not recorded"
 	"$SB" t$1 >"$T_OUT" 2>&1
 	check "$W: ... and the next run runs t$1 again" ran_is "t$1"
@@ -81,7 +64,7 @@ for W in on off; do
 		"rm deep/x/y/f && touch -d '2001-01-01 00:00:00' deep/x/y"
 	# an excluded file's changes are no input's
 	echo more >>tree4/ftrigger
-	during t4 "echo new >tree4/b/g2 && mv tree4/b/g1 tree4/b/g0"
+	sb_during "echo new >tree4/b/g2 && mv tree4/b/g1 tree4/b/g0" t4
 	check "$W: t4: a change below an exclude is no input's" out_lacks "while it ran"
 	check "... the run recorded" rc_is 0
 
