@@ -274,6 +274,7 @@ int main(void)
 			feed = hashfeed_new(&ke, stat_only, &ff);
 			CHECK_INT(fileset_expand_fed(&fs, root, bad, 2, NULL, 0, NULL, NULL, FILESET_DEFER, &ff, &err), -1);
 			CHECK_INT(fs.n, 0);
+			fileset_release(&fs);
 			hashfeed_free(feed);
 			buf_release(&err);
 		}
