@@ -341,15 +341,26 @@ void filecache_put(struct filecache *fc, const char *path, const struct filestat
 
 int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out)
 {
+	struct filestat got;
+	struct stat sb;
 	int64_t t;
+	int fd, r, saved;
 
 	if (filecache_lookup(fc, path, st, out))
 		return 0;
 	/* Taken before reading: a write racing with the read then lands after hashed_at and is not trusted. */
 	t = now_ns();
-	if (hash_file(rootfd, path, out) < 0)
+	if ((fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return -1;
-	filecache_put(fc, path, st, out, t);
+	r = fstat(fd, &sb) < 0 ? -1 : hash_fd(fd, out);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	if (r < 0)
+		return -1;
+	/* cached under the stat data of the file read: one that replaced the file the caller stat'ed is not that file */
+	filestat_from(&got, &sb);
+	filecache_put(fc, path, &got, out, t);
 	return 0;
 }
 

@@ -23,7 +23,8 @@ struct filecache;
 struct filecache *filecache_load(const char *path);
 void filecache_read(struct filecache *fc);
 /* filecache_hash: the content hash of path (relative to rootfd) whose current stat data is st: cached when trusted,
- * else read and hashed and the entry updated. Returns 0, or -1 with errno when the file cannot be read. */
+ * else read and hashed and the entry updated under the stat data of the file read (fstat: a file that replaced the
+ * one stat'ed is not cached under that one's). Returns 0, or -1 with errno when the file cannot be read. */
 int filecache_hash(struct filecache *fc, int rootfd, const char *path, const struct filestat *st, struct hash128 *out);
 /* filecache_lookup: filecache_hash's first half: 1 with the hash of path in *out when its entry is trusted for st,
  * else 0 (then read the file, taking the time first, and filecache_put what it hashed to). */

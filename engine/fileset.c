@@ -481,6 +481,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			close(fd);
 	} else {
 		int64_t t = now_ns(); /* before reading: an entry added while we read makes the listing untrusted */
+		int opened = fd < 0;
 		if (fd < 0)
 			fd = openat(w->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
@@ -489,6 +490,16 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 				return 0;
 			}
 			return walk_error(w, "open directory");
+		}
+		/* kept under the stat data of the directory read, taken from it: the one stat'ed by its path may have been
+		 * another (a parent renamed in between), whose listing this is not */
+		if (w->lists && st && opened) {
+			if (fstat(fd, &dst) == 0) {
+				filestat_from(&fst, &dst);
+				listing_key(key, fst.dev, fst.ino);
+			} else {
+				st = NULL;
+			}
 		}
 		if (listing_read(fd, &own) < 0) {
 			buf_release(&own);

@@ -347,10 +347,9 @@ static void read_one(void *arg, size_t k, void *block)
 
 	/* taken before reading: a write racing with the read then lands after it and is not trusted (filecache.h) */
 	m->at = now_ns();
-	if (m->fresh)
-		r = read_fresh(p->rootfd, j->path, j->st, block, &j->hash);
-	else
-		r = hash_file_buf(p->rootfd, j->path, block, HASH_BLOCK, j->st->size, &j->hash);
+	/* the stat data is taken from the file read, also when the walk took it: a file replaced since (renamed over,
+	 * or its parent) would otherwise have its bytes cached and kept under the stat data of the one it replaced */
+	r = read_fresh(p->rootfd, j->path, j->st, block, &j->hash);
 	j->err = r < 0 ? errno : 0;
 }
 

@@ -26,7 +26,8 @@ struct hashfed {
 /* One file to hash: the caller sets path, st and fed; hashpool_hash sets the rest. */
 struct hashjob {
 	const char *path;          /* relative to the keyenv's rootfd */
-	struct filestat *st;       /* its stat data as the walk took it; unknown (FILESET_DEFER): the read takes it */
+	struct filestat *st;       /* its stat data as the walk took it (or unknown: FILESET_DEFER); a read sets it
+	                            * to the stat data of the file it opened */
 	const struct hashfed *fed; /* read already by a feed (hashfeed_get): its result is taken; NULL: none */
 	struct hash128 hash;       /* its content hash, when err is 0 */
 	int err;                   /* 0, or the errno of the open or read that failed */

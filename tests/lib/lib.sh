@@ -129,6 +129,27 @@ sb() {
 	return 0
 }
 
+# sb_during CMD ARGS...: run sindri-build ARGS... (a task that touches 'started', then waits while 'hold' exists);
+# once it started, eval CMD, let it go on and wait for the run. Output in $T_OUT, exit code in $RC.
+sb_during() {
+	_cmd=$1
+	shift
+	rm -f started
+	touch hold
+	"$SB" "$@" >"$T_OUT" 2>&1 &
+	_pid=$!
+	_i=0
+	while [ ! -e started ] && [ $_i -lt 2400 ] && kill -0 $_pid 2>/dev/null; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	eval "$_cmd"
+	rm -f hold
+	wait $_pid
+	RC=$?
+	return 0
+}
+
 # ran: the names of the tasks the last run started, space-separated, sorted.
 ran() {
 	sed -n 's/^\[[0-9]*\/[0-9]*\] //p' "$T_OUT" | sort | tr '\n' ' ' | sed 's/ $//'

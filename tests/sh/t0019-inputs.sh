@@ -18,26 +18,6 @@ task "use" { deps = { "copy" }, outputs = { "use.txt" }, run = "cat out.txt > us
 default "use"
 LUA
 
-# during CMD ARGS...: run sindri-build ARGS in the background; once copy started, eval CMD, let copy go on, and
-# wait for the run. Output in $T_OUT, exit code in $RC.
-during() {
-	cmd=$1
-	shift
-	rm -f started
-	touch hold
-	"$SB" "$@" >"$T_OUT" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -e started ] && [ $i -lt 2400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	eval "$cmd"
-	rm hold
-	wait $pid
-	RC=$?
-}
-
 sb
 check "a first run runs both" ran_is "copy use"
 sb
@@ -70,7 +50,7 @@ sb
 # branch's content, and a rule that only compares keys would take it for current.
 echo 'main v2' >in/a.txt
 touch -r in/a.txt ref
-during "echo 'other b' >in/a.txt"
+sb_during "echo 'other b' >in/a.txt"
 check "the run succeeds: every command did" rc_is 0
 check "the run says which input changed while which task ran" \
 	out_has "task 'copy': input 'in/a.txt' changed while it ran; not recorded, the next run runs it again"
@@ -88,7 +68,7 @@ check "then nothing" ran_is ""
 
 # An edit that stays.
 echo 'main v3' >in/a.txt
-during "echo 'main v4' >in/a.txt"
+sb_during "echo 'main v4' >in/a.txt"
 check "an edit during the run that stays is reported" out_has "input 'in/a.txt' changed while it ran"
 sb
 check "the next run runs it again" ran_is "copy use"
@@ -96,7 +76,7 @@ check "... with the content as it is" test "$(cat out.txt)" = 'main v4'
 
 # A new file in an input directory, gone again after the run.
 echo 'main v5' >in/a.txt
-during "echo new >in/new.txt"
+sb_during "echo new >in/new.txt"
 check "a file added to an input directory during the run is reported" \
 	out_has "input 'in/new.txt' was added while it ran"
 rm in/new.txt
@@ -106,7 +86,7 @@ check "the next run runs it again" ran_is "copy use"
 # An edit put back while the task still runs: the inode's ctime tells, whatever content and mtime say.
 echo 'main v6' >in/b.txt
 touch -r in/b.txt ref
-during "echo 'main v7' >in/b.txt; echo 'main v6' >in/b.txt; touch -r ref in/b.txt"
+sb_during "echo 'main v7' >in/b.txt; echo 'main v6' >in/b.txt; touch -r ref in/b.txt"
 check "an edit put back during the run is still seen (ctime)" out_has "input 'in/b.txt' changed while it ran"
 sb
 check "... and the next run runs it again" ran_is "copy use"
@@ -120,7 +100,7 @@ task "lit" {
   run = "touch started; while [ -e hold ]; do sleep 0.05; done; cat lit.txt > lit.out 2>/dev/null; true",
 }
 LUA
-during "rm lit.txt" -f lit.lua lit
+sb_during "rm lit.txt" -f lit.lua lit
 check "a named input removed during the run is reported" \
 	out_has "input list changed (no such file or directory 'lit.txt') while it ran"
 echo lit >lit.txt
@@ -143,7 +123,7 @@ rm in/gen.txt
 sb
 echo 'edge v1' >in/a.txt
 touch -r in/a.txt ref
-during "echo 'edge v2' >in/a.txt" -t run copy
+sb_during "echo 'edge v2' >in/a.txt" -t run copy
 check "-t run: the run succeeds" rc_is 0
 check "-t run: says the input changed while it ran" out_has "input 'in/a.txt' changed while it ran"
 check "-t run: the stamp is dated back for ninja" test "$(stat -c %Y .sindri-build/ninja/copy.stamp)" -lt 1000

@@ -27,22 +27,13 @@ task "copy" {
 default "copy"
 LUA
 
-# during THREADS CMD: a cold run (the state removed first) on THREADS threads; once copy started, eval CMD, let copy
-# go on, and wait for the run. Output in $T_OUT, exit code in $RC.
+# during THREADS CMD: a cold run (the state removed first) on THREADS threads, CMD while copy runs (sb_during)
 during() {
-	rm -rf .sindri-build started
-	touch hold
-	SINDRI_BUILD_HASH_THREADS=$1 "$SB" >"$T_OUT" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -e started ] && [ $i -lt 2400 ] && kill -0 $pid 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	eval "$2"
-	rm hold
-	wait $pid
-	RC=$?
+	rm -rf .sindri-build
+	SINDRI_BUILD_HASH_THREADS=$1
+	export SINDRI_BUILD_HASH_THREADS
+	sb_during "$2"
+	unset SINDRI_BUILD_HASH_THREADS
 }
 
 # cold and warm keys: -t key writes no state, so without one every file is read unstat'ed by the walk

@@ -570,6 +570,22 @@ static void test_walks(void)
 	}
 }
 
+/* A file replaced between the caller's stat and the read: its hash is not cached under the stat data of the file it
+ * replaced, which stays trusted (old enough), or a later lookup with that stat data would get the new file's hash. */
+static void test_replaced(void)
+{
+	struct filecache *fc = load_quiet("/nonexistent/sb-filecache-replaced", 0);
+	struct filestat was = fstat_of("swap-a.txt");
+	struct hash128 h, want, got;
+
+	if (hash_file(root, "swap-b.txt", &want) < 0 || renameat(root, "swap-b.txt", root, "swap-a.txt") < 0)
+		fatal("rename:");
+	CHECK_INT(filecache_hash(fc, root, "swap-a.txt", &was, &h), 0);
+	CHECK(hash_eq(&h, &want)); /* the bytes read */
+	CHECK_INT(filecache_lookup(fc, "swap-a.txt", &was, &got), 0);
+	filecache_free(fc);
+}
+
 int main(void)
 {
 	char name[32], data[32];
@@ -584,6 +600,8 @@ int main(void)
 	put("old.txt", "old contents");
 	put("keep.txt", "kept");
 	put("same.txt", "aaaa");
+	put("swap-a.txt", "file a");
+	put("swap-b.txt", "file b, longer");
 	age("old.txt");
 	for (i = 0; i < NMANY; i++) {
 		snprintf(name, sizeof(name), "many/f%zu", i);
@@ -596,6 +614,7 @@ int main(void)
 	put("fresh.txt", "fresh contents");
 
 	test_miss_hit_racy();
+	test_replaced();
 	test_change_same_size();
 	test_not_dirty();
 	test_round_trip_many();

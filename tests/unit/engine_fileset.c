@@ -3,10 +3,14 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "filecache.h"
@@ -551,6 +555,82 @@ static void test_recheck(void)
 	filecache_free(fc);
 }
 
+/* What swap_loop swaps: the directories "sw/p" and "sw/q", again and again, until stop is set. */
+static atomic_int swap_stop;
+
+static void *swap_loop(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&swap_stop))
+		if (renameat2(root, "sw/p", root, "sw/q", RENAME_EXCHANGE) < 0)
+			fatal("renameat2:");
+	return NULL;
+}
+
+/*
+ * A listing is kept under the stat data of the directory it was read from. The walk stats "sw/p/a" and then opens it
+ * by its path: a parent swapped in between (sw/p with sw/q) makes it read sw/q/a, whose listing must not be kept as
+ * that of sw/p/a's directory, which did not change (its stat data stays, and the wrong listing would be taken by every
+ * later walk and check until it changes). Racy by nature: the walk is repeated while the parents are swapped.
+ */
+static void test_listing_swapped(void)
+{
+	enum { NDIR = 8 };
+	struct filestat xst[NDIR];
+	char key[NDIR][LISTING_KEY_MAX], path[64];
+	pthread_t th;
+	int wrong = 0, walks = 0;
+	int64_t until;
+	struct timespec racy = {FILECACHE_RACY_NS / 1000000000, FILECACHE_RACY_NS % 1000000000 + 100000000};
+
+	for (int i = 0; i < NDIR; i++) {
+		struct stat sb;
+		snprintf(path, sizeof(path), "sw/p/a%d/x1", i);
+		mkfile(path, "x");
+		snprintf(path, sizeof(path), "sw/p/a%d/x2", i);
+		mkfile(path, "x");
+		snprintf(path, sizeof(path), "sw/q/a%d/y1", i);
+		mkfile(path, "y");
+		snprintf(path, sizeof(path), "sw/p/a%d", i);
+		if (fstatat(root, path, &sb, 0) < 0)
+			fatal("stat '%s':", path);
+		filestat_from(&xst[i], &sb);
+		listing_key(key[i], xst[i].dev, xst[i].ino);
+	}
+	/* a listing is trusted only once its directory's stat data is older than the timestamp granularity */
+	nanosleep(&racy, NULL);
+	atomic_store(&swap_stop, 0);
+	if (pthread_create(&th, NULL, swap_loop, NULL) != 0)
+		fatal("pthread_create:");
+	until = now_ns() + 2 * 1000000000LL;
+	while (!wrong && now_ns() < until) {
+		struct filecache *fc = filecache_load("/nonexistent/sb-fileset-cache");
+		struct fileset fs;
+		struct buf err = BUF_INIT;
+		const char *pat = "sw/";
+
+		fileset_init(&fs);
+		(void)fileset_expand_cached(&fs, root, &pat, 1, NULL, 0, fc, NULL, 0, &err);
+		walks++;
+		/* whatever the walk met, what is kept for a directory of sw/p names x1 and x2 alone */
+		for (int i = 0; i < NDIR; i++) {
+			const char *l = NULL;
+			size_t len;
+			if ((l = filecache_dir(fc, key[i], &xst[i], &len)))
+				for (size_t pos = 0; pos < len; pos += strlen(l + pos + 1) + 2)
+					wrong |= strcmp(l + pos + 1, "x1") != 0 && strcmp(l + pos + 1, "x2") != 0;
+		}
+		fileset_release(&fs);
+		buf_release(&err);
+		filecache_free(fc);
+	}
+	atomic_store(&swap_stop, 1);
+	pthread_join(th, NULL);
+	if (wrong)
+		fprintf(stderr, "engine_fileset: a listing of sw/q kept as one of sw/p after %d walks\n", walks);
+	CHECK_INT(wrong, 0);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/sb-fileset-XXXXXX";
@@ -572,6 +652,7 @@ int main(void)
 	test_entries();
 	test_defer();
 	test_recheck();
+	test_listing_swapped();
 	close(root);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("engine_fileset");

@@ -274,6 +274,7 @@ int main(void)
 			feed = hashfeed_new(&ke, stat_only, &ff);
 			CHECK_INT(fileset_expand_fed(&fs, root, bad, 2, NULL, 0, NULL, NULL, FILESET_DEFER, &ff, &err), -1);
 			CHECK_INT(fs.n, 0);
+			fileset_release(&fs);
 			hashfeed_free(feed);
 			fileset_release(&fs);
 			buf_release(&err);
@@ -319,6 +320,41 @@ int main(void)
 		ok &= t.jobs[i].err == EINTR;
 	CHECK(ok);
 	stop = 0;
+
+	/* a file replaced after the walk stat'ed it (renamed over, or by a FIFO): the stat data kept with the hash is that
+	 * of the file read, and a FIFO does not block (alarm: fail rather than hang) */
+	{
+		struct filestat was, b;
+		struct stat sb;
+		struct hash128 h;
+		struct hashjob j;
+		ke.hash_threads = 1;
+		ke.fc = filecache_load("/nonexistent/sb-hashpool-cache");
+		put("swapped", 100, 1);
+		put("swapped.new", 200, 2);
+		if (fstatat(root, "swapped", &sb, 0) < 0)
+			fatal("stat:");
+		filestat_from(&was, &sb);
+		if (fstatat(root, "swapped.new", &sb, 0) < 0 || hash_file(root, "swapped.new", &h) < 0 ||
+		    renameat(root, "swapped.new", root, "swapped") < 0)
+			fatal("rename:");
+		filestat_from(&b, &sb);
+		j = (struct hashjob){.path = "swapped", .st = &was};
+		CHECK_INT(hashpool_hash(&ke, "t", &j, 1), 0);
+		CHECK_INT(j.err, 0);
+		CHECK(hash_eq(&j.hash, &h));
+		CHECK(j.st->ino == b.ino && j.st->size == 200); /* not the stat data of the file replaced */
+		if (unlinkat(root, "swapped", 0) < 0 || mkfifoat(root, "swapped", 0644) < 0)
+			fatal("mkfifo:");
+		alarm(30);
+		j = (struct hashjob){.path = "swapped", .st = &was};
+		CHECK_INT(hashpool_hash(&ke, "t", &j, 1), 0);
+		CHECK_INT(j.err, EINVAL);
+		alarm(0);
+		unlinkat(root, "swapped", 0);
+		filecache_free(ke.fc);
+		ke.fc = NULL;
+	}
 
 	/* an empty list */
 	CHECK_INT(hashpool_hash(&ke, "t", t.jobs, 0), 0);
