@@ -276,7 +276,6 @@ int main(void)
 			CHECK_INT(fs.n, 0);
 			fileset_release(&fs);
 			hashfeed_free(feed);
-			fileset_release(&fs);
 			buf_release(&err);
 		}
 	}
