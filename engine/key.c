@@ -320,6 +320,12 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 	                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
 	                       FILESET_DEFER | FILESET_RECHECK, &ff, &err) < 0 ||
 	    hashpool_stat(ke, &now, feed, &err) < 0) {
+		if (ke->stop && *ke->stop) {
+			/* a signal stopped the stat calls: nothing is known to have changed, and nothing is recorded */
+			error("task '%s': interrupted while its inputs were checked; not recorded", t->name);
+			ret = -1;
+			goto out;
+		}
 		/* a named input is gone, or cannot be read: it changed */
 		buf_addf(why, "list changed (%s)", err.data ? err.data : "an input cannot be read");
 		ret = 1;

@@ -219,6 +219,36 @@ static void test_type_check(void)
 	env_close(&e);
 }
 
+/* The after-run check: unchanged inputs pass; a signal that stops its stat calls is an error that says so, not an
+ * input that "changed while it ran". */
+static void test_check_interrupted(void)
+{
+	volatile int stop = 0;
+	struct buf why = BUF_INIT, err = BUF_INIT;
+	struct env e;
+	struct task *t;
+
+	env_open(&e);
+	e.ke.stop = &stop;
+	mkdir("src", 0755);
+	fake_write("src/a.c", "int a;\n");
+	fake_write("src/b.c", "int b;\n");
+	t = fake_task(&e.g, "t", NULL);
+	strv_push(&t->inputs, "src/*.c");
+	graph_resolve(&e.g);
+	CHECK_INT(task_key(t, &e.ke), 0);
+	CHECK_INT(task_inputs_check(t, &e.ke, &why), 0);
+	stop = 1;
+	tcapture_begin();
+	CHECK_INT(task_inputs_check(t, &e.ke, &why), -1);
+	tcapture_end(&err);
+	CHECK(strstr(err.data, "task 't': interrupted while its inputs were checked; not recorded") != NULL);
+	CHECK(!why.data || !strstr(why.data, "changed"));
+	buf_release(&why);
+	buf_release(&err);
+	env_close(&e);
+}
+
 /* A part's name and value survive keyparts_encode and keyparts_decode whatever bytes they hold: each part one line,
  * with backslash, tab and newline escaped, in runs long and short. */
 static void test_parts_text(void)
@@ -255,5 +285,6 @@ int main(void)
 	test_outputs();
 	test_type_check();
 	test_parts_text();
+	test_check_interrupted();
 	return t_done("engine_decide");
 }
