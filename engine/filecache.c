@@ -350,9 +350,11 @@ int filecache_hash(struct filecache *fc, int rootfd, const char *path, const str
 		return 0;
 	/* Taken before reading: a write racing with the read then lands after hashed_at and is not trusted. */
 	t = now_ns();
-	if ((fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	/* O_NONBLOCK: a FIFO put in the file's place does not block the open; it is no regular file, so an error */
+	if ((fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
-	r = fstat(fd, &sb) < 0 ? -1 : hash_fd(fd, out);
+	r = fstat(fd, &sb) < 0 ? -1 : !S_ISREG(sb.st_mode) ? (errno = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL, -1)
+	                                                   : hash_fd(fd, out);
 	saved = errno;
 	close(fd);
 	errno = saved;

@@ -157,7 +157,8 @@ int hash_fd(int fd, struct hash128 *out)
 
 int hash_file_buf(int dirfd, const char *path, void *block, size_t size, uint64_t expect, struct hash128 *out)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO put in the file's place does not block the open, and reads as empty or fails */
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	int ret, saved;
 
 	if (fd < 0)

@@ -583,6 +583,14 @@ static void test_replaced(void)
 	CHECK_INT(filecache_hash(fc, root, "swap-a.txt", &was, &h), 0);
 	CHECK(hash_eq(&h, &want)); /* the bytes read */
 	CHECK_INT(filecache_lookup(fc, "swap-a.txt", &was, &got), 0);
+	/* a FIFO in the file's place: an error at once, not an open that waits for a writer (the alarm fails it) */
+	if (unlinkat(root, "swap-a.txt", 0) < 0 || mkfifoat(root, "swap-a.txt", 0644) < 0)
+		fatal("mkfifo:");
+	alarm(10);
+	CHECK_INT(filecache_hash(fc, root, "swap-a.txt", &was, &h), -1);
+	CHECK_INT(errno, EINVAL);
+	(void)hash_file(root, "swap-a.txt", &h); /* the after-run check's read: it returns (empty or an error) */
+	alarm(0);
 	filecache_free(fc);
 }
 
