@@ -68,7 +68,7 @@ enum fileset_flags {
 	 * A check that nothing changed since a walk (task_inputs_check): fc serves only directory listings, each when
 	 * the directory's stat data, taken now, is the data its listing was read under and was not racy then
 	 * (filecache_dir); every other directory is read, every file stat'ed (with FILESET_DEFER: by the caller),
-	 * nothing is taken from a vouch, noted for a watcher or counted.
+	 * nothing is taken from a vouch, noted for a watcher or counted as a walk's stat.
 	 */
 	FILESET_RECHECK = 1 << 2,
 };
