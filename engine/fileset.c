@@ -482,7 +482,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 	struct filestat fst;
 	struct stat dst;
 	char key[LISTING_KEY_MAX];
-	int ret = 0, read = 0;
+	int ret = 0, from_disk = 0; /* the listing was read, not taken from the cache */
 
 	if (w->lists) {
 		if (!st && fd >= 0 && fstat(fd, &dst) == 0) {
@@ -532,7 +532,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 			filecache_dir_put(w->lists, key, &fst, own.data ? own.data : "", own.len, t);
 		list = own.data ? own.data : "";
 		llen = own.len;
-		read = 1;
+		from_disk = 1;
 	}
 	for (size_t pos = 0; pos < llen;) {
 		unsigned char type = (unsigned char)list[pos];
@@ -608,7 +608,7 @@ static int walk(struct walker *w, int fd, const struct stat *st, uint64_t set)
 		if (set == WALK_ALL || (next & accept))
 			next = WALK_ALL;
 		int sub = -1;
-		if (w->lists && read && !statted && !(w->fc && (filecache_watching(w->fc) & FILECACHE_VOUCHED))) {
+		if (w->lists && from_disk && !statted && !(w->fc && (filecache_watching(w->fc) & FILECACHE_VOUCHED))) {
 			/* this directory was read, not cached: its subdirectories likely are not cached either, so each is
 			 * opened first and stat'ed through its descriptor, which the walk below reads (one stat call fewer) */
 			if ((sub = open_dir(w, &est)) < 0) {

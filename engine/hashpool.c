@@ -115,16 +115,16 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* start: up to want - 1 workers (the caller is one more) with every signal blocked, so a ^C reaches the caller;
- * returns how many started. */
-static unsigned start(pthread_t *t, unsigned want, struct spread *s)
+/* start: up to want - 1 threads running fn(arg) (the caller is one more), with every signal blocked, so a ^C
+ * reaches the caller; returns how many started. */
+static unsigned start(pthread_t *t, unsigned want, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
 	unsigned n = 0;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	while (n + 1 < want && pthread_create(&t[n], NULL, worker, s) == 0)
+	while (n + 1 < want && pthread_create(&t[n], NULL, fn, arg) == 0)
 		n++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return n;
@@ -144,7 +144,7 @@ static int spread(struct spread *s, unsigned want, volatile int *stop, void (*ti
 	atomic_init(&s->next, 0);
 	atomic_init(&s->done, 0);
 	atomic_init(&s->quit, 0);
-	started = want > 1 ? start(t, want, s) : 0;
+	started = want > 1 ? start(t, want, worker, s) : 0;
 	block = xmalloc(HASH_BLOCK);
 	for (size_t k, last = 0;;) {
 		if (stop && *stop) {
@@ -208,6 +208,12 @@ static void feed_do(const struct hashfeed *f, struct hashfed *j, void *block)
 	j->err = r < 0 ? errno : 0;
 }
 
+/* feed_job: job k, in its chunk. */
+static struct hashfed *feed_job(const struct hashfeed *f, size_t k)
+{
+	return &f->chunk[k / FEED_CHUNK][k % FEED_CHUNK];
+}
+
 /* feed_take: the next job to do, or NULL when none is left (the walk ended) or the feed quit; called locked; waits
  * for jobs when wait is set. */
 static struct hashfed *feed_take(struct hashfeed *f, int wait)
@@ -222,23 +228,33 @@ static struct hashfed *feed_take(struct hashfeed *f, int wait)
 	if (f->quit || f->next == f->n)
 		return NULL;
 	k = f->next++;
-	return &f->chunk[k / FEED_CHUNK][k % FEED_CHUNK];
+	return feed_job(f, k);
+}
+
+/* feed_work: do jobs, called locked and returning locked: a worker until the feed quits, waiting for jobs; the
+ * walking thread (walker) until none is left or *stop is set, without waiting. */
+static void feed_work(struct hashfeed *f, int walker)
+{
+	void *block = NULL;
+	struct hashfed *j;
+
+	while (!(walker && f->stop && *f->stop) && (j = feed_take(f, !walker))) {
+		pthread_mutex_unlock(&f->mu);
+		if (!block && !f->stat_only)
+			block = xmalloc(HASH_BLOCK);
+		feed_do(f, j, block);
+		pthread_mutex_lock(&f->mu);
+	}
+	free(block);
 }
 
 static void *feed_worker(void *arg)
 {
 	struct hashfeed *f = arg;
-	void *block = f->stat_only ? NULL : xmalloc(HASH_BLOCK);
-	struct hashfed *j;
 
 	pthread_mutex_lock(&f->mu);
-	while ((j = feed_take(f, 1))) {
-		pthread_mutex_unlock(&f->mu);
-		feed_do(f, j, block);
-		pthread_mutex_lock(&f->mu);
-	}
+	feed_work(f, 0);
 	pthread_mutex_unlock(&f->mu);
-	free(block);
 	return NULL;
 }
 
@@ -255,21 +271,15 @@ static uint32_t feed_add(void *arg, const char *path)
 		GROW(f->chunk, f->nchunk, f->cap);
 		f->chunk[f->nchunk++] = xmalloc(FEED_CHUNK * sizeof(**f->chunk));
 	}
-	j = &f->chunk[k / FEED_CHUNK][k % FEED_CHUNK];
+	j = feed_job(f, k);
 	memset(j, 0, sizeof(*j));
 	j->path = path;
 	j->err = EINTR; /* until done */
 	f->n++;
 	if (!f->want && f->n - f->next >= FILES_PER_THREAD)
 		f->want = hashpool_threads(f->asked); /* asked only once there are files for a thread */
-	if (!f->started && f->want > 1 && f->n - f->next >= FILES_PER_THREAD) {
-		sigset_t all, old;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		while (f->started + 1 < f->want && pthread_create(&f->t[f->started], NULL, feed_worker, f) == 0)
-			f->started++;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
+	if (!f->started && f->want > 1 && f->n - f->next >= FILES_PER_THREAD)
+		f->started = start(f->t, f->want, feed_worker, f);
 	if (f->waiting && f->n - f->next >= FEED_WAKE)
 		pthread_cond_signal(&f->more);
 	pthread_mutex_unlock(&f->mu);
@@ -281,24 +291,15 @@ static uint32_t feed_add(void *arg, const char *path)
 static void feed_end(void *arg, int ok)
 {
 	struct hashfeed *f = arg;
-	void *block = NULL;
-	struct hashfed *j;
 
 	pthread_mutex_lock(&f->mu);
 	f->ended = 1;
 	f->quit |= !ok;
 	pthread_cond_broadcast(&f->more);
-	while (!(f->stop && *f->stop) && (j = feed_take(f, 0))) {
-		pthread_mutex_unlock(&f->mu);
-		if (!block && !f->stat_only)
-			block = xmalloc(HASH_BLOCK);
-		feed_do(f, j, block);
-		pthread_mutex_lock(&f->mu);
-	}
+	feed_work(f, 1);
 	f->quit = 1;
 	pthread_cond_broadcast(&f->more);
 	pthread_mutex_unlock(&f->mu);
-	free(block);
 	for (unsigned i = 0; i < f->started; i++)
 		pthread_join(f->t[i], NULL);
 	f->started = 0;
@@ -322,7 +323,7 @@ const struct hashfed *hashfeed_get(const struct hashfeed *f, uint32_t fed)
 {
 	size_t k = (size_t)fed - 1;
 
-	return f && fed && k < f->n ? &f->chunk[k / FEED_CHUNK][k % FEED_CHUNK] : NULL;
+	return f && fed && k < f->n ? feed_job(f, k) : NULL;
 }
 
 void hashfeed_free(struct hashfeed *f)
