@@ -275,19 +275,26 @@ static void save_valid(void)
 	filecache_free(fc);
 }
 
-/* damage: rewrite the cache file by fn, then check that loading it warns and gives an empty cache that heals. */
-static void damaged(void (*fn)(struct buf *b))
+/* rewrite: the cache file changed by fn. */
+static void rewrite(void (*fn)(struct buf *b))
 {
 	struct buf b = BUF_INIT;
-	struct filecache *fc;
 
-	save_valid();
 	if (read_file(cache, &b) < 0)
 		fatal("read '%s':", cache);
 	fn(&b);
 	if (write_file_atomic(cache, b.data, b.len) < 0)
 		fatal("write '%s':", cache);
 	buf_release(&b);
+}
+
+/* damage: rewrite the cache file by fn, then check that loading it warns and gives an empty cache that heals. */
+static void damaged(void (*fn)(struct buf *b))
+{
+	struct filecache *fc;
+
+	save_valid();
+	rewrite(fn);
 
 	/* Empty: what the valid file had is read again. */
 	fc = load_quiet(cache, 1);
@@ -443,7 +450,6 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 static void test_lazy(void)
 {
 	struct filecache *fc;
-	struct buf b = BUF_INIT;
 	char *msg;
 
 	save_valid();
@@ -456,12 +462,7 @@ static void test_lazy(void)
 	CHECK_INT(filecache_dirty(fc), 0);
 	filecache_free(fc);
 
-	if (read_file(cache, &b) < 0)
-		fatal("read '%s':", cache);
-	flip_middle(&b);
-	if (write_file_atomic(cache, b.data, b.len) < 0)
-		fatal("write '%s':", cache);
-	buf_release(&b);
+	rewrite(flip_middle);
 	capture_start();
 	fc = filecache_load(cache);
 	msg = capture_end();

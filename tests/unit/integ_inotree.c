@@ -65,6 +65,21 @@ static void write_text(const char *rel, const char *text)
 	}
 }
 
+/* replace_kept: replace the file rel by a new one of text, renamed over it, its old inode kept alive by the link
+ * keep (both below the project; keep's absolute path into keep_abs, for its removal). */
+static void replace_kept(const char *rel, const char *keep, const char *text, char *keep_abs, size_t size)
+{
+	char old[256], fresh[256], fresh_rel[128];
+
+	snprintf(old, sizeof(old), "%s/%s", proj, rel);
+	snprintf(keep_abs, size, "%s/%s", proj, keep);
+	snprintf(fresh_rel, sizeof(fresh_rel), "%s.new", rel);
+	snprintf(fresh, sizeof(fresh), "%s/%s", proj, fresh_rel);
+	CHECK_INT(link(old, keep_abs), 0);
+	write_text(fresh_rel, text);
+	CHECK_INT(rename(fresh, old), 0);
+}
+
 static void mkdir_in(const char *rel)
 {
 	char path[192];
@@ -135,13 +150,8 @@ static void test_tree(void)
 
 	/* a file replaced under its name by a rename, its old inode kept alive by a link elsewhere (so no watch goes
 	 * away with it): the next request watches the new file, though its path was watched and is asked for again */
-	char old_name[192], keep[192], fresh[192];
-	snprintf(old_name, sizeof(old_name), "%s/src/a.txt", proj);
-	snprintf(keep, sizeof(keep), "%s/kept-a.txt", proj);
-	snprintf(fresh, sizeof(fresh), "%s/src/a.new", proj);
-	CHECK_INT(link(old_name, keep), 0);
-	write_text("src/a.new", "new a");
-	CHECK_INT(rename(fresh, old_name), 0);
+	char keep[192];
+	replace_kept("src/a.txt", "kept-a.txt", "new a", keep, sizeof(keep));
 	CHECK_STR(since(t, t2, t1, NULL), "paths");
 	CHECK_INT(watch(t, t1, lines), 0); /* the new inode was not watched before t1 */
 	CHECK_STR(since(t, t1, t2, NULL), "all");
@@ -203,7 +213,7 @@ out:
 static void test_overflow(void)
 {
 	struct inotree *t = inotree_new(0);
-	char t1[WATCH_TOKEN_MAX], t2[WATCH_TOKEN_MAX], path[192], keep[192], fresh[192];
+	char t1[WATCH_TOKEN_MAX], t2[WATCH_TOKEN_MAX], path[192], keep[192];
 	const char *lines = "ov/\nov/a.txt\n";
 	struct buf lim = BUF_INIT;
 	unsigned long max = 16384;
@@ -228,12 +238,7 @@ static void test_overflow(void)
 		snprintf(path, sizeof(path), "ov/many/f%lu", i);
 		write_text(path, "");
 	}
-	snprintf(path, sizeof(path), "%s/ov/a.txt", proj);
-	snprintf(keep, sizeof(keep), "%s/kept-ov-a.txt", proj);
-	snprintf(fresh, sizeof(fresh), "%s/ov/a.new", proj);
-	CHECK_INT(link(path, keep), 0);
-	write_text("ov/a.new", "new");
-	CHECK_INT(rename(fresh, path), 0);
+	replace_kept("ov/a.txt", "kept-ov-a.txt", "new", keep, sizeof(keep));
 	CHECK_STR(since(t, t2, t1, NULL), "all");
 	CHECK_INT(watch(t, t1, lines), 0); /* the new inode is watched only now */
 	CHECK_STR(since(t, t1, t2, NULL), "all");
