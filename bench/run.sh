@@ -49,9 +49,9 @@ if [ -n "$OUT" ]; then
 fi
 
 if [ $QUICK = 1 ]; then
-	NOOP_ROUNDS=2 NOOP_S_W=2 NOOP_S_R=5 NOOP_L_W=1 NOOP_L_R=2 COLD_S_W=1 COLD_S_R=5 COLD_L_W=1 COLD_L_R=3 CG_LARGE=0
+	NOOP_ROUNDS=2 NOOP_S_W=2 NOOP_S_R=5 NOOP_L_W=1 NOOP_L_R=2 COLD_S_W=3 COLD_S_R=20 COLD_L_W=1 COLD_L_R=3 CG_LARGE=0
 else
-	NOOP_ROUNDS=5 NOOP_S_W=3 NOOP_S_R=10 NOOP_L_W=2 NOOP_L_R=4 COLD_S_W=3 COLD_S_R=20 COLD_L_W=2 COLD_L_R=8 CG_LARGE=1
+	NOOP_ROUNDS=5 NOOP_S_W=3 NOOP_S_R=10 NOOP_L_W=2 NOOP_L_R=4 COLD_S_W=3 COLD_S_R=40 COLD_L_W=2 COLD_L_R=8 CG_LARGE=1
 fi
 
 # The file watcher takes a quarter of fs.inotify.max_user_watches by default; let it take what the kernel allows, so
@@ -251,13 +251,13 @@ cold() { # cold TREE LABEL WARMUP RUNS BYTES
 	say "cold hashing, $2: first sindri-build run without .sindri-build vs cat vs xxhsum -H2 (page cache warm)"
 	echo "  (and the same run with the file watcher off, SINDRI_BUILD_WATCH=0: what waiting for it to watch costs)"
 	# "Deleting" moves the state aside: on ext4 without a journal, creating an inode skips every inode deleted in the
-	# last minutes, so a loop of rm -rf would make sindri-build's few new files cost more with each run.
+	# last minutes, so a loop of rm -rf would make sindri-build's few new files cost more with each run. For the same
+	# reason the moved states stay until the end (the exit trap), not to slow down the next tree's first runs.
 	(cd "$W/$t" && hf "cold-$t" --warmup "$3" --runs "$4" --prepare "$FORGET" \
 		-n cat 'find tree -type f -print0 | xargs -0 cat >/dev/null' \
 		-n xxhsum 'find tree -type f -print0 | xargs -0 xxhsum -H2 >/dev/null' \
 		-n sindri-build "'$SB' -q" \
 		-n sindri-build-nowatch "SINDRI_BUILD_WATCH=0 '$SB' -q")
-	rm -rf "$W/$t"/.gone.*
 	sbm=$(csv_get "$W/cold-$t.csv" sindri-build mean)
 	catm=$(csv_get "$W/cold-$t.csv" cat mean)
 	xxm=$(csv_get "$W/cold-$t.csv" xxhsum mean)
