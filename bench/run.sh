@@ -245,6 +245,8 @@ noop large "$FILES_large files" $NOOP_L_W $NOOP_L_R 1.2 unwatched
 
 # shellcheck disable=SC2016 # expanded by the shell that runs it
 FORGET='[ ! -d .sindri-build ] || mv .sindri-build "$(mktemp -d .gone.XXXXXX)/"'
+# IDLE: wait until the file watcher is done with what the last first run sent it (bench/watcher-idle.sh).
+IDLE="sh '$BENCH/watcher-idle.sh' '$SB'"
 cold() { # cold TREE LABEL WARMUP RUNS BYTES
 	t=$1
 	bytes=$5
@@ -253,7 +255,7 @@ cold() { # cold TREE LABEL WARMUP RUNS BYTES
 	# "Deleting" moves the state aside: on ext4 without a journal, creating an inode skips every inode deleted in the
 	# last minutes, so a loop of rm -rf would make sindri-build's few new files cost more with each run. For the same
 	# reason the moved states stay until the end (the exit trap), not to slow down the next tree's first runs.
-	(cd "$W/$t" && hf "cold-$t" --warmup "$3" --runs "$4" --prepare "$FORGET" \
+	(cd "$W/$t" && hf "cold-$t" --warmup "$3" --runs "$4" --prepare "$FORGET; $IDLE" \
 		-n cat 'find tree -type f -print0 | xargs -0 cat >/dev/null' \
 		-n xxhsum 'find tree -type f -print0 | xargs -0 xxhsum -H2 >/dev/null' \
 		-n sindri-build "'$SB' -q" \
@@ -298,7 +300,7 @@ vouched "$W/large" >/dev/null
 rss_watched=$(rss "$W/large" "$SB")
 rss_noop=$(rss "$W/large" env SINDRI_BUILD_WATCH=0 "$SB")
 rss_ninja=$(rss "$W/large" ninja)
-(cd "$W/large" && eval "$FORGET")
+(cd "$W/large" && eval "$FORGET" && eval "$IDLE")
 rss_cold=$(rss "$W/large" "$SB")
 rm -rf "$W/large"/.gone.*
 settle "$W/large"
@@ -398,6 +400,7 @@ if [ $LARGE = 1 ]; then
 	echo "  $(files_of huge) files, $(bytes_of huge) bytes, $(du -sk "$W/huge/tree" | awk '{ printf "%.2f GB", $1 / 1048576 }') on disk"
 	(cd "$W/huge" && find tree -type f -print0 | xargs -0 cat >/dev/null)
 	sleep 3
+	eval "$IDLE"
 	once "sindri-build cold" "$SB" -q
 	sb_s=$L_S sb_kb=$L_KB
 	once "xxhsum -H2" sh -c 'find tree -type f -print0 | xargs -0 xxhsum -H2 >/dev/null'

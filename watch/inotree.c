@@ -447,23 +447,29 @@ static struct strv *lines_of(const char *s, size_t len, struct strv *out)
 	return out;
 }
 
-int inotree_watch(struct inotree *t, const struct watch_root *root, const char *token, const char *paths,
-                  size_t len)
+/* A request to watch paths, taken a slice at a time (inotree_watch_begin). */
+struct inotree_job {
+	size_t root;      /* its index in t->roots */
+	struct strv todo; /* lines_of's, sorted */
+	size_t next;      /* the next line of todo to watch */
+	int refuse, fresh;
+	int64_t since;    /* the request's token's count, or -1 */
+};
+
+struct inotree_job *inotree_watch_begin(struct inotree *t, const struct watch_root *root, const char *token,
+                                        const char *paths, size_t len, int sliced)
 {
 	struct root *r;
-	struct strv todo = {0};
-	int64_t since;
-	int refuse = 0, fresh = 0;
+	struct inotree_job *j;
 	size_t lines = 0;
 
 	inotree_drain(t);
 	r = root_of(t, root->path);
-	since = token_seq(t, token);
 	for (size_t i = 0; i < len; i++)
 		lines += paths[i] == '\n';
 	/* a tree bigger than the room left is walked in full, without taking any of it */
 	if (!same_root(root) || lines > room(t, r))
-		return 0;
+		return NULL;
 	if (!r) {
 		GROW(t->roots, t->nroots, t->caproots);
 		r = &t->roots[t->nroots++];
@@ -478,21 +484,58 @@ int inotree_watch(struct inotree *t, const struct watch_root *root, const char *
 		unwatch_below(t, (uint32_t)(r - t->roots) + 1, "", 0);
 		anything(t, r);
 	}
-	if (!lines_of(paths, len, &todo))
-		refuse = 1;
+	j = xcalloc(1, sizeof(*j));
+	j->root = (size_t)(r - t->roots);
+	j->since = token_seq(t, token);
+	if (!lines_of(paths, len, &j->todo))
+		j->refuse = 1;
+	/* questions are answered between the slices: until every path is watched, no token speaks for the root */
+	if (sliced)
+		anything(t, r);
+	return j;
+}
+
+int inotree_watch_step(struct inotree *t, struct inotree_job *j, size_t n)
+{
+	struct root *r = &t->roots[j->root];
+
 	/* directories above, then those walked (IN_MASK_ADD widens an above one's events), then files */
-	for (size_t i = 0; i < todo.n && !refuse; i++) {
-		if (i && strcmp(todo.v[i], todo.v[i - 1]) == 0)
+	for (; j->next < j->todo.n && !j->refuse && n; j->next++) {
+		size_t i = j->next;
+		if (i && strcmp(j->todo.v[i], j->todo.v[i - 1]) == 0)
 			continue;
-		uint32_t mask = todo.v[i][0] == 'F' ? FILE_EVENTS : todo.v[i][0] == 'D' ? DIR_EVENTS : ABOVE_EVENTS;
-		int k = watch(t, r, todo.v[i] + 1, mask);
-		refuse = k < 0;
-		fresh |= k > 0;
+		uint32_t mask = j->todo.v[i][0] == 'F' ? FILE_EVENTS : j->todo.v[i][0] == 'D' ? DIR_EVENTS : ABOVE_EVENTS;
+		int k = watch(t, r, j->todo.v[i] + 1, mask);
+		j->refuse = k < 0;
+		j->fresh |= k > 0;
+		n--;
 	}
-	strv_release(&todo);
+	return j->refuse || j->next == j->todo.n;
+}
+
+int inotree_watch_end(struct inotree *t, struct inotree_job *j)
+{
+	struct root *r = &t->roots[j->root];
+	int ret;
+
 	/* a token given before now may not speak for what is watched only from now on */
-	if (refuse || fresh)
+	if (j->refuse || j->fresh)
 		anything(t, r);
 	/* the run walked after its question: what it saw still stands if nothing changed since, all of it watched */
-	return !refuse && !fresh && since >= 0 && r->last <= (uint64_t)since;
+	ret = !j->refuse && !j->fresh && j->since >= 0 && r->last <= (uint64_t)j->since;
+	strv_release(&j->todo);
+	free(j);
+	return ret;
+}
+
+int inotree_watch(struct inotree *t, const struct watch_root *root, const char *token, const char *paths,
+                  size_t len)
+{
+	struct inotree_job *j = inotree_watch_begin(t, root, token, paths, len, 0);
+
+	if (!j)
+		return 0;
+	while (!inotree_watch_step(t, j, SIZE_MAX))
+		;
+	return inotree_watch_end(t, j);
 }

@@ -38,5 +38,17 @@ void inotree_since(struct inotree *t, const struct watch_root *root, const char 
  * tree it cannot watch whole is refused without taking more watches). Drains first. */
 int inotree_watch(struct inotree *t, const struct watch_root *root, const char *token, const char *paths,
                   size_t len);
+/*
+ * The same, a slice at a time, so that a watcher answers other runs' questions in between: inotree_watch_begin
+ * takes the request (NULL: refused, as inotree_watch's 0), inotree_watch_step watches up to n more of its paths (1
+ * once all are, or one is refused), inotree_watch_end says what inotree_watch would and frees the job. With sliced,
+ * the root's tokens speak for nothing from the begin on (a question in between gets "anything"), as they would not
+ * once the job added a watch. Nothing but questions may come between begin and end.
+ */
+struct inotree_job;
+struct inotree_job *inotree_watch_begin(struct inotree *t, const struct watch_root *root, const char *token,
+                                        const char *paths, size_t len, int sliced);
+int inotree_watch_step(struct inotree *t, struct inotree_job *j, size_t n);
+int inotree_watch_end(struct inotree *t, struct inotree_job *j);
 
 #endif

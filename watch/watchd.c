@@ -23,6 +23,7 @@
 #include "watcher.h"
 
 #define MAX_RUNS 64             /* runs connected at once; more wait in the listen queue */
+#define WATCH_SLICE 1024        /* paths of a first run's request watched between two looks for questions */
 #define LINE_MAX_BYTES 8192     /* a request line: a root path and a few numbers */
 #define BODY_MAX (256u << 20)   /* the paths of a watch request */
 #define SEND_TIMEOUT_MS 2000    /* a run that does not read its answer is let go */
@@ -76,7 +77,18 @@ static void since(struct inotree *t, const struct watch_root *root, const char *
 }
 
 /* handle: answer every request r->in holds whole; -1 when the run should be let go (a malformed request). */
-static int handle(struct inotree *t, struct run *r)
+/* finish: watch what is left of the first run's request being taken, if any. */
+static void finish(struct inotree *t, struct inotree_job **job)
+{
+	if (!*job)
+		return;
+	while (!inotree_watch_step(t, *job, SIZE_MAX))
+		;
+	inotree_watch_end(t, *job);
+	*job = NULL;
+}
+
+static int handle(struct inotree *t, struct run *r, struct inotree_job **job)
 {
 	for (;;) {
 		char *s = r->in.data, *nl = s ? memchr(s, '\n', r->in.len) : NULL, token[WATCH_TOKEN_MAX];
@@ -100,7 +112,17 @@ static int handle(struct inotree *t, struct run *r)
 				*nl = '\n'; /* the paths are still on their way */
 				return 0;
 			}
-			ok = t && inotree_watch(t, &root, strcmp(token, "-") == 0 ? "" : token, nl + 1, len) == 1;
+			/* requests to watch are taken in the order they came */
+			finish(t, job);
+			if (t && strcmp(token, "-") == 0) {
+				/* a first run's paths: that run does not wait, and watching them all takes about as long as a
+				 * walk of them, so they are taken a slice at a time, and the runs that ask meanwhile are
+				 * answered in between (with "anything", until all are watched) */
+				*job = inotree_watch_begin(t, &root, "", nl + 1, len, 1);
+				ok = 0;
+			} else {
+				ok = t && inotree_watch(t, &root, token, nl + 1, len) == 1;
+			}
 			buf_adds(&out, ok ? "recorded\n" : "walk\n");
 		} else {
 			return -1;
@@ -115,7 +137,7 @@ static int handle(struct inotree *t, struct run *r)
 }
 
 /* take: read what a run sent and answer it; -1 when it hung up or is let go. */
-static int take(struct inotree *t, struct run *r)
+static int take(struct inotree *t, struct run *r, struct inotree_job **job)
 {
 	char chunk[65536];
 	ssize_t n = read(r->fd, chunk, sizeof(chunk));
@@ -125,7 +147,7 @@ static int take(struct inotree *t, struct run *r)
 	if (n <= 0)
 		return -1;
 	buf_add(&r->in, chunk, (size_t)n);
-	return handle(t, r);
+	return handle(t, r, job);
 }
 
 /* serve: answer runs until the watcher should end (resident_over). */
@@ -134,6 +156,7 @@ static void serve(struct inotree *t, struct resident *rs)
 	struct run runs[MAX_RUNS];
 	size_t nruns = 0;
 	int64_t last = mono_ns();
+	struct inotree_job *job = NULL; /* a first run's request being taken */
 
 	while (!resident_over(rs, (int)nruns, last)) {
 		struct pollfd pf[MAX_RUNS + 2];
@@ -143,11 +166,11 @@ static void serve(struct inotree *t, struct resident *rs)
 		pf[n++] = (struct pollfd){t ? inotree_fd(t) : -1, POLLIN, 0};
 		for (size_t i = 0; i < nruns; i++)
 			pf[n++] = (struct pollfd){runs[i].fd, POLLIN, 0};
-		if (poll(pf, n, 1000) > 0) {
+		if (poll(pf, n, job ? 0 : 1000) > 0) {
 			if (pf[1].revents)
 				inotree_drain(t);
 			for (size_t i = nruns; i-- > 0;) {
-				if (!pf[2 + i].revents || take(t, &runs[i]) == 0)
+				if (!pf[2 + i].revents || take(t, &runs[i], &job) == 0)
 					continue;
 				close(runs[i].fd);
 				buf_release(&runs[i].in);
@@ -160,9 +183,15 @@ static void serve(struct inotree *t, struct resident *rs)
 					runs[nruns++] = (struct run){fd, BUF_INIT};
 			}
 		}
-		if (nruns)
+		if (job && inotree_watch_step(t, job, WATCH_SLICE)) {
+			inotree_watch_end(t, job);
+			job = NULL;
+		}
+		if (nruns || job)
 			last = mono_ns();
 	}
+	if (job)
+		inotree_watch_end(t, job);
 	/* new runs walk in full from here on */
 	resident_unlisten(rs);
 	for (size_t i = 0; i < nruns; i++) {

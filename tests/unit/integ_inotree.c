@@ -208,6 +208,93 @@ out:
 	inotree_free(other);
 }
 
+/* sliced: begin a sliced request (watchd.c's for a first run's paths) for lines under proj. */
+static struct inotree_job *sliced(struct inotree *t, const char *lines)
+{
+	struct watch_root r = {proj, 0, 0};
+	struct stat st;
+
+	CHECK_INT(stat(proj, &st), 0);
+	r.dev = (uint64_t)st.st_dev;
+	r.ino = (uint64_t)st.st_ino;
+	return inotree_watch_begin(t, &r, "", lines, strlen(lines), 1);
+}
+
+/* test_sliced: a request taken a slice at a time answers the questions in between with "anything", and ends where
+ * the same request taken at once would: a token given while it added watches speaks for nothing after it. */
+static void test_sliced(void)
+{
+	struct inotree *t = inotree_new(0);
+	char t1[WATCH_TOKEN_MAX], t2[WATCH_TOKEN_MAX];
+	const char *lines = "sl/\nsl/a.txt\n";
+	const char *more = "sl/\nsl/a.txt\nsl/b.txt\nsl/c.txt\nsl/d/\nsl/d/e.txt\n";
+	struct inotree_job *j;
+
+	if (!t || !local()) {
+		inotree_free(t);
+		return;
+	}
+	mkdir_in("sl");
+	mkdir_in("sl/d");
+	write_text("sl/a.txt", "a");
+	write_text("sl/b.txt", "b");
+	write_text("sl/c.txt", "c");
+	write_text("sl/d/e.txt", "e");
+	CHECK_STR(since(t, "", t1, NULL), "all");
+	CHECK_INT(watch(t, t1, lines), 0);
+	CHECK_STR(since(t, t1, t2, NULL), "all");
+	CHECK_INT(watch(t, t2, lines), 1);
+	CHECK_STR(since(t, t2, NULL, NULL), "none");
+
+	/* new paths, a slice at a time: no token speaks for the root from the begin on, nor one given in between */
+	j = sliced(t, more);
+	CHECK(j != NULL);
+	if (!j)
+		goto out;
+	CHECK_STR(since(t, t2, t1, NULL), "all");
+	CHECK_INT(inotree_watch_step(t, j, 1), 0);
+	CHECK_STR(since(t, t2, NULL, NULL), "all");
+	while (!inotree_watch_step(t, j, 2))
+		;
+	CHECK_INT(inotree_watch_end(t, j), 0); /* a first run's request records nothing */
+	CHECK_INT(watch(t, t1, more), 0);       /* t1 was given before the job's new watches */
+	CHECK_STR(since(t, t1, t2, NULL), "all");
+	CHECK_INT(watch(t, t2, more), 1);
+	CHECK_STR(since(t, t2, NULL, NULL), "none");
+
+	/* paths all watched already: a token given in between speaks for them once the job ends */
+	j = sliced(t, more);
+	CHECK_STR(since(t, t2, t1, NULL), "all");
+	while (j && !inotree_watch_step(t, j, 1))
+		;
+	if (j)
+		CHECK_INT(inotree_watch_end(t, j), 0);
+	CHECK_INT(watch(t, t1, more), 1);
+	CHECK_STR(since(t, t1, NULL, NULL), "none");
+
+	/* a write while the job goes on: the token given before it speaks for nothing */
+	j = sliced(t, more);
+	CHECK_STR(since(t, t1, t2, NULL), "all");
+	CHECK_INT(j ? inotree_watch_step(t, j, 1) : 1, 0);
+	write_text("sl/d/e.txt", "e2");
+	while (j && !inotree_watch_step(t, j, 1))
+		;
+	if (j)
+		CHECK_INT(inotree_watch_end(t, j), 0);
+	CHECK_INT(watch(t, t2, more), 0);
+	CHECK_STR(since(t, t2, t1, NULL), "paths");
+
+	/* refused (a path outside the root): the job ends at once, and no token speaks for the root */
+	CHECK_INT(watch(t, t1, more), 1);
+	j = sliced(t, "sl/a.txt\n../outside.txt\n");
+	CHECK_INT(j ? inotree_watch_step(t, j, SIZE_MAX) : 1, 1);
+	if (j)
+		CHECK_INT(inotree_watch_end(t, j), 0);
+	CHECK_STR(since(t, t1, NULL, NULL), "all");
+out:
+	inotree_free(t);
+}
+
 /* test_overflow: events lost to a full queue may hide a file replaced under its name, so after an overflow every
  * path asked for is looked at again: the replaced file's new inode is watched, not vouched for at once. */
 static void test_overflow(void)
@@ -254,6 +341,7 @@ int main(void)
 	if (!mkdtemp(proj))
 		fatal("mkdtemp:");
 	test_tree();
+	test_sliced();
 	test_overflow();
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", proj);
