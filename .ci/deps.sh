@@ -2,7 +2,8 @@
 # deps.sh: install what building and testing sindri-build needs on Debian 12, as root. Idempotent.
 set -eu
 pkgs="make gcc pkg-config libc6-dev libyaml-dev libgit2-dev libcurl4-openssl-dev libxxhash-dev liblua5.4-dev
-xxhash ninja-build git curl procps docker.io docker-registry busybox-static apache2-utils clang zsh fish openssl iproute2"
+xxhash ninja-build git curl procps docker.io docker-registry busybox-static apache2-utils clang zsh fish openssl iproute2
+strace"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
