@@ -1,6 +1,7 @@
 /* key: a task's key: its parts from the definition, the environment, the dependencies and the input files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,8 +373,49 @@ out:
 	return ret;
 }
 
+/* output_file: add to h what an output file keeps: its content and its owner's executable bit (st: its stat data,
+ * a symlink's target's). -1 when it cannot be read. */
+static int output_file(struct filecache *fc, int rootfd, const char *path, const struct filestat *st,
+                       struct hasher *h)
+{
+	struct hash128 fh;
+
+	if (filecache_hash(fc, rootfd, path, st, &fh) < 0)
+		return -1;
+	hasher_addhash(h, &fh);
+	hasher_addstr(h, (st->mode & S_IXUSR) ? "x" : "-");
+	return 0;
+}
+
+/* output_dir: add to h every file below the directory output path, as a walk of its inputs would list them: each
+ * one's path, whether it is a symlink, and what output_file adds. -1 after printing an error. */
+static int output_dir(struct task *t, struct filecache *fc, int rootfd, const char *path, struct hasher *h)
+{
+	struct fileset fs;
+	struct buf err = BUF_INIT;
+	const char *pat = path;
+	int ret = 0;
+
+	fileset_init(&fs);
+	if (fileset_expand_cached(&fs, rootfd, &pat, 1, NULL, 0, fc, NULL, 0, &err) < 0) {
+		ret = error("task '%s': cannot list output '%s': %s", t->name, path, err.data);
+		goto out;
+	}
+	for (size_t i = 0; i < fs.n && ret == 0; i++) {
+		hasher_addstr(h, fs.v[i].path);
+		hasher_addstr(h, fs.v[i].link ? "symlink" : "file");
+		if (output_file(fc, rootfd, fs.v[i].path, &fs.v[i].st, h) < 0)
+			ret = error("task '%s': cannot read output '%s':", t->name, fs.v[i].path);
+	}
+out:
+	fileset_release(&fs);
+	buf_release(&err);
+	return ret;
+}
+
 int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why)
 {
+	struct filecache *fc = ke->outfc ? ke->outfc : ke->fc;
 	struct hasher h;
 
 	memset(out, 0, sizeof(*out));
@@ -384,8 +426,12 @@ int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 
 		const char *path = t->outputs.v[i];
 		struct stat st;
 		struct filestat fst;
-		struct hash128 fh;
+		char target[PATH_MAX];
+		ssize_t n = -1;
 
+		/* a symlink output keeps its target text too: pointed elsewhere, it is another result */
+		if (fstatat(ke->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			n = readlinkat(ke->rootfd, path, target, sizeof(target));
 		if (fstatat(ke->rootfd, path, &st, 0) < 0) {
 			if (errno != ENOENT && errno != ENOTDIR) {
 				hasher_final(&h);
@@ -396,16 +442,24 @@ int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 
 			return 1;
 		}
 		hasher_addstr(&h, path);
+		if (n >= 0) {
+			hasher_addstr(&h, "symlink");
+			hasher_addu64(&h, (uint64_t)n);
+			hasher_add(&h, target, (size_t)n);
+		}
 		if (S_ISDIR(st.st_mode)) {
 			hasher_addstr(&h, "directory");
+			if (output_dir(t, fc, ke->rootfd, path, &h) < 0) {
+				hasher_final(&h);
+				return -1;
+			}
 			continue;
 		}
 		filestat_from(&fst, &st);
-		if (filecache_hash(ke->outfc ? ke->outfc : ke->fc, ke->rootfd, path, &fst, &fh) < 0) {
+		if (output_file(fc, ke->rootfd, path, &fst, &h) < 0) {
 			hasher_final(&h);
 			return error("task '%s': cannot read output '%s':", t->name, path);
 		}
-		hasher_addhash(&h, &fh);
 	}
 	*out = hasher_final(&h);
 	return 0;

@@ -110,7 +110,8 @@ void task_key_poison(struct task *t);
 void task_paths(const struct task *t, struct strv *files, struct strv *dirs);
 /* keyinputs_free: free what task_key kept in t->keyed (NULL is fine). */
 void keyinputs_free(struct keyinputs *ki);
-/* task_outputs_digest: digest of t's declared outputs (path + content). 0; 1 with the missing output's path in
+/* task_outputs_digest: digest of t's declared outputs (path, content, executable bit, symlink target, every file
+ * below a directory output). 0; 1 with the missing output's path in
  * why when one is missing; -1 on a read error. Zero hash when there are no outputs. */
 int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why);
 
