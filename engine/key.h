@@ -49,6 +49,10 @@ const char *keyparts_value(const struct keyparts *kp, size_t i);
  * digest (task_key_quick). keypart_is_file: a part of one input file. */
 #define KEY_IN_PREFIX "in:"
 int keypart_is_file(const char *name);
+/* A part named KEY_LOADED_PREFIX and a path is added to a task's key after its run, for a Lua file its run function
+ * loaded while it ran (require, dofile, loadfile), which no key computed before a run holds: its record never
+ * matches a later key, so the task runs every time, and explain says why. */
+#define KEY_LOADED_PREFIX "loaded:"
 /* keyparts_digest: the key: XXH3-128 over KEY_VERSION and a record (length, name, hash) per part in order, except
  * that a run of input files' parts makes one record named KEY_IN_PREFIX whose hash is keyparts_records_digest of
  * them. keyparts_records_digest: the XXH3-128 of the records of parts from..to. */

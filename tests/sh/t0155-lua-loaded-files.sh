@@ -1,0 +1,52 @@
+# t0155: a Lua file a run function loads while it runs (require of a module the recipe did not load, dofile,
+# loadfile) is not in the task's key: such a task runs every time, and explain says why, instead of being skipped
+# after the file changed. A file that is one of the task's inputs is keyed: that task is skipped while it is
+# unchanged. A dependent follows the file's content: up to date while it is unchanged, run again when it changes.
+. "$(dirname "$0")/../lib/lib.sh"
+
+mkdir lib
+echo 'return { x = 1 }' >lib/mod.lua
+echo 'return { x = 1 }' >lib/data.lua
+cat >sindri-build.lua <<'LUA'
+package.path = "lib/?.lua;" .. package.path
+local function put(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(tostring(text), "\n")
+  f:close()
+end
+task "req" { outputs = { "req.out" }, run = function() put("req.out", require("mod").x) end }
+task "do" { outputs = { "do.out" }, run = function() put("do.out", dofile("./lib/data.lua").x) end }
+task "loadf" { outputs = { "loadf.out" }, run = function() put("loadf.out", loadfile("lib/data.lua")().x) end }
+task "declared" {
+  inputs = { "lib/data.lua" }, outputs = { "declared.out" },
+  run = function() put("declared.out", dofile("lib/data.lua").x) end,
+}
+task "after" { deps = { "do" }, inputs = { "do.out" }, outputs = { "after.out" }, run = "cp do.out after.out" }
+LUA
+
+sb req do loadf after
+check "every task ran" ran_is "after do loadf req"
+sb req do loadf after
+check "the tasks that loaded a file not among their inputs run again" ran_is "do loadf req"
+check "... its dependent, whose dependency's results did not change, is up to date" out_has "3 built, 1 up to date"
+# alone: a function that reads dofile keys the whole global table, which another task's require changes
+sb declared
+check "a task that loads one of its inputs ran" ran_is "declared"
+sb declared
+check "... and is up to date while the file is unchanged" out_has "no work to do"
+sb -t explain req do
+check "explain says why they run every time" out_has "req: would run"
+check "... naming the file the run loaded" out_has "its run function loaded 'lib/mod.lua' while it ran"
+check "... and for dofile" out_has "its run function loaded 'lib/data.lua' while it ran"
+
+echo 'return { x = 2 }' >lib/mod.lua
+echo 'return { x = 2 }' >lib/data.lua
+sb req do loadf after
+check "after the files changed every task that read them runs" ran_is "after do loadf req"
+check "... require read the new module" equal "$(cat req.out)" 2
+check "... dofile the new file" equal "$(cat do.out)" 2
+check "... and the dependent has the new result" equal "$(cat after.out)" 2
+sb declared
+check "... and the task that loads it as an input runs again" ran_is "declared"
+
+finish
