@@ -276,6 +276,14 @@ void task_paths(const struct task *t, struct strv *files, struct strv *dirs)
 		t->ops->paths(t, files, dirs);
 }
 
+int task_key_loaded(const struct task *t)
+{
+	for (size_t i = 0; t->parts && i < t->parts->n; i++)
+		if (str_has_prefix(keyparts_name(t->parts, i), KEY_LOADED_PREFIX))
+			return 1;
+	return 0;
+}
+
 /* is_output: whether path is one of t's declared outputs or lies below one: the run is meant to write it. */
 static int is_output(const struct task *t, const char *path)
 {

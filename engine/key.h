@@ -53,6 +53,8 @@ int keypart_is_file(const char *name);
  * loaded while it ran (require, dofile, loadfile), which no key computed before a run holds: its record never
  * matches a later key, so the task runs every time, and explain says why. */
 #define KEY_LOADED_PREFIX "loaded:"
+/* task_key_loaded: 1 when t's key holds such a part (its run loaded a Lua file its key could not cover). */
+int task_key_loaded(const struct task *t);
 /* keyparts_digest: the key: XXH3-128 over KEY_VERSION and a record (length, name, hash) per part in order, except
  * that a run of input files' parts makes one record named KEY_IN_PREFIX whose hash is keyparts_records_digest of
  * them. keyparts_records_digest: the XXH3-128 of the records of parts from..to. */
