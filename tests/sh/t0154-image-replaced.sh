@@ -1,6 +1,8 @@
 # t0154: an image whose tag was given to another image that inherited the key label (a docker commit of a container
 # made from it, an image built FROM it) is not taken for the one the recorded run built: the task builds again. A
 # no-cache twin's rebuild of the same key under the same tags (the image the other task would build) is still current.
+# The state directory is never in a build context: a COPY . of the project root neither copies it (it holds the secret
+# key) nor finds the image out of date after each run, which changes it.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
 
@@ -46,5 +48,23 @@ sb img-nocache
 check "the no-cache twin builds" ran_is "img-nocache"
 sb img
 check "... and the task of the same key is up to date" out_has "no work to do"
+
+# the project root as the context, copied whole, with a secret (so the state directory holds the secret key); a
+# project of its own, away from this test's runtime directory (the watcher's files)
+mkdir whole
+cd whole || exit 1
+echo whole >f.txt
+printf 'FROM busybox:local\nCOPY . /app\n' >Dockerfile
+echo "image \"all\" { tags = { \"$P:all\" }, secrets = { \"T0154_TOKEN\" } }" >sindri-build.lua
+T0154_TOKEN=x
+export T0154_TOKEN
+sb all
+check "the image of the whole project is built" ran_is "all"
+check "... the state directory holds the secret key" test -s .sindri-build/secret-key
+"$DOCKER" run --rm "$P:all" ls -a /app >"$T_OUT" 2>&1
+check "... the image has the project's files" out_has "^f.txt$"
+check "... and not the state directory" out_lacks "sindri-build$"
+sb all
+check "... and is up to date after the run that built it" out_has "no work to do"
 
 finish
