@@ -85,6 +85,22 @@ static int with_result(struct task *t, const struct keyenv *ke, struct hash128 *
 	return 0;
 }
 
+/* ran_loading: t's recorded run loaded a Lua file its key could not cover (KEY_LOADED_PREFIX, in the parts of its
+ * explain blob): what the run made is then no result of any key a check could prove. */
+static int ran_loading(const struct state *st, const struct task *t)
+{
+	struct buf blob = BUF_INIT;
+	struct keyparts *old = NULL;
+	int r = 0;
+
+	if (state_get_blob(st, t->name, &blob) == 0 && (old = keyparts_decode(blob.data, blob.len)))
+		for (size_t i = 0; i < old->n && !r; i++)
+			r = str_has_prefix(keyparts_name(old, i), KEY_LOADED_PREFIX);
+	keyparts_free(old);
+	buf_release(&blob);
+	return r;
+}
+
 int task_decide(struct task *t, const struct state *st, const struct keyenv *ke, struct buf *why)
 {
 	const struct taskrec *rec = state_get(st, t->name);
@@ -99,7 +115,7 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 	 * record is of another key: the results made with this very key may come from elsewhere (a no-cache build of
 	 * the same inputs by another task, another machine through a registry). */
 	int keyed = t->ops && t->ops->check && t->ops->keyed_check && !t->outputs.n;
-	if (keyed && (!rec || !hash_eq(&rec->key, &t->key))) {
+	if (keyed && (!rec || (!hash_eq(&rec->key, &t->key) && !ran_loading(st, t)))) {
 		size_t before = why->len;
 		r = t->ops->check(t, ke, why);
 		if (r < 0)
