@@ -58,6 +58,17 @@ static struct hash128 input_hash(const struct hash128 *content, const struct fil
 	return hasher_final(&h);
 }
 
+const char **task_walk_excludes(const struct task *t, const struct keyenv *ke, size_t *n)
+{
+	const char **v = xmalloc((t->excludes.n + 1) * sizeof(*v));
+
+	for (*n = 0; *n < t->excludes.n; (*n)++)
+		v[*n] = t->excludes.v[*n];
+	if (ke->tmpdir && ke->tmpdir[0] != '/')
+		v[(*n)++] = ke->tmpdir;
+	return v;
+}
+
 /* walk_spec: what names the walk of t's inputs on record (filecache_walk_get): its patterns, excludes, and the key's
  * definition (which says what the digest covers). */
 static struct hash128 walk_spec(const struct task *t)
@@ -110,14 +121,17 @@ static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *
 	int keep = ke->fc != NULL;
 
 	fileset_init(&fs);
+	size_t nex;
+	const char **ex = task_walk_excludes(t, ke, &nex);
 	/* the files the stat cache has no entry for are read on every core while the walk goes on (hashfeed) */
 	if (t->inputs.n && ((feed = hashfeed_new(ke, 0, &ff)),
-	                    fileset_expand_fed(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
-	                                       FILESET_DEFER, &ff, &err) < 0)) {
+	                    fileset_expand_fed(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n, ex, nex,
+	                                       ke->fc, NULL, FILESET_DEFER, &ff, &err) < 0)) {
+		free(ex);
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}
+	free(ex);
 	buf_adds(&name, KEY_IN_PREFIX);
 	/* the rest read on every core too, merged in list order: the parts are the same whatever the schedule */
 	jobs = xreallocarray(NULL, fs.n + 1, sizeof(*jobs));
@@ -291,10 +305,12 @@ static int is_output(const struct task *t, const char *path)
 		const char *o = t->outputs.v[i];
 		size_t n;
 		while (o[0] == '.' && o[1] == '/')
-			o += 2;
+			o += 2 + strspn(o + 2, "/");
 		n = strlen(o);
 		while (n && o[n - 1] == '/')
 			n--;
+		if (n == 1 && o[0] == '.')
+			return 1; /* the project root: every file is below it */
 		if (n && strncmp(path, o, n) == 0 && (path[n] == '\0' || path[n] == '/'))
 			return 1;
 	}
@@ -325,10 +341,12 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 	/* every directory and file stat'ed now, nothing taken from a vouch: a directory is read again unless its stat
 	 * data is what its cached listing was read under (an entry added or removed since changes it); the files are
 	 * stat'ed on the pool's threads while the walk goes on */
-	if (fileset_expand_fed(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
-	                       FILESET_DEFER | FILESET_RECHECK, &ff, &err) < 0 ||
-	    hashpool_stat(ke, &now, feed, &err) < 0) {
+	size_t nex;
+	const char **ex = task_walk_excludes(t, ke, &nex);
+	int walked = fileset_expand_fed(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n, ex, nex, ke->fc,
+	                                NULL, FILESET_DEFER | FILESET_RECHECK, &ff, &err);
+	free(ex);
+	if (walked < 0 || hashpool_stat(ke, &now, feed, &err) < 0) {
 		if (ke->stop && *ke->stop) {
 			/* a signal stopped the stat calls: nothing is known to have changed, and nothing is recorded */
 			error("task '%s': interrupted while its inputs were checked; not recorded", t->name);
@@ -397,7 +415,8 @@ static int output_file(struct filecache *fc, int rootfd, const char *path, const
 
 /* output_dir: add to h every file below the directory output path, as a walk of its inputs would list them: each
  * one's path, whether it is a symlink, and what output_file adds. -1 after printing an error. */
-static int output_dir(struct task *t, struct filecache *fc, int rootfd, const char *path, struct hasher *h)
+static int output_dir(struct task *t, const struct keyenv *ke, struct filecache *fc, const char *path,
+                      struct hasher *h)
 {
 	struct fileset fs;
 	struct buf err = BUF_INIT;
@@ -405,14 +424,16 @@ static int output_dir(struct task *t, struct filecache *fc, int rootfd, const ch
 	int ret = 0;
 
 	fileset_init(&fs);
-	if (fileset_expand_cached(&fs, rootfd, &pat, 1, NULL, 0, fc, NULL, 0, &err) < 0) {
+	/* the state directory is no output: every run writes it */
+	const char *ex = ke->tmpdir && ke->tmpdir[0] != '/' ? ke->tmpdir : NULL;
+	if (fileset_expand_cached(&fs, ke->rootfd, &pat, 1, &ex, ex != NULL, fc, NULL, 0, &err) < 0) {
 		ret = error("task '%s': cannot list output '%s': %s", t->name, path, err.data);
 		goto out;
 	}
 	for (size_t i = 0; i < fs.n && ret == 0; i++) {
 		hasher_addstr(h, fs.v[i].path);
 		hasher_addstr(h, fs.v[i].link ? "symlink" : "file");
-		if (output_file(fc, rootfd, fs.v[i].path, &fs.v[i].st, h) < 0)
+		if (output_file(fc, ke->rootfd, fs.v[i].path, &fs.v[i].st, h) < 0)
 			ret = error("task '%s': cannot read output '%s':", t->name, fs.v[i].path);
 	}
 out:
@@ -457,7 +478,7 @@ int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 
 		}
 		if (S_ISDIR(st.st_mode)) {
 			hasher_addstr(&h, "directory");
-			if (output_dir(t, fc, ke->rootfd, path, &h) < 0) {
+			if (output_dir(t, ke, fc, path, &h) < 0) {
 				hasher_final(&h);
 				return -1;
 			}

@@ -101,6 +101,10 @@ int task_key(struct task *t, const struct keyenv *ke);
  * the key is the same). Only for a command task, or one whose type says so (task_ops.foldable); before such a task runs, or anything
  * reads its parts, task_key must key it again (build.c does). */
 int task_key_quick(struct task *t, const struct keyenv *ke);
+/* task_walk_excludes: the patterns a walk of t's inputs leaves out: its excludes, then the state directory
+ * (ke->tmpdir), which every run writes (inputs holding it could never be current). *n is set; the caller frees the
+ * array, not its strings. */
+const char **task_walk_excludes(const struct task *t, const struct keyenv *ke, size_t *n);
 /* task_inputs_check: after a run of t, whether its input files are still what task_key keyed: walked again with a
  * stat call for every file and directory (no watcher's vouch; a directory's cached listing only while its stat data is
  * what the listing was read under: FILESET_RECHECK), each file's stat data (size,

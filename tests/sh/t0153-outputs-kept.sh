@@ -1,7 +1,8 @@
 # t0153: what a task's outputs keep is checked before it is skipped, not only that they exist and their bytes: an
 # output's executable bit, a symlink output's target text, and the files below a directory output (one edited,
 # removed, added, made executable, a subdirectory's file removed). Any of these changed reruns the task; a run that
-# changes nothing does not.
+# changes nothing does not. A task whose inputs or outputs are the whole project is current after a run: the state
+# directory, which every run writes, is neither.
 . "$(dirname "$0")/../lib/lib.sh"
 
 mkdir src
@@ -56,5 +57,33 @@ for W in on off; do
 	again link "a symlink output pointed at another file of the same content"
 done
 "$SB" -t server stop >/dev/null 2>&1
+
+# the whole project as inputs, or as an output (each a project of its own, away from this test's runtime directory)
+mkdir whole whole2
+cd whole || exit 1
+echo a >a.txt
+echo 'task "sum" { inputs = { "." }, exclude = { "sum.txt" }, outputs = { "sum.txt" }, run = "cat a.txt >sum.txt" }' \
+	>sindri-build.lua
+sb sum
+check "whole project as inputs: the task ran" ran_is "sum"
+check "... and was recorded" out_lacks "while it ran"
+sb sum
+check "... then it is up to date" out_has "no work to do"
+sb -t query sum
+check "... the state directory is none of its inputs" out_lacks "sindri-build/"
+echo b >>a.txt
+sb sum
+check "... an edit of an input runs it" ran_is "sum"
+cd ../whole2 || exit 1
+echo 'task "tree" { outputs = { "." }, run = "mkdir -p made && echo x >made/x" }' >sindri-build.lua
+sb tree
+check "whole project as an output: the task ran" ran_is "tree"
+sb tree
+check "... then it is up to date" out_has "no work to do"
+rm made/x
+sb tree
+check "... a file removed from the project runs it" ran_is "tree"
+"$SB" -t server stop >/dev/null 2>&1
+cd ..
 
 finish
