@@ -91,7 +91,7 @@ static int label_of(struct images *im, const char *ref, struct json **info, cons
 	*info = NULL;
 	if (!d)
 		return -1;
-	static const char *const want[] = {"Id", "RepoTags", "Config", NULL}; /* see has_tag */
+	static const char *const want[] = {"Id", "RepoTags", "Config", "RootFS", NULL}; /* see has_tag, result_of */
 	r = docker_image_inspect_members(d, ref, want, info);
 	if (r < 0)
 		return -1;
@@ -100,6 +100,43 @@ static int label_of(struct images *im, const char *ref, struct json **info, cons
 	*id = json_str(json_get(*info, "Id"), "");
 	*key = json_str(json_get(json_path(*info, "Config.Labels"), IMAGE_KEY_LABEL), "");
 	return 1;
+}
+
+/*
+ * result_of: what an inspected image keeps that its key label does not show: the configuration a container gets
+ * from it (its task label left out: a no-cache twin built with the same key carries another) and how many layers
+ * it has. A docker commit to the tag, or an image built FROM it under the same tag, inherits the key label but adds
+ * a layer or changes the configuration; a rebuild of the same key (another task, a registry's copy) changes
+ * neither, though its layers' digests may differ.
+ */
+static struct hash128 result_of(const struct json *info)
+{
+	static const char *const fields[] = {"User", "Env", "Cmd", "Entrypoint", "WorkingDir", "ExposedPorts",
+	                                     "Volumes", "OnBuild", "Shell", "StopSignal", "Healthcheck",
+	                                     "ArgsEscaped", NULL};
+	const struct json *config = json_get(info, "Config"), *labels = json_get(config, "Labels");
+	struct buf b = BUF_INIT;
+	struct hash128 h;
+
+	for (size_t i = 0; fields[i]; i++) {
+		const struct json *v = json_get(config, fields[i]);
+		buf_addf(&b, "%s=", fields[i]);
+		if (v && !json_is_null(v))
+			json_write(&b, v);
+		buf_addc(&b, '\n');
+	}
+	for (size_t i = 0; i < json_len(labels); i++) {
+		const struct json *l = json_at(labels, i);
+		if (!l->key || strcmp(l->key, IMAGE_TASK_LABEL) == 0)
+			continue;
+		buf_addf(&b, "label %zu:%s=", strlen(l->key), l->key);
+		json_write(&b, l);
+		buf_addc(&b, '\n');
+	}
+	buf_addf(&b, "layers=%zu\n", json_len(json_path(info, "RootFS.Layers")));
+	h = hash_bytes(b.data, b.len);
+	buf_release(&b);
+	return h;
 }
 
 /* One image inspect per tag answers "is it current": an inspect by reference costs the engine well under a
@@ -121,7 +158,30 @@ static int current(struct task *t, struct buf *why, struct json **info, const ch
 		         *key ? key : "unset", img->hex);
 		r = 0;
 	}
+	if (r == 1) {
+		img->result = result_of(*info);
+		img->has_result = 1;
+	}
 	return r;
+}
+
+/* image_result: what the image t's first tag names keeps (result_of): from the check just made, else inspected. */
+static int image_result(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why)
+{
+	struct image *img = t->udata;
+	struct json *info;
+	const char *id;
+	int r;
+
+	(void)ke;
+	if (!img->has_result) {
+		r = current(t, why, &info, &id);
+		json_free(info);
+		if (r <= 0)
+			return r < 0 ? -1 : 1;
+	}
+	*out = img->result;
+	return 0;
 }
 
 int image_current(struct task *t, struct buf *why)
@@ -400,6 +460,7 @@ static int image_finish(struct task *t, const struct keyenv *ke)
 	int r = 0;
 
 	(void)ke;
+	img->has_result = 0; /* the record takes what the run left under the tag */
 	if (ctxseal_close(img->seal) < 0)
 		return error("image '%s': the build did not get the whole build context; not recorded: run again", t->name);
 	switch (img->source) {
@@ -477,6 +538,7 @@ static const struct task_ops image_ops = {
 	.add_key = image_add_key,
 	.ahead = image_ahead,
 	.check = image_check,
+	.result = image_result,
 	.prepare = image_prepare,
 	.run = image_run,
 	.remote = image_remote,

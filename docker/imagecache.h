@@ -35,6 +35,8 @@ struct image {
 	struct strv absent;  /* external base images not in the engine (or older there): the build pulls them */
 	struct ctxseal *seal; /* the context the key covers, which the build reads (sealed) */
 	struct strv secret_args; /* the secrets whose digests the build passes to the steps that mount them */
+	struct hash128 result;   /* what the first tag's image keeps beyond its key label (image.c: result_of) */
+	int has_result;          /* result is that of the image the last check found (a run clears it) */
 };
 
 /* imagecache_tag: the remote cache's tag for task and key hex: "<task>-<hex>", with every character a tag cannot

@@ -110,6 +110,12 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 		error("image '%s': %s", t->name, err.data ? err.data : "cannot read the .dockerignore file");
 		goto out;
 	}
+	/* the state directory is never sent, whatever .dockerignore says: it holds the secret key, and every run changes
+	 * it (so a context that held it would never be current) */
+	if (strcmp(ctx, ".") == 0 && ke->tmpdir && ke->tmpdir[0] != '/' && dockerignore_add(&ign, ke->tmpdir, &err) < 0) {
+		error("image '%s': %s", t->name, err.data ? err.data : "cannot leave the state directory out");
+		goto out;
+	}
 	ctxfd = openat(ke->rootfd, ctx, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctxfd < 0) {
 		error("image '%s': cannot open the build context '%s':", t->name, ctx);

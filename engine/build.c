@@ -64,6 +64,43 @@ char *task_cmdline(const struct task *t)
 	return buf_detach(&b);
 }
 
+/* with_result: fold what t's type says its results keep (ops->result) into its outputs' digest *d, as records hold
+ * it: 0; 1 when there is no result (why says so); -1 error. */
+static int with_result(struct task *t, const struct keyenv *ke, struct hash128 *d, struct buf *why)
+{
+	struct hash128 res;
+	struct hasher h;
+	int r = t->ops->result(t, ke, &res, why);
+
+	if (r != 0)
+		return r;
+	if (!t->outputs.n) {
+		*d = res;
+		return 0;
+	}
+	hasher_init(&h);
+	hasher_addhash(&h, d);
+	hasher_addhash(&h, &res);
+	*d = hasher_final(&h);
+	return 0;
+}
+
+/* ran_loading: t's recorded run loaded a Lua file its key could not cover (KEY_LOADED_PREFIX, in the parts of its
+ * explain blob): what the run made is then no result of any key a check could prove. */
+static int ran_loading(const struct state *st, const struct task *t)
+{
+	struct buf blob = BUF_INIT;
+	struct keyparts *old = NULL;
+	int r = 0;
+
+	if (state_get_blob(st, t->name, &blob) == 0 && (old = keyparts_decode(blob.data, blob.len)))
+		for (size_t i = 0; i < old->n && !r; i++)
+			r = str_has_prefix(keyparts_name(old, i), KEY_LOADED_PREFIX);
+	keyparts_free(old);
+	buf_release(&blob);
+	return r;
+}
+
 int task_decide(struct task *t, const struct state *st, const struct keyenv *ke, struct buf *why)
 {
 	const struct taskrec *rec = state_get(st, t->name);
@@ -78,7 +115,7 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 	 * record is of another key: the results made with this very key may come from elsewhere (a no-cache build of
 	 * the same inputs by another task, another machine through a registry). */
 	int keyed = t->ops && t->ops->check && t->ops->keyed_check && !t->outputs.n;
-	if (keyed && (!rec || !hash_eq(&rec->key, &t->key))) {
+	if (keyed && (!rec || (!hash_eq(&rec->key, &t->key) && !ran_loading(st, t)))) {
 		size_t before = why->len;
 		r = t->ops->check(t, ke, why);
 		if (r < 0)
@@ -127,7 +164,7 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 		return 1;
 	}
 	buf_release(&miss);
-	if (!hash_eq(&outd, &rec->outputs)) {
+	if (!(t->ops && t->ops->result) && !hash_eq(&outd, &rec->outputs)) {
 		buf_adds(why, "an output was changed since the last run\n");
 		return 1;
 	}
@@ -140,6 +177,23 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 			if (why->len == before)
 				buf_adds(why, "its results are gone");
 			buf_addc(why, '\n');
+			return 1;
+		}
+	}
+	/* a record from before results were kept has none to compare with: its outputs' digest alone */
+	if (t->ops && t->ops->result && !(!t->outputs.n && hash_is_zero(&rec->outputs))) {
+		size_t before = why->len;
+		r = with_result(t, ke, &outd, why);
+		if (r != 0) {
+			if (r == 1)
+				buf_addc(why, '\n');
+			return r;
+		}
+		if (!hash_eq(&outd, &rec->outputs)) {
+			why->len = before;
+			if (why->data)
+				why->data[before] = '\0';
+			buf_adds(why, "its results were replaced since the last run, under the same key\n");
 			return 1;
 		}
 	}
@@ -186,6 +240,8 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 	struct buf why = BUF_INIT, blob = BUF_INIT;
 	int r = task_outputs_digest(t, ke, &rec.outputs, &why);
 
+	if (r == 0 && t->ops && t->ops->result && (r = with_result(t, ke, &rec.outputs, &why)) == 1)
+		r = error("task '%s': its results are not there after its run: %s", t->name, why.data);
 	if (r != 0) {
 		if (r == 1)
 			error("task '%s' did not produce its declared output: %s", t->name, why.data);

@@ -49,6 +49,11 @@ struct task_ops {
 	int (*add_key)(struct task *t, struct keyparts *kp, const struct keyenv *ke);
 	/* check: are the results of a run with key t->key still in place? 1 yes; 0 no, with the reason in why; -1 error. */
 	int (*check)(struct task *t, const struct keyenv *ke, struct buf *why);
+	/* result: the digest of what the results of a run keep that the key does not show (an image's configuration
+	 * and layer count), taken when the run is recorded and compared before a skip, so that results replaced under
+	 * the same key (a docker commit to the image's tag) are not taken for those the run made. 0; 1 when there is no
+	 * result, with the reason in why; -1 error. NULL: the type keeps nothing beyond its outputs. */
+	int (*result)(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why);
 	/* prepare: just before a run (not in dry runs): may set t->run/argv/shell from the now-known key, and
 	 * t->stdin_fd. */
 	int (*prepare)(struct task *t, const struct keyenv *ke);

@@ -1,6 +1,7 @@
 /* key: a task's key: its parts from the definition, the environment, the dependencies and the input files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,17 @@ static struct hash128 input_hash(const struct hash128 *content, const struct fil
 	return hasher_final(&h);
 }
 
+const char **task_walk_excludes(const struct task *t, const struct keyenv *ke, size_t *n)
+{
+	const char **v = xmalloc((t->excludes.n + 1) * sizeof(*v));
+
+	for (*n = 0; *n < t->excludes.n; (*n)++)
+		v[*n] = t->excludes.v[*n];
+	if (ke->tmpdir && ke->tmpdir[0] != '/')
+		v[(*n)++] = ke->tmpdir;
+	return v;
+}
+
 /* walk_spec: what names the walk of t's inputs on record (filecache_walk_get): its patterns, excludes, and the key's
  * definition (which says what the digest covers). */
 static struct hash128 walk_spec(const struct task *t)
@@ -109,14 +121,17 @@ static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *
 	int keep = ke->fc != NULL;
 
 	fileset_init(&fs);
+	size_t nex;
+	const char **ex = task_walk_excludes(t, ke, &nex);
 	/* the files the stat cache has no entry for are read on every core while the walk goes on (hashfeed) */
 	if (t->inputs.n && ((feed = hashfeed_new(ke, 0, &ff)),
-	                    fileset_expand_fed(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
-	                                       FILESET_DEFER, &ff, &err) < 0)) {
+	                    fileset_expand_fed(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n, ex, nex,
+	                                       ke->fc, NULL, FILESET_DEFER, &ff, &err) < 0)) {
+		free(ex);
 		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
 		goto fail;
 	}
+	free(ex);
 	buf_adds(&name, KEY_IN_PREFIX);
 	/* the rest read on every core too, merged in list order: the parts are the same whatever the schedule */
 	jobs = xreallocarray(NULL, fs.n + 1, sizeof(*jobs));
@@ -275,6 +290,14 @@ void task_paths(const struct task *t, struct strv *files, struct strv *dirs)
 		t->ops->paths(t, files, dirs);
 }
 
+int task_key_loaded(const struct task *t)
+{
+	for (size_t i = 0; t->parts && i < t->parts->n; i++)
+		if (str_has_prefix(keyparts_name(t->parts, i), KEY_LOADED_PREFIX))
+			return 1;
+	return 0;
+}
+
 /* is_output: whether path is one of t's declared outputs or lies below one: the run is meant to write it. */
 static int is_output(const struct task *t, const char *path)
 {
@@ -282,10 +305,12 @@ static int is_output(const struct task *t, const char *path)
 		const char *o = t->outputs.v[i];
 		size_t n;
 		while (o[0] == '.' && o[1] == '/')
-			o += 2;
+			o += 2 + strspn(o + 2, "/");
 		n = strlen(o);
 		while (n && o[n - 1] == '/')
 			n--;
+		if (n == 1 && o[0] == '.')
+			return 1; /* the project root: every file is below it */
 		if (n && strncmp(path, o, n) == 0 && (path[n] == '\0' || path[n] == '/'))
 			return 1;
 	}
@@ -316,10 +341,12 @@ int task_inputs_check(struct task *t, const struct keyenv *ke, struct buf *why)
 	/* every directory and file stat'ed now, nothing taken from a vouch: a directory is read again unless its stat
 	 * data is what its cached listing was read under (an entry added or removed since changes it); the files are
 	 * stat'ed on the pool's threads while the walk goes on */
-	if (fileset_expand_fed(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
-	                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
-	                       FILESET_DEFER | FILESET_RECHECK, &ff, &err) < 0 ||
-	    hashpool_stat(ke, &now, feed, &err) < 0) {
+	size_t nex;
+	const char **ex = task_walk_excludes(t, ke, &nex);
+	int walked = fileset_expand_fed(&now, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n, ex, nex, ke->fc,
+	                                NULL, FILESET_DEFER | FILESET_RECHECK, &ff, &err);
+	free(ex);
+	if (walked < 0 || hashpool_stat(ke, &now, feed, &err) < 0) {
 		if (ke->stop && *ke->stop) {
 			/* a signal stopped the stat calls: nothing is known to have changed, and nothing is recorded */
 			error("task '%s': interrupted while its inputs were checked; not recorded", t->name);
@@ -372,8 +399,52 @@ out:
 	return ret;
 }
 
+/* output_file: add to h what an output file keeps: its content and its owner's executable bit (st: its stat data,
+ * a symlink's target's). -1 when it cannot be read. */
+static int output_file(struct filecache *fc, int rootfd, const char *path, const struct filestat *st,
+                       struct hasher *h)
+{
+	struct hash128 fh;
+
+	if (filecache_hash(fc, rootfd, path, st, &fh) < 0)
+		return -1;
+	hasher_addhash(h, &fh);
+	hasher_addstr(h, (st->mode & S_IXUSR) ? "x" : "-");
+	return 0;
+}
+
+/* output_dir: add to h every file below the directory output path, as a walk of its inputs would list them: each
+ * one's path, whether it is a symlink, and what output_file adds. -1 after printing an error. */
+static int output_dir(struct task *t, const struct keyenv *ke, struct filecache *fc, const char *path,
+                      struct hasher *h)
+{
+	struct fileset fs;
+	struct buf err = BUF_INIT;
+	const char *pat = path;
+	int ret = 0;
+
+	fileset_init(&fs);
+	/* the state directory is no output: every run writes it */
+	const char *ex = ke->tmpdir && ke->tmpdir[0] != '/' ? ke->tmpdir : NULL;
+	if (fileset_expand_cached(&fs, ke->rootfd, &pat, 1, &ex, ex != NULL, fc, NULL, 0, &err) < 0) {
+		ret = error("task '%s': cannot list output '%s': %s", t->name, path, err.data);
+		goto out;
+	}
+	for (size_t i = 0; i < fs.n && ret == 0; i++) {
+		hasher_addstr(h, fs.v[i].path);
+		hasher_addstr(h, fs.v[i].link ? "symlink" : "file");
+		if (output_file(fc, ke->rootfd, fs.v[i].path, &fs.v[i].st, h) < 0)
+			ret = error("task '%s': cannot read output '%s':", t->name, fs.v[i].path);
+	}
+out:
+	fileset_release(&fs);
+	buf_release(&err);
+	return ret;
+}
+
 int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why)
 {
+	struct filecache *fc = ke->outfc ? ke->outfc : ke->fc;
 	struct hasher h;
 
 	memset(out, 0, sizeof(*out));
@@ -384,8 +455,12 @@ int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 
 		const char *path = t->outputs.v[i];
 		struct stat st;
 		struct filestat fst;
-		struct hash128 fh;
+		char target[PATH_MAX];
+		ssize_t n = -1;
 
+		/* a symlink output keeps its target text too: pointed elsewhere, it is another result */
+		if (fstatat(ke->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			n = readlinkat(ke->rootfd, path, target, sizeof(target));
 		if (fstatat(ke->rootfd, path, &st, 0) < 0) {
 			if (errno != ENOENT && errno != ENOTDIR) {
 				hasher_final(&h);
@@ -396,16 +471,24 @@ int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 
 			return 1;
 		}
 		hasher_addstr(&h, path);
+		if (n >= 0) {
+			hasher_addstr(&h, "symlink");
+			hasher_addu64(&h, (uint64_t)n);
+			hasher_add(&h, target, (size_t)n);
+		}
 		if (S_ISDIR(st.st_mode)) {
 			hasher_addstr(&h, "directory");
+			if (output_dir(t, ke, fc, path, &h) < 0) {
+				hasher_final(&h);
+				return -1;
+			}
 			continue;
 		}
 		filestat_from(&fst, &st);
-		if (filecache_hash(ke->outfc ? ke->outfc : ke->fc, ke->rootfd, path, &fst, &fh) < 0) {
+		if (output_file(fc, ke->rootfd, path, &fst, &h) < 0) {
 			hasher_final(&h);
 			return error("task '%s': cannot read output '%s':", t->name, path);
 		}
-		hasher_addhash(&h, &fh);
 	}
 	*out = hasher_final(&h);
 	return 0;

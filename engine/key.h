@@ -49,6 +49,12 @@ const char *keyparts_value(const struct keyparts *kp, size_t i);
  * digest (task_key_quick). keypart_is_file: a part of one input file. */
 #define KEY_IN_PREFIX "in:"
 int keypart_is_file(const char *name);
+/* A part named KEY_LOADED_PREFIX and a path is added to a task's key after its run, for a Lua file its run function
+ * loaded while it ran (require, dofile, loadfile), which no key computed before a run holds: its record never
+ * matches a later key, so the task runs every time, and explain says why. */
+#define KEY_LOADED_PREFIX "loaded:"
+/* task_key_loaded: 1 when t's key holds such a part (its run loaded a Lua file its key could not cover). */
+int task_key_loaded(const struct task *t);
 /* keyparts_digest: the key: XXH3-128 over KEY_VERSION and a record (length, name, hash) per part in order, except
  * that a run of input files' parts makes one record named KEY_IN_PREFIX whose hash is keyparts_records_digest of
  * them. keyparts_records_digest: the XXH3-128 of the records of parts from..to. */
@@ -95,6 +101,10 @@ int task_key(struct task *t, const struct keyenv *ke);
  * the key is the same). Only for a command task, or one whose type says so (task_ops.foldable); before such a task runs, or anything
  * reads its parts, task_key must key it again (build.c does). */
 int task_key_quick(struct task *t, const struct keyenv *ke);
+/* task_walk_excludes: the patterns a walk of t's inputs leaves out: its excludes, then the state directory
+ * (ke->tmpdir), which every run writes (inputs holding it could never be current). *n is set; the caller frees the
+ * array, not its strings. */
+const char **task_walk_excludes(const struct task *t, const struct keyenv *ke, size_t *n);
 /* task_inputs_check: after a run of t, whether its input files are still what task_key keyed: walked again with a
  * stat call for every file and directory (no watcher's vouch; a directory's cached listing only while its stat data is
  * what the listing was read under: FILESET_RECHECK), each file's stat data (size,
@@ -110,7 +120,8 @@ void task_key_poison(struct task *t);
 void task_paths(const struct task *t, struct strv *files, struct strv *dirs);
 /* keyinputs_free: free what task_key kept in t->keyed (NULL is fine). */
 void keyinputs_free(struct keyinputs *ki);
-/* task_outputs_digest: digest of t's declared outputs (path + content). 0; 1 with the missing output's path in
+/* task_outputs_digest: digest of t's declared outputs (path, content, executable bit, symlink target, every file
+ * below a directory output). 0; 1 with the missing output's path in
  * why when one is missing; -1 on a read error. Zero hash when there are no outputs. */
 int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 *out, struct buf *why);
 

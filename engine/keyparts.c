@@ -297,6 +297,11 @@ static void describe(struct buf *out, const char *name, const char *was, const c
 		buf_addf(out, "secret %s %s\n", name + 7, how == 0 ? "changed" : how > 0 ? "is now keyed" : "is no longer keyed");
 		return;
 	}
+	if (str_has_prefix(name, KEY_LOADED_PREFIX)) {
+		buf_addf(out, "its run function loaded '%s' while it ran, which its key cannot cover: it runs every time "
+		         "(declare the file in inputs, or load it when the recipe loads)\n", name + strlen(KEY_LOADED_PREFIX));
+		return;
+	}
 	if (str_has_prefix(name, "df:")) {
 		describe_dockerfile(out, name + 3, was, now, how);
 		return;

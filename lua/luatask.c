@@ -3,6 +3,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "graph.h"
 #include "hash.h"
@@ -22,6 +23,7 @@ struct luafn {
 	unsigned gen;
 	struct keyparts *parts;
 	char *unkeyable;      /* why a value the functions read cannot be keyed, or NULL */
+	struct strv loaded;   /* the Lua files its run function loaded in its last run (recipe.loads) */
 };
 
 static int lua_task_run(struct task *t)
@@ -36,7 +38,11 @@ static int lua_task_run(struct task *t)
 	lua_pushstring(L, hex);
 	/* the body may pause its own task for a build or explain of its own (sb.build): the trust knows it runs */
 	trust_body_started(f->r->trust);
+	struct strv *outer = f->r->loads;
+	strv_release(&f->loaded);
+	f->r->loads = &f->loaded;
 	int failed = recipe_pcall(f->r, 2, 1) < 0;
+	f->r->loads = outer;
 	trust_body_ended(f->r->trust);
 	if (failed)
 		return 1;
@@ -47,6 +53,45 @@ static int lua_task_run(struct task *t)
 		rc = (int)lua_tointeger(L, -1);
 	lua_pop(L, 1);
 	return rc;
+}
+
+/* lua_task_finish: a Lua file the run function loaded while it ran (require of a module not loaded before,
+ * dofile, loadfile) is code or data its key did not cover, unless it is one of the task's inputs: the key the run is
+ * recorded under gets a part for it (KEY_LOADED_PREFIX, its content as it is now, so that a dependent's key follows
+ * it), which no key computed before a run holds, so the task runs every time and explain says why. */
+static int lua_task_finish(struct task *t, const struct keyenv *ke)
+{
+	struct luafn *f = t->udata;
+	struct buf name = BUF_INIT, text = BUF_INIT;
+	size_t added = 0;
+
+	(void)ke;
+	for (size_t i = 0; i < f->loaded.n && t->parts; i++) {
+		const char *path = f->loaded.v[i];
+		struct hash128 h;
+		size_t k;
+		while (path[0] == '.' && path[1] == '/')
+			path += 2 + strspn(path + 2, "/");
+		for (int pass = 0; pass < 2; pass++) {
+			buf_reset(&name);
+			buf_addf(&name, "%s%s", pass ? KEY_LOADED_PREFIX : KEY_IN_PREFIX, path);
+			for (k = 0; k < t->parts->n && strcmp(keyparts_name(t->parts, k), name.data) != 0; k++)
+				;
+			if (k < t->parts->n)
+				break;
+		}
+		if (k < t->parts->n)
+			continue; /* an input, keyed; or loaded twice */
+		buf_reset(&text);
+		h = read_file(path, &text) == 0 ? hash_bytes(text.data ? text.data : "", text.len) : hash_bytes("", 0);
+		keyparts_add(t->parts, name.data, &h, "loaded while it ran");
+		added++;
+	}
+	if (added)
+		t->key = keyparts_digest(t->parts);
+	buf_release(&name);
+	buf_release(&text);
+	return 0;
 }
 
 /* fn_parts: walk the task's functions and what they read into f->parts (luakey.h); f->unkeyable says why a value
@@ -204,6 +249,7 @@ static void lua_task_release(struct task *t)
 	if (f) {
 		keyparts_free(f->parts);
 		free(f->unkeyable);
+		strv_release(&f->loaded);
 		free(f);
 	}
 	t->udata = NULL;
@@ -212,7 +258,8 @@ static void lua_task_release(struct task *t)
 /* the ops every Lua task has */
 #define LUA_TASK_OPS                                                                                                   \
 	.kind = "lua", .preflight = lua_task_preflight, .add_key = lua_task_add_key, .check = lua_task_check,          \
-	.prepare = lua_task_prepare, .run = lua_task_run, .key_unread = lua_task_key_unread,                          \
+	.prepare = lua_task_prepare, .run = lua_task_run, .finish = lua_task_finish,                                   \
+	.key_unread = lua_task_key_unread,                                                                            \
 	.release = lua_task_release, .foldable = 1
 
 static const struct task_ops lua_fn_ops = {LUA_TASK_OPS};

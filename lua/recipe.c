@@ -370,10 +370,26 @@ static int searcher(lua_State *L)
 		return 1; /* searchpath's list of the files it tried */
 	lua_pop(L, 1);
 	file = lua_tostring(L, -1);
+	if (r->loads)
+		strv_push(r->loads, file);
 	if (load_chunk(r, file) != LUA_OK)
 		return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, file, lua_tostring(L, -1));
 	lua_pushvalue(L, -2);
 	return 2;
+}
+
+/* load_noted: the base library's dofile or loadfile (upvalue 2), the file it names noted for the run function that
+ * is running (recipe.loads): what it reads there is not in the task's key. */
+static int load_noted(lua_State *L)
+{
+	struct recipe *r = ctx(L);
+
+	if (r->loads && lua_type(L, 1) == LUA_TSTRING)
+		strv_push(r->loads, lua_tostring(L, 1));
+	lua_pushvalue(L, lua_upvalueindex(2));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
 }
 
 void recipe_set_bytecode_cache(struct recipe *r, const char *dir)
@@ -422,6 +438,13 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 	lua_pushcclosure(L, searcher, 1);
 	lua_rawseti(L, -2, 2);
 	lua_pop(L, 2);
+	static const char *const loaders[] = {"dofile", "loadfile"};
+	for (size_t i = 0; i < LEN(loaders); i++) {
+		lua_pushlightuserdata(L, r);
+		lua_getglobal(L, loaders[i]);
+		lua_pushcclosure(L, load_noted, 2);
+		lua_setglobal(L, loaders[i]);
+	}
 
 	/* the API table: global functions and the sb module, all with the context as upvalue */
 	lua_newtable(L);

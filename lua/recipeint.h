@@ -25,6 +25,7 @@ struct recipe {
 	char *stock;          /* the stock recipes' directory: their places are left out of messages (recipe_set_stock) */
 	struct trust *trust;  /* the run's stretches (recipe_set_trust), or NULL */
 	struct strv varsread; /* "NAME=default" (or "NAME") of every var() call, for completion (recipe_vars_read) */
+	struct strv *loads;   /* the Lua files loaded (require, dofile, loadfile) go here while a run function runs */
 	/* set while a build runs, for sb.build and sb.outdated */
 	struct state *st;
 	const struct keyenv *ke;

@@ -16,15 +16,16 @@
 #include "util.h"
 
 /* query_inputs: the input files as they are now (ninja's implicit inputs, hence "| "). */
-static void query_inputs(const struct task *t)
+static void query_inputs(const struct task *t, const struct keyenv *ke)
 {
 	struct fileset fs;
 	struct strv files = {0}, dirs = {0};
 	struct buf err = BUF_INIT;
+	size_t nex;
+	const char **ex = task_walk_excludes(t, ke, &nex);
 
 	fileset_init(&fs);
-	if (t->inputs.n && fileset_expand(&fs, AT_FDCWD, (const char *const *)t->inputs.v, t->inputs.n,
-	                                  (const char *const *)t->excludes.v, t->excludes.n, &err) < 0) {
+	if (t->inputs.n && fileset_expand(&fs, AT_FDCWD, (const char *const *)t->inputs.v, t->inputs.n, ex, nex, &err) < 0) {
 		warn("task '%s': inputs: %s", t->name, err.data ? err.data : "error");
 		for (size_t i = 0; i < t->inputs.n; i++)
 			printf("    | %s\n", t->inputs.v[i]);
@@ -42,6 +43,7 @@ static void query_inputs(const struct task *t)
 	strv_release(&dirs);
 	fileset_release(&fs);
 	buf_release(&err);
+	free(ex);
 }
 
 /* tool_query: ninja's -t query for tasks: how it runs and its deps, then input files, its outputs, who uses it. */
@@ -64,7 +66,7 @@ static int tool_query(const struct tool_args *a)
 		printf("%s:\n  input: %s\n", a->targets->v[i], runout_kind(t));
 		for (size_t j = 0; j < t->deps.n; j++)
 			printf("    %s\n", t->deps.v[j]);
-		query_inputs(t);
+		query_inputs(t, a->ke);
 		puts("  outputs:");
 		for (size_t j = 0; j < t->outputs.n; j++)
 			printf("    %s\n", t->outputs.v[j]);

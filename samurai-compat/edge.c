@@ -306,7 +306,14 @@ int edge_run(const struct tool_args *a)
 			goto out;
 	}
 	ret = marks(t, g) < 0 ? 2 : 0;
-	if (ret == 0 && t->untrusted) {
+	if (ret == 0 && task_key_loaded(t)) {
+		/* a run that loaded a Lua file its key cannot cover runs every time: its edge may have no input for a
+		 * stamp to be older than, so the stamp goes */
+		char *stamp = ninja_stamp(t->name, "stamp");
+		if (unlink(stamp) < 0 && errno != ENOENT)
+			ret = error("cannot remove the stamp '%s':", stamp);
+		free(stamp);
+	} else if (ret == 0 && t->untrusted) {
 		/* ninja runs an edge again only when its stamp is missing or older than an input: make it the oldest */
 		char *stamp = ninja_stamp(t->name, "stamp");
 		struct timespec old[2] = {{1, 0}, {1, 0}};
