@@ -357,7 +357,8 @@ static int tool_explain(const struct tool_args *a)
 		json_open(&b, '[');
 	}
 	recipe_set_build(a->r, st, a->ke, &dry);
-	ret = build_explain(a->g, targets, n, st, a->ke, print_reason, &ea) < 0 ? SB_EXIT_FAILED : SB_EXIT_OK;
+	ret = build_explain(a->g, targets, n, st, a->ke, print_reason, &ea);
+	ret = ret == -2 ? SB_EXIT_USAGE : ret < 0 ? SB_EXIT_FAILED : SB_EXIT_OK;
 	recipe_set_build(a->r, NULL, NULL, NULL);
 	if (a->json && ret == 0) {
 		json_close(&b, ']');

@@ -742,7 +742,7 @@ int build_explain(struct graph *g, struct task *const *targets, size_t ntargets,
 	int ret = 0;
 
 	if (graph_plan(g, targets, ntargets, &plan, &nplan) < 0)
-		return -1;
+		return -2;
 	for (size_t i = 0; i < nplan; i++)
 		plan[i]->state = T_WAIT;
 	ask_ahead(plan, nplan, ke);

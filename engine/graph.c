@@ -277,7 +277,10 @@ static int report_cycle(struct planner *p, struct task *t)
 	for (i = i ? i - 1 : 0; i < p->depth; i++)
 		buf_addf(&b, "%s -> ", p->stack[i]->name);
 	buf_adds(&b, t->name);
-	error("dependency cycle: %s", b.data);
+	/* named where the dependency that closes the cycle is declared: the task that depends on t */
+	const struct task *last = p->depth ? p->stack[p->depth - 1] : t;
+	error("%s: dependency cycle: %s; remove '%s' from the deps of task '%s', or another dependency of the cycle",
+	      last->where ? last->where : "?", b.data, t->name, last->name);
 	buf_release(&b);
 	return -1;
 }
