@@ -226,7 +226,13 @@ static struct dockerfile *read_dockerfile(struct task *t, struct buf *text, stru
 	struct dockerfile *df;
 
 	if (read_file(sp->dockerfile, text) < 0) {
-		buf_addf(err, "image '%s': cannot read the Dockerfile '%s': %s", t->name, sp->dockerfile, strerror(errno));
+		/* named where the image is declared, as a missing input is, with what to write */
+		if (errno == ENOENT || errno == ENOTDIR)
+			buf_addf(err, "%s: image '%s': no Dockerfile '%s'; write it, or set dockerfile = \"PATH\" (from the project "
+			         "root; the default is CONTEXT/Dockerfile)", t->where ? t->where : "?", t->name, sp->dockerfile);
+		else
+			buf_addf(err, "%s: image '%s': cannot read the Dockerfile '%s': %s", t->where ? t->where : "?", t->name,
+			         sp->dockerfile, strerror(errno));
 		return NULL;
 	}
 	args = xcalloc(sp->build_args.n + 1, sizeof(*args));

@@ -132,6 +132,7 @@ struct graph {
 	struct pool **pools;
 	size_t npools, cappools;
 	struct strv defaults;
+	char *defaults_where; /* "file:line" of the last default statement, for messages, or NULL */
 	/* name and alias lookup */
 	struct gname *names;
 	size_t nnames, capnames;

@@ -114,7 +114,10 @@ static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *
 	                    fileset_expand_fed(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n,
 	                                       (const char *const *)t->excludes.v, t->excludes.n, ke->fc, NULL,
 	                                       FILESET_DEFER, &ff, &err) < 0)) {
-		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
+		/* a named input that is not there: say the ways out (a task that makes it must be a dep) */
+		int missing = err.data && str_has_prefix(err.data, "no such file or directory");
+		error("%s: task '%s': inputs: %s%s", t->where ? t->where : "?", t->name, err.data ? err.data : "error",
+		      missing ? "; create it, list the task that makes it in deps, or remove it from inputs" : "");
 		goto fail;
 	}
 	buf_adds(&name, KEY_IN_PREFIX);

@@ -13,6 +13,54 @@ no_state() {
 	rm -rf .sindri-build
 }
 
+# bad RECIPE EXPECTED DESC: the recipe is refused by a build, a dry run and -t explain: exit 2, the message, no state
+bad() {
+	printf '%s\n' "$1" >sindri-build.lua
+	for cmd in "" "-n" "-t explain all"; do
+		# shellcheck disable=SC2086 # the words of the command
+		sb $cmd
+		check "$3 (sindri-build $cmd): exit 2" rc_is 2
+		check "... says where and what to do" out_has "^sindri-build: $2"
+		no_state "... $3 (sindri-build $cmd)"
+	done
+}
+
+bad 'task "all" {
+  inputs = { "src/" },
+  run = "cat src/a.txt > out.txt"
+  outputs = { "out.txt" },
+}' "sindri-build.lua:4: '}' expected (to close '{' at line 1) near 'outputs'; is the ',' after the field before it missing?" \
+	"a field without its comma"
+bad 'task "all" {
+  run = "true",' "sindri-build.lua:3: unexpected symbol near <eof>; the file ends too soon: is a '}', a ')' or an 'end' missing?" \
+	"a table not closed"
+bad 'task "all" {
+  inputs = { "src/" },
+  output = { "out.txt" },
+  run = "true",
+}' "sindri-build.lua:1: task 'all': unknown field 'output'; did you mean 'outputs'? (known: desc, " "a misspelled field"
+bad 'task "all" { deps = { "gen" }, run = "true" }' \
+	"sindri-build.lua:1: task 'all' depends on unknown task 'gen'; define a task of that name, or remove it from the deps" \
+	"a dependency on a task that does not exist"
+bad 'task "all" { run = "true" }
+default "al"' "sindri-build.lua:2: default target 'al' is not a task; did you mean 'all'?" "a misspelled default"
+bad 'task "all" { run = "true", always = "false" }
+default "all"' \
+	"sindri-build.lua:1: task 'all': field 'always' must be true or false, not the string \"false\"" \
+	"a string where a boolean goes (true to Lua)"
+bad 'task "all" { run = "true" }
+task "all" { run = "false" }' \
+	"sindri-build.lua:2: task name 'all' is already used by task 'all' at sindri-build.lua:1; give one of them another name" \
+	"a task defined twice"
+check "... said once" test "$(grep -c . "$T_OUT")" = 1
+
+# a missing input: the task fails (exit 1), naming the file, the line and the ways out; a dry run writes nothing
+printf 'task "all" {\n  inputs = { "src/a.txt", "src/b.txt" },\n  run = "true",\n}\n' >sindri-build.lua
+sb -n all
+check "a missing input: exit 1" rc_is 1
+check "... names it, with what to do" out_has "^sindri-build: sindri-build.lua:1: task 'all': inputs: no such file or directory 'src/b.txt'; create it, list the task that makes it in deps, or remove it from inputs"
+no_state "... a dry run"
+
 # a dependency cycle: named where the dependency that closes it is declared, with what to remove
 cat >sindri-build.lua <<'LUA'
 task "a" {
