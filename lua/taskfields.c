@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileset.h"
 #include "graph.h"
 #include "outputs.h"
 #include "recipe.h"
@@ -197,6 +198,26 @@ static void check_outputs(lua_State *L, const struct task *t)
 	}
 }
 
+/* check_inputs: an input pattern outside the project (absolute, with a '..' segment, or empty) is a mistake in the
+ * recipe, refused when it loads as an output is, not a task that fails each time it is keyed. */
+static void check_inputs(lua_State *L, const struct task *t)
+{
+	for (size_t i = 0; i < t->inputs.n; i++) {
+		struct buf base = BUF_INIT;
+		char msg[1024];
+		int bad = fileset_base(t->inputs.v[i], &base) < 0;
+		buf_release(&base);
+		if (!bad)
+			continue;
+		/* on the stack: nothing malloc'd may be live when Lua raises */
+		const char *in = t->inputs.v[i];
+		snprintf(msg, sizeof(msg), "input '%s' %s; inputs are paths inside the project, relative to its root%s", in,
+		         !*in ? "is empty" : *in == '/' ? "is an absolute path" : "leaves the project with '..'",
+		         !*in ? " ('.' is the whole project)" : "");
+		luaL_error(L, "task '%s': %s", t->name, msg);
+	}
+}
+
 void recipe_warn_secretish(const struct task *t, const char *kind, const char *what, const char *name,
                            const char *how, const char *why)
 {
@@ -241,6 +262,7 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 			recipe_strings(L, -1, t->name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
 		lua_pop(L, 1);
 	}
+	check_inputs(L, t);
 	check_outputs(L, t);
 	check_secrets(L, t);
 	for (size_t i = 0; i < t->env.n; i++) {

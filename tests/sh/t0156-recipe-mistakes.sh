@@ -16,7 +16,7 @@ no_state() {
 # bad RECIPE EXPECTED DESC: the recipe is refused by a build, a dry run and -t explain: exit 2, the message, no state
 bad() {
 	printf '%s\n' "$1" >sindri-build.lua
-	for cmd in "" "-n" "-t explain all"; do
+	for cmd in "all" "-n all" "-t explain all"; do
 		# shellcheck disable=SC2086 # the words of the command
 		sb $cmd
 		check "$3 (sindri-build $cmd): exit 2" rc_is 2
@@ -53,6 +53,12 @@ task "all" { run = "false" }' \
 	"sindri-build.lua:2: task name 'all' is already used by task 'all' at sindri-build.lua:1; give one of them another name" \
 	"a task defined twice"
 check "... said once" test "$(grep -c . "$T_OUT")" = 1
+bad 'task "all" { inputs = { "src/", "../notes.txt" }, run = "true" }' \
+	"sindri-build.lua:1: task 'all': input '../notes.txt' leaves the project with '..'; inputs are paths inside the project, relative to its root" \
+	"an input outside the project"
+bad 'task "all" { inputs = { "/etc/hostname" }, run = "true" }' \
+	"sindri-build.lua:1: task 'all': input '/etc/hostname' is an absolute path; inputs are paths inside the project" \
+	"an absolute input"
 
 # a missing input: the task fails (exit 1), naming the file, the line and the ways out; a dry run writes nothing
 printf 'task "all" {\n  inputs = { "src/a.txt", "src/b.txt" },\n  run = "true",\n}\n' >sindri-build.lua
