@@ -60,6 +60,13 @@ bad 'task "all" { inputs = { "/etc/hostname" }, run = "true" }' \
 	"sindri-build.lua:1: task 'all': input '/etc/hostname' is an absolute path; inputs are paths inside the project" \
 	"an absolute input"
 
+# a recipe file named by -f that is not there: check the path (not "name it with -f")
+sb -f recipe.lau all
+check "-f naming no file: exit 2" rc_is 2
+check "... says to check the path it gave" \
+	out_has "^sindri-build: no recipe file 'recipe.lau' (named by -f): check its path, which is relative to the directory it runs in (-C)"
+no_state "... -f naming no file"
+
 # a missing input: the task fails (exit 1), naming the file, the line and the ways out; a dry run writes nothing
 printf 'task "all" {\n  inputs = { "src/a.txt", "src/b.txt" },\n  run = "true",\n}\n' >sindri-build.lua
 sb -n all
