@@ -69,6 +69,13 @@ for cmd in "-n cycle-fast" "cycle-fast" "-t explain deploy"; do
 	no_state "... sindri-build $cmd"
 done
 check "... and no container was made" test "$(cid "$W")" = none
+# a cycle that asks first, without a terminal and without FORCE=1: what would go, then the refusal, in that order
+sb cycle-nuclear CONFIG=ws.yaml </dev/null
+check "a cycle that asks, without a terminal: exit 1" rc_is 1
+check "... lists what would go, then refuses" sh -c "grep -n . '$T_OUT' | grep -m1 -e ':cycle-nuclear removes' -e 'refusing without a terminal' | grep -q ':cycle-nuclear removes'"
+check "... and says how to go on" out_has "refusing without a terminal to confirm on; run again with FORCE=1 or --yes"
+check "... and deploys nothing" test "$(cid "$W")" = none
+rm -rf .sindri-build
 cd ..
 
 # an image whose Dockerfile is not there: named at the image's line, with what to set
