@@ -309,7 +309,10 @@ static void print_reason(struct task *t, int run, const char *why, void *arg)
 			tools_json_lines(ea->json, remote.data);
 		}
 		json_add_key(ea->json, "key");
-		json_add_str(ea->json, hex);
+		if (hash_is_zero(&t->key))
+			json_add_null(ea->json); /* not computed: a dependency would run first and make what it reads */
+		else
+			json_add_str(ea->json, hex);
 		json_close(ea->json, '}');
 		buf_release(&remote);
 		return;

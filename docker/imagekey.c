@@ -107,12 +107,12 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	dockerignore_set_api(&ign, d ? docker_engine_api_version(d) : NULL);
 	ign.tar_walk = image_buildkit_off(); /* the legacy builder gets the docker client's tar (dockerignore_sends_dir) */
 	if (dockerignore_load(&ign, img->spec.dockerfile, ctx, &err) < 0) {
-		error("image '%s': %s", t->name, err.data ? err.data : "cannot read the .dockerignore file");
+		key_error(ke, "image '%s': %s", t->name, err.data ? err.data : "cannot read the .dockerignore file");
 		goto out;
 	}
 	ctxfd = openat(ke->rootfd, ctx, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctxfd < 0) {
-		error("image '%s': cannot open the build context '%s':", t->name, ctx);
+		key_error(ke, "image '%s': cannot open the build context '%s':", t->name, ctx);
 		goto out;
 	}
 	/* full: the context's path as the stat cache names files */
@@ -123,7 +123,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	}
 	if (dockerctx_entries(df, ctxfd, &ign, ke->fc, full.data, &l, &err) < 0) {
 		close(ctxfd);
-		error("image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
+		key_error(ke, "image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
 		goto out;
 	}
 	close(ctxfd);
@@ -276,7 +276,7 @@ int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
 	int ret = -1;
 
 	if (!df) {
-		error("%s", err.data);
+		key_error(ke, "%s", err.data);
 		goto out;
 	}
 	add_lines(kp, sp->dockerfile, text.data ? text.data : "", text.len, df);

@@ -1,6 +1,7 @@
 # t0156: the recipe mistakes docs/recipes.md says are caught, as a new user makes them: each stops with exit 2 and
 # a message naming the file, the line and what to write instead, from every command that meets it, and writes no
-# state.
+# state. And what is no mistake: a first dry run or -t explain of a project whose tasks read what their
+# dependencies make.
 . "$(dirname "$0")/../lib/lib.sh"
 at_exit '"$SB" -t server stop >/dev/null 2>&1' # the watcher -w starts
 
@@ -73,6 +74,31 @@ sb -n all
 check "a missing input: exit 1" rc_is 1
 check "... names it, with what to do" out_has "^sindri-build: sindri-build.lua:1: task 'all': inputs: no such file or directory 'src/b.txt'; create it, list the task that makes it in deps, or remove it from inputs"
 no_state "... a dry run"
+
+# nothing built yet, tasks that read what their dependencies make: a dry run and -t explain say that they would
+# run after them, print no error, and exit 0 (as examples/quickstart)
+cat >sindri-build.lua <<'LUA'
+task "pages" { inputs = { "src/" }, outputs = { "out/pages.txt" }, run = "mkdir -p out && cat src/*.txt > out/pages.txt" }
+task "count" { deps = { "pages" }, inputs = { "out/pages.txt" }, outputs = { "out/count.txt" },
+               run = "wc -w < out/pages.txt > out/count.txt" }
+default "count"
+LUA
+sb -n
+check "a first dry run: exit 0" rc_is 0
+check "... says both would run" out_has "dry run: 2 would run"
+check "... and prints no error about the file a dependency makes" out_lacks "out/pages.txt"
+no_state "... a first dry run"
+sb -t explain count
+check "a first -t explain: exit 0" rc_is 0
+check "... says why the dependent would run" out_has "^  dependency 'pages' would run first"
+check "... and prints no error" out_lacks "no such file"
+sb -t explain --json count
+check "... its key in JSON is null, not a made-up one" out_has '"name":"count","would_run":true,"reasons":\["dependency .pages. would run first"\],"key":null'
+no_state "... a first -t explain"
+sb -t key count
+check "-t key cannot give that key yet: exit 1" rc_is 1
+check "... and says why" out_has "task 'count': inputs: no such file or directory 'out/pages.txt'"
+no_state "... -t key"
 
 # a dependency cycle: named where the dependency that closes it is declared, with what to remove
 cat >sindri-build.lua <<'LUA'
