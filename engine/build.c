@@ -331,7 +331,6 @@ static int keyless(const struct sched *s, const struct task *t)
 	       t->ops->key_unread && t->ops->key_unread(t);
 }
 
-/* evaluate: compute the key of a ready task and decide. */
 /* key_quietly: t's key, for a task whose dependency would run first in a dry run or an explain: what it reads may
  * not be made yet, so a key that cannot be computed is no error (nothing printed). */
 static int key_quietly(struct task *t, const struct keyenv *ke)
@@ -346,6 +345,7 @@ static int key_quietly(struct task *t, const struct keyenv *ke)
 	return r;
 }
 
+/* evaluate: compute the key of a ready task and decide. */
 static void evaluate(struct sched *s, struct task *t)
 {
 	struct buf why = BUF_INIT;
