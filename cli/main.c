@@ -337,6 +337,7 @@ int main(int argc, char **argv)
 		ret = tool->run(&a);
 		goto out;
 	}
+	int named = o.file != NULL; /* by -f */
 	stock = stock_dir();
 	stock_file = xasprintf("%s/sindri.lua", stock);
 	if (!o.file && access("sindri-build.lua", F_OK) < 0 && access("v3/Cargo.toml", F_OK) < 0)
@@ -350,7 +351,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (access(o.file, F_OK) < 0) {
-		error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
+		if (named)
+			error("no recipe file '%s' (named by -f): check its path, which is relative to the directory it runs "
+			      "in (-C)", o.file);
+		else
+			error("no recipe file '%s' here; write one (see docs/recipes.md) or name it with -f FILE", o.file);
 		goto out;
 	}
 	if (o.watch && !in_watch) {

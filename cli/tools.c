@@ -309,7 +309,10 @@ static void print_reason(struct task *t, int run, const char *why, void *arg)
 			tools_json_lines(ea->json, remote.data);
 		}
 		json_add_key(ea->json, "key");
-		json_add_str(ea->json, hex);
+		if (hash_is_zero(&t->key))
+			json_add_null(ea->json); /* not computed: a dependency would run first and make what it reads */
+		else
+			json_add_str(ea->json, hex);
 		json_close(ea->json, '}');
 		buf_release(&remote);
 		return;
@@ -357,7 +360,8 @@ static int tool_explain(const struct tool_args *a)
 		json_open(&b, '[');
 	}
 	recipe_set_build(a->r, st, a->ke, &dry);
-	ret = build_explain(a->g, targets, n, st, a->ke, print_reason, &ea) < 0 ? SB_EXIT_FAILED : SB_EXIT_OK;
+	ret = build_explain(a->g, targets, n, st, a->ke, print_reason, &ea);
+	ret = ret == -2 ? SB_EXIT_USAGE : ret < 0 ? SB_EXIT_FAILED : SB_EXIT_OK;
 	recipe_set_build(a->r, NULL, NULL, NULL);
 	if (a->json && ret == 0) {
 		json_close(&b, ']');

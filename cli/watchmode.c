@@ -149,11 +149,22 @@ int watchmode_run(int argc, char **argv, const struct watchmode *wm)
 		             "directory of mode 0700 that is yours)"), 2;
 	signals_install();
 	recipe_changed(wm->recipe_file, &recipe);
-	for (;;) {
+	for (int first = 1;; first = 0) {
 		/* a build that follows one which could not record a token is quiet unless it fails */
 		rc = build(argc, argv, wm->start_dir, unsettled > 0);
 		if (signals_caught())
 			break;
+		/* a usage or recipe error (said above) read no inputs to watch: building again cannot help */
+		if (rc == 2 && first)
+			return 2;
+		if (rc == 2) {
+			fprintf(stderr, "sindri-build: waiting for the recipe to change (^C ends)\n");
+			while (!recipe_changed(wm->recipe_file, &recipe))
+				if (pause_ms(POLL_MS))
+					return 128 + signals_caught();
+			unsettled = 0;
+			continue;
+		}
 		/* a build records a token only when what it read was watched before it began and nothing changed while
 		 * it ran (a first build, new inputs, an edit during the build): then build again, which finds any such
 		 * edit, until one does */

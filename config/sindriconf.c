@@ -441,6 +441,27 @@ static int get_names(struct ctx *c, yaml_node_t *list, const char *qual, struct 
 	return 0;
 }
 
+/* check_keys: the keys written in mapping m (prefix names it, "" at the top) against the keys Sindri reads there. A
+ * key one edit from one of them (two from a key of six letters or more) is a typo that would be ignored: an error
+ * naming the key meant. Any other key is left alone: the Sindri CLI, a newer one, or an anchor may use it. */
+static int check_keys(struct ctx *c, yaml_node_t *m, const char *prefix, const char *const *known)
+{
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(c, p->key);
+		if (!k || k->type != YAML_SCALAR_NODE || is_merge_key(k) || is_one_of(sval(k), k->data.scalar.length, known))
+			continue;
+		const char *near = NULL;
+		for (const char *const *w = known; *w && !near && k->data.scalar.length > 2; w++)
+			if (edit_distance(sval(k), *w, 2) <= (strlen(*w) >= 6 ? 2u : 1u))
+				near = *w;
+		char name[80];
+		if (near)
+			return fail(c, k->start_mark, "unknown key '%s%s'; did you mean '%s'?", prefix,
+			            shown(sval(k), k->data.scalar.length, name, sizeof(name)), near);
+	}
+	return 0;
+}
+
 /* read_extensions: the guide's list of names, or the CLI's {profile, active, additional}. */
 static int read_extensions(struct ctx *c, yaml_node_t *root, struct sindriconf *conf)
 {
@@ -460,7 +481,9 @@ static int read_extensions(struct ctx *c, yaml_node_t *root, struct sindriconf *
 		            "'extensions' must be a list of extension names or a mapping with 'active' and 'additional', "
 		            "not %s; write 'extensions: [name, ...]'",
 		            describe(c, ext, what, sizeof(what)));
-	if (get_str(c, ext, "profile", "extensions.profile", &conf->profile, &conf->profile_at) < 0)
+	static const char *const keys[] = {"profile", "active", "additional", "autoInstall", NULL};
+	if (check_keys(c, ext, "extensions.", keys) < 0 ||
+	    get_str(c, ext, "profile", "extensions.profile", &conf->profile, &conf->profile_at) < 0)
 		return -1;
 	for (size_t i = 0; i < LEN(lists); i++) {
 		if (lookup(c, ext, lists[i][0], lists[i][1], &v) < 0)
@@ -483,9 +506,11 @@ static int read_name(struct ctx *c, yaml_node_t *root, struct sindriconf *conf)
 	char *top = NULL, a[80], b[80];
 	struct sindriconf_pos top_at = {0, 0};
 
+	static const char *const keys[] = {"name", NULL};
 	if (get_map(c, root, "workspace", "workspace", &ws) < 0)
 		return -1;
-	if (ws && get_str(c, ws, "name", "workspace.name", &conf->name, &conf->name_at) < 0)
+	if (ws && (check_keys(c, ws, "workspace.", keys) < 0 ||
+	           get_str(c, ws, "name", "workspace.name", &conf->name, &conf->name_at) < 0))
 		return -1;
 	if (get_str(c, root, "name", "name", &top, &top_at) < 0)
 		return -1;
@@ -514,16 +539,21 @@ static int read_name(struct ctx *c, yaml_node_t *root, struct sindriconf *conf)
 
 static int read_deployment(struct ctx *c, yaml_node_t *root, struct sindriconf *conf)
 {
+	static const char *const keys[] = {"provider", "image", "image_config", "resources", "volumes", "buildFromSource",
+	                                   NULL};
+	static const char *const bfs_keys[] = {"enabled", "gitRef", NULL};
 	yaml_node_t *dep, *bfs;
 
 	if (get_map(c, root, "deployment", "deployment", &dep) < 0)
 		return -1;
 	if (dep) {
-		if (get_str(c, dep, "provider", "deployment.provider", &conf->provider, &conf->provider_at) < 0 ||
+		if (check_keys(c, dep, "deployment.", keys) < 0 ||
+		    get_str(c, dep, "provider", "deployment.provider", &conf->provider, &conf->provider_at) < 0 ||
 		    get_str(c, dep, "image", "deployment.image", &conf->image, &conf->image_at) < 0 ||
 		    get_map(c, dep, "buildFromSource", "deployment.buildFromSource", &bfs) < 0)
 			return -1;
-		if (bfs && (get_bool(c, bfs, "enabled", "deployment.buildFromSource.enabled", &conf->from_source,
+		if (bfs && (check_keys(c, bfs, "deployment.buildFromSource.", bfs_keys) < 0 ||
+		            get_bool(c, bfs, "enabled", "deployment.buildFromSource.enabled", &conf->from_source,
 		                     &conf->from_source_at) < 0 ||
 		            get_str(c, bfs, "gitRef", "deployment.buildFromSource.gitRef", &conf->git_ref,
 		                    &conf->git_ref_at) < 0))
@@ -546,7 +576,11 @@ static int read_conf(struct ctx *c, struct sindriconf *conf)
 		return fail(c, root->start_mark,
 		            "the top level must be a mapping, not %s; start with keys such as 'workspace:' and 'deployment:'",
 		            describe(c, root, what, sizeof(what)));
-	if (read_name(c, root, conf) < 0 || read_deployment(c, root, conf) < 0 || read_extensions(c, root, conf) < 0)
+	/* the guide's form and the CLI's: a misspelled 'deployment' would deploy the defaults */
+	static const char *const keys[] = {"version",    "name",    "workspace", "deployment",
+	                                   "extensions", "secrets", "providers", NULL};
+	if (check_keys(c, root, "", keys) < 0 || read_name(c, root, conf) < 0 || read_deployment(c, root, conf) < 0 ||
+	    read_extensions(c, root, conf) < 0)
 		return -1;
 	return 0;
 }
@@ -650,7 +684,11 @@ struct sindriconf *sindriconf_load(const char *path, struct buf *err)
 	struct sindriconf *conf;
 
 	if (read_file(path, &text) < 0) {
-		buf_addf(err, "cannot read '%s': %s", path, strerror(errno));
+		if (errno == ENOENT)
+			buf_addf(err, "no sindri.yaml '%s'; CONFIG= and --config name it from the project root: check the path",
+			         path);
+		else
+			buf_addf(err, "cannot read '%s': %s", path, strerror(errno));
 		buf_release(&text);
 		return NULL;
 	}

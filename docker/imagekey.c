@@ -107,7 +107,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	dockerignore_set_api(&ign, d ? docker_engine_api_version(d) : NULL);
 	ign.tar_walk = image_buildkit_off(); /* the legacy builder gets the docker client's tar (dockerignore_sends_dir) */
 	if (dockerignore_load(&ign, img->spec.dockerfile, ctx, &err) < 0) {
-		error("image '%s': %s", t->name, err.data ? err.data : "cannot read the .dockerignore file");
+		key_error(ke, "image '%s': %s", t->name, err.data ? err.data : "cannot read the .dockerignore file");
 		goto out;
 	}
 	/* the state directory is never sent, whatever .dockerignore says: it holds the secret key, and every run changes
@@ -118,7 +118,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	}
 	ctxfd = openat(ke->rootfd, ctx, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctxfd < 0) {
-		error("image '%s': cannot open the build context '%s':", t->name, ctx);
+		key_error(ke, "image '%s': cannot open the build context '%s':", t->name, ctx);
 		goto out;
 	}
 	/* full: the context's path as the stat cache names files */
@@ -129,7 +129,7 @@ static int add_context(struct task *t, struct keyparts *kp, const struct keyenv 
 	}
 	if (dockerctx_entries(df, ctxfd, &ign, ke->fc, full.data, &l, &err) < 0) {
 		close(ctxfd);
-		error("image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
+		key_error(ke, "image '%s': %s", t->name, err.data ? err.data : "cannot list the build context");
 		goto out;
 	}
 	close(ctxfd);
@@ -232,7 +232,13 @@ static struct dockerfile *read_dockerfile(struct task *t, struct buf *text, stru
 	struct dockerfile *df;
 
 	if (read_file(sp->dockerfile, text) < 0) {
-		buf_addf(err, "image '%s': cannot read the Dockerfile '%s': %s", t->name, sp->dockerfile, strerror(errno));
+		/* named where the image is declared, as a missing input is, with what to write */
+		if (errno == ENOENT || errno == ENOTDIR)
+			buf_addf(err, "%s: image '%s': no Dockerfile '%s'; write it, or set dockerfile = \"PATH\" (from the project "
+			         "root; the default is CONTEXT/Dockerfile)", t->where ? t->where : "?", t->name, sp->dockerfile);
+		else
+			buf_addf(err, "%s: image '%s': cannot read the Dockerfile '%s': %s", t->where ? t->where : "?", t->name,
+			         sp->dockerfile, strerror(errno));
 		return NULL;
 	}
 	args = xcalloc(sp->build_args.n + 1, sizeof(*args));
@@ -276,7 +282,7 @@ int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
 	int ret = -1;
 
 	if (!df) {
-		error("%s", err.data);
+		key_error(ke, "%s", err.data);
 		goto out;
 	}
 	add_lines(kp, sp->dockerfile, text.data ? text.data : "", text.len, df);

@@ -387,6 +387,20 @@ static int keyless(const struct sched *s, const struct task *t)
 	       t->ops->key_unread && t->ops->key_unread(t);
 }
 
+/* key_quietly: t's key, for a task whose dependency would run first in a dry run or an explain: what it reads may
+ * not be made yet, so a key that cannot be computed is no error (nothing printed). */
+static int key_quietly(struct task *t, const struct keyenv *ke)
+{
+	struct buf errs = BUF_INIT;
+	struct keyenv quiet = *ke;
+	int r;
+
+	quiet.quiet_errs = &errs;
+	r = task_key(t, &quiet);
+	buf_release(&errs);
+	return r;
+}
+
 /* evaluate: compute the key of a ready task and decide. */
 static void evaluate(struct sched *s, struct task *t)
 {
@@ -406,7 +420,7 @@ static void evaluate(struct sched *s, struct task *t)
 			if (t->depv[i]->state == T_RAN)
 				buf_addf(&why, "dependency '%s' would run first\n", t->depv[i]->name);
 		r = 1;
-		keyed = task_key(t, s->ke) == 0;
+		keyed = key_quietly(t, s->ke) == 0;
 		if (!keyed)
 			memset(&t->key, 0, sizeof(t->key));
 	} else if (keyless(s, t)) {
@@ -798,20 +812,26 @@ int build_explain(struct graph *g, struct task *const *targets, size_t ntargets,
 	int ret = 0;
 
 	if (graph_plan(g, targets, ntargets, &plan, &nplan) < 0)
-		return -1;
+		return -2;
 	for (size_t i = 0; i < nplan; i++)
 		plan[i]->state = T_WAIT;
 	ask_ahead(plan, nplan, ke);
 	for (size_t i = 0; i < nplan && ret == 0; i++) {
 		struct task *t = plan[i];
 		struct buf why = BUF_INIT;
-		int r;
+		int r, dep_runs = 0;
 
-		if (task_key(t, ke) < 0) {
+		for (size_t j = 0; j < t->deps.n; j++)
+			dep_runs |= t->depv[j]->state == T_RAN;
+		if ((dep_runs ? key_quietly(t, ke) : task_key(t, ke)) == 0) {
+			r = task_decide(t, st, ke, &why);
+		} else if (dep_runs) {
+			memset(&t->key, 0, sizeof(t->key)); /* it runs after them: the reasons below */
+			r = 0;
+		} else {
 			ret = -1;
 			break;
 		}
-		r = task_decide(t, st, ke, &why);
 		for (size_t j = 0; j < t->deps.n && r >= 0; j++) {
 			if (t->depv[j]->state == T_RAN) {
 				buf_addf(&why, "dependency '%s' would run first\n", t->depv[j]->name);

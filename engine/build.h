@@ -91,7 +91,8 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 char *task_cmdline(const struct task *t);
 /* build_explain: decide, in dependency order and without running anything, every task the targets need; fn gets
  * each task with run 0 (up to date) or 1 (would run, reasons in why, one per line). A dependent of a task that
- * would run is counted as would-run. Returns 0, or -1 when a key cannot be computed (error printed). */
+ * would run is counted as would-run. Returns 0, -1 when a key cannot be computed, -2 for a dependency cycle (a
+ * recipe error; error printed). */
 int build_explain(struct graph *g, struct task *const *targets, size_t ntargets, const struct state *st,
                   const struct keyenv *ke, void (*fn)(struct task *t, int run, const char *why, void *arg), void *arg);
 /* build_prepare: plan the targets and run each planned task type's preflight (the Docker engine answers), before

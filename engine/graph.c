@@ -65,6 +65,7 @@ void graph_release(struct graph *g)
 	free(g->names);
 	htab_release(&g->index);
 	strv_release(&g->defaults);
+	free(g->defaults_where);
 	graph_init(g);
 }
 
@@ -238,7 +239,7 @@ int graph_resolve(struct graph *g)
 				struct buf b = BUF_INIT;
 				graph_suggest(g, t->deps.v[j], &b);
 				error("%s: task '%s' depends on unknown task '%s'%s", t->where ? t->where : "?", t->name,
-				      t->deps.v[j], b.data ? b.data : "");
+				      t->deps.v[j], b.data ? b.data : "; define a task of that name, or remove it from the deps");
 				buf_release(&b);
 				return -1;
 			}
@@ -250,7 +251,9 @@ int graph_resolve(struct graph *g)
 		if (!graph_find(g, g->defaults.v[i])) {
 			struct buf b = BUF_INIT;
 			graph_suggest(g, g->defaults.v[i], &b);
-			error("default target '%s' is not a task%s", g->defaults.v[i], b.data ? b.data : "");
+			error("%s%sdefault target '%s' is not a task%s", g->defaults_where ? g->defaults_where : "",
+			      g->defaults_where ? ": " : "", g->defaults.v[i],
+			      b.data ? b.data : "; define a task of that name, or name another in default");
 			buf_release(&b);
 			return -1;
 		}
@@ -277,7 +280,10 @@ static int report_cycle(struct planner *p, struct task *t)
 	for (i = i ? i - 1 : 0; i < p->depth; i++)
 		buf_addf(&b, "%s -> ", p->stack[i]->name);
 	buf_adds(&b, t->name);
-	error("dependency cycle: %s", b.data);
+	/* named where the dependency that closes the cycle is declared: the task that depends on t */
+	const struct task *last = p->depth ? p->stack[p->depth - 1] : t;
+	error("%s: dependency cycle: %s; remove '%s' from the deps of task '%s', or another dependency of the cycle",
+	      last->where ? last->where : "?", b.data, t->name, last->name);
 	buf_release(&b);
 	return -1;
 }

@@ -137,6 +137,7 @@ struct graph {
 	struct pool **pools;
 	size_t npools, cappools;
 	struct strv defaults;
+	char *defaults_where; /* "file:line" of the last default statement, for messages, or NULL */
 	/* name and alias lookup */
 	struct gname *names;
 	size_t nnames, capnames;
@@ -161,7 +162,8 @@ struct pool *graph_pool(struct graph *g, const char *name);
 int graph_resolve(struct graph *g);
 /* graph_suggest: append " (did you mean 'x'?)" to b when a name or alias is close to name. */
 void graph_suggest(const struct graph *g, const char *name, struct buf *b);
-/* graph_plan: the tasks needed for targets, each after its deps. -1 with the cycle printed ("a -> b -> a"). The
+/* graph_plan: the tasks needed for targets, each after its deps. -1 with the cycle printed ("file:line: dependency
+ * cycle: a -> b -> a; remove ..."), named where the dependency that closes it is declared. The
  * caller frees *plan. */
 int graph_plan(struct graph *g, struct task *const *targets, size_t ntargets, struct task ***plan, size_t *nplan);
 

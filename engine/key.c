@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,11 @@ static int key_inputs(struct task *t, const struct keyenv *ke, struct keyparts *
 	if (t->inputs.n && ((feed = hashfeed_new(ke, 0, &ff)),
 	                    fileset_expand_fed(&fs, ke->rootfd, (const char *const *)t->inputs.v, t->inputs.n, ex, nex,
 	                                       ke->fc, NULL, FILESET_DEFER, &ff, &err) < 0)) {
+		/* a named input that is not there: say the ways out (a task that makes it must be a dep) */
+		int missing = err.data && str_has_prefix(err.data, "no such file or directory");
 		free(ex);
-		error("%s: task '%s': inputs: %s", t->where ? t->where : "?", t->name, err.data ? err.data : "error");
+		key_error(ke, "%s: task '%s': inputs: %s%s", t->where ? t->where : "?", t->name, err.data ? err.data : "error",
+		          missing ? "; create it, list the task that makes it in deps, or remove it from inputs" : "");
 		goto fail;
 	}
 	free(ex);
@@ -255,6 +259,26 @@ static int key_compute(struct task *t, const struct keyenv *ke, int quick)
 	}
 	t->key = keyparts_digest(kp);
 	return 0;
+}
+
+int key_error(const struct keyenv *ke, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	if (!ke->quiet_errs) {
+		vmessage(NULL, fmt, ap);
+	} else {
+		size_t n = strlen(fmt);
+		buf_vaddf(ke->quiet_errs, fmt, ap);
+		if (n && fmt[n - 1] == ':')
+			buf_addf(ke->quiet_errs, " %s", strerror(saved));
+		buf_addc(ke->quiet_errs, '\n');
+	}
+	va_end(ap);
+	errno = saved;
+	return -1;
 }
 
 int task_key(struct task *t, const struct keyenv *ke)

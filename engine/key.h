@@ -90,7 +90,15 @@ struct keyenv {
 	struct secretkey *secrets; /* the key that hashes secret values; NULL: a task with secrets is an error */
 	struct trust *trust;       /* the run's stretches (trust.h): what it read from outside holds within one */
 	unsigned hash_threads;     /* threads that read inputs the stat cache cannot vouch for; 0: one per core */
+	/* NULL: what stops a key (a missing input, a COPY source not in the context) is printed; else it is appended
+	 * here, a line each, instead: for keying a task whose dependency would run first in a dry run or -t explain,
+	 * when what it reads may not be made yet */
+	struct buf *quiet_errs;
 };
+
+/* key_error: report what stops t's key, as error() does or into ke->quiet_errs; a fmt ending in ':' gets
+ * strerror(errno). Returns -1. */
+int key_error(const struct keyenv *ke, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* task_key: compute t->parts and t->key from the definition, env, vars, dep keys (which must be computed), input
  * files and the type's parts, and keep the input files with their stat data in t->keyed for task_inputs_check. -1

@@ -159,7 +159,7 @@ static int image_def(lua_State *L)
 	if (!sp->cache_dir && (v = recipe_var(r, "CACHE_DIR")) && *v)
 		sp->cache_dir = xstrdup(v);
 	if (lua_getfield(L, 1, "push") != LUA_TNIL) {
-		sp->push = lua_toboolean(L, -1);
+		sp->push = recipe_optbool(L, 1, "image", name, "push");
 	} else if ((v = recipe_var(r, "PUSH")) && *v) {
 		sp->push = strcmp(v, "1") == 0;
 	} else {
@@ -172,12 +172,10 @@ static int image_def(lua_State *L)
 	}
 	lua_pop(L, 1);
 	sp->strict_cache = (v = recipe_var(r, "STRICT_CACHE")) && strcmp(v, "1") == 0;
-	lua_getfield(L, 1, "no_cache");
-	if (lua_toboolean(L, -1)) {
+	if (recipe_optbool(L, 1, "image", name, "no_cache")) {
 		sp->no_cache = 1;
 		t->flags |= TASK_ALWAYS;
 	}
-	lua_pop(L, 1);
 
 	buf_adds(&defn, "kind=image\n");
 	defn_add(&defn, "dockerfile", sp->dockerfile);

@@ -158,9 +158,8 @@ static int task_def(lua_State *L)
 	int check = lua_getfield(L, 1, "check");
 	if (check != LUA_TNIL && check != LUA_TFUNCTION)
 		return luaL_error(L, "task '%s': field 'check' must be a function returning true, or false and why", name);
-	lua_getfield(L, 1, "engine");
-	int engine = lua_toboolean(L, -1);
-	lua_pop(L, 2);
+	int engine = recipe_optbool(L, 1, "task", name, "engine");
+	lua_pop(L, 1);
 	buf_adds(&defn, "kind=task\n");
 	switch (type) {
 	case LUA_TNIL:
@@ -209,6 +208,13 @@ static int l_default(lua_State *L)
 	struct recipe *r = ctx(L);
 
 	recipe_strings(L, 1, "default", "default", &r->g->defaults);
+	/* where it was said, for the message that names a default that is no task */
+	luaL_where(L, 1);
+	size_t n;
+	const char *at = lua_tolstring(L, -1, &n);
+	free(r->g->defaults_where);
+	r->g->defaults_where = n > 2 ? xstrndup(at, n - 2) : NULL;
+	lua_pop(L, 1);
 	return 0;
 }
 
@@ -502,7 +508,12 @@ int recipe_load(struct recipe *r, const char *path)
 	}
 	rc = load_chunk(r, path);
 	if (rc != LUA_OK) {
-		error("%s", lua_tostring(L, -1));
+		/* the syntax error a recipe's author makes most: a field of a task's table without its ',' */
+		const char *msg = lua_tostring(L, -1);
+		int comma = msg && strstr(msg, "'}' expected") && strstr(msg, " near '");
+		int end = msg && strstr(msg, "unexpected symbol near <eof>");
+		error("%s%s", msg, comma ? "; is the ',' after the field before it missing?"
+		                   : end ? "; the file ends too soon: is a '}', a ')' or an 'end' missing?" : "");
 		lua_pop(L, 1);
 		return -1;
 	}

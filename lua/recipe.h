@@ -48,6 +48,9 @@ void *recipe_newguard(struct lua_State *L, size_t size, const char *tname, int (
 struct task *recipe_newtask(struct lua_State *L, const char *name);
 /* recipe_addtask: hand the guarded task at stack index guard to the graph (raises on a duplicate name). */
 void recipe_addtask(struct lua_State *L, int guard);
+/* recipe_optbool: field of table idx as true (1) or false/nil (0); raises "<kind> 'name': field 'f' must be true or
+ * false" for another type. */
+int recipe_optbool(struct lua_State *L, int idx, const char *kind, const char *name, const char *field);
 /* recipe_check_fields: raise "<kind> 'name': unknown field 'x' (known: ...)" for a key of table idx not in fields. */
 void recipe_check_fields(struct lua_State *L, int idx, const char *kind, const char *name, const char *const *fields);
 /* recipe_common: read the fields every task kind shares (desc deps inputs exclude env vars outputs always alias pool

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileset.h"
 #include "graph.h"
 #include "outputs.h"
 #include "recipe.h"
@@ -110,11 +111,33 @@ void recipe_addtask(lua_State *L, int guard)
 	struct task **tp = lua_touserdata(L, guard);
 	struct task *t = *tp;
 
+	/* a name another task has: one message, raised here (graph_add would print its own as well) */
+	for (size_t i = 0; i <= t->aliases.n; i++) {
+		const char *n = i ? t->aliases.v[i - 1] : t->name;
+		const struct task *other = graph_find(g, n);
+		if (other)
+			luaL_error(L, "task name '%s' is already used by task '%s' at %s; give one of them another name", n, other->name,
+			           other->where ? other->where : "?");
+	}
 	*tp = NULL;
 	if (graph_add(g, t) < 0) {
 		*tp = t;
 		luaL_error(L, "task name '%s' is defined twice", t->name);
 	}
+}
+
+int recipe_optbool(lua_State *L, int idx, const char *kind, const char *name, const char *field)
+{
+	int type = lua_getfield(L, idx, field), v = lua_toboolean(L, -1);
+
+	/* a string is true to Lua, so always = "false" would run every time: only true, false or nothing */
+	if (type != LUA_TNIL && type != LUA_TBOOLEAN) {
+		const char *what = type == LUA_TSTRING ? lua_pushfstring(L, "the string \"%s\"", lua_tostring(L, -1))
+		                                       : lua_pushfstring(L, "a %s", luaL_typename(L, -1));
+		luaL_error(L, "%s '%s': field '%s' must be true or false, not %s", kind, name, field, what);
+	}
+	lua_pop(L, 1);
+	return v;
 }
 
 void recipe_check_fields(lua_State *L, int idx, const char *kind, const char *name, const char *const *fields)
@@ -127,11 +150,23 @@ void recipe_check_fields(lua_State *L, int idx, const char *kind, const char *na
 			i++;
 		if (!k || !fields[i]) {
 			struct buf b = BUF_INIT;
+			const char *near = NULL;
+			size_t best = 3; /* a field two edits away at most ("output", "input", "dep") */
+			for (i = 0; fields[i]; i++) {
+				size_t d = k ? edit_distance(k, fields[i], best) : best;
+				if (d < best && d < strlen(k)) {
+					best = d;
+					near = fields[i];
+				}
+			}
+			if (near)
+				buf_addf(&b, "; did you mean '%s'?", near);
+			buf_adds(&b, " (known: ");
 			for (i = 0; fields[i]; i++)
 				buf_addf(&b, "%s%s", i ? ", " : "", fields[i]);
+			buf_adds(&b, ")");
 			luaL_where(L, 1);
-			lua_pushfstring(L, "%s '%s': unknown field '%s' (known: %s)", kind, name,
-			                k ? k : luaL_typename(L, -3), b.data);
+			lua_pushfstring(L, "%s '%s': unknown field '%s'%s", kind, name, k ? k : luaL_typename(L, -3), b.data);
 			buf_release(&b);
 			lua_concat(L, 2);
 			lua_error(L);
@@ -160,6 +195,26 @@ static void check_outputs(lua_State *L, const struct task *t)
 		buf_release(&why);
 		if (bad)
 			luaL_error(L, "task '%s': %s", t->name, msg);
+	}
+}
+
+/* check_inputs: an input pattern outside the project (absolute, with a '..' segment, or empty) is a mistake in the
+ * recipe, refused when it loads as an output is, not a task that fails each time it is keyed. */
+static void check_inputs(lua_State *L, const struct task *t)
+{
+	for (size_t i = 0; i < t->inputs.n; i++) {
+		struct buf base = BUF_INIT;
+		char msg[1024];
+		int bad = fileset_base(t->inputs.v[i], &base) < 0;
+		buf_release(&base);
+		if (!bad)
+			continue;
+		/* on the stack: nothing malloc'd may be live when Lua raises */
+		const char *in = t->inputs.v[i];
+		snprintf(msg, sizeof(msg), "input '%s' %s; inputs are paths inside the project, relative to its root%s", in,
+		         !*in ? "is empty" : *in == '/' ? "is an absolute path" : "leaves the project with '..'",
+		         !*in ? " ('.' is the whole project)" : "");
+		luaL_error(L, "task '%s': %s", t->name, msg);
 	}
 }
 
@@ -207,6 +262,7 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 			recipe_strings(L, -1, t->name, lists[i].field, (struct strv *)((char *)t + lists[i].off));
 		lua_pop(L, 1);
 	}
+	check_inputs(L, t);
 	check_outputs(L, t);
 	check_secrets(L, t);
 	for (size_t i = 0; i < t->env.n; i++) {
@@ -257,10 +313,8 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 	if (lua_getfield(L, idx, "pool") != LUA_TNIL)
 		t->pool = xstrdup(luaL_checkstring(L, -1));
 	lua_pop(L, 1);
-	lua_getfield(L, idx, "always");
-	if (lua_toboolean(L, -1))
+	if (recipe_optbool(L, idx, "task", t->name, "always"))
 		t->flags |= TASK_ALWAYS;
-	lua_pop(L, 1);
 	/* plan: what a dry run prints for the task; explain: what -t explain says of it when it is up to date; neither
 	 * is keyed (they describe, they change nothing) */
 	static const char *const says[][2] = {{"plan", PLANS}, {"explain", EXPLAINS}};
@@ -277,10 +331,8 @@ void recipe_common(lua_State *L, int idx, struct task *t)
 		lua_pop(L, 1);
 	}
 	/* readonly: a report (status, doctor) that runs every time and writes no state */
-	lua_getfield(L, idx, "readonly");
-	if (lua_toboolean(L, -1))
+	if (recipe_optbool(L, idx, "task", t->name, "readonly"))
 		t->flags |= TASK_ALWAYS | TASK_READONLY;
-	lua_pop(L, 1);
 }
 
 void recipe_defn_common(struct buf *defn, const struct task *t)

@@ -271,6 +271,12 @@ int edge_run(const struct tool_args *a)
 		buf_release(&why);
 		return 2;
 	}
+	/* a dependency cycle is a recipe error, found before any dependency's key is looked up */
+	struct task **plan;
+	size_t nplan;
+	if (graph_plan(g, &t, 1, &plan, &nplan) < 0)
+		return 2;
+	free(plan);
 	if (t->ops && t->ops->preflight && t->ops->preflight(t) < 0)
 		return 2;
 	st = state_open(a->state_dir, 0);

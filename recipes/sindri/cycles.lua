@@ -91,6 +91,7 @@ local function body(name, c, dry)
         io.stdout:write("  ", table.concat(img.RepoTags or { "<untagged>" }, ", "), " (", img.Id:sub(8, 19), ", ",
           lib.human(img.Size), ")\n")
       end
+      io.stdout:flush() -- the list before the question, or before the refusal without a terminal (stderr)
       if not lib.confirm(name .. " removes " .. goes, { cancel_ok = true }) then
         print(name .. ": cancelled; nothing was done")
         return true

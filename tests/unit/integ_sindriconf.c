@@ -298,7 +298,8 @@ static void test_load(void)
 
 	CHECK(sindriconf_load(missing, &err) == NULL);
 	{
-		char *want_msg = xasprintf("cannot read '%s': No such file or directory", missing);
+		char *want_msg = xasprintf("no sindri.yaml '%s'; CONFIG= and --config name it from the project root: "
+		                           "check the path", missing);
 
 		CHECK_STR(err.data, want_msg);
 		free(want_msg);
