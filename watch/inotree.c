@@ -343,7 +343,7 @@ void inotree_since(struct inotree *t, const struct watch_root *root, const char 
 }
 
 /* watch: add the events of mask (FILE_EVENTS for a file, DIR_EVENTS or ABOVE_EVENTS for a directory) to the watch
- * on r's rel (the root itself when rel is ""); 1 when it is new, 0 when it was there, -1 when it cannot be (the tree
+ * on r's rel (the root itself when rel is ""); 1 when it is new or gains events, 0 when it was there, -1 when it cannot be (the tree
  * is then not vouched for). */
 static int watch(struct inotree *t, struct root *r, const char *rel, uint32_t mask)
 {
@@ -390,9 +390,11 @@ static int watch(struct inotree *t, struct root *r, const char *rel, uint32_t ma
 		return -1; /* a file another root watches: one watch cannot say which root changed */
 	if (strcmp(w->path, rel) != 0)
 		w->shared = 1; /* two names of one file: a change to it cannot be put under one of them */
+	/* events it did not have (a directory above the walks, walked now): what they see is watched only from now on */
+	int widened = (w->mask & mask) != mask;
 	w->mask |= mask;
 	w->touched = 0;
-	return 0;
+	return widened;
 }
 
 /* lines_of: the paths of a request, each with what watching it takes: 'F' a file, 'D' a directory walked (or

@@ -335,6 +335,32 @@ static void test_overflow(void)
 	inotree_free(t);
 }
 
+
+/* test_widened: a directory watched only as one above (renames) and then walked: the events it gains are new. */
+static void test_widened(void)
+{
+	struct inotree *t = inotree_new(0);
+	char t1[WATCH_TOKEN_MAX], t2[WATCH_TOKEN_MAX], t3[WATCH_TOKEN_MAX];
+
+	if (!t || !local()) {
+		inotree_free(t);
+		return;
+	}
+	mkdir_in("wa");
+	mkdir_in("wa/b");
+	write_text("wa/b/1.txt", "1");
+	CHECK_STR(since(t, "", t1, NULL), "all");
+	CHECK_INT(watch(t, t1, "wa/b/\nwa/b/1.txt\n"), 0);
+	CHECK_STR(since(t, t1, t2, NULL), "all");
+	CHECK_INT(watch(t, t2, "wa/b/\nwa/b/1.txt\n"), 1);
+	CHECK_STR(since(t, t2, t3, NULL), "none");
+	/* a run walks wa/ after its question (finding no file), then a file is made there before it asks to watch wa/ */
+	write_text("wa/x.txt", "x");
+	CHECK_INT(watch(t, t3, "wa/\nwa/b/\nwa/b/1.txt\n"), 0);
+	CHECK_STR(since(t, t3, NULL, NULL), "all");
+	inotree_free(t);
+}
+
 int main(void)
 {
 	snprintf(proj, sizeof(proj), "/tmp/sb-inotree.XXXXXX");
@@ -342,6 +368,7 @@ int main(void)
 		fatal("mkdtemp:");
 	test_tree();
 	test_sliced();
+	test_widened();
 	test_overflow();
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", proj);
