@@ -343,8 +343,8 @@ void inotree_since(struct inotree *t, const struct watch_root *root, const char 
 }
 
 /* watch: add the events of mask (FILE_EVENTS for a file, DIR_EVENTS or ABOVE_EVENTS for a directory) to the watch
- * on r's rel (the root itself when rel is ""); 1 when it is new or gains events, 0 when it was there, -1 when it cannot be (the tree
- * is then not vouched for). */
+ * on r's rel (the root itself when rel is ""); 1 when it is new or gains events, 0 when it was there with them, -1
+ * when it cannot be (the tree is then not vouched for). */
 static int watch(struct inotree *t, struct root *r, const char *rel, uint32_t mask)
 {
 	int dir = mask != FILE_EVENTS;
