@@ -482,10 +482,14 @@ int task_outputs_digest(struct task *t, const struct keyenv *ke, struct hash128 
 		char target[PATH_MAX];
 		ssize_t n = -1;
 
-		/* a symlink output keeps its target text too: pointed elsewhere, it is another result */
-		if (fstatat(ke->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		/* a symlink output keeps its target text too: pointed elsewhere, it is another result; what it names is
+		 * stat'ed then, and any other output takes one stat call */
+		int r = fstatat(ke->rootfd, path, &st, AT_SYMLINK_NOFOLLOW);
+		if (r == 0 && S_ISLNK(st.st_mode)) {
 			n = readlinkat(ke->rootfd, path, target, sizeof(target));
-		if (fstatat(ke->rootfd, path, &st, 0) < 0) {
+			r = fstatat(ke->rootfd, path, &st, 0);
+		}
+		if (r < 0) {
 			if (errno != ENOENT && errno != ENOTDIR) {
 				hasher_final(&h);
 				return error("task '%s': cannot stat output '%s':", t->name, path);
