@@ -208,6 +208,19 @@ out:
 	inotree_free(other);
 }
 
+/* settle: watch lines from no token on until the watcher vouches for them (the first request only watches, the
+ * second finds them all watched and nothing changed); the token that vouches into tok. */
+static void settle(struct inotree *t, const char *lines, char *tok)
+{
+	char t1[WATCH_TOKEN_MAX];
+
+	CHECK_STR(since(t, "", t1, NULL), "all");
+	CHECK_INT(watch(t, t1, lines), 0);
+	CHECK_STR(since(t, t1, tok, NULL), "all");
+	CHECK_INT(watch(t, tok, lines), 1);
+	CHECK_STR(since(t, tok, NULL, NULL), "none");
+}
+
 /* sliced: begin a sliced request (watchd.c's for a first run's paths) for lines under proj. */
 static struct inotree_job *sliced(struct inotree *t, const char *lines)
 {
@@ -240,11 +253,7 @@ static void test_sliced(void)
 	write_text("sl/b.txt", "b");
 	write_text("sl/c.txt", "c");
 	write_text("sl/d/e.txt", "e");
-	CHECK_STR(since(t, "", t1, NULL), "all");
-	CHECK_INT(watch(t, t1, lines), 0);
-	CHECK_STR(since(t, t1, t2, NULL), "all");
-	CHECK_INT(watch(t, t2, lines), 1);
-	CHECK_STR(since(t, t2, NULL, NULL), "none");
+	settle(t, lines, t2);
 
 	/* new paths, a slice at a time: no token speaks for the root from the begin on, nor one given in between */
 	j = sliced(t, more);
@@ -340,7 +349,7 @@ static void test_overflow(void)
 static void test_widened(void)
 {
 	struct inotree *t = inotree_new(0);
-	char t1[WATCH_TOKEN_MAX], t2[WATCH_TOKEN_MAX], t3[WATCH_TOKEN_MAX];
+	char t2[WATCH_TOKEN_MAX], t3[WATCH_TOKEN_MAX];
 
 	if (!t || !local()) {
 		inotree_free(t);
@@ -349,10 +358,7 @@ static void test_widened(void)
 	mkdir_in("wa");
 	mkdir_in("wa/b");
 	write_text("wa/b/1.txt", "1");
-	CHECK_STR(since(t, "", t1, NULL), "all");
-	CHECK_INT(watch(t, t1, "wa/b/\nwa/b/1.txt\n"), 0);
-	CHECK_STR(since(t, t1, t2, NULL), "all");
-	CHECK_INT(watch(t, t2, "wa/b/\nwa/b/1.txt\n"), 1);
+	settle(t, "wa/b/\nwa/b/1.txt\n", t2);
 	CHECK_STR(since(t, t2, t3, NULL), "none");
 	/* a run walks wa/ after its question (finding no file), then a file is made there before it asks to watch wa/ */
 	write_text("wa/x.txt", "x");
