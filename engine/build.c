@@ -243,6 +243,11 @@ static void evaluate(struct sched *s, struct task *t)
 		s->status.failed++;
 		fail(s, t);
 	} else if (r == 0) {
+		/* current by its results alone: record them, so that results replaced under the same key later (a docker
+		 * commit to the tag) are told from these, as they are after a run */
+		if (!s->o->dry_run && !s->ke->readonly && !(t->flags & TASK_READONLY) && task_adoptable(t, s->st) &&
+		    task_adopt(t, s->st, s->ke) < 0)
+			warn("task '%s': cannot record its results; a later run decides by its image label alone", t->name);
 		const struct taskrec *rec = state_get(s->st, t->name);
 		t->state = T_UPTODATE;
 		s->status.finished++;

@@ -87,6 +87,12 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
  * checksummed record (key, outputs digest, timings). Fails, recording nothing, when a declared output is missing. */
 struct state;
 int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64_t dur);
+/* task_adoptable: t was found current by its results alone (a type whose results carry their key), and the state
+ * has no record of them under t's key. task_adopt records them (not a run: the statistics stay) without waiting for
+ * the disk, so that a later run tells them from results replaced under the same key. 0 (also when they went away
+ * meanwhile: nothing recorded), -1 on error. */
+int task_adoptable(const struct task *t, const struct state *st);
+int task_adopt(struct task *t, struct state *st, const struct keyenv *ke);
 /* task_cmdline: the task's command as one printable line (argv joined with shell quoting). Caller frees. */
 char *task_cmdline(const struct task *t);
 /* build_explain: decide, in dependency order and without running anything, every task the targets need; fn gets

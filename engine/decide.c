@@ -170,11 +170,31 @@ int task_decide(struct task *t, const struct state *st, const struct keyenv *ke,
 	return 0;
 }
 
+/* save_parts: t's key parts, for explain to name what changed by a later key, unless the same are saved already. */
+static void save_parts(struct task *t, struct state *st)
+{
+	struct buf blob = BUF_INIT, was = BUF_INIT;
+
+	if (t->parts) {
+		keyparts_encode(t->parts, &blob);
+	} else { /* a run that needed no key (keyless): no parts to explain a later key by */
+		struct keyparts *none = keyparts_new();
+		keyparts_encode(none, &blob);
+		keyparts_free(none);
+	}
+	/* the same parts as the run before (an always task's): nothing to write */
+	if ((state_get_blob(st, t->name, &was) < 0 || was.len != blob.len || memcmp(was.data, blob.data, blob.len)) &&
+	    state_put_blob(st, t->name, blob.data, blob.len) < 0)
+		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
+	buf_release(&was);
+	buf_release(&blob);
+}
+
 int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64_t dur)
 {
 	const struct taskrec *old = state_get(st, t->name);
 	struct taskrec rec = {0};
-	struct buf why = BUF_INIT, blob = BUF_INIT;
+	struct buf why = BUF_INIT;
 	int r = task_outputs_digest(t, ke, &rec.outputs, &why);
 
 	if (r == 0 && t->ops && t->ops->result && (r = with_result(t, ke, &rec.outputs, &why)) == 1)
@@ -186,20 +206,7 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 		return -1;
 	}
 	buf_release(&why);
-	if (t->parts) {
-		keyparts_encode(t->parts, &blob);
-	} else { /* a run that needed no key (keyless): no parts to explain a later key by */
-		struct keyparts *none = keyparts_new();
-		keyparts_encode(none, &blob);
-		keyparts_free(none);
-	}
-	/* the same parts as the run before (an always task's): nothing to write */
-	struct buf was = BUF_INIT;
-	if ((state_get_blob(st, t->name, &was) < 0 || was.len != blob.len || memcmp(was.data, blob.data, blob.len)) &&
-	    state_put_blob(st, t->name, blob.data, blob.len) < 0)
-		warn("task '%s': cannot save the explanation data; explain will be less precise", t->name);
-	buf_release(&was);
-	buf_release(&blob);
+	save_parts(t, st);
 	/* what -t clean may remove: the outputs declared for this run, under its key */
 	if (t->outputs.n && outputs_record(st, t) < 0)
 		warn("task '%s': cannot save the list of its outputs; -t clean will leave them", t->name);
@@ -212,4 +219,35 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 	/* a run that settled no key (keyless) commits nothing a later run relies on: its record need not wait for the
 	 * disk, and losing it in a crash costs only its statistics */
 	return t->parts ? state_record(st, &rec) : state_record_lazy(st, &rec);
+}
+
+int task_adoptable(const struct task *t, const struct state *st)
+{
+	const struct taskrec *rec = state_get(st, t->name);
+
+	return t->ops && t->ops->keyed_check && t->ops->result && !t->outputs.n && t->parts &&
+	       (!rec || !hash_eq(&rec->key, &t->key));
+}
+
+int task_adopt(struct task *t, struct state *st, const struct keyenv *ke)
+{
+	const struct taskrec *old = state_get(st, t->name);
+	struct taskrec rec = {0};
+	struct buf why = BUF_INIT;
+	int r = t->ops->result(t, ke, &rec.outputs, &why);
+
+	buf_release(&why);
+	if (r != 0) /* gone since the check: nothing to adopt, and the next run decides again */
+		return r < 0 ? -1 : 0;
+	save_parts(t, st);
+	rec.name = t->name;
+	rec.key = t->key;
+	if (old) { /* not a run: the statistics stay those of the runs */
+		rec.end_ns = old->end_ns;
+		rec.last_ns = old->last_ns;
+		rec.total_ns = old->total_ns;
+		rec.runs = old->runs;
+	}
+	/* losing it costs only an adoption again by the next run */
+	return state_record_lazy(st, &rec);
 }

@@ -1,6 +1,8 @@
 # t0154: an image whose tag was given to another image that inherited the key label (a docker commit of a container
 # made from it, an image built FROM it) is not taken for the one the recorded run built: the task builds again. A
 # no-cache twin's rebuild of the same key under the same tags (the image the other task would build) is still current.
+# An image found current by its label without a record of it (no state) is recorded then, and told from a later
+# commit to its tag the same way.
 # The state directory is never in a build context: a COPY . of the project root neither copies it (it holds the secret
 # key) nor finds the image out of date after each run, which changes it.
 . "$(dirname "$0")/../lib/lib.sh"
@@ -48,6 +50,24 @@ sb img-nocache
 check "the no-cache twin builds" ran_is "img-nocache"
 sb img
 check "... and the task of the same key is up to date" out_has "no work to do"
+
+# no state (deleted, or a fresh checkout): the image is current by its key label alone, and the run records what it
+# keeps then, so that a commit to the tag after it is told from the image the label was found on
+rm -rf .sindri-build
+sb -n img
+check "a dry run without a state: current by its label" out_has "no work to do"
+check "... and it records nothing" test ! -e .sindri-build/tasks
+sb img
+check "a run without a state: current by its label" out_has "no work to do"
+check "... its results are recorded (not as a run)" sh -c "'$SB' -t stats | grep -q '^img  *0 '"
+"$DOCKER" run --name "$P-c" "$P:a" sh -c 'echo committed again >/f.txt' >/dev/null 2>&1
+"$DOCKER" commit "$P-c" "$P:a" >/dev/null 2>&1
+"$DOCKER" rm -f "$P-c" >/dev/null 2>&1
+sb img
+check "a commit to the tag after that is built again" ran_is "img"
+check "... and the tag holds the built content" equal "$(content)" built
+sb img
+check "... then it is up to date" out_has "no work to do"
 
 # the project root as the context, copied whole, with a secret (so the state directory holds the secret key); a
 # project of its own, away from this test's runtime directory (the watcher's files)
