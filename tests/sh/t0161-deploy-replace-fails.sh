@@ -1,6 +1,8 @@
 # t0161: deploy replaces the container only once its replacement runs: a replacement that cannot start (its image's
 # command is missing) fails the deploy and leaves the old container as it was: the same container, running, with
 # what it holds outside the home volume. A replacement that starts takes the name, and the old container goes.
+# Through the sindri CLI (whose container carries no key label), a deployment made from other inputs (another
+# CONFIG, another CLI) is deployed again, not taken as current because it runs the current image.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
 
@@ -39,4 +41,21 @@ check "... under the name" test "$(cid "$W")" != "$c"
 check "... running its image" equal "$("$DOCKER" exec "$W" cat /which 2>&1)" two
 check "... and the old container is gone" test "$(cid "$c")" = none
 check "... with no other container left behind" equal "$(others)" 0
+
+# a stand-in CLI that deploys the workspace as the real one would: a container of that name, running the image
+printf '#!/bin/sh\necho "$*" >>"%s/cli.log"\n"%s" rm -f %s >/dev/null 2>&1\nexec "%s" run -d --name %s %s >/dev/null\n' \
+	"$PWD" "$DOCKER" "$W" "$DOCKER" "$W" "$P-dev:1" >cli
+chmod +x cli
+clis() { cat cli.log 2>/dev/null | wc -l; }
+sb deploy CONFIG=ws.yaml SINDRI_CLI="$PWD/cli"
+check "a deployment made without the CLI is deployed again through it" equal "$(clis)" 1
+check "... running" running
+sb deploy CONFIG=ws.yaml SINDRI_CLI="$PWD/cli"
+check "... then it is current" out_has "no work to do"
+echo '# another config' >>ws.yaml
+sb deploy CONFIG=ws.yaml SINDRI_CLI="$PWD/cli"
+check "another CONFIG is deployed again through the CLI" equal "$(clis)" 2
+check "... running" running
+sb deploy CONFIG=ws.yaml SINDRI_CLI="$PWD/cli"
+check "... then it is current" out_has "no work to do"
 finish
