@@ -58,6 +58,11 @@ function M.state(c, key)
   -- files copied in by cycle-live: the container is not its image any more (sindri.live)
   local rec = S.live and S.live.record(c.name, ct.Id)
   if S.live and S.live.synced_into(rec) then return "replace", "container '" .. c.name .. "': " .. S.live.describe(rec) end
+  -- a container the CLI made carries no key: this state's record of the deploy that made it does (none from before
+  -- such records: taken as current, as it was then)
+  if M.cli() and rec and rec.deploy_key ~= key then
+    return "replace", "container '" .. c.name .. "' was deployed from other inputs"
+  end
   -- no record that this state deployed it: a sync's marker in the container when the state that recorded the sync
   -- is gone (an engine that cannot say: replace)
   if S.live and not rec and docker.path_exists(ct.Id, S.live.MARKER) ~= false then
@@ -76,7 +81,7 @@ local function create_argv(c, key, img)
 end
 
 -- make: a new container for the deployment, under its name, running (through the CLI, else natively); raises when
--- it cannot. Returns the container's ID when it made it natively.
+-- it cannot. Returns the container's ID (none for a provider other than docker).
 local function make(c, key, prog, ref, img)
   if prog then
     local argv = { prog, "deploy", "--config", c.path }
@@ -90,7 +95,7 @@ local function make(c, key, prog, ref, img)
         .. "stand-in installed by an example, say)? Deploy without it with SINDRI_CLI=none, or give the real one "
         .. "with SINDRI_CLI=/path/to/sindri", prog, c.name, prog), 0)
     end
-    return nil
+    return ct and ct.Id
   end
   docker.volume_create(volume(c), { ["org.sindri-build.workspace"] = c.name })
   local id = assert(docker.create_container {
@@ -163,7 +168,7 @@ function M.run(key)
     print("removed container " .. c.name .. " (its home volume " .. volume(c) .. " is kept)")
   end
   if S.live then
-    if id then S.live.deployed(c.name, id) else S.live.forget(c.name) end
+    if id then S.live.deployed(c.name, id, key) else S.live.forget(c.name) end
   end
   if not prog then print(string.format("deployed %s from %s", c.name, ref)) end
   return true
