@@ -178,6 +178,8 @@ int docker_container_start(struct docker *d, const char *id);
 int docker_container_stop(struct docker *d, const char *id, int timeout_s);
 /* docker_container_remove: remove a container (DOCKER_FORCE, DOCKER_VOLUMES); DOCKER_NOT_FOUND. */
 int docker_container_remove(struct docker *d, const char *id, unsigned flags);
+/* docker_container_rename: give a container another name (fails when a container has that name); DOCKER_NOT_FOUND. */
+int docker_container_rename(struct docker *d, const char *id, const char *name);
 
 /* docker_container_put_archive: PUT the tar into container id, its entries' paths relative to the directory dir
  * (which must exist there; "/" for absolute places); modes, kinds and link targets are kept, owners are the tar's.

@@ -312,6 +312,18 @@ int docker_container_remove(struct docker *d, const char *id, unsigned flags)
 	return object(d, "DELETE", "/containers/", id, q, REQUEST_TIMEOUT_S, NULL, NULL, "remove container");
 }
 
+int docker_container_rename(struct docker *d, const char *id, const char *name)
+{
+	struct buf p = BUF_INIT;
+	int ret;
+
+	add_path(&p, "/containers/", id, "/rename");
+	add_query(&p, "name", name);
+	ret = docker_call(d, "POST", p.data, NULL, REQUEST_TIMEOUT_S, CALL_404, NULL, NULL, "rename container '%s'", id);
+	buf_release(&p);
+	return ret;
+}
+
 int docker_container_put_archive(struct docker *d, const char *id, const char *dir, const struct buf *tar)
 {
 	struct buf p = BUF_INIT;

@@ -300,6 +300,9 @@ int image_add_key(struct task *t, struct keyparts *kp, const struct keyenv *ke)
 		keyparts_addstr(kp, "target", sp->target);
 	if (sp->platform)
 		keyparts_addstr(kp, "platform", sp->platform);
+	else if (getenv("DOCKER_DEFAULT_PLATFORM") && *getenv("DOCKER_DEFAULT_PLATFORM"))
+		/* the docker client builds for it when no --platform is given: another platform is another image */
+		keyparts_addstr(kp, "env:DOCKER_DEFAULT_PLATFORM", getenv("DOCKER_DEFAULT_PLATFORM"));
 	free(img->remote);
 	img->remote = NULL;
 	for (size_t i = 0; i < df->nremotes; i++) {

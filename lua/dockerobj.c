@@ -228,6 +228,16 @@ static int l_rm(lua_State *L)
 	return removal(L, docker_container_remove, rm_opts, rm_flags, "container");
 }
 
+static int l_rename(lua_State *L)
+{
+	const char *id = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
+	struct docker *d;
+
+	if (!(d = dlua_client(L, 1)))
+		return 2;
+	return dlua_done(L, docker_container_rename(d, id, name), "rename", "container", id);
+}
+
 static int l_volume_create(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
@@ -263,6 +273,7 @@ const luaL_Reg dlua_obj_lib[] = {
 	{"tag", l_tag}, {"rmi", l_rmi},
 	{"containers", l_containers}, {"inspect_container", l_inspect_container},
 	{"create_container", l_create_container}, {"start", l_start}, {"stop", l_stop}, {"rm", l_rm},
+	{"rename", l_rename},
 	{"volume_create", l_volume_create}, {"inspect_volume", l_inspect_volume}, {"volume_rm", l_volume_rm},
 	{NULL, NULL},
 };

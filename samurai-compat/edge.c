@@ -208,6 +208,29 @@ static int run(struct task *t, const struct tool_args *a, struct status *s)
 	return ok ? 0 : 1;
 }
 
+/* adopt: t was found current by its results alone (an image that carries its key) with no record of them under its
+ * key: record them, as a build does (task_adopt), so that results replaced under the same key before its edge runs
+ * again (a docker commit to the tag) are told from these. 0, or -1 after an error. */
+static int adopt(struct task *t, const struct tool_args *a, const struct state *st)
+{
+	struct state *wst;
+	int lockfd, r = 0;
+
+	if (!task_adoptable(t, st))
+		return 0;
+	lockfd = lock_ninja();
+	wst = lockfd < 0 ? NULL : state_open(a->state_dir, STATE_WRITE);
+	if (!wst)
+		r = -1;
+	else if (task_adoptable(t, wst) && task_adopt(t, wst, a->ke) < 0) /* another edge may have recorded it since */
+		warn("task '%s': cannot record its results; a later run decides by its image label alone", t->name);
+	if (wst)
+		state_close(wst);
+	if (lockfd >= 0)
+		close(lockfd);
+	return r;
+}
+
 /* marks: the stamp, rewritten only when it does not hold the key (so its mtime moves only with the key), and the
  * depfile. */
 static int marks(struct task *t, const struct graph *g)
@@ -310,6 +333,9 @@ int edge_run(const struct tool_args *a)
 		ret = run(t, a, &s);
 		if (ret != 0)
 			goto out;
+	} else if (adopt(t, a, st) < 0) {
+		ret = 2;
+		goto out;
 	}
 	ret = marks(t, g) < 0 ? 2 : 0;
 	if (ret == 0 && task_key_loaded(t)) {

@@ -21,7 +21,8 @@
 --
 -- Never lose work: a cycle first makes every image it needs (build or pull), and installs the CLI, and only then
 -- replaces the deployment; a failed build, pull or install, or an engine that does not answer, leaves the running
--- container and its home volume exactly as they were. Without `rebuild`, the cache level is cleared only when an
+-- container and its home volume exactly as they were; so does a replacement container that cannot start
+-- (sindri.deploy). Without `rebuild`, the cache level is cleared only when an
 -- image is rebuilt, and a cycle whose images, install and deployment are current does nothing.
 -- A deployment that only stopped is started, not replaced.
 local S = sindri

@@ -2,8 +2,8 @@
 -- PATH (as the Makefile's targets do) and natively through the Docker Engine API otherwise.
 --
 -- The home volume <name>_home holds the maintainer's work: deploy never removes it (it replaces the container
--- only, and starts a stopped container whose image is current instead of replacing it); destroy removes it, and
--- asks first (FORCE=1 or --yes answer yes).
+-- only, once its replacement runs, and starts a stopped container whose image is current instead of replacing it);
+-- destroy removes it, and asks first (FORCE=1 or --yes answer yes).
 local S = sindri
 local lib = S.lib
 local M = {}
@@ -58,6 +58,11 @@ function M.state(c, key)
   -- files copied in by cycle-live: the container is not its image any more (sindri.live)
   local rec = S.live and S.live.record(c.name, ct.Id)
   if S.live and S.live.synced_into(rec) then return "replace", "container '" .. c.name .. "': " .. S.live.describe(rec) end
+  -- a container the CLI made carries no key: this state's record of the deploy that made it does (none from before
+  -- such records: taken as current, as it was then)
+  if M.cli() and rec and rec.deploy_key ~= key then
+    return "replace", "container '" .. c.name .. "' was deployed from other inputs"
+  end
   -- no record that this state deployed it: a sync's marker in the container when the state that recorded the sync
   -- is gone (an engine that cannot say: replace)
   if S.live and not rec and docker.path_exists(ct.Id, S.live.MARKER) ~= false then
@@ -75,26 +80,9 @@ local function create_argv(c, key, img)
     "-v", volume(c) .. ":/alt/home/developer", M.image_ref(c) }
 end
 
--- run: start a stopped deployment whose image is current; else replace the container, keeping the home volume.
-function M.run(key)
-  local c = S.config()
-  local prog = M.cli()
-  if not prog then native(c) end
-  local ref = M.image_ref(c)
-  local img = docker.inspect_image(ref)
-  if not img then error("deploy: no image '" .. ref .. "'; build it first: sindri-build " .. S.dev_task, 0) end
-  local st, _, ct = M.state(c, key)
-  if st == "stopped" then
-    assert(docker.start(ct.Id))
-    lib.say("deploy: started '%s': it had stopped and its image is current", c.name)
-    return true
-  end
-  if container(c) then
-    docker.stop(c.name, 10)
-    assert(docker.rm(c.name, { force = true }))
-    print("removed container " .. c.name .. " (its home volume " .. volume(c) .. " is kept)")
-  end
-  if S.live then S.live.forget(c.name) end
+-- make: a new container for the deployment, under its name, running (through the CLI, else natively); raises when
+-- it cannot. Returns the container's ID (none for a provider other than docker).
+local function make(c, key, prog, ref, img)
   if prog then
     local argv = { prog, "deploy", "--config", c.path }
     if S.deploy_force then argv[#argv + 1] = "-f" end
@@ -107,7 +95,7 @@ function M.run(key)
         .. "stand-in installed by an example, say)? Deploy without it with SINDRI_CLI=none, or give the real one "
         .. "with SINDRI_CLI=/path/to/sindri", prog, c.name, prog), 0)
     end
-    return true
+    return ct and ct.Id
   end
   docker.volume_create(volume(c), { ["org.sindri-build.workspace"] = c.name })
   local id = assert(docker.create_container {
@@ -123,8 +111,66 @@ function M.run(key)
     tty = true, stdin_open = true,
   })
   assert(docker.start(id))
-  if S.live then S.live.deployed(c.name, id) end
-  print(string.format("deployed %s from %s", c.name, ref))
+  return id
+end
+
+-- aside: the name the old container has while its replacement is made.
+local function aside(c, old) return c.name .. "-replaced-" .. old.Id:sub(1, 12) end
+
+-- put_back: a replacement failed: what it left under the name goes, and the old container gets its name back, started
+-- when it ran. nil and a message when that fails too.
+local function put_back(c, old)
+  local now = container(c)
+  if now and now.Id ~= old.Id then docker.rm(now.Id, { force = true }) end
+  local ok, err = docker.rename(old.Id, c.name)
+  if ok and old.State == "running" then ok, err = docker.start(old.Id) end
+  return ok, err
+end
+
+-- run: start a stopped deployment whose image is current; else replace the container, keeping the home volume. The
+-- old container is set aside (renamed, stopped), not removed, until its replacement runs: a replacement that cannot
+-- be made or started fails the deploy and leaves the old container as it was.
+function M.run(key)
+  local c = S.config()
+  local prog = M.cli()
+  if not prog then native(c) end
+  local ref = M.image_ref(c)
+  local img = docker.inspect_image(ref)
+  if not img then error("deploy: no image '" .. ref .. "'; build it first: sindri-build " .. S.dev_task, 0) end
+  local st, _, ct = M.state(c, key)
+  if st == "stopped" then
+    assert(docker.start(ct.Id))
+    lib.say("deploy: started '%s': it had stopped and its image is current", c.name)
+    return true
+  end
+  local old = container(c)
+  if old then
+    assert(docker.rename(old.Id, aside(c, old)))
+    local ok, err = docker.stop(old.Id, 10)
+    if not ok then
+      put_back(c, old)
+      error(string.format("deploy: cannot stop container '%s' (%s); it was left as it was", c.name, tostring(err)), 0)
+    end
+  end
+  local made, id = pcall(make, c, key, prog, ref, img)
+  if not made then
+    local err = tostring(id):gsub("%s+$", "")
+    if not old then error(err, 0) end
+    local ok, why = put_back(c, old)
+    if not ok then
+      error(string.format("%s; the old container could not be put back (%s): it is '%s', give it its name with: "
+        .. "docker rename %s %s", err, tostring(why), aside(c, old), aside(c, old), c.name), 0)
+    end
+    error(string.format("%s; the deployment '%s' was left as it was", err, c.name), 0)
+  end
+  if old then
+    docker.rm(old.Id, { force = true })
+    print("removed container " .. c.name .. " (its home volume " .. volume(c) .. " is kept)")
+  end
+  if S.live then
+    if id then S.live.deployed(c.name, id, key) else S.live.forget(c.name) end
+  end
+  if not prog then print(string.format("deployed %s from %s", c.name, ref)) end
   return true
 end
 
@@ -139,14 +185,21 @@ function M.plan(key, because)
   end
   lib.note("deploy: %s%s", why or "", container(c) and ("; the container is replaced, its home volume " .. volume(c)
     .. " is kept") or "")
-  if container(c) then lib.plan(lib.cmd { lib.docker_cli(), "rm", "-f", c.name }) end
+  local old = container(c)
+  if old then
+    lib.plan(lib.cmd { lib.docker_cli(), "rename", c.name, aside(c, old) })
+    lib.plan(lib.cmd { lib.docker_cli(), "stop", aside(c, old) })
+  end
   local prog = M.cli()
   if prog then
     local argv = { prog, "deploy", "--config", c.path }
     if S.deploy_force then argv[#argv + 1] = "-f" end
-    return lib.plan(lib.cmd(argv))
+    lib.plan(lib.cmd(argv))
+  else
+    lib.plan(lib.cmd(create_argv(c, key, docker.inspect_image(M.image_ref(c)))))
   end
-  lib.plan(lib.cmd(create_argv(c, key, docker.inspect_image(M.image_ref(c)))))
+  -- only once the new one runs; when it cannot, the old container gets its name back instead
+  if old then lib.plan(lib.cmd { lib.docker_cli(), "rm", "-f", aside(c, old) }) end
 end
 
 task "deploy" {

@@ -71,11 +71,12 @@ function M.record(name, id)
   return rec
 end
 
--- deployed: record that deployment name is container id, just created from its image by this state: nothing was
--- synced into it. Deploy's check then needs no look inside the container (a sync rewrites the record before it
--- touches the container, so while this record names it, the container is its image).
-function M.deployed(name, id)
-  assert(docker.live_record(name, HEADER .. "\ncontainer " .. id .. "\nstate deployed\n"))
+-- deployed: record that deployment name is container id, just created from its image by this state with the deploy
+-- key key: nothing was synced into it. Deploy's check then needs no look inside the container (a sync rewrites the
+-- record before it touches the container, so while this record names it, the container is its image), and can
+-- tell the key of a container the sindri CLI made, which carries none.
+function M.deployed(name, id, key)
+  assert(docker.live_record(name, HEADER .. "\ncontainer " .. id .. "\nstate deployed\ndeploy_key " .. key .. "\n"))
 end
 
 -- synced_into: rec (from M.record) says files went, or may have gone, into the container.

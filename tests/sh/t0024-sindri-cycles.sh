@@ -77,7 +77,7 @@ check "-n cycle-fast succeeds though images are out of date" rc_is 0
 check "-n prints the dev image's docker build line" out_has "^DOCKER_BUILDKIT=1 .*docker build -f v3/Dockerfile.dev --build-arg BASE_IMAGE=$REPO:base-ubuntu-latest --build-arg DISTRO=ubuntu .* -t $REPO:v3-ubuntu-dev"
 check "-n prints the soft clear's cargo command" out_has "^(cd v3 && cargo clean -p sindri)$"
 check "-n prints how the container is replaced, the home volume kept" \
-	sh -c "grep -q 'home volume ${W}_home is kept' '$T_OUT' && grep -q '^/[a-z/]*docker rm -f $W$' '$T_OUT' && grep -q 'docker run -d -it --name $W .*-v ${W}_home:/alt/home/developer' '$T_OUT'"
+	sh -c "grep -q 'home volume ${W}_home is kept' '$T_OUT' && grep -q '^/[a-z/]*docker rename $W $W-replaced-' '$T_OUT' && grep -q 'docker run -d -it --name $W .*-v ${W}_home:/alt/home/developer' '$T_OUT' && grep -q '^/[a-z/]*docker rm -f $W-replaced-' '$T_OUT'"
 check "-n prints them in order: build, then clear, then the deployment" \
 	sh -c "awk '/docker build -f v3\\/Dockerfile.dev/{b=NR} /cargo clean -p sindri/{c=NR} /docker rm -f/{d=NR} END{exit !(b && c && d && b<c && c<d)}' '$T_OUT'"
 check "-n writes nothing" test "$(snapshot .sindri-build)" = "$before"

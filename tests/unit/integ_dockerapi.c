@@ -727,6 +727,18 @@ static void test_containers(struct docker *d, const struct names *n)
 	CHECK_INT(json_bool(json_path(j, "State.Running"), 0), 1);
 	json_free(j);
 
+	/* A running container renamed keeps running under the new name, and gets its name back. */
+	char *aside = xasprintf("%s-aside", n->ctr);
+	CHECK_INT(docker_container_rename(d, id, aside), 0);
+	CHECK_INT(docker_container_inspect(d, n->ctr, &j), DOCKER_NOT_FOUND);
+	CHECK_INT(docker_container_inspect(d, aside, &j), 0);
+	CHECK_STR(json_str(json_get(j, "Id"), NULL), id ? id : "");
+	CHECK_INT(json_bool(json_path(j, "State.Running"), 0), 1);
+	json_free(j);
+	CHECK_INT(docker_container_rename(d, aside, n->ctr), 0);
+	CHECK_INT(docker_container_inspect(d, n->ctr, NULL), 0);
+	free(aside);
+
 	/* The volume is in use: a real error, with the engine's reason. */
 	capture_begin();
 	CHECK_INT(docker_volume_remove(d, n->vol, 0), -1);
@@ -750,6 +762,7 @@ static void test_containers(struct docker *d, const struct names *n)
 	CHECK_INT(docker_container_remove(d, id, 0), DOCKER_NOT_FOUND);
 	CHECK_INT(docker_container_start(d, id), DOCKER_NOT_FOUND);
 	CHECK_INT(docker_container_stop(d, id, 0), DOCKER_NOT_FOUND);
+	CHECK_INT(docker_container_rename(d, id, n->ctr), DOCKER_NOT_FOUND);
 	free(id);
 
 	/* A named volume outlives its container, until removed. */
