@@ -21,7 +21,7 @@
  *           u64 hash.hi, i64 hashed_at_ns, u32 listing length, then the path and a NUL, so that loaded paths are
  *           used in place, then the listing (directories only: see filecache_dir)
  *   trailer u64 XXH64 (seed 0) of every byte before it
- * A directory's entry is keyed by "/<dev>:<ino>" (see fileset.c), which no relative file path can be.
+ * A directory's entry is keyed by "/<dev>:<ino>" (see filewalk.c), which no relative file path can be.
  */
 /* In a record's mode, above every bit of st_mode: the entry is in the watched set. */
 #define MODE_WATCHED 0x40000000u
