@@ -54,7 +54,7 @@ static int cmp_ent(const void *a, const void *b)
 	return strcmp(((const struct fileent *)a)->path, ((const struct fileent *)b)->path);
 }
 
-void sort_dedupe(struct fileset *fs)
+void fileset_sort_dedupe(struct fileset *fs)
 {
 	size_t i, j;
 

@@ -11,22 +11,22 @@ struct stat;
 
 /* fileset_add: add path with st, or with unknown stat data when st is NULL (FILESET_DEFER). */
 void fileset_add(struct fileset *fs, const char *path, size_t len, const struct stat *st, int link);
-/* sort_dedupe: sort fs bytewise by path (unless it is already) and drop, freeing them, the repeats of a path. */
-void sort_dedupe(struct fileset *fs);
+/* fileset_sort_dedupe: sort fs bytewise by path (unless it already is) and drop repeated paths, freeing them. */
+void fileset_sort_dedupe(struct fileset *fs);
 
-/* seg_match: one pattern segment [p, pe) against one name [s, se); neither contains '/'. '?' and a class take one
+/* glob_seg_match: one pattern segment [p, pe) against one name [s, se); neither contains '/'. '?' and a class take one
  * character (UTF-8), as Go's filepath.Match does. */
-int seg_match(const char *p, const char *pe, const char *s, const char *se);
-/* seg_end: the end of the segment that starts at p: its '/', or the end of the string. */
-const char *seg_end(const char *p);
-/* is_starstar: 1 when the segment [p, pe) is "**", else 0. */
-int is_starstar(const char *p, const char *pe);
+int glob_seg_match(const char *p, const char *pe, const char *s, const char *se);
+/* glob_seg_end: the end of the segment that starts at p: its '/', or the end of the string. */
+const char *glob_seg_end(const char *p);
+/* glob_is_starstar: 1 when the segment [p, pe) is "**", else 0. */
+int glob_is_starstar(const char *p, const char *pe);
 /*
- * normalize: copy pat to out without a leading "./", empty or "." segments or a trailing '/', which sets *dironly.
+ * glob_normalize: copy pat to out without a leading "./", empty or "." segments or a trailing '/', which sets *dironly.
  * The root itself normalizes to "". Rejects absolute paths and ".." segments.
  */
-int normalize(const char *pat, struct buf *out, int *dironly, struct buf *err);
-/* has_wildcard: 1 when [p, p + n) holds a wildcard or an escape ('*', '?', '[', '\\'), else 0. */
-int has_wildcard(const char *p, size_t n);
+int glob_normalize(const char *pat, struct buf *out, int *dironly, struct buf *err);
+/* glob_has_wildcard: 1 when [p, p + n) holds a wildcard or an escape ('*', '?', '[', '\\'), else 0. */
+int glob_has_wildcard(const char *p, size_t n);
 
 #endif

@@ -104,7 +104,7 @@ static uint64_t step(const struct walker *w, uint64_t set, const char *name, siz
 		if (sg->starstar)
 			next |= (uint64_t)1 << i;
 		else if (sg->literal ? sg->n == len && memcmp(sg->p, name, len) == 0
-		                     : seg_match(sg->p, sg->p + sg->n, name, name + len))
+		                     : glob_seg_match(sg->p, sg->p + sg->n, name, name + len))
 			next |= (uint64_t)1 << (i + 1);
 	}
 	return next ? closure(w, next) : 0;
@@ -500,15 +500,15 @@ static int expand_glob(struct walker *w, int rootfd, const char *orig)
 
 	/* The base is every segment before the first one with a wildcard. */
 	for (;;) {
-		const char *e = seg_end(p);
-		if (has_wildcard(p, (size_t)(e - p)) || !*e)
+		const char *e = glob_seg_end(p);
+		if (glob_has_wildcard(p, (size_t)(e - p)) || !*e)
 			break;
 		p = e + 1;
 		rest = p;
 	}
 	w->nseg = 0;
 	for (p = rest; *p;) {
-		const char *e = seg_end(p);
+		const char *e = glob_seg_end(p);
 		struct seg *sg;
 
 		if (w->nseg == MAX_SEGS) {
@@ -519,8 +519,8 @@ static int expand_glob(struct walker *w, int rootfd, const char *orig)
 		sg = &w->seg[w->nseg++];
 		sg->p = p;
 		sg->n = (size_t)(e - p);
-		sg->starstar = is_starstar(p, e);
-		sg->literal = !has_wildcard(p, sg->n);
+		sg->starstar = glob_is_starstar(p, e);
+		sg->literal = !glob_has_wildcard(p, sg->n);
 		p = *e ? e + 1 : e;
 	}
 	w->path.len = rest > pat ? (size_t)(rest - pat) - 1 : 0;
@@ -549,7 +549,7 @@ int fileset_expand_fed(struct fileset *fs, int rootfd, const char *const *pats, 
 	int ret = 0;
 
 	for (i = 0; i < nexcl; i++) {
-		if (normalize(excl[i], &w.path, &ex[i].dironly, err) < 0) {
+		if (glob_normalize(excl[i], &w.path, &ex[i].dironly, err) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -564,9 +564,9 @@ int fileset_expand_fed(struct fileset *fs, int rootfd, const char *const *pats, 
 		w.fcprefix = w.fckey.len;
 	}
 	for (i = 0; i < npats && ret == 0; i++) {
-		if (normalize(pats[i], &w.path, &w.dironly, err) < 0)
+		if (glob_normalize(pats[i], &w.path, &w.dironly, err) < 0)
 			ret = -1;
-		else if (has_wildcard(w.path.data, w.path.len))
+		else if (glob_has_wildcard(w.path.data, w.path.len))
 			ret = expand_glob(&w, rootfd, pats[i]);
 		else
 			ret = expand_literal(&w, rootfd, pats[i]);
@@ -579,7 +579,7 @@ out:
 			free(fs->v[i].path);
 		fs->n = old;
 	} else {
-		sort_dedupe(fs);
+		fileset_sort_dedupe(fs);
 	}
 	for (i = 0; i < nexcl; i++)
 		free(ex[i].pat);

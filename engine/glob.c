@@ -46,7 +46,7 @@ static int class_match(const char *p, const char *pe, unsigned long c, const cha
 	return hit ^ neg;
 }
 
-int seg_match(const char *p, const char *pe, const char *s, const char *se)
+int glob_seg_match(const char *p, const char *pe, const char *s, const char *se)
 {
 	const char *star_p = NULL, *star_s = NULL;
 	const char *end;
@@ -110,14 +110,14 @@ int seg_match(const char *p, const char *pe, const char *s, const char *se)
 	return p == pe;
 }
 
-const char *seg_end(const char *p)
+const char *glob_seg_end(const char *p)
 {
 	const char *q = strchr(p, '/');
 
 	return q ? q : p + strlen(p);
 }
 
-int is_starstar(const char *p, const char *pe)
+int glob_is_starstar(const char *p, const char *pe)
 {
 	return pe - p == 2 && p[0] == '*' && p[1] == '*';
 }
@@ -125,9 +125,9 @@ int is_starstar(const char *p, const char *pe)
 int glob_match(const char *pat, const char *path)
 {
 	for (;;) {
-		const char *pe = seg_end(pat), *se;
+		const char *pe = glob_seg_end(pat), *se;
 
-		if (is_starstar(pat, pe)) {
+		if (glob_is_starstar(pat, pe)) {
 			if (!*pe)
 				return *path != '\0'; /* a trailing "**" needs at least one segment below */
 			pat = pe + 1;
@@ -141,8 +141,8 @@ int glob_match(const char *pat, const char *path)
 				path++;
 			}
 		}
-		se = seg_end(path);
-		if (!seg_match(pat, pe, path, se))
+		se = glob_seg_end(path);
+		if (!glob_seg_match(pat, pe, path, se))
 			return 0;
 		if (!*pe || !*se)
 			return !*pe && !*se;
@@ -151,7 +151,7 @@ int glob_match(const char *pat, const char *path)
 	}
 }
 
-int normalize(const char *pat, struct buf *out, int *dironly, struct buf *err)
+int glob_normalize(const char *pat, struct buf *out, int *dironly, struct buf *err)
 {
 	const char *p = pat;
 
@@ -167,7 +167,7 @@ int normalize(const char *pat, struct buf *out, int *dironly, struct buf *err)
 		return -1;
 	}
 	while (*p) {
-		const char *e = seg_end(p);
+		const char *e = glob_seg_end(p);
 		size_t n = (size_t)(e - p);
 
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
@@ -185,7 +185,7 @@ int normalize(const char *pat, struct buf *out, int *dironly, struct buf *err)
 	return 0;
 }
 
-int has_wildcard(const char *p, size_t n)
+int glob_has_wildcard(const char *p, size_t n)
 {
 	size_t i;
 
@@ -198,7 +198,7 @@ int has_wildcard(const char *p, size_t n)
 int fileset_base(const char *pat, struct buf *out)
 {
 	struct buf err = BUF_INIT;
-	int dironly, ret = normalize(pat, out, &dironly, &err);
+	int dironly, ret = glob_normalize(pat, out, &dironly, &err);
 	size_t n = 0;
 
 	buf_release(&err);
@@ -206,8 +206,8 @@ int fileset_base(const char *pat, struct buf *out)
 		return -1;
 	/* the segments before the first with a wildcard */
 	for (const char *p = out->data; *p;) {
-		const char *e = seg_end(p);
-		if (has_wildcard(p, (size_t)(e - p)))
+		const char *e = glob_seg_end(p);
+		if (glob_has_wildcard(p, (size_t)(e - p)))
 			break;
 		n = (size_t)(e - out->data);
 		p = *e ? e + 1 : e;
