@@ -1,4 +1,4 @@
-/* listing: a directory's entries as the walk (fileset.c) reads them and the stat cache (filecache.c) keeps them. */
+/* listing: a directory's entries as the walk (filewalk.c) reads them and the stat cache (filecache.c) keeps them. */
 #ifndef SB_LISTING_H
 #define SB_LISTING_H
 
