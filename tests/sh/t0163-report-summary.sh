@@ -1,0 +1,35 @@
+# t0163: the closing line after a report (a read-only task: cache-status, doctor) counts no build, the --json
+# document counts the report apart from what was built.
+. "$(dirname "$0")/../lib/lib.sh"
+
+cat >sindri-build.lua <<'LUA'
+task "a" { inputs = { "a.txt" }, outputs = { "a.out" }, run = "cp a.txt a.out" }
+task "report" { readonly = true, run = function() print("the report") return true end }
+task "bad-report" { readonly = true, run = function() print("a check failed") return false end }
+LUA
+echo 1 >a.txt
+
+sb report
+check "a report runs" rc_is 0
+check "... and prints" out_has "^the report$"
+check "the closing line says nothing was built" out_has "^sindri-build: 1 report, nothing built in "
+check "... not that one was built" out_lacks "1 built"
+
+sb a
+sb report a
+check "a report beside an up-to-date task: nothing built, one up to date" \
+	out_has "^sindri-build: 1 report, nothing built, 1 up to date in "
+echo 2 >a.txt
+sb report a
+check "a report beside a build: the build counted, the report apart" \
+	out_has "^sindri-build: 1 built, 0 up to date, 0 failed, 1 report in "
+
+check "--json: a report is not counted as built" sh -c "'$SB' --json report 2>/dev/null | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if (d[\"built\"], d[\"reports\"], d[\"up_to_date\"], d[\"failed\"]) == (0, 1, 0, 0) else 1)'"
+
+sb bad-report
+check "a report that fails: exit 1" rc_is 1
+check "... counted as failed" out_has "^sindri-build: 0 built, 0 up to date, 1 failed in "
+
+sb -n report
+check "a dry run of a report says it would run" out_has "^sindri-build: dry run: 1 would run, 0 up to date, 0 failed in "
+finish
