@@ -127,12 +127,15 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 	/* a report built nothing: the closing line does not count it as built */
 	if (ok && !s->o->dry_run && (t->flags & TASK_READONLY))
 		s->status.reported++;
+	/* a Lua function's failure said what went wrong itself: its "command" and exit status add nothing */
+	if (t->run == RUN_FUNC)
+		cmd = NULL;
 	status_finish(&s->status, t->name, ok, ok ? NULL : cmd, out, n);
 	spans_mark(s->o->spans, s->first_span, t, 0, !ok ? SPAN_FAILED : s->o->dry_run ? SPAN_WOULD_RUN : SPAN_RAN,
 	           status);
 	ended(s);
 	if (!ok) {
-		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM)
+		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM && t->run != RUN_FUNC)
 			status_line(&s->status, "sindri-build: task '%s' failed with exit status %d", t->name, status);
 		fail(s, t);
 		return;

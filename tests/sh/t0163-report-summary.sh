@@ -1,11 +1,13 @@
 # t0163: the closing line after a report (a read-only task: cache-status, doctor) counts no build, the --json
-# document counts the report apart from what was built.
+# document counts the report apart from what was built, and a failed Lua task is reported without a made-up
+# command line or exit status.
 . "$(dirname "$0")/../lib/lib.sh"
 
 cat >sindri-build.lua <<'LUA'
 task "a" { inputs = { "a.txt" }, outputs = { "a.out" }, run = "cp a.txt a.out" }
 task "report" { readonly = true, run = function() print("the report") return true end }
 task "bad-report" { readonly = true, run = function() print("a check failed") return false end }
+task "oops" { always = true, run = function() error("oops: the thing went wrong", 0) end }
 LUA
 echo 1 >a.txt
 
@@ -29,6 +31,13 @@ check "--json: a report is not counted as built" sh -c "'$SB' --json report 2>/d
 sb bad-report
 check "a report that fails: exit 1" rc_is 1
 check "... counted as failed" out_has "^sindri-build: 0 built, 0 up to date, 1 failed in "
+
+sb oops
+check "a failed Lua task: exit 1" rc_is 1
+check "... its error is shown" out_has "oops: the thing went wrong"
+check "... with FAILED and its name" out_has "^FAILED: oops$"
+check "... no '(lua function)' as if it were a command" out_lacks "(lua function)"
+check "... no exit status a function does not have" out_lacks "failed with exit status"
 
 sb -n report
 check "a dry run of a report says it would run" out_has "^sindri-build: dry run: 1 would run, 0 up to date, 0 failed in "
