@@ -195,8 +195,10 @@ local function body(name, c, dry)
       end
     end
   end
-  if not dry and ran == 0 then
-    lib.say("%s: nothing changed; %s", name, cfg and ("deployment '" .. cfg.name .. "' is current and left running")
+  -- a dry run says it too, as a comment, so that its numbered steps with nothing under them are not a puzzle
+  if ran == 0 then
+    local say = dry and lib.note or function(...) lib.say(...) end
+    say("%s: nothing changed; %s", name, cfg and ("deployment '" .. cfg.name .. "' is current and left running")
       or "everything is current")
   end
   return true

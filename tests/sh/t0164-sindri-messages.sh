@@ -1,0 +1,39 @@
+# t0164: what the stock Sindri targets say reads once and tells the maintainer what to do: doctor on a missing base
+# (the reason once, no parentheses inside parentheses, the build for the distro asked about), its config line, the
+# closing line of a report, and a dry run of a cycle that has nothing to do.
+. "$(dirname "$0")/../lib/lib.sh"
+need_docker
+need_cargo
+
+REPO="sbtest-$$-t0164"
+W="$REPO-ws"
+export IMAGE_REPO="$REPO" SINDRI_CLI=none XDG_CACHE_HOME="$T_ROOT/xdg"
+at_exit '"$DOCKER" rm -f "$W" >/dev/null 2>&1; "$DOCKER" volume rm -f "${W}_home" >/dev/null 2>&1'
+at_exit 'rmi_named "^$REPO:"'
+
+cp -r "$T_TOP/examples/mini-sindri" repo
+rm -rf repo/v3/target repo/.sindri-build repo/.stand-in-cli
+cd repo || exit 1
+sed -i "s/name: mini-sindri-dev/name: $W/; s/image: sindri:latest/image: $REPO:latest/" sindri.yaml
+
+sb doctor DISTRO=fedora
+check "no base: doctor fails" rc_is 1
+check "... on the base check" out_has "^FAIL base image for fedora: no image '$REPO:base-fedora-3.0.0' in the Docker engine"
+check "... saying that once" sh -c "test \$(grep '^FAIL base image' '$T_OUT' | grep -o 'no image' | wc -l) = 1"
+check "... with no parentheses inside parentheses" sh -c "! grep '^FAIL base image' '$T_OUT' | grep -q '([^)]*('"
+check "... naming the build for that distro" out_has "; build it: sindri-build docker-build-base-fedora$"
+check "the config check names the file once" out_has "^ok   sindri.yaml valid: workspace '$W', provider docker"
+sb doctor DISTRO=fedora CONFIG=sindri-cli-form.yaml
+check "another config file is named" out_has "^ok   sindri.yaml valid: sindri-cli-form.yaml: workspace 'mini-sindri-dev'"
+
+sb cache-status
+check "cache-status: the closing line counts a report, not a build" out_has "^sindri-build: 1 report, nothing built in "
+
+sb cycle-fast CONFIG=sindri.yaml
+check "cycle-fast builds and deploys" rc_is 0
+sb -n cycle-fast CONFIG=sindri.yaml
+check "a dry run of a cycle with nothing to do says so, as the run would" \
+	out_has "^# cycle-fast: nothing changed; deployment '$W' is current and left running$"
+check "... and ends with no work to do" out_has "^sindri-build: no work to do: 3 up to date in "
+
+finish
