@@ -255,7 +255,7 @@ cycle "cycle-clean" {
 
 cycle "cycle-nuclear" {
   desc = "Full rebuild: every sindri image and cache, the base built here, install, deploy afresh with a new home "
-    .. "volume (asks)", time = "40-50 min", use_when = "rarely",
+    .. "volume; asks first", time = "40-50 min", use_when = "rarely",
   alias = { "v3-cycle-nuclear", "cycle", "v3-cycle" },
   -- the dev image without cache: the running container keeps its image through the nuke, and the same inputs
   -- would find it current

@@ -1,6 +1,6 @@
 # t0164: what the stock Sindri targets say reads once and tells the maintainer what to do: doctor on a missing base
 # (the reason once, no parentheses inside parentheses, the build for the distro asked about), its config line, the
-# closing line of a report, and a dry run of a cycle that has nothing to do.
+# closing line of a report, -t targets, and a dry run of a cycle that has nothing to do.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
 need_cargo
@@ -25,6 +25,10 @@ check "... naming the build for that distro" out_has "; build it: sindri-build d
 check "the config check names the file once" out_has "^ok   sindri.yaml valid: workspace '$W', provider docker"
 sb doctor DISTRO=fedora CONFIG=sindri-cli-form.yaml
 check "another config file is named" out_has "^ok   sindri.yaml valid: sindri-cli-form.yaml: workspace 'mini-sindri-dev'"
+
+sb -t targets
+check "-t targets: no two parentheticals in a row" out_lacks ") ("
+check "... the nuclear cycle says it asks first" out_has "^  cycle-nuclear: .*new home volume; asks first (rarely) \[40-50 min\]$"
 
 sb cache-status
 check "cache-status: the closing line counts a report, not a build" out_has "^sindri-build: 1 report, nothing built in "
