@@ -165,8 +165,8 @@ local function body(name, c, dry)
     for _, tag in ipairs(S.dev_tags) do built = built or tag == ref or tag == ref .. ":latest" end
     if not built and #images > 0 then
       local say = dry and lib.note or function(...) lib.say(...) end
-      say("%s: %s deploys %s, which this cycle does not build (it builds %s); name that in deployment.image",
-        name, cfg.path, ref, S.dev_tags[1])
+      say("%s: %s deploys %s, which this cycle does not build (it builds %s); to deploy what it builds, set "
+        .. "deployment.image to %s", name, cfg.path, ref, S.dev_tags[1], S.dev_tags[1])
     end
     if dry then
       lib.note("5. the deployment")
