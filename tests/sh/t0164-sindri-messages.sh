@@ -1,7 +1,7 @@
 # t0164: what the stock Sindri targets say reads once and tells the maintainer what to do: doctor on a missing base
 # (the reason once, no parentheses inside parentheses, the build for the distro asked about), its config line, the
 # closing line of a report, -t targets, a dry run of a cycle that has nothing to do, and a cycle whose config
-# deploys an image it does not build.
+# deploys an image it does not build, and cycle-live on a deployment nothing was synced into.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
 need_cargo
@@ -40,6 +40,10 @@ sb -n cycle-fast CONFIG=sindri.yaml
 check "a dry run of a cycle with nothing to do says so, as the run would" \
 	out_has "^# cycle-fast: nothing changed; deployment '$W' is current and left running$"
 check "... and ends with no work to do" out_has "^sindri-build: no work to do: 3 up to date in "
+sb cycle-live CONFIG=sindri.yaml
+check "cycle-live on a fresh deployment: nothing synced, so it is current, not live-synced" \
+	out_has "^sindri-build: cycle-live: nothing changed; deployment '$W' is current and left running$"
+
 sed "s/image: $REPO:latest/image: sindri:latest/" sindri.yaml >other-image.yaml
 sb -n cycle-fast CONFIG=other-image.yaml
 check "a config that deploys an image the cycle does not build: the line says what to set" \
