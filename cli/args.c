@@ -301,4 +301,7 @@ void args_misplaced(const void *arg, const char *name, size_t index, struct buf 
 			}
 		}
 	}
+	/* CONFIG without '=value': a variable, as make and the docs write them, that lost its value */
+	if (name[0] >= 'A' && name[0] <= 'Z' && name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] == '\0')
+		buf_addf(b, " ('%s' is not a target: a variable is set with %s=value)", name, name);
 }

@@ -1,6 +1,6 @@
-# t0163: the closing line after a report (a read-only task: cache-status, doctor) counts no build, the --json
-# document counts the report apart from what was built, and a failed Lua task is reported without a made-up
-# command line or exit status.
+# t0163: what a run says: the closing line after a report (a read-only task: cache-status, doctor) counts no
+# build, the --json document counts the report apart from what was built, a failed Lua task is reported without a
+# made-up command line or exit status, and a variable written without its value is named as one.
 . "$(dirname "$0")/../lib/lib.sh"
 
 cat >sindri-build.lua <<'LUA'
@@ -38,6 +38,12 @@ check "... its error is shown" out_has "oops: the thing went wrong"
 check "... with FAILED and its name" out_has "^FAILED: oops$"
 check "... no '(lua function)' as if it were a command" out_lacks "(lua function)"
 check "... no exit status a function does not have" out_lacks "failed with exit status"
+
+sb report CONFIG
+check "a variable without its value: a usage error" rc_is 2
+check "... that says how a variable is set" out_has "unknown target 'CONFIG' ('CONFIG' is not a target: a variable is set with CONFIG=value)"
+sb reprot
+check "a lowercase typo gets no such hint" out_lacks "variable is set"
 
 sb -n report
 check "a dry run of a report says it would run" out_has "^sindri-build: dry run: 1 would run, 0 up to date, 0 failed in "
