@@ -1,7 +1,8 @@
 # t0164: what the stock Sindri targets say reads once and tells the maintainer what to do: doctor on a missing base
 # (the reason once, no parentheses inside parentheses, the build for the distro asked about), its config line, the
 # closing line of a report, -t targets, a dry run of a cycle that has nothing to do, and a cycle whose config
-# deploys an image it does not build, and cycle-live on a deployment nothing was synced into.
+# deploys an image it does not build, cycle-live on a deployment nothing was synced into, and a dry run of
+# cache-prune with nothing to prune.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
 need_cargo
@@ -33,6 +34,10 @@ check "... the nuclear cycle says it asks first" out_has "^  cycle-nuclear: .*ne
 
 sb cache-status
 check "cache-status: the closing line counts a report, not a build" out_has "^sindri-build: 1 report, nothing built in "
+
+sb -n cache-prune
+check "a dry run of cache-prune with no image to remove says so" \
+	out_has "^# no image to remove: no base beyond the newest two, no sindri image older than 30 days that is not current$"
 
 sb cycle-fast CONFIG=sindri.yaml
 check "cycle-fast builds and deploys" rc_is 0
