@@ -1,10 +1,14 @@
 # t0163: what a run says: the closing line after a report (a read-only task: cache-status, doctor) counts no
 # build, the --json document counts the report apart from what was built, a failed Lua task is reported without a
-# made-up command line or exit status, and a variable written without its value is named as one.
+# made-up command line or exit status, a variable written without its value is named as one, and a NAME=value that
+# nothing read is said to have changed nothing.
 . "$(dirname "$0")/../lib/lib.sh"
 
 cat >sindri-build.lua <<'LUA'
 task "a" { inputs = { "a.txt" }, outputs = { "a.out" }, run = "cp a.txt a.out" }
+local distro = var("DISTRO", "ubuntu")
+task "v" { vars = { "COLOR" }, run = "echo colour" }
+task "late" { always = true, run = function() print("age " .. var("PRUNE_AGE", "1d")) return true end }
 task "report" { readonly = true, run = function() print("the report") return true end }
 task "bad-report" { readonly = true, run = function() print("a check failed") return false end }
 task "oops" { always = true, run = function() error("oops: the thing went wrong", 0) end }
@@ -44,6 +48,22 @@ check "a variable without its value: a usage error" rc_is 2
 check "... that says how a variable is set" out_has "unknown target 'CONFIG' ('CONFIG' is not a target: a variable is set with CONFIG=value)"
 sb reprot
 check "a lowercase typo gets no such hint" out_lacks "variable is set"
+
+sb a DISTR=fedora
+check "a variable nothing read: the run still succeeds" rc_is 0
+check "... and says it changed nothing, with the name meant" \
+	out_has "^sindri-build: warning: 'DISTR=fedora' was read by nothing in this run, so it changed nothing; did you mean 'DISTRO'?$"
+sb a ZZZ=1
+check "... with no name near it, no suggestion" out_has "'ZZZ=1' was read by nothing in this run, so it changed nothing$"
+sb a DISTRO=fedora
+check "a variable var() read: no warning" out_lacks "read by nothing"
+sb v COLOR=red
+check "a variable a task's vars read: no warning" out_lacks "read by nothing"
+sb late PRUNE_AGE=2d
+check "a variable read while the run ran: no warning" out_lacks "read by nothing"
+check "... and it was read" out_has "^age 2d$"
+sb report --yes
+check "an option that sets a variable: no warning" out_lacks "read by nothing"
 
 sb -n report
 check "a dry run of a report says it would run" out_has "^sindri-build: dry run: 1 would run, 0 up to date, 0 failed in "
