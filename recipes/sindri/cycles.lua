@@ -170,7 +170,8 @@ local function body(name, c, dry)
     end
     if dry then
       lib.note("5. the deployment")
-      if next(reasons { "deploy" }) == nil and ran > 0 then
+      -- (a cycle that removes the deployment plans the new one once, after the removal below)
+      if next(reasons { "deploy" }) == nil and ran > 0 and c.home ~= "remove" then
         -- a dry run built nothing, so the deployment still looks current: its image is rebuilt above
         lib.note("  deploy would run: its image is rebuilt above")
         sindri.deploy.plan(sb.key("deploy"), "its image is rebuilt above")
@@ -180,8 +181,11 @@ local function body(name, c, dry)
       if dry then lib.note("the home volume goes too (%s)", name) end
       sindri.deploy.destroy { confirmed = true, dry = dry }
       S.deploy_force = true
+      -- a dry run removed nothing: the deploy's plan must not replace (or keep the home of) what is gone above
+      S.deploy_removed = dry or nil
     end
     local ok, rc, n = sb.build { "deploy" }
+    S.deploy_removed = nil
     if not ok then error(string.format("%s: deploy failed (exit status %d)", name, rc), 0) end
     ran = ran + math.max(n, 0)
     if c.connect then

@@ -2,7 +2,7 @@
 # (the reason once, no parentheses inside parentheses, the build for the distro asked about), its config line, the
 # closing line of a report, -t targets, a dry run of a cycle that has nothing to do, and a cycle whose config
 # deploys an image it does not build, cycle-live on a deployment nothing was synced into, and a dry run of
-# cache-prune with nothing to prune.
+# cache-prune with nothing to prune, and a dry run of cycle-nuclear.
 . "$(dirname "$0")/../lib/lib.sh"
 need_docker
 need_cargo
@@ -45,6 +45,12 @@ sb -n cycle-fast CONFIG=sindri.yaml
 check "a dry run of a cycle with nothing to do says so, as the run would" \
 	out_has "^# cycle-fast: nothing changed; deployment '$W' is current and left running$"
 check "... and ends with no work to do" out_has "^sindri-build: no work to do: 3 up to date in "
+sb -n cycle-nuclear CONFIG=sindri.yaml
+check "a dry run of cycle-nuclear plans one new deployment" sh -c "test \$(grep -c 'docker run -d' '$T_OUT') = 1"
+check "... after removing the old one with its home volume" out_has "^/usr/bin/docker volume rm ${W}_home$"
+check "... and does not say the home volume is kept" out_lacks "home volume ${W}_home is kept"
+check "... but that a new one comes" out_has "^# deploy: a new deployment, with a new home volume (the old ones are removed above)$"
+
 sb cycle-live CONFIG=sindri.yaml
 check "cycle-live on a fresh deployment: nothing synced, so it is current, not live-synced" \
 	out_has "^sindri-build: cycle-live: nothing changed; deployment '$W' is current and left running$"
