@@ -41,6 +41,8 @@ check "a dry run of cache-prune with no image to remove says so" \
 
 sb cycle-fast CONFIG=sindri.yaml
 check "cycle-fast builds and deploys" rc_is 0
+check "... saying which base and why" out_has "^sindri-build: docker-build-dev-ubuntu: base $REPO:base-ubuntu-latest (the local base): .*no image '$REPO:base-ubuntu-3.0.0' in the Docker engine"
+check "... with no parentheses inside parentheses" sh -c "! grep '^sindri-build: docker-build-dev-ubuntu: base' '$T_OUT' | sed 's/^[^)]*)//' | grep -q '([^)]*('"
 sb -n cycle-fast CONFIG=sindri.yaml
 check "a dry run of a cycle with nothing to do says so, as the run would" \
 	out_has "^# cycle-fast: nothing changed; deployment '$W' is current and left running$"
