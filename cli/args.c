@@ -98,7 +98,9 @@ void args_usage(FILE *f)
 	      "exit codes: 0 success, 1 a task failed, 2 usage or recipe error, 3 the Docker engine did not answer,\n"
 	      "            130/143 interrupted (docs/cli.md)\n"
 	      "\n"
-	      "Without a sindri-build.lua, in a Sindri checkout (v3/Cargo.toml), the stock Sindri recipes are used.\n",
+	      "Without a sindri-build.lua, in a Sindri checkout (v3/Cargo.toml), the stock Sindri recipes are used.\n"
+	      "Where to start: 'sindri-build -t targets' lists the targets, 'sindri-build -n TARGET' prints what one\n"
+	      "would do, 'sindri-build -t explain TARGET' says why it would run.\n",
 	      f);
 }
 

@@ -1,7 +1,8 @@
 # t0163: what a run says: the closing line after a report (a read-only task: cache-status, doctor) counts no
 # build, the --json document counts the report apart from what was built, a failed Lua task is reported without a
 # made-up command line or exit status, a variable written without its value is named as one, and a NAME=value that
-# nothing read is said to have changed nothing; -t targets given a name says so instead of ignoring it.
+# nothing read is said to have changed nothing; -t targets given a name says so instead of ignoring it; --help
+# says where to start.
 . "$(dirname "$0")/../lib/lib.sh"
 
 cat >sindri-build.lua <<'LUA'
@@ -70,6 +71,10 @@ check "-t targets with a name: a usage error, not the name ignored" rc_is 2
 check "... that says where to look instead" out_has "^sindri-build: -t targets lists every target and takes none ('report'): -t query report shows that one$"
 sb -t targets
 check "-t targets alone lists them" out_has "^report"
+
+sb --help
+check "--help says where to start: the targets, a dry run, explain" \
+	out_has "^Where to start: 'sindri-build -t targets' lists the targets, 'sindri-build -n TARGET' prints what one$"
 
 sb -n report
 check "a dry run of a report says it would run" out_has "^sindri-build: dry run: 1 would run, 0 up to date, 0 failed in "
