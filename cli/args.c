@@ -98,7 +98,9 @@ void args_usage(FILE *f)
 	      "exit codes: 0 success, 1 a task failed, 2 usage or recipe error, 3 the Docker engine did not answer,\n"
 	      "            130/143 interrupted (docs/cli.md)\n"
 	      "\n"
-	      "Without a sindri-build.lua, in a Sindri checkout (v3/Cargo.toml), the stock Sindri recipes are used.\n",
+	      "Without a sindri-build.lua, in a Sindri checkout (v3/Cargo.toml), the stock Sindri recipes are used.\n"
+	      "Where to start: 'sindri-build -t targets' lists the targets, 'sindri-build -n TARGET' prints what one\n"
+	      "would do, 'sindri-build -t explain TARGET' says why it would run.\n",
 	      f);
 }
 
@@ -301,4 +303,7 @@ void args_misplaced(const void *arg, const char *name, size_t index, struct buf 
 			}
 		}
 	}
+	/* CONFIG without '=value': a variable, as make and the docs write them, that lost its value */
+	if (name[0] >= 'A' && name[0] <= 'Z' && name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] == '\0')
+		buf_addf(b, " ('%s' is not a target: a variable is set with %s=value)", name, name);
 }

@@ -39,8 +39,8 @@ void args_optname(const struct optdoc *d, char *out, size_t n);
 int args_parse(int argc, char **argv, struct opts *o);
 /* args_usage: the --help text. */
 void args_usage(FILE *f);
-/* args_misplaced: when the unknown target name is an option or a tool in the wrong place, append to b how to write
- * it (" (... )"); o (a struct opts) says where it came from. */
+/* args_misplaced: when the unknown target name is an option or a tool in the wrong place, or a variable without its
+ * value, append to b how to write it (" (... )"); o (a struct opts) says where it came from. */
 void args_misplaced(const void *o, const char *name, size_t index, struct buf *b);
 
 #endif

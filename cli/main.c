@@ -191,6 +191,54 @@ static int run_tool(const struct tool *tool, struct tool_args *a, struct recipe 
 	return ret;
 }
 
+/* var_named: whether list (of "NAME=..." or "NAME") holds the variable name (n bytes). */
+static int var_named(const struct strv *list, const char *name, size_t n)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (strncmp(list->v[i], name, n) == 0 && (list->v[i][n] == '=' || !list->v[i][n]))
+			return 1;
+	return 0;
+}
+
+/* warn_unread_vars: after a run, a NAME=value of the command line that nothing read (a var() call, a task's vars,
+ * the image options) is most likely a typo (DISTR=fedora) that the run silently ignored: say so, with the nearest
+ * name read. Options that set a variable (--yes, --config, ...) are left alone. */
+static void warn_unread_vars(const struct opts *o, const struct recipe *r, const struct graph *g)
+{
+	static const char *const known[] = {"CACHE_DIR", "PUSH", "STRICT_CACHE", "JSON", "YES", "FROM_SOURCE",
+	                                    "CONFIG", NULL};
+	const struct strv *read = recipe_vars_read(r);
+
+	for (size_t i = 0; i < o->vars.n; i++) {
+		const char *kv = o->vars.v[i];
+		size_t n = strcspn(kv, "=");
+		int seen = var_named(read, kv, n);
+		for (size_t k = 0; known[k] && !seen; k++)
+			seen = strlen(known[k]) == n && strncmp(known[k], kv, n) == 0;
+		for (size_t t = 0; t < g->ntasks && !seen; t++)
+			seen = var_named(&g->tasks[t]->vars, kv, n);
+		if (seen)
+			continue;
+		char *name = xstrndup(kv, n), *near = NULL;
+		size_t best = 3; /* two edits away at most */
+		for (size_t j = 0; j < read->n; j++) {
+			char *cand = xstrndup(read->v[j], strcspn(read->v[j], "="));
+			size_t d = edit_distance(name, cand, best);
+			if (d < best && d < n) {
+				best = d;
+				free(near);
+				near = cand;
+			} else {
+				free(cand);
+			}
+		}
+		warn("'%s' was read by nothing in this run, so it changed nothing%s%s%s", kv, near ? "; did you mean '" : "",
+		     near ? near : "", near ? "'?" : "");
+		free(near);
+		free(name);
+	}
+}
+
 /* run_build: bring the targets up to date; with --json, the run's result as one document. */
 static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int argc, char **argv)
 {
@@ -231,6 +279,7 @@ static int run_build(struct opts *o, struct tool_args *a, struct recipe *r, int 
 	recipe_set_build(r, st, a->ke, &o->b);
 	ret = build_run(a->g, targets, n, st, a->ke, &o->b);
 	recipe_set_build(r, NULL, NULL, NULL);
+	warn_unread_vars(o, r, a->g);
 	if (!readonly)
 		watched_record(a->wt, a->ke->fc);
 	if (o->stats)

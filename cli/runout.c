@@ -55,12 +55,16 @@ static const char *result(int code)
 void runout_json(FILE *f, const struct build_spans *sp, int exit_code, int dry_run, int64_t took_ns, int64_t saved_ns)
 {
 	struct buf b = BUF_INIT;
-	size_t built = 0, current = 0, failed = 0;
+	size_t built = 0, current = 0, failed = 0, reports = 0;
 	int64_t t0 = sp->n ? sp->v[0].start_ns : 0;
 
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct build_span *s = &sp->v[i];
-		built += s->outcome == SPAN_RAN && !has_children(sp, i, -1);
+		/* a report (cache-status, doctor) built nothing: counted apart, as the closing line counts it */
+		if (s->outcome == SPAN_RAN && s->task && (s->task->flags & TASK_READONLY))
+			reports++;
+		else
+			built += s->outcome == SPAN_RAN && !has_children(sp, i, -1);
 		current += s->outcome == SPAN_CURRENT;
 		failed += s->outcome == SPAN_FAILED && !has_children(sp, i, SPAN_FAILED);
 		if (s->start_ns < t0)
@@ -75,6 +79,8 @@ void runout_json(FILE *f, const struct build_spans *sp, int exit_code, int dry_r
 	json_add_bool(&b, dry_run);
 	json_add_key(&b, "built");
 	json_add_int(&b, (int64_t)built);
+	json_add_key(&b, "reports");
+	json_add_int(&b, (int64_t)reports);
 	json_add_key(&b, "up_to_date");
 	json_add_int(&b, (int64_t)current);
 	json_add_key(&b, "failed");

@@ -143,6 +143,12 @@ static int tool_targets(const struct tool_args *a)
 	struct graph *g = a->g;
 	int grouped = 0;
 
+	/* it lists every target: a name after it would be silently ignored */
+	if (a->targets->n) {
+		error("-t targets lists every target and takes none ('%s'): -t query %s shows that one", a->targets->v[0],
+		      a->targets->v[0]);
+		return SB_EXIT_USAGE;
+	}
 	if (a->json)
 		return targets_json(a);
 	for (size_t i = 0; i < g->ntasks; i++)

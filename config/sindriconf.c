@@ -687,8 +687,10 @@ struct sindriconf *sindriconf_load(const char *path, struct buf *err)
 		if (errno == ENOENT)
 			buf_addf(err, "no sindri.yaml '%s'; CONFIG= and --config name it from the project root: check the path",
 			         path);
+		else if (errno == EISDIR)
+			buf_addf(err, "'%s' is a directory, not a sindri.yaml: CONFIG= and --config name the file", path);
 		else
-			buf_addf(err, "cannot read '%s': %s", path, strerror(errno));
+			buf_addf(err, "cannot read the sindri.yaml '%s': %s", path, strerror(errno));
 		buf_release(&text);
 		return NULL;
 	}

@@ -152,9 +152,10 @@ static int current(struct task *t, struct buf *why, struct json **info, const ch
 	hash_hex(&t->key, img->hex);
 	r = label_of(img->im, img->spec.tags.v[0], info, id, &key);
 	if (r == 0) {
-		buf_addf(why, "no image '%s' in the Docker engine (removed, or never built)", img->spec.tags.v[0]);
+		/* no parentheses here: recipes quote this in parentheses of their own (the base a dev image is built on) */
+		buf_addf(why, "no image '%s' in the Docker engine: removed, or never built", img->spec.tags.v[0]);
 	} else if (r == 1 && strcmp(key, img->hex) != 0) {
-		buf_addf(why, "image '%s' was built from other inputs (its key is %s, not %s)", img->spec.tags.v[0],
+		buf_addf(why, "image '%s' was built from other inputs: its key is %s, not %s", img->spec.tags.v[0],
 		         *key ? key : "unset", img->hex);
 		r = 0;
 	}

@@ -124,12 +124,18 @@ static void finished(struct sched *s, struct task *t, int status, const char *cm
 		ok = 0;
 	if (ok && !s->o->dry_run && !(t->flags & TASK_READONLY) && record(s, t, dur) < 0)
 		ok = 0;
+	/* a report built nothing: the closing line does not count it as built */
+	if (ok && !s->o->dry_run && (t->flags & TASK_READONLY))
+		s->status.reported++;
+	/* a Lua function's failure said what went wrong itself: its "command" and exit status add nothing */
+	if (t->run == RUN_FUNC)
+		cmd = NULL;
 	status_finish(&s->status, t->name, ok, ok ? NULL : cmd, out, n);
 	spans_mark(s->o->spans, s->first_span, t, 0, !ok ? SPAN_FAILED : s->o->dry_run ? SPAN_WOULD_RUN : SPAN_RAN,
 	           status);
 	ended(s);
 	if (!ok) {
-		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM)
+		if (status > 0 && status != 128 + SIGINT && status != 128 + SIGTERM && t->run != RUN_FUNC)
 			status_line(&s->status, "sindri-build: task '%s' failed with exit status %d", t->name, status);
 		fail(s, t);
 		return;
@@ -345,8 +351,8 @@ static void start(struct sched *s, struct task *t)
 		int rc = t->ops && t->ops->run ? t->ops->run(t) : 1;
 		spans_unnest(s->o->spans, was);
 		/* a task that ran builds of its own (a cycle) is counted through what they ran; when it failed because a
-		 * task inside failed, through that failure */
-		if (rc == 0 && s->o->tally && s->o->tally->builds != builds)
+		 * task inside failed, through that failure; a report is counted as one (finished) */
+		if (rc == 0 && s->o->tally && s->o->tally->builds != builds && !(t->flags & TASK_READONLY))
 			s->status.composite++;
 		if (rc != 0 && s->o->tally && s->o->tally->failed != failed)
 			s->status.composite_failed++;
@@ -563,7 +569,7 @@ int build_run(struct graph *g, struct task *const *targets, size_t ntargets, str
 		code = s.failures ? SB_EXIT_FAILED : SB_EXIT_OK;
 	if (o->nested && o->tally) {
 		/* the closing line of the build that started this one counts what ran here */
-		o->tally->ran += s.status.ran - s.status.composite;
+		o->tally->ran += s.status.ran - s.status.composite - s.status.reported;
 		o->tally->uptodate += s.status.uptodate;
 		o->tally->failed += s.status.failed - s.status.composite_failed;
 		o->tally->saved_ns += s.status.saved_ns;

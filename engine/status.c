@@ -195,7 +195,7 @@ static void about(char *out, size_t n, int64_t ns)
 
 void status_counts(const struct status *s, size_t *built, size_t *uptodate, size_t *failed)
 {
-	*built = s->ran - s->composite + s->inner_ran;
+	*built = s->ran - s->composite - s->reported + s->inner_ran;
 	*uptodate = s->uptodate + s->inner_uptodate;
 	*failed = s->failed - s->composite_failed + s->inner_failed;
 }
@@ -219,11 +219,20 @@ void status_summary(struct status *s, int interrupted)
 	if (interrupted)
 		fprintf(s->out, "sindri-build: interrupted: %zu built, %zu up to date, %zu not finished in %s\n", ran,
 		        uptodate, s->total - s->ran - s->uptodate - s->failed, took);
+	else if (!ran && !failed && s->reported && !uptodate)
+		fprintf(s->out, "sindri-build: %zu report%s, nothing built in %s\n", s->reported, s->reported == 1 ? "" : "s",
+		        took);
+	else if (!ran && !failed && s->reported)
+		fprintf(s->out, "sindri-build: %zu report%s, nothing built, %zu up to date in %s%s\n", s->reported,
+		        s->reported == 1 ? "" : "s", uptodate, took, saved);
 	else if (!ran && !failed)
 		fprintf(s->out, "sindri-build: no work to do: %zu up to date in %s%s\n", uptodate, took, saved);
 	else if (s->dry)
 		fprintf(s->out, "sindri-build: dry run: %zu would run, %zu up to date, %zu failed in %s\n", ran, uptodate,
 		        failed, took);
+	else if (s->reported)
+		fprintf(s->out, "sindri-build: %zu built, %zu up to date, %zu failed, %zu report%s in %s%s\n", ran, uptodate,
+		        failed, s->reported, s->reported == 1 ? "" : "s", took, saved);
 	else
 		fprintf(s->out, "sindri-build: %zu built, %zu up to date, %zu failed in %s%s\n", ran, uptodate, failed, took,
 		        saved);

@@ -16,6 +16,7 @@ struct status {
 	int64_t start_ns;
 	size_t total, started, finished, running, ran, uptodate, failed;
 	size_t composite;   /* of ran: tasks counted through the nested builds they started, not themselves */
+	size_t reported;    /* of ran: reports (read-only tasks: cache-status, doctor), which build nothing */
 	size_t composite_failed; /* of failed: tasks that failed because a task of their nested builds did */
 	size_t inner_ran, inner_uptodate, inner_failed; /* the tasks of those nested builds */
 	int64_t saved_ns;   /* the last recorded run times of the tasks found up to date, nested ones included */
@@ -34,10 +35,11 @@ void status_line(struct status *s, const char *fmt, ...) __attribute__((format(p
 /* status_pause: end the in-place line before a console job writes to the terminal. */
 void status_pause(struct status *s);
 /* status_summary: the closing line: what ran, what was up to date (tasks inside nested builds included, the
- * tasks that started them not), the time their last recorded runs took, wall time. */
+ * tasks that started them not), the reports shown (not counted as built), the time their last recorded runs took,
+ * wall time. */
 void status_summary(struct status *s, int interrupted);
-/* status_counts: the closing line's counts: tasks built (nested ones included, the tasks that started them not), up
- * to date, failed. */
+/* status_counts: the closing line's counts: tasks built (nested ones included, the tasks that started them and
+ * reports not), up to date, failed. */
 void status_counts(const struct status *s, size_t *built, size_t *uptodate, size_t *failed);
 /* status_duration: ns as "3 ms", "4.2 s", "12 s" or "4m12s". */
 void status_duration(char *out, size_t n, int64_t ns);

@@ -154,6 +154,8 @@ local function prune_where(prune, what, dry)
       ids[#ids + 1] = rec.id
     end
   end
+  -- a dry run that lists nothing says so, as the run's "pruned 0 ..." line does
+  if dry and #ids == 0 then lib.note("no BuildKit cache record %s", what) end
   if dry then return end
   local freed, n = docker.prune_cache_ids(ids)
   if not freed then error("cannot prune the BuildKit cache: " .. tostring(n), 0) end
@@ -403,7 +405,9 @@ local function prune(dry)
     if M.is_base(img) then bases[#bases + 1] = img else others[#others + 1] = img end
   end
   table.sort(bases, function(a, b) return (a.Created or 0) > (b.Created or 0) end)
+  local removed = 0
   local function rm(img, what)
+    removed = removed + 1
     M.rmi(img, what .. " " .. ((img.RepoTags or {})[1] or img.Id:sub(8, 19)), dry, true)
   end
   for i, img in ipairs(bases) do
@@ -412,6 +416,11 @@ local function prune(dry)
   local max_age = lib.duration(var("IMAGE_AGE", "720h"))
   for _, img in ipairs(others) do
     if not keep[img.Id] and os.time() - (img.Created or os.time()) >= max_age then rm(img, "old image") end
+  end
+  if removed == 0 then
+    local say = dry and lib.note or function(fmt, ...) print(string.format(fmt, ...)) end
+    say("no image to remove: no base beyond the newest two, no sindri image older than %s that is not current",
+      lib.age(max_age))
   end
 end
 

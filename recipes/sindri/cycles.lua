@@ -165,12 +165,13 @@ local function body(name, c, dry)
     for _, tag in ipairs(S.dev_tags) do built = built or tag == ref or tag == ref .. ":latest" end
     if not built and #images > 0 then
       local say = dry and lib.note or function(...) lib.say(...) end
-      say("%s: %s deploys %s, which this cycle does not build (it builds %s); name that in deployment.image",
-        name, cfg.path, ref, S.dev_tags[1])
+      say("%s: %s deploys %s, which this cycle does not build (it builds %s); to deploy what it builds, set "
+        .. "deployment.image to %s", name, cfg.path, ref, S.dev_tags[1], S.dev_tags[1])
     end
     if dry then
       lib.note("5. the deployment")
-      if next(reasons { "deploy" }) == nil and ran > 0 then
+      -- (a cycle that removes the deployment plans the new one once, after the removal below)
+      if next(reasons { "deploy" }) == nil and ran > 0 and c.home ~= "remove" then
         -- a dry run built nothing, so the deployment still looks current: its image is rebuilt above
         lib.note("  deploy would run: its image is rebuilt above")
         sindri.deploy.plan(sb.key("deploy"), "its image is rebuilt above")
@@ -180,8 +181,11 @@ local function body(name, c, dry)
       if dry then lib.note("the home volume goes too (%s)", name) end
       sindri.deploy.destroy { confirmed = true, dry = dry }
       S.deploy_force = true
+      -- a dry run removed nothing: the deploy's plan must not replace (or keep the home of) what is gone above
+      S.deploy_removed = dry or nil
     end
     local ok, rc, n = sb.build { "deploy" }
+    S.deploy_removed = nil
     if not ok then error(string.format("%s: deploy failed (exit status %d)", name, rc), 0) end
     ran = ran + math.max(n, 0)
     if c.connect then
@@ -195,8 +199,10 @@ local function body(name, c, dry)
       end
     end
   end
-  if not dry and ran == 0 then
-    lib.say("%s: nothing changed; %s", name, cfg and ("deployment '" .. cfg.name .. "' is current and left running")
+  -- a dry run says it too, as a comment, so that its numbered steps with nothing under them are not a puzzle
+  if ran == 0 then
+    local say = dry and lib.note or function(...) lib.say(...) end
+    say("%s: nothing changed; %s", name, cfg and ("deployment '" .. cfg.name .. "' is current and left running")
       or "everything is current")
   end
   return true
@@ -253,7 +259,7 @@ cycle "cycle-clean" {
 
 cycle "cycle-nuclear" {
   desc = "Full rebuild: every sindri image and cache, the base built here, install, deploy afresh with a new home "
-    .. "volume (asks)", time = "40-50 min", use_when = "rarely",
+    .. "volume; asks first", time = "40-50 min", use_when = "rarely",
   alias = { "v3-cycle-nuclear", "cycle", "v3-cycle" },
   -- the dev image without cache: the running container keeps its image through the nuke, and the same inputs
   -- would find it current

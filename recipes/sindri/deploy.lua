@@ -183,9 +183,14 @@ function M.plan(key, because)
     lib.note("deploy: %s; its image is current, so it is started", why)
     return lib.plan(lib.cmd { lib.docker_cli(), "start", ct.Id:sub(1, 12) })
   end
-  lib.note("deploy: %s%s", why or "", container(c) and ("; the container is replaced, its home volume " .. volume(c)
-    .. " is kept") or "")
-  local old = container(c)
+  -- a dry run of a cycle that removes the deployment first removed nothing: no old one to replace or keep the home of
+  local old = not S.deploy_removed and container(c)
+  if S.deploy_removed then
+    lib.note("deploy: a new deployment, with a new home volume (the old ones are removed above)")
+  else
+    lib.note("deploy: %s%s", why or "", old and ("; the container is replaced, its home volume " .. volume(c)
+      .. " is kept") or "")
+  end
   if old then
     lib.plan(lib.cmd { lib.docker_cli(), "rename", c.name, aside(c, old) })
     lib.plan(lib.cmd { lib.docker_cli(), "stop", aside(c, old) })

@@ -39,8 +39,12 @@ check("base image for " .. S.distro, function()
   end
   local why = sb.outdated { S.base_task }
   if next(why) == nil then return true, S.base_tags[1] .. ": current" end
-  return false, (why[S.base_task] or "out of date"):gsub("\n$", ""):gsub("\n", "; ")
-    .. " (" .. c.why .. "); build it: sindri-build docker-build-base"
+  local stale = (why[S.base_task] or "out of date"):gsub("\n$", "")
+  -- the pick's reason repeats the first of those in parentheses: say it once, and no parentheses in parentheses
+  local pick = c.why
+  local at = pick:find(" (" .. stale:match("^[^\n]*") .. ")", 1, true)
+  if at then pick = pick:sub(1, at - 1) .. pick:sub(at + #stale:match("^[^\n]*") + 3) end
+  return false, stale:gsub("\n", "; ") .. "; " .. pick .. "; build it: sindri-build " .. S.base_task
 end)
 
 -- The dev image's final stage (the one that becomes the image) must start FROM the base; earlier stages (the
@@ -73,8 +77,9 @@ check("sindri.yaml valid", function()
   if not sb.exists(path) then return false, "no '" .. path .. "'; give CONFIG=path/to/sindri.yaml" end
   local ok, c = pcall(sindri_config, path)
   if not ok then return false, tostring(c) end
-  return true, string.format("%s: workspace '%s', provider %s, image %s", path, c.name, c.provider,
-    c.image or S.dev_tags[1])
+  -- the check's name says sindri.yaml already; another file is named
+  return true, string.format("%sworkspace '%s', provider %s, image %s", path == "sindri.yaml" and "" or path .. ": ",
+    c.name, c.provider, c.image or S.dev_tags[1])
 end)
 
 check("disk room for the caches", function()

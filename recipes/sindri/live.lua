@@ -226,8 +226,9 @@ function M.sync(name, c, cfg, image, dry)
     return false
   end
   if #plan.paths == 0 and (not plan.rec or plan.rec.state ~= "syncing") then
+    -- a record of a fresh deployment ("deployed") means nothing was synced into it: it is current, not live-synced
     say("%s: nothing changed; deployment '%s' is %s and left running", name, cfg.name,
-      plan.rec and "live-synced" or "current")
+      plan.rec and plan.rec.state == "synced" and "live-synced" or "current")
     return true
   end
   local id = plan.ct.Id

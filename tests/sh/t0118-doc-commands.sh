@@ -115,6 +115,15 @@ rc=\$?; pwd >'$T_ROOT/cwd'; exit \$rc") >"$T_OUT" 2>&1 </dev/null
 	esac
 done <commands
 check "most of the documented commands run here ($ran run, $excused excused)" test "$ran" -ge 25
+
+# There is no Makefile: a make command in the docs' prose names Makefile.bootstrap, or it does not paste and run.
+(cd "$T_TOP" && grep -n '`make [a-z]' README.md docs/*.md examples/*/README.md | grep -v '`make v3-') >bare-make
+: >"$T_OUT"
+check "every make command in the docs' prose names Makefile.bootstrap" test ! -s bare-make || cat bare-make >&2
+# The README's Sindri commands run a bare sindri-build: it says how that gets on PATH before the first of them.
+first=$(grep -n '^sindri-build ' "$T_TOP/README.md" | head -n 1 | cut -d: -f1)
+inst=$(grep -n 'make -f Makefile.bootstrap install' "$T_TOP/README.md" | head -n 1 | cut -d: -f1)
+check "the README says how sindri-build gets on PATH before it runs it bare" test "${inst:-99999}" -lt "${first:-0}"
 echo "$T_NAME: $ran commands run, $excused excused"
 
 finish

@@ -307,7 +307,8 @@ static void test_load(void)
 	buf_reset(&err);
 	CHECK(sindriconf_load(dir, &err) == NULL);
 	{
-		char *want_msg = xasprintf("cannot read '%s': Is a directory", dir);
+		char *want_msg = xasprintf("'%s' is a directory, not a sindri.yaml: CONFIG= and --config name the file",
+		                           dir);
 
 		CHECK_STR(err.data, want_msg);
 		free(want_msg);
