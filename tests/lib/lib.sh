@@ -19,10 +19,11 @@ export XDG_RUNTIME_DIR
 . "$T_TOP/tests/lib/residents.sh"
 trap 'eval "$T_CLEANUP"; rm -rf "$T_ROOT" "$T_OUT"; residents_gone' EXIT
 # residents_gone: once its runtime dir is removed, wait for the helpers and watchers under it (of $SB, or of a copy
-# this test made) to end; one still running after 30 s is stopped by its pid and fails the test.
+# this test made) to end; one still running after T_RESIDENTS_WAIT seconds (30) is stopped by its pid (and let go on,
+# should it be stopped) and fails the test.
 residents_gone() {
 	_left=""
-	for _i in $(seq 300); do
+	for _i in $(seq $((${T_RESIDENTS_WAIT:-30} * 10))); do
 		_left=$({ residents "$(readlink -f "$SB")"; residents "$T_ROOT/*"; } | grep -F " $T_ROOT/" | sort -u)
 		[ -z "$_left" ] && return 0
 		sleep 0.1
@@ -30,6 +31,7 @@ residents_gone() {
 	echo "$_left" | while read -r _pid _sock; do
 		echo "FAIL: $T_NAME: its cleanup left pid $_pid running (socket $_sock): stopped now" >&2
 		kill -TERM "$_pid" 2>/dev/null
+		kill -CONT "$_pid" 2>/dev/null
 	done
 	exit 1
 }

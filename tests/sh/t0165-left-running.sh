@@ -1,6 +1,7 @@
 # t0165: no test leaves an engine helper or file watcher (common/resident.h) of the binary under test running: one a
-# test starts in its own runtime dir ends with the test (lib.sh waits for it); one started outside it makes
-# tests/run.sh fail the suite, name it and stop it by its pid; one that ran before the suite is left alone.
+# test starts in its own runtime dir ends with the test (lib.sh waits for it, and fails the test when it stays); one
+# started outside it makes tests/run.sh fail the suite, name it and stop it by its pid; one that ran before the
+# suite is left alone.
 . "$(dirname "$0")/../lib/lib.sh"
 
 # A copy of the runner and the library with two tests of its own, run with TMPDIR here: what a test starts without
@@ -23,6 +24,15 @@ cat >tree/tests/sh/t9002-leak.sh <<'EOF'
 env -u XDG_RUNTIME_DIR "$SB" -t server start >"$T_OUT" 2>&1
 check "a watcher starts outside the test's own runtime dir" out_has "file watcher: running, pid [0-9]*, socket $TMPDIR/sindri-build-"
 sed -n 's/.*running, pid \([0-9]*\),.*/\1/p' "$T_OUT" >"$OBS/leaked"
+finish
+EOF
+cat >tree/tests/sh/t9003-stuck.sh <<'EOF'
+. "$(dirname "$0")/../lib/lib.sh"
+sb -t server start
+sed -n 's/^file watcher: running, pid \([0-9]*\),.*/\1/p' "$T_OUT" >"$OBS/stuck"
+check "a watcher starts in the test's own runtime dir" test -s "$OBS/stuck"
+kill -STOP "$(cat "$OBS/stuck")" # it cannot see its socket go
+T_RESIDENTS_WAIT=1
 finish
 EOF
 
@@ -56,9 +66,13 @@ check "what it left running is named, with where it was started" \
 	out_has "^run.sh: pid $(sed -n 2p obs/leaked) of $SBC, socket $T_ROOT/tmp/sindri-build-$u/watch-[0-9a-f]*\.sock, started in '$T_ROOT/tmp/sb-t9002-leak\.[^/]*', outlived the tests: stopped now$"
 check "the engine helper it left too" \
 	out_has "^run.sh: pid $(sed -n 1p obs/leaked) of $SBC, socket $T_ROOT/tmp/sindri-build-$u/engine-[0-9a-f]*\.sock, started in "
-check "it counts as a failure" out_has "^failed: (left-running)$"
+check "it counts as a failure" out_has "^failed: t9003-stuck.sh (left-running)$"
 check "and it is stopped" pids_gone obs/leaked
 check "nothing of the suite's runs any more" sh -c "! { . '$T_TOP/tests/lib/residents.sh'; residents '$SBC'; } | grep -q ' $T_ROOT/tmp/'"
+check "a test whose watcher outlives its cleanup fails" out_has "^FAIL t9003-stuck.sh (exit 1, "
+check "... saying which" \
+	out_has "^FAIL: t9003-stuck: its cleanup left pid $(cat obs/stuck) running (socket $T_ROOT/tmp/sb-t9003-stuck\.[^/]*/run/sindri-build/watch-[0-9a-f]*\.sock): stopped now$"
+check "... and it is stopped" pids_gone obs/stuck
 check "what ran before the suite was not named" out_lacks "socket $T_ROOT/before/"
 for p in $(cat obs/before); do check "and still runs ($p)" kill -0 "$p"; done
 
