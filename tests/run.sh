@@ -50,6 +50,10 @@ cpus=$(nproc 2>/dev/null || echo 1)
 JOBS=${JOBS:-$cpus}
 results=$(mktemp -d "${TMPDIR:-/tmp}/sb-run.XXXXXX")
 trap 'rm -rf "$results"' EXIT
+# The engine helpers and file watchers of $SB running now are not the tests' (see the end).
+. "$here/lib/residents.sh"
+sbreal=$(readlink -f "$SB")
+residents "$sbreal" | cut -d' ' -f1 >"$results/residents-before"
 : >"$results/shared"
 : >"$results/alone"
 for t in "$UNIT_DIR"/* "$here"/sh/t*.sh; do
@@ -85,6 +89,23 @@ for t in $(cat "$results/shared" "$results/alone"); do
 		cat "$results/$name.log" 2>/dev/null
 	fi
 done
+# A helper or watcher of $SB still running outside the tests' directories that was not before: a test started it
+# outside its own runtime dir (lib.sh waits for those under it to end), where it holds inotify watches and an
+# engine connection, and would serve later runs of this binary on the machine. It fails the suite and is stopped,
+# by its pid.
+left=$(residents "$sbreal" | while read -r pid sock; do
+	case "$sock" in "${TMPDIR:-/tmp}"/sb-*/*) continue ;; esac # a test's own (lib.sh), or another suite's test's
+	grep -qx "$pid" "$results/residents-before" || echo "$pid $sock"
+done)
+if [ -n "$left" ]; then
+	echo "--- left running"
+	echo "$left" | while read -r pid sock; do
+		echo "run.sh: pid $pid of $SB, socket $sock, started in '$(resident_from "$pid")', outlived the tests: stopped now"
+		kill -TERM "$pid" 2>/dev/null
+	done
+	fail=$((fail + 1))
+	failed="$failed (left-running)"
+fi
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -9,12 +9,33 @@ T_FAIL=0
 T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sb-$T_NAME.XXXXXX")
 T_OUT=$(mktemp "${TMPDIR:-/tmp}/sb-$T_NAME-out.XXXXXX")
 T_CLEANUP=""
-# Engine helpers (docker/enginesrv.h) started by this test live under its own runtime dir and end within a
-# second of its removal, so no test leaves one behind or uses another test's.
+# Engine helpers (docker/enginesrv.h) and file watchers (watch/watcher.h) started by this test live under its own
+# runtime dir and end within a second of its removal, so no test leaves one behind or uses another test's; a
+# command run without XDG_RUNTIME_DIR (env -i) starts its own in ${TMPDIR:-/tmp}/sindri-build-UID instead, for
+# the whole machine: pass it on. tests/run.sh fails the suite when one of those is left running.
 XDG_RUNTIME_DIR=$T_ROOT/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export XDG_RUNTIME_DIR
-trap 'eval "$T_CLEANUP"; rm -rf "$T_ROOT" "$T_OUT"' EXIT
+. "$T_TOP/tests/lib/residents.sh"
+trap 'eval "$T_CLEANUP"; rm -rf "$T_ROOT" "$T_OUT"; residents_gone' EXIT
+# residents_gone: once its runtime dir is removed, wait for the helpers and watchers under it (of $SB, or of a copy
+# this test made) to end; one still running after T_RESIDENTS_WAIT seconds (30) is stopped by its pid (and let go on,
+# should it be stopped) and fails the test.
+residents_gone() {
+	_left=""
+	for _i in $(seq $((${T_RESIDENTS_WAIT:-30} * 10))); do
+		_left=$({ residents "$(readlink -f "$SB")"; residents "$T_ROOT/*"; } | grep -F " $T_ROOT/" | sort -u)
+		[ -z "$_left" ] && return 0
+		sleep 0.1
+	done
+	echo "$_left" | while read -r _pid _sock; do
+		echo "FAIL: $T_NAME: its cleanup left pid $_pid running (socket $_sock): stopped now" >&2
+		kill -TERM "$_pid" 2>/dev/null
+		kill -CONT "$_pid" 2>/dev/null
+	done
+	exit 1
+}
+
 # at_exit CMD: run CMD when the test ends, however it ends (removing images, containers, ...).
 at_exit() {
 	T_CLEANUP="$T_CLEANUP

@@ -32,7 +32,9 @@ for dir in $(echo "$PATH" | tr ':' ' '); do
 	userpath="${userpath:+$userpath:}$dir"
 done
 
-# The README's sindri-build commands, as written, in the environment a user has (PATH and HOME, nothing of ours).
+# The README's sindri-build commands, as written, in the environment a user has (PATH, HOME and the XDG_RUNTIME_DIR
+# of their login, this test's own: without it the engine helper and file watcher the runs start would live in
+# /tmp/sindri-build-UID, outlive this test and serve any later run of this binary; nothing else of ours).
 sed -n '/^## With sindri-build/,/^## /p' "$T_TOP/examples/mini-sindri/README.md" | sed -n '/^```sh$/,/^```$/p' |
 	grep '^\./sindri-build ' >commands
 check "the README has sindri-build commands" test "$(wc -l <commands)" -ge 2
@@ -40,7 +42,7 @@ check "the README's commands set no variables of ours" sh -c "! grep -q 'SINDRI_
 n=0
 while IFS= read -r line; do
 	n=$((n + 1))
-	(cd top && env -i PATH="$userpath" HOME="$HOME" ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} sh -c "$line") >"$T_OUT" 2>&1 </dev/null
+	(cd top && env -i PATH="$userpath" HOME="$HOME" XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} sh -c "$line") >"$T_OUT" 2>&1 </dev/null
 	RC=$?
 	check "README command $n succeeds: $line" rc_is 0
 	cp "$T_OUT" "out.$n"
@@ -65,7 +67,7 @@ chmod +x home/.cargo/bin/sindri
 real=$(cksum <home/.cargo/bin/sindri)
 rm -rf top/examples/mini-sindri/.stand-in-cli
 (cd top && env -i PATH="$T_ROOT/home/.cargo/bin:$userpath" HOME="$T_ROOT/home" CARGO_HOME="$T_ROOT/home/.cargo" \
-	RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" ./sindri-build -C examples/mini-sindri install) >"$T_OUT" 2>&1
+	XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" ./sindri-build -C examples/mini-sindri install) >"$T_OUT" 2>&1
 RC=$?
 check "install with a real sindri on PATH succeeds" rc_is 0
 check "the real sindri is untouched" test "$(cksum <home/.cargo/bin/sindri)" = "$real"
