@@ -263,8 +263,8 @@ cycle "cycle-fast" {
 }
 
 cycle "cycle-clean" {
-  desc = "Clean rebuild: medium clear, remove this distro's dev images, build without cache, install, deploy; keeps "
-    .. "the home volume", time = "10-15 min", use_when = "things break",
+  desc = "Clean rebuild: medium clear, build without cache, install, then remove this distro's old dev images, deploy; "
+    .. "keeps the home volume", time = "10-15 min", use_when = "things break",
   clear = "medium", remove = "dev", build = { "docker-build-fast-nocache" }, install = true, deploy = true,
   home = "keep", rebuild = true,
 }
