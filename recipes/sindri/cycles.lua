@@ -167,7 +167,7 @@ local function body(name, c, dry)
     local ok, rc, n = sb.build { "install" }
     if not ok then
       error(string.format("%s: install failed (exit status %d); the deployment%s was left as it was%s", name, rc,
-        cfg and (" '" .. cfg.name .. "'") or "", old and ", and so were the old " .. c.remove .. " images" or ""), 0)
+        cfg and (" '" .. cfg.name .. "'") or "", old and ", and the old " .. c.remove .. " images were kept" or ""), 0)
     end
     ran = ran + math.max(n, 0)
   end
