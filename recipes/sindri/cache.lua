@@ -121,6 +121,11 @@ function M.rmi(img, what, dry, soft)
   if not dry then print("removed " .. what) end
 end
 
+local function kept_in_use(name, container, dry)
+  local line = string.format("kept %s: it is used by container %s (destroy that deployment first)", name, container)
+  if dry then lib.note("%s", line) else print(line) end
+end
+
 -- remove_images: the images a selector picks. An image a running container uses is kept (the engine refuses),
 -- with a line that names the container.
 function M.remove_images(which, dry)
@@ -129,9 +134,7 @@ function M.remove_images(which, dry)
     if pick(img) then
       local name = table.concat(img.RepoTags or { "<untagged>" }, ", ")
       if used[img.Id] then
-        local line = string.format("kept image %s: it is used by container %s (destroy that deployment first)", name,
-          used[img.Id])
-        if dry then lib.note("%s", line) else print(line) end
+        kept_in_use("image " .. name, used[img.Id], dry)
       else
         M.rmi(img, "image " .. name, dry)
         n = n + (dry and 0 or 1)
@@ -139,6 +142,47 @@ function M.remove_images(which, dry)
     end
   end
   return n
+end
+
+-- pick: the IDs of the images a selector picks now (cycle-clean removes them once their replacements are built).
+function M.pick(which)
+  local ids, pick = {}, M.select[which]
+  for _, img in ipairs(M.sindri_images()) do
+    if pick(img) then ids[#ids + 1] = img.Id end
+  end
+  return ids
+end
+
+-- remove_replaced: after a build that tagged `taken`, remove the images `ids` (M.pick before it) it did not take
+-- over: one a taken tag names now is kept (the build made that very image), and so is one a running container
+-- uses; the others lose their names in the project's repository (M.rmi, so a name of the user's own keeps one).
+-- dry: the commands, as after a build that moved every taken tag to a new image.
+function M.remove_replaced(ids, taken, dry)
+  local now, moved, used = {}, {}, in_use()
+  for _, tag in ipairs(taken) do
+    moved[tag] = true
+    local img = not dry and docker.inspect_image(tag)
+    if img then now[img.Id] = true end
+  end
+  for _, id in ipairs(ids) do
+    local img = not now[id] and docker.inspect_image(id)
+    if img then
+      local left = {}
+      for _, tag in ipairs(img.RepoTags or {}) do
+        if not moved[tag] then left[#left + 1] = tag end
+      end
+      local rest = { Id = id, RepoTags = left, RepoDigests = img.RepoDigests }
+      local name = "old image " .. id:sub(8, 19) .. (#left > 0 and (" (" .. table.concat(left, ", ") .. ")") or "")
+      if used[id] then
+        kept_in_use(name, used[id], dry)
+      elseif #M.ours(rest) == 0 then
+        local line = "kept " .. name .. ": it has no name in " .. S.repo .. " left, only names of your own"
+        if dry then lib.note("%s", line) else print(line) end
+      else
+        M.rmi(rest, name, dry, true) -- a removal the engine refuses is said: the new images are built by now
+      end
+    end
+  end
 end
 
 -- prune_where: prune the BuildKit records not in use for which prune(record, now) is true (by id, a few hundred

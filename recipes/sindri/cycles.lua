@@ -4,7 +4,7 @@
 --     desc = "...", time = "3-5 min", use_when = "Daily dev",
 --     confirm = false,            -- ask first, listing what goes (nuclear)
 --     clear   = "soft",           -- cache level: soft, medium, hard, nuke
---     remove  = "dev",            -- images to remove before the build: "dev" (this distro's), "non-base" or "all"
+--     remove  = "dev",            -- images to remove: "dev" (this distro's), "non-base" or "all" (see below)
 --     build   = { "docker-build-dev" },
 --     install = true, deploy = true,
 --     home    = "keep",           -- "remove": the home volume goes with the old deployment (asks)
@@ -25,6 +25,10 @@
 -- (sindri.deploy). Without `rebuild`, the cache level is cleared only when an
 -- image is rebuilt, and a cycle whose images, install and deployment are current does nothing.
 -- A deployment that only stopped is started, not replaced.
+-- `remove` goes before the build, except the dev images when every image built is a no-cache dev image (cycle-clean):
+-- a build without cache does not need the old ones gone, so their IDs are noted before it, and only once the
+-- build and install succeeded are those the build did not take over removed (sindri.cache.remove_replaced), just
+-- before the deployment; a failed build or install leaves them tagged as they were.
 local S = sindri
 local lib = S.lib
 local cache = require "sindri.cache"
@@ -102,16 +106,24 @@ local function body(name, c, dry)
   -- 0. live: only synced files changed, so they go into the running container and nothing else is done
   if c.sync and live.sync(name, c, cfg, images[1], dry) then return true end
   local ran = 0
+  -- the old dev images a no-cache rebuild replaces: noted now, removed only once it succeeded (see above)
+  local later, taken = c.rebuild and c.remove == "dev" and #images > 0, {}
+  for _, image in ipairs(images) do
+    local dev = S.images.devs[image]
+    later = later and dev and dev.nocache
+    for _, tag in ipairs(dev and dev.tags or {}) do taken[#taken + 1] = tag end
+  end
+  local old = later and cache.pick(c.remove) or nil
   -- 1. the clears that make a clean build (before it: caches only, the deployment is not touched)
   if c.rebuild then
-    if dry and (c.clear or c.remove) then
+    if dry and (c.clear or (c.remove and not old)) then
       local what = {}
       if c.clear then what[#what + 1] = "clear the " .. c.clear .. " cache level" end
-      if c.remove then what[#what + 1] = "remove the " .. c.remove .. " images" end
+      if c.remove and not old then what[#what + 1] = "remove the " .. c.remove .. " images" end
       lib.note("1. %s", table.concat(what, ", "))
     end
     if c.clear then cache.clear(c.clear, { confirmed = c.confirm, dry = dry }) end
-    if c.remove then cache.remove_images(c.remove, dry) end
+    if c.remove and not old then cache.remove_images(c.remove, dry) end
   end
   -- 2. every image the deployment needs, built or pulled; a failure stops here
   if #images > 0 then
@@ -133,7 +145,8 @@ local function body(name, c, dry)
         if not ok then
           base.forced = nil
           error(string.format("%s: a build failed (exit status %d); the deployment%s and its home volume were "
-            .. "left as they were", name, rc, cfg and (" '" .. cfg.name .. "'") or ""), 0)
+            .. "left as they were%s", name, rc, cfg and (" '" .. cfg.name .. "'") or "",
+            old and ", and so were the old " .. c.remove .. " images" or ""), 0)
         end
         ran = ran + math.max(n, 0)
       end
@@ -153,10 +166,15 @@ local function body(name, c, dry)
     end
     local ok, rc, n = sb.build { "install" }
     if not ok then
-      error(string.format("%s: install failed (exit status %d); the deployment%s was left as it was", name, rc,
-        cfg and (" '" .. cfg.name .. "'") or ""), 0)
+      error(string.format("%s: install failed (exit status %d); the deployment%s was left as it was%s", name, rc,
+        cfg and (" '" .. cfg.name .. "'") or "", old and ", and the old " .. c.remove .. " images were kept" or ""), 0)
     end
     ran = ran + math.max(n, 0)
+  end
+  -- 4b. the new images are built and the CLI installed: the old dev images the build did not take over go
+  if old then
+    if dry then lib.note("4b. remove the old %s images the new build did not take over (noted before it)", c.remove) end
+    cache.remove_replaced(old, taken, dry)
   end
   -- 5. only now the deployment: removed with its home volume where the cycle says so, then deployed
   if c.deploy then
@@ -251,8 +269,8 @@ cycle "cycle-fast" {
 }
 
 cycle "cycle-clean" {
-  desc = "Clean rebuild: medium clear, remove this distro's dev images, build without cache, install, deploy; keeps "
-    .. "the home volume", time = "10-15 min", use_when = "things break",
+  desc = "Clean rebuild: medium clear, build without cache, install, then remove this distro's old dev images, deploy; "
+    .. "keeps the home volume", time = "10-15 min", use_when = "things break",
   clear = "medium", remove = "dev", build = { "docker-build-fast-nocache" }, install = true, deploy = true,
   home = "keep", rebuild = true,
 }
