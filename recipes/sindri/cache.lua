@@ -121,6 +121,7 @@ function M.rmi(img, what, dry, soft)
   if not dry then print("removed " .. what) end
 end
 
+-- kept_in_use: say that image `name` stays, since running container `container` uses it (a plan note when dry).
 local function kept_in_use(name, container, dry)
   local line = string.format("kept %s: it is used by container %s (destroy that deployment first)", name, container)
   if dry then lib.note("%s", line) else print(line) end
