@@ -9,13 +9,18 @@ local lib = S.lib
 local M = {}
 
 local CONFIG = var("CONFIG")
-local cfg -- parsed once, when CONFIG is given: a bad file stops the run before anything is destroyed
-if CONFIG then cfg = sindri_config(CONFIG) end
+-- parsed when the recipe loads, when CONFIG is given: a bad file stops the run before anything is destroyed; its
+-- hash keys deploy (below)
+local cfg = CONFIG and sindri_config(CONFIG) or nil
 
--- S.config: the parsed CONFIG, or a clear error for targets that need one.
+-- S.config: the parsed CONFIG, or a clear error for targets that need one. It parses the file when called and
+-- keeps nothing: every value a Lua function can reach is part of its key, so a config kept here would make the key
+-- of every Sindri task (the dev images' too) change with CONFIG, and a run with one disagree with an explain
+-- without. The tasks the config changes key it themselves (deploy's values and vars) or always run (the cycles).
 function S.config()
-  if not cfg then error("this target needs a config: add CONFIG=sindri.yaml (or --config FILE)", 0) end
-  return cfg
+  local path = var("CONFIG")
+  if not path then error("this target needs a config: add CONFIG=sindri.yaml (or --config FILE)", 0) end
+  return sindri_config(path)
 end
 
 -- cli: the sindri CLI, unless SINDRI_CLI=none (or another path) says otherwise.
