@@ -40,11 +40,33 @@ check "... saying why" out_has "no image '$REPO:v3-ubuntu-dev' in the Docker eng
 check "... not naming recipe-internal state" out_lacks "function: \(global\|upvalue\) '"
 "$DOCKER" tag "$REPO:latest" "$REPO:v3-ubuntu-dev"
 
+# What a cycle tells the tasks it builds (cycle-nuclear: deploy with -f, on the base it builds, after the removal)
+# is scratch state, no part of their keys: the container it deploys is labelled with deploy's key at the top level.
+sb -n cycle-nuclear CONFIG=ws.yaml
+check "a dry run of cycle-nuclear labels the new container with deploy's key" \
+	out_has "^/[a-z/]*docker run -d .*--label org.sindri-build.key=$d "
+
 id=$(image_id "$REPO:v3-ubuntu-dev")
 sb "$IMG"
 check "a direct build of the image after a cycle: succeeds" rc_is 0
 check "... is a no-op" out_has "no work to do"
 check "... and builds nothing" ran_is ""
 check "... the image is the one the cycle built" equal "$(image_id "$REPO:v3-ubuntu-dev")" "$id"
+
+
+# The API's `unkeyed` table: what a recipe keeps there is read by its functions but keyed by none.
+mkdir ../plain && cd ../plain || exit 1
+cat >sindri-build.lua <<'LUA'
+unkeyed.mode = var("MODE", "a")
+local seen = { mode = var("MODE", "a") }
+task "scratch" { run = function() return unkeyed.mode ~= nil end }
+task "kept" { run = function() return seen.mode ~= nil end }
+LUA
+sb -t key scratch kept
+check "unkeyed: a recipe can keep values there" rc_is 0
+a=$(cat "$T_OUT")
+sb -t key scratch kept MODE=b
+check "unkeyed: a value kept there is in no key" equal "$(sed -n 1p "$T_OUT")" "$(echo "$a" | sed -n 1p)"
+check "... while the same value in a table of the recipe's is" test "$(sed -n 2p "$T_OUT")" != "$(echo "$a" | sed -n 2p)"
 
 finish
