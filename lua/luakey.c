@@ -30,6 +30,7 @@
 #define GMT "sindri-build.gmt"       /* the global table's metatable as the recipe API set it */
 #define GINDEX "sindri-build.gindex" /* ... and its __index */
 #define API "sindri-build.api"       /* the recipe API table (lua/recipe.c) */
+#define UNKEYED "sindri-build.unkeyed" /* the API's `unkeyed` table: a run's scratch state, which no key covers */
 #define MAX_DEPTH 1000
 
 /* One step of the path from a part's root to the value being walked, to say where an unkeyable value is. */
@@ -60,7 +61,7 @@ struct walk {
 	struct addrmap *seen, main, side; /* side: for a key's shape, walked on its own */
 	lua_Integer nseen;
 	const struct luaknown *known;
-	int code, genv, api; /* absolute stack indices */
+	int code, genv, api, unkeyed; /* absolute stack indices */
 	int genv_ok; /* the global table's metatable is the API's: a global read by name is keyed by name */
 	int depth;
 	struct slot *slots;
@@ -535,6 +536,10 @@ static void walk_value(struct walk *w, int idx)
 		unkeyable(w, idx, "in tables with more pairs than the walk can hold (about half a million)");
 		return;
 	}
+	if (t == LUA_TTABLE && lua_rawequal(L, idx, w->unkeyed)) {
+		put_tag(w, 'z'); /* its contents are a run's scratch state, never part of a key (docs/recipes.md) */
+		return;
+	}
 	const void *p = lua_topointer(L, idx);
 	if (t == LUA_TTABLE || t == LUA_TFUNCTION) {
 		lua_Integer r = addrmap_get(w->seen, p);
@@ -677,6 +682,8 @@ static int keyfn(lua_State *L)
 	w->genv = lua_gettop(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, API);
 	w->api = lua_gettop(L);
+	lua_getfield(L, LUA_REGISTRYINDEX, UNKEYED);
+	w->unkeyed = lua_gettop(L);
 	w->genv_ok = genv_pristine(w);
 	w->seen = &w->main;
 	for (int i = 0; i < w->n; i++)

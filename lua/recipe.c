@@ -458,6 +458,11 @@ struct recipe *recipe_new(struct graph *g, const struct strv *cmdvars, int verbo
 	luaL_setfuncs(L, api, 1);
 	sbapi_push(L, r);
 	lua_setfield(L, -2, "sb");
+	/* unkeyed: a table for a run's scratch state (flags one task sets for the tasks it builds); no key reads it */
+	lua_newtable(L);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.unkeyed");
+	lua_setfield(L, -2, "unkeyed");
 	lua_pushvalue(L, -1);
 	lua_setfield(L, LUA_REGISTRYINDEX, "sindri-build.api");
 

@@ -108,7 +108,7 @@ function M.pick(d, online)
   local loc = { on = "local", ref = t.base_tags[2] }
   local pub = { on = "published", ref = t.published }
   local function with(c, why) c.why = why return c end
-  if M.forced then return with(loc, M.forced) end
+  if unkeyed.sindri_base_forced then return with(loc, unkeyed.sindri_base_forced) end
   if MODE == "local" then return with(loc, "BASE=local") end
   if own(S.base_image_given) then
     return with({ on = "published", ref = S.base_image_given }, "BASE_IMAGE names a base this recipe builds")

@@ -132,7 +132,7 @@ local function body(name, c, dry)
       reasons(images)
     end
     -- one after the other: the dev image picks its base once the base before it is built
-    base.forced = c.base == "local" and (name .. " builds on the base it builds") or nil
+    unkeyed.sindri_base_forced = c.base == "local" and (name .. " builds on the base it builds") or nil
     local removed = c.rebuild and (c.clear == "nuke" or c.remove == "all")
     for _, image in ipairs(images) do
       if dry and removed and S.images.plans[image] and next(sb.outdated { image }) == nil then
@@ -143,7 +143,7 @@ local function body(name, c, dry)
       else
         local ok, rc, n = sb.build { image }
         if not ok then
-          base.forced = nil
+          unkeyed.sindri_base_forced = nil
           error(string.format("%s: a build failed (exit status %d); the deployment%s and its home volume were "
             .. "left as they were%s", name, rc, cfg and (" '" .. cfg.name .. "'") or "",
             old and ", and so were the old " .. c.remove .. " images" or ""), 0)
@@ -151,7 +151,7 @@ local function body(name, c, dry)
         ran = ran + math.max(n, 0)
       end
     end
-    base.forced = nil
+    unkeyed.sindri_base_forced = nil
   end
   -- 3. without rebuild, the cache level is cleared only when an image was rebuilt (what install compiles is in
   -- the dev image, so a reinstall comes with a rebuild)
@@ -198,12 +198,12 @@ local function body(name, c, dry)
     if c.home == "remove" then
       if dry then lib.note("the home volume goes too (%s)", name) end
       sindri.deploy.destroy { confirmed = true, dry = dry }
-      S.deploy_force = true
+      unkeyed.sindri_deploy_force = true
       -- a dry run removed nothing: the deploy's plan must not replace (or keep the home of) what is gone above
-      S.deploy_removed = dry or nil
+      unkeyed.sindri_deploy_removed = dry or nil
     end
     local ok, rc, n = sb.build { "deploy" }
-    S.deploy_removed = nil
+    unkeyed.sindri_deploy_removed, unkeyed.sindri_deploy_force = nil, nil
     if not ok then error(string.format("%s: deploy failed (exit status %d)", name, rc), 0) end
     ran = ran + math.max(n, 0)
     if c.connect then

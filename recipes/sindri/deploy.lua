@@ -9,13 +9,18 @@ local lib = S.lib
 local M = {}
 
 local CONFIG = var("CONFIG")
-local cfg -- parsed once, when CONFIG is given: a bad file stops the run before anything is destroyed
-if CONFIG then cfg = sindri_config(CONFIG) end
+-- parsed when the recipe loads, when CONFIG is given: a bad file stops the run before anything is destroyed; its
+-- hash keys deploy (below)
+local cfg = CONFIG and sindri_config(CONFIG) or nil
 
--- S.config: the parsed CONFIG, or a clear error for targets that need one.
+-- S.config: the parsed CONFIG, or a clear error for targets that need one. It parses the file when called and
+-- keeps nothing: every value a Lua function can reach is part of its key, so a config kept here would make the key
+-- of every Sindri task (the dev images' too) change with CONFIG, and a run with one disagree with an explain
+-- without. The tasks the config changes key it themselves (deploy's values and vars) or always run (the cycles).
 function S.config()
-  if not cfg then error("this target needs a config: add CONFIG=sindri.yaml (or --config FILE)", 0) end
-  return cfg
+  local path = var("CONFIG")
+  if not path then error("this target needs a config: add CONFIG=sindri.yaml (or --config FILE)", 0) end
+  return sindri_config(path)
 end
 
 -- cli: the sindri CLI, unless SINDRI_CLI=none (or another path) says otherwise.
@@ -85,7 +90,7 @@ end
 local function make(c, key, prog, ref, img)
   if prog then
     local argv = { prog, "deploy", "--config", c.path }
-    if S.deploy_force then argv[#argv + 1] = "-f" end
+    if unkeyed.sindri_deploy_force then argv[#argv + 1] = "-f" end
     local ok, rc = sb.run(argv)
     if not ok then error("sindri deploy failed with exit status " .. rc, 0) end
     -- a CLI that says it deployed a docker workspace must have left its container running
@@ -184,8 +189,8 @@ function M.plan(key, because)
     return lib.plan(lib.cmd { lib.docker_cli(), "start", ct.Id:sub(1, 12) })
   end
   -- a dry run of a cycle that removes the deployment first removed nothing: no old one to replace or keep the home of
-  local old = not S.deploy_removed and container(c)
-  if S.deploy_removed then
+  local old = not unkeyed.sindri_deploy_removed and container(c)
+  if unkeyed.sindri_deploy_removed then
     lib.note("deploy: a new deployment, with a new home volume (the old ones are removed above)")
   else
     lib.note("deploy: %s%s", why or "", old and ("; the container is replaced, its home volume " .. volume(c)
@@ -198,7 +203,7 @@ function M.plan(key, because)
   local prog = M.cli()
   if prog then
     local argv = { prog, "deploy", "--config", c.path }
-    if S.deploy_force then argv[#argv + 1] = "-f" end
+    if unkeyed.sindri_deploy_force then argv[#argv + 1] = "-f" end
     lib.plan(lib.cmd(argv))
   else
     lib.plan(lib.cmd(create_argv(c, key, docker.inspect_image(M.image_ref(c)))))
@@ -217,6 +222,8 @@ task "deploy" {
   run = function(_, key) return sindri.deploy.run(key) end,
   -- current when the container runs the image it was made from and carries this key
   check = function(_, key)
+    -- a dry run of a cycle that removes the deployment first removed nothing: what it removes is not current
+    if unkeyed.sindri_deploy_removed then return false, "the deployment is removed above" end
     local st, why = sindri.deploy.state(sindri.config(), key)
     return st == "current", why
   end,

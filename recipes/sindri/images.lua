@@ -110,7 +110,7 @@ end
 function M.dev_current(name)
   local o = M.devs[name]
   -- the common case first: the local base and the image on it are current, which is what auto picks then
-  if base.mode == "auto" and not S.base_image_given and not base.forced and next(sb.outdated { variant(name, "local") }) == nil then
+  if base.mode == "auto" and not S.base_image_given and not unkeyed.sindri_base_forced and next(sb.outdated { variant(name, "local") }) == nil then
     return true
   end
   local c = base.pick(o.d, false)
