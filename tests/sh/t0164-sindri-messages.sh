@@ -7,15 +7,7 @@
 need_docker
 need_cargo
 
-REPO="sbtest-$$-t0164"
-W="$REPO-ws"
-export IMAGE_REPO="$REPO" SINDRI_CLI=none XDG_CACHE_HOME="$T_ROOT/xdg"
-at_exit '"$DOCKER" rm -f "$W" >/dev/null 2>&1; "$DOCKER" volume rm -f "${W}_home" >/dev/null 2>&1'
-at_exit 'rmi_named "^$REPO:"'
-
-cp -r "$T_TOP/examples/mini-sindri" repo
-rm -rf repo/v3/target repo/.sindri-build repo/.stand-in-cli
-cd repo || exit 1
+mini_sindri_ws
 sed -i "s/name: mini-sindri-dev/name: $W/; s/image: sindri:latest/image: $REPO:latest/" sindri.yaml
 
 sb doctor DISTRO=fedora
