@@ -22,6 +22,8 @@ struct ctx {
 	size_t len;
 	yaml_document_t doc;
 	struct buf *err;
+	unsigned *searched; /* by node index: the lookup (its number) that searched that mapping already */
+	unsigned lookups;
 };
 
 static struct sindriconf_pos pos_of(yaml_mark_t m)
@@ -296,14 +298,26 @@ static int is_merge_key(const yaml_node_t *k)
 }
 
 /* find: the value of key in mapping m, or NULL. Keys written in m win over those merged in with "<<" (in order);
- * a key written twice in m is an error. qual names the key in messages. */
+ * a key written twice in m is an error. qual names the key in messages. Each mapping is searched once a lookup: one
+ * merged in again (through another alias, or into itself) has not got the key either, and searching it again would
+ * make a few lines of aliases cost 2^depth. */
 static int find(struct ctx *c, yaml_node_t *m, const char *key, const char *qual, yaml_node_t **out, int depth)
 {
 	yaml_node_pair_t *p;
 	yaml_node_t *k, *first = NULL, *v;
 	yaml_node_item_t *it;
+	size_t idx = (size_t)(m - c->doc.nodes.start);
 
 	*out = NULL;
+	if (depth == 0) {
+		if (!c->searched)
+			c->searched = xcalloc((size_t)(c->doc.nodes.top - c->doc.nodes.start), sizeof(*c->searched));
+		c->lookups++;
+	}
+	if (c->searched[idx] == c->lookups)
+		return 0;
+	if (depth < MERGE_DEPTH) /* searched whole, its merges too */
+		c->searched[idx] = c->lookups;
 	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
 		k = node(c, p->key);
 		if (!k || is_merge_key(k) || !scalar_is(k, key))
@@ -670,6 +684,7 @@ struct sindriconf *sindriconf_parse(const char *path, const char *text, size_t l
 	conf->path = xstrdup(path);
 	conf->hash = hash_bytes(c.text, len);
 	rc = read_conf(&c, conf);
+	free(c.searched);
 	yaml_document_delete(&c.doc);
 	if (rc < 0) {
 		sindriconf_free(conf);

@@ -230,6 +230,44 @@ static void test_err_buf(void)
 	buf_release(&err);
 }
 
+/* parse_in_time: parse text, which must take well under a second; a lookup that searched merged mappings again on
+ * every path (2^depth) would hang, and the alarm fails the test instead. */
+static struct sindriconf *parse_in_time(const char *text, struct buf *err)
+{
+	struct sindriconf *conf;
+
+	alarm(20);
+	conf = sindriconf_parse("merge.yaml", text, strlen(text), err);
+	alarm(0);
+	return conf;
+}
+
+/* test_merge_loops: a mapping merged in again (into itself, or through a chain that doubles at each level) is
+ * searched once: the file is read at once, with the values the merges give. */
+static void test_merge_loops(void)
+{
+	struct buf err = BUF_INIT, y = BUF_INIT;
+	struct sindriconf *conf;
+
+	conf = parse_in_time("x-self: &s\n  provider: docker\n  <<: *s\n  <<: *s\n  <<: [*s, *s, *s]\n"
+	                     "workspace: {name: looped}\ndeployment:\n  <<: [*s, *s]\n  image: img:1\n", &err);
+	CHECK(conf != NULL);
+	CHECK_STR(conf ? conf->name : err.data, "looped");
+	sindriconf_free(conf);
+	buf_reset(&err);
+	/* 30 levels, each merging the one before twice: 2^30 paths to the bottom, where the image is */
+	buf_adds(&y, "x-a0: &a0 {image: deep:1, provider: docker}\n");
+	for (int i = 1; i <= 30; i++)
+		buf_addf(&y, "x-a%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i - 1, i - 1);
+	buf_adds(&y, "workspace: {name: doubled}\ndeployment:\n  <<: *a30\n");
+	conf = parse_in_time(y.data, &err);
+	CHECK(conf != NULL);
+	CHECK_STR(conf && conf->image ? conf->image : err.data, "deep:1");
+	sindriconf_free(conf);
+	buf_release(&y);
+	buf_release(&err);
+}
+
 static char *make_tmpdir(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -418,6 +456,7 @@ int main(int argc, char **argv)
 	test_scalar_types();
 	test_positions();
 	test_err_buf();
+	test_merge_loops();
 	test_load();
 	test_golden(argc > 1 ? argv[1] : "tests/golden/sindriconf");
 	return t_done("integ_sindriconf");
