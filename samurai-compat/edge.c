@@ -210,25 +210,25 @@ static int run(struct task *t, const struct tool_args *a, struct status *s)
 
 /* adopt: t was found current by its results alone (an image that carries its key) with no record of them under its
  * key: record them, as a build does (task_adopt), so that results replaced under the same key before its edge runs
- * again (a docker commit to the tag) are told from these. 0, or -1 after an error. */
-static int adopt(struct task *t, const struct tool_args *a, const struct state *st)
+ * again (a docker commit to the tag) are told from these. As in a build, failing to record costs only a warning: the
+ * results are current, and the next run decides by their label again. */
+static void adopt(struct task *t, const struct tool_args *a, const struct state *st)
 {
-	struct state *wst;
-	int lockfd, r = 0;
+	struct state *wst = NULL;
+	int lockfd;
 
 	if (!task_adoptable(t, st))
-		return 0;
+		return;
 	lockfd = lock_ninja();
-	wst = lockfd < 0 ? NULL : state_open(a->state_dir, STATE_WRITE);
-	if (!wst)
-		r = -1;
-	else if (task_adoptable(t, wst) && task_adopt(t, wst, a->ke) < 0) /* another edge may have recorded it since */
+	if (lockfd >= 0)
+		wst = state_open(a->state_dir, STATE_WRITE);
+	/* another edge may have recorded it since st was read */
+	if (!wst || (task_adoptable(t, wst) && task_adopt(t, wst, a->ke) < 0))
 		warn("task '%s': cannot record its results; a later run decides by its image label alone", t->name);
 	if (wst)
 		state_close(wst);
 	if (lockfd >= 0)
 		close(lockfd);
-	return r;
 }
 
 /* marks: the stamp, rewritten only when it does not hold the key (so its mtime moves only with the key), and the
@@ -333,9 +333,8 @@ int edge_run(const struct tool_args *a)
 		ret = run(t, a, &s);
 		if (ret != 0)
 			goto out;
-	} else if (adopt(t, a, st) < 0) {
-		ret = 2;
-		goto out;
+	} else {
+		adopt(t, a, st);
 	}
 	ret = marks(t, g) < 0 ? 2 : 0;
 	if (ret == 0 && task_key_loaded(t)) {
