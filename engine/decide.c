@@ -223,10 +223,12 @@ int task_record(struct task *t, struct state *st, const struct keyenv *ke, int64
 
 int task_adoptable(const struct task *t, const struct state *st)
 {
-	const struct taskrec *rec = state_get(st, t->name);
+	const struct taskrec *rec;
 
-	return t->ops && t->ops->keyed_check && t->ops->result && !t->outputs.n && t->parts &&
-	       (!rec || !hash_eq(&rec->key, &t->key));
+	if (!(t->ops && t->ops->keyed_check && t->ops->result && !t->outputs.n && t->parts))
+		return 0; /* not a type whose results carry their key: no state lookup on a no-op */
+	rec = state_get(st, t->name);
+	return !rec || !hash_eq(&rec->key, &t->key);
 }
 
 int task_adopt(struct task *t, struct state *st, const struct keyenv *ke)
